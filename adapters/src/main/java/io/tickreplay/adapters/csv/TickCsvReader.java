@@ -1,0 +1,347 @@
+package io.tickreplay.adapters.csv;
+
+import io.tickreplay.engine.tick.Tick;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Streams the ticks of a CSV file ({@code .csv}, or gzip: by the {@code .gz} name or its magic bytes)
+ * one row at a time, in file order, in constant memory.
+ *
+ * <p>The first non-blank line is the header; columns are found by {@link TickColumn} aliases,
+ * case-insensitively, in any order; other columns are ignored. The delimiter is a comma, or a tab or
+ * semicolon when the header has no comma. Blank lines are skipped. Line numbers are physical lines of
+ * the file, 1-based, so an error points at what an editor shows.
+ *
+ * <p>Single-threaded. {@link #next(Tick)} fills every field but {@code seq}.
+ */
+public final class TickCsvReader implements Closeable
+{
+    private final BufferedReader reader;
+    private final Map<TickColumn, Integer> index = new EnumMap<>(TickColumn.class);
+    private final String providerOverride;
+    private final String symbolOverride;
+    private final CsvFieldSplitter splitter;
+    private final List<String> fields = new ArrayList<>(16);
+    private final int minFields;
+    private final int ts;
+    private final int price;
+    private final int size;
+    private final int bid;
+    private final int ask;
+    private final int bidSize;
+    private final int askSize;
+    private final int symbol;
+    private final int provider;
+    private long lineNumber;
+
+    /** What the file lacks or what the user wants instead of the file's columns. */
+    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides)
+    {
+        public Options
+        {
+            columnOverrides = columnOverrides == null ? Map.of() : Map.copyOf(columnOverrides);
+        }
+
+        public static Options defaults()
+        {
+            return new Options(null, null, Map.of());
+        }
+    }
+
+    private TickCsvReader(final BufferedReader reader, final Options options) throws IOException, TickRowException
+    {
+        this.reader = reader;
+        this.providerOverride = blankToNull(options.provider());
+        this.symbolOverride = blankToNull(options.symbol());
+
+        String header;
+        do
+        {
+            header = reader.readLine();
+            lineNumber++;
+            if (header == null)
+            {
+                throw new TickRowException(lineNumber, "the file is empty: a header row is expected");
+            }
+        }
+        while (header.isBlank());
+        if (lineNumber == 1 && !header.isEmpty() && header.charAt(0) == '\uFEFF')
+        {
+            header = header.substring(1);
+        }
+
+        final char delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
+        this.splitter = new CsvFieldSplitter(delimiter);
+        final List<String> names = new ArrayList<>();
+        try
+        {
+            splitter.split(header, names);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new TickRowException(lineNumber, "header: " + e.getMessage());
+        }
+        resolveColumns(names, options.columnOverrides());
+
+        ts = column(TickColumn.TS);
+        price = column(TickColumn.PRICE);
+        size = column(TickColumn.SIZE);
+        bid = column(TickColumn.BID);
+        ask = column(TickColumn.ASK);
+        bidSize = column(TickColumn.BID_SIZE);
+        askSize = column(TickColumn.ASK_SIZE);
+        symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
+        provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
+        if (symbol < 0 && symbolOverride == null)
+        {
+            throw new MissingColumnException("the file has no symbol column (" + String.join("|", TickColumn.SYMBOL.aliases()) + "): pass --symbol");
+        }
+        if (provider < 0 && providerOverride == null)
+        {
+            throw new MissingColumnException("the file has no provider column: pass --provider");
+        }
+        int max = 0;
+        for (final int i : index.values())
+        {
+            max = Math.max(max, i);
+        }
+        minFields = max + 1;
+    }
+
+    public static TickCsvReader open(final Path file, final Options options) throws IOException, TickRowException
+    {
+        final InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        try
+        {
+            return open(raw, options);
+        }
+        catch (final IOException | TickRowException | RuntimeException e)
+        {
+            raw.close();
+            throw e;
+        }
+    }
+
+    /** Reads from {@code in}, unzipping it when it starts with the gzip magic bytes. Takes ownership of {@code in}. */
+    public static TickCsvReader open(final InputStream in, final Options options) throws IOException, TickRowException
+    {
+        final InputStream buffered = in.markSupported() ? in : new BufferedInputStream(in, 1 << 16);
+        buffered.mark(2);
+        final int b0 = buffered.read();
+        final int b1 = buffered.read();
+        buffered.reset();
+        final InputStream data = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(buffered, 1 << 16) : buffered;
+        return new TickCsvReader(new BufferedReader(new InputStreamReader(data, StandardCharsets.UTF_8), 1 << 16), options);
+    }
+
+    /** The physical line number of the row last returned or rejected. */
+    public long lineNumber()
+    {
+        return lineNumber;
+    }
+
+    /** Which header column each field was read from, for reports. */
+    public Map<TickColumn, Integer> columns()
+    {
+        return Map.copyOf(index);
+    }
+
+    /**
+     * Reads the next row into {@code tick}.
+     *
+     * @return false at the end of the file.
+     * @throws TickRowException for a row that cannot be read; the next call goes on with the next row.
+     */
+    public boolean next(final Tick tick) throws IOException, TickRowException
+    {
+        String line;
+        do
+        {
+            line = reader.readLine();
+            if (line == null)
+            {
+                return false;
+            }
+            lineNumber++;
+        }
+        while (line.isBlank());
+
+        try
+        {
+            splitter.split(line, fields);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new TickRowException(lineNumber, e.getMessage());
+        }
+        if (fields.size() < minFields)
+        {
+            throw new TickRowException(lineNumber, "expected at least " + minFields + " columns, found " + fields.size());
+        }
+
+        tick.provider = provider < 0 ? providerOverride : identifier(TickColumn.PROVIDER, provider);
+        tick.symbol = symbol < 0 ? symbolOverride : identifier(TickColumn.SYMBOL, symbol);
+        try
+        {
+            tick.tsMicros = TimestampParser.parseMicros(fields.get(ts));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new TickRowException(lineNumber, "ts: " + e.getMessage());
+        }
+        tick.seq = 0;
+        tick.price = number(TickColumn.PRICE, price, true);
+        if (!(tick.price > 0))
+        {
+            throw new TickRowException(lineNumber, "price: must be > 0, was " + fields.get(price));
+        }
+        tick.size = number(TickColumn.SIZE, size, true);
+        if (tick.size < 0)
+        {
+            throw new TickRowException(lineNumber, "size: must be >= 0, was " + fields.get(size));
+        }
+        tick.bid = nonNegative(TickColumn.BID, bid);
+        tick.ask = nonNegative(TickColumn.ASK, ask);
+        tick.bidSize = nonNegative(TickColumn.BID_SIZE, bidSize);
+        tick.askSize = nonNegative(TickColumn.ASK_SIZE, askSize);
+        return true;
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        reader.close();
+    }
+
+    private void resolveColumns(final List<String> names, final Map<TickColumn, String> overrides) throws TickRowException
+    {
+        for (final TickColumn column : TickColumn.values())
+        {
+            final String wanted = overrides.get(column);
+            if (wanted != null)
+            {
+                final int at = indexOfIgnoreCase(names, wanted);
+                if (at < 0)
+                {
+                    throw new MissingColumnException("--column " + column.fieldName() + "=" + wanted + ": the header has no column '" + wanted + "' (it has " + names + ")");
+                }
+                index.put(column, at);
+                continue;
+            }
+            for (final String alias : column.aliases())
+            {
+                final int at = indexOfIgnoreCase(names, alias);
+                if (at >= 0)
+                {
+                    index.put(column, at);
+                    break;
+                }
+            }
+            if (column.required() && !index.containsKey(column))
+            {
+                throw new MissingColumnException("the header has no " + column.fieldName() + " column (one of " + String.join("|", column.aliases()) +
+                    "; or map one with --column " + column.fieldName() + "=NAME); it has " + names);
+            }
+        }
+    }
+
+    private int column(final TickColumn column)
+    {
+        final Integer at = index.get(column);
+        return at == null ? -1 : at;
+    }
+
+    private String identifier(final TickColumn column, final int at) throws TickRowException
+    {
+        final String value = fields.get(at);
+        if (value.isEmpty())
+        {
+            throw new TickRowException(lineNumber, column.fieldName() + ": empty");
+        }
+        return value;
+    }
+
+    private double number(final TickColumn column, final int at, final boolean required) throws TickRowException
+    {
+        final String text = fields.get(at);
+        if (text.isEmpty())
+        {
+            if (required)
+            {
+                throw new TickRowException(lineNumber, column.fieldName() + ": empty");
+            }
+            return Double.NaN;
+        }
+        final double value;
+        try
+        {
+            value = Double.parseDouble(text);
+        }
+        catch (final NumberFormatException e)
+        {
+            throw new TickRowException(lineNumber, column.fieldName() + ": not a number: '" + text + "'");
+        }
+        if (!Double.isFinite(value))
+        {
+            throw new TickRowException(lineNumber, column.fieldName() + ": not a finite number: '" + text + "'");
+        }
+        return value;
+    }
+
+    private double nonNegative(final TickColumn column, final int at) throws TickRowException
+    {
+        if (at < 0 || at >= fields.size())
+        {
+            return Double.NaN;
+        }
+        final double value = number(column, at, false);
+        if (value < 0)
+        {
+            throw new TickRowException(lineNumber, column.fieldName() + ": must be >= 0, was " + fields.get(at));
+        }
+        return value;
+    }
+
+    private static int indexOfIgnoreCase(final List<String> names, final String wanted)
+    {
+        for (int i = 0; i < names.size(); i++)
+        {
+            if (names.get(i).strip().toLowerCase(Locale.ROOT).equals(wanted.toLowerCase(Locale.ROOT)))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String blankToNull(final String s)
+    {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    /** The file cannot be imported at all as it stands (no header, a column missing): a usage problem, not a bad row. */
+    public static final class MissingColumnException extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+
+        public MissingColumnException(final String message)
+        {
+            super(message);
+        }
+    }
+}

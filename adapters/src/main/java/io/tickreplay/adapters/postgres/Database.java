@@ -1,0 +1,188 @@
+package io.tickreplay.adapters.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The store: a pooled connection to PostgreSQL (an external server by URL, or the embedded one),
+ * with the schema migrated on open.
+ *
+ * <p>Thread-safe; one per process. Closing it closes the pool and stops the embedded server if this
+ * process started it.
+ */
+public final class Database implements AutoCloseable
+{
+    private final HikariDataSource pool;
+    private final EmbeddedPostgresServer embedded;
+    private final String url;
+    private final List<Integer> migrationsApplied;
+
+    private Database(final HikariDataSource pool, final EmbeddedPostgresServer embedded, final String url, final List<Integer> applied)
+    {
+        this.pool = pool;
+        this.embedded = embedded;
+        this.url = url;
+        this.migrationsApplied = applied;
+    }
+
+    /**
+     * Opens the database at {@code jdbcUrl}, or the embedded one under {@code embeddedDataDirectory}
+     * when the URL is null or blank, and brings its schema up to date.
+     */
+    public static Database open(final String jdbcUrl, final Path embeddedDataDirectory, final int poolSize)
+    {
+        EmbeddedPostgresServer embedded = null;
+        HikariDataSource pool = null;
+        try
+        {
+            final String url;
+            if (jdbcUrl == null || jdbcUrl.isBlank())
+            {
+                embedded = EmbeddedPostgresServer.startOrAttach(embeddedDataDirectory);
+                url = embedded.jdbcUrl();
+            }
+            else
+            {
+                if (!jdbcUrl.startsWith("jdbc:postgresql:"))
+                {
+                    throw new IllegalArgumentException("--db-url must be a JDBC PostgreSQL URL (jdbc:postgresql://host:port/db?user=..), was: " + redact(jdbcUrl));
+                }
+                url = jdbcUrl;
+            }
+            final HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(url);
+            config.setMaximumPoolSize(poolSize);
+            config.setMinimumIdle(1);
+            config.setPoolName("tickreplay");
+            config.setInitializationFailTimeout(10_000);
+            config.setConnectionTimeout(30_000);
+            config.addDataSourceProperty("reWriteBatchedInserts", "true");
+            config.addDataSourceProperty("ApplicationName", "tickreplay");
+            try
+            {
+                pool = new HikariDataSource(config);
+            }
+            catch (final RuntimeException e)
+            {
+                throw new IllegalStateException("cannot connect to " + redact(url) + ": " + rootMessage(e), e);
+            }
+            final List<Integer> applied = Migrations.apply(pool);
+            return new Database(pool, embedded, url, applied);
+        }
+        catch (final SQLException e)
+        {
+            closeQuietly(pool, embedded);
+            throw new IllegalStateException("cannot prepare the schema: " + e.getMessage(), e);
+        }
+        catch (final RuntimeException e)
+        {
+            closeQuietly(pool, embedded);
+            throw e;
+        }
+    }
+
+    /**
+     * A second, separate pool on the same server whose unqualified table names resolve to
+     * {@code schema} (created if missing, migrated like the main one): scratch space for the bench
+     * and tests that must not touch the user's tables. Closing it leaves the server running.
+     */
+    public Database inSchema(final String schema, final int poolSize)
+    {
+        if (!schema.matches("[a-z_][a-z0-9_]*"))
+        {
+            throw new IllegalArgumentException("schema name must be a lower-case identifier: " + schema);
+        }
+        try (Connection connection = pool.getConnection(); java.sql.Statement statement = connection.createStatement())
+        {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+        }
+        catch (final SQLException e)
+        {
+            throw new IllegalStateException("cannot create schema " + schema + ": " + e.getMessage(), e);
+        }
+        final String scoped = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        return open(scoped, null, poolSize);
+    }
+
+    /** The server's version string, for benchmark reports. */
+    public String serverVersion() throws SQLException
+    {
+        try (Connection connection = pool.getConnection();
+             java.sql.Statement statement = connection.createStatement();
+             java.sql.ResultSet rs = statement.executeQuery("SHOW server_version"))
+        {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    public DataSource dataSource()
+    {
+        return pool;
+    }
+
+    public Connection connection() throws SQLException
+    {
+        return pool.getConnection();
+    }
+
+    /** The URL without any password, for logs and the effective configuration. */
+    public String describe()
+    {
+        final String where = redact(url);
+        if (embedded == null)
+        {
+            return where;
+        }
+        return where + " (embedded PostgreSQL, data in " + embedded.dataDirectory() + (embedded.owner() ? ")" : ", attached to a running server)");
+    }
+
+    public List<Integer> migrationsApplied()
+    {
+        return migrationsApplied;
+    }
+
+    public boolean embedded()
+    {
+        return embedded != null;
+    }
+
+    @Override
+    public void close()
+    {
+        closeQuietly(pool, embedded);
+    }
+
+    private static void closeQuietly(final HikariDataSource pool, final EmbeddedPostgresServer embedded)
+    {
+        if (pool != null)
+        {
+            pool.close();
+        }
+        if (embedded != null)
+        {
+            embedded.close();
+        }
+    }
+
+    static String redact(final String url)
+    {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***").replaceAll("//([^/:@]+):([^@/]+)@", "//$1:***@");
+    }
+
+    private static String rootMessage(final Throwable e)
+    {
+        Throwable t = e;
+        while (t.getCause() != null)
+        {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}

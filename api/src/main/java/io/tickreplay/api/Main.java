@@ -1,0 +1,120 @@
+package io.tickreplay.api;
+
+import io.tickreplay.api.cli.BenchCommand;
+import io.tickreplay.api.cli.DemoCommand;
+import io.tickreplay.api.cli.GenerateCommand;
+import io.tickreplay.api.cli.ImportCommand;
+import io.tickreplay.api.cli.UsageException;
+import io.tickreplay.adapters.csv.TickCsvReader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The {@code tickreplay} command line. Exit codes: 0 success, 1 failure, 2 bad arguments. A failure
+ * is one line on stderr; {@code --verbose} adds the stack trace.
+ */
+@Command(
+    name = "tickreplay",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Replays market ticks from PostgreSQL through LMAX Disruptor rings, computes signals and bars, exports them.",
+    subcommands = {
+        DemoCommand.class,
+        GenerateCommand.class,
+        ImportCommand.class,
+        BenchCommand.class,
+        CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable
+{
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run()
+    {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(execute(args));
+    }
+
+    public static int execute(final String... args)
+    {
+        final CommandLine cli = commandLine();
+        return cli.execute(args);
+    }
+
+    public static CommandLine commandLine()
+    {
+        final CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::onFailure);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli;
+    }
+
+    private static int onFailure(final Exception e, final CommandLine cli, final CommandLine.ParseResult parsed)
+    {
+        final PrintWriter err = cli.getErr();
+        final boolean verbose = parsed.hasMatchedOption("--verbose") || hasVerbose(parsed);
+        final boolean usage = e instanceof UsageException || e instanceof TickCsvReader.MissingColumnException;
+        err.println("tickreplay " + cli.getCommandName() + ": " + (usage ? "" : "error: ") + message(e));
+        if (verbose)
+        {
+            e.printStackTrace(err);
+        }
+        else if (!usage)
+        {
+            err.println("(run again with --verbose for the stack trace)");
+        }
+        err.flush();
+        return usage ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
+    }
+
+    private static boolean hasVerbose(final CommandLine.ParseResult parsed)
+    {
+        CommandLine.ParseResult p = parsed;
+        while (p != null)
+        {
+            if (p.hasMatchedOption("--verbose"))
+            {
+                return true;
+            }
+            p = p.subcommand();
+        }
+        return false;
+    }
+
+    static String message(final Throwable e)
+    {
+        final String own = e.getMessage();
+        if (own != null && !own.isBlank())
+        {
+            return own;
+        }
+        Throwable t = e.getCause();
+        while (t != null)
+        {
+            if (t.getMessage() != null && !t.getMessage().isBlank())
+            {
+                return t.getMessage();
+            }
+            t = t.getCause();
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            final String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"tickreplay " + (version == null ? "dev" : version) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

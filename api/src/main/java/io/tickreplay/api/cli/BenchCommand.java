@@ -1,0 +1,250 @@
+package io.tickreplay.api.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tickreplay.adapters.csv.TickCsvReader;
+import io.tickreplay.adapters.csv.TickCsvWriter;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.TickImporter;
+import io.tickreplay.api.config.Settings;
+import io.tickreplay.engine.synth.SyntheticSession;
+import org.postgresql.PGConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * The side-by-side benchmark: tickreplay against PostgreSQL's own limits on the same data, in one
+ * run, in a scratch schema ({@code tickreplay_bench}) that is dropped afterwards. It first checks
+ * that every contender stored the same rows, then reports rates and ratios.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Side-by-side benchmark against PostgreSQL's own limits on the same generated data.",
+        "Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling)."
+    })
+public final class BenchCommand implements Callable<Integer>
+{
+    private static final String SCHEMA = "tickreplay_bench";
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--suite", description = "Which comparisons: import (default).")
+    String suite = "import";
+
+    @Option(names = "--ticks", description = "Ticks in the generated data (default 5,000,000; --quick 200,000).")
+    Long ticks;
+
+    @Option(names = "--rounds", description = "Alternating rounds per contender; the best is reported (default 2, --quick 1).")
+    Integer rounds;
+
+    @Option(names = "--quick", description = "Small and fast: a correctness check for CI, not a measurement.")
+    boolean quick;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results, with the machine, as JSON.")
+    Path json;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the generated files go (default data/bench).")
+    Path workDir = Path.of("data", "bench");
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (!suite.equals("import"))
+        {
+            throw new UsageException("--suite must be import, was '" + suite + "'");
+        }
+        final long n = ticks != null ? ticks : quick ? 200_000 : 5_000_000;
+        final int r = rounds != null ? rounds : quick ? 1 : 2;
+        if (n < 1 || r < 1)
+        {
+            throw new UsageException("--ticks and --rounds must be >= 1");
+        }
+        final Settings settings = common.settings(Map.of());
+        final Map<String, Object> report = new LinkedHashMap<>();
+        try (Database main = CommonOptions.openDatabase(settings))
+        {
+            report.put("machine", machine(main));
+            try (Connection c = main.connection(); Statement s = c.createStatement())
+            {
+                s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+            }
+            try (Database db = main.inSchema(SCHEMA, 2))
+            {
+                report.put("import", importSuite(db, n, r));
+            }
+            finally
+            {
+                try (Connection c = main.connection(); Statement s = c.createStatement())
+                {
+                    s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+                }
+            }
+        }
+        if (json != null)
+        {
+            final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            if (json.toAbsolutePath().getParent() != null)
+            {
+                Files.createDirectories(json.toAbsolutePath().getParent());
+            }
+            mapper.writeValue(json.toFile(), report);
+            System.out.println("results written to " + json);
+        }
+        return 0;
+    }
+
+    private Map<String, Object> importSuite(final Database db, final long n, final int rounds) throws Exception
+    {
+        Files.createDirectories(workDir);
+        final Path csv = workDir.resolve("bench-ticks-" + n + ".csv");
+        final long rows = writeCsv(csv, n);
+        System.out.println("bench import: " + Format.count(rows) + " ticks in " + csv + " (" + Files.size(csv) / (1 << 20) + " MiB)");
+
+        final List<Double> copyRates = new ArrayList<>();
+        final List<Double> importRates = new ArrayList<>();
+        String copyDigest = null;
+        String importDigest = null;
+        for (int round = 1; round <= rounds; round++)
+        {
+            truncate(db);
+            final long t0 = System.nanoTime();
+            final long copied;
+            try (Connection c = db.connection(); InputStream in = Files.newInputStream(csv))
+            {
+                copied = c.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn("COPY tick_data (" + TickCsvWriter.HEADER + ") FROM STDIN (FORMAT csv, HEADER true)", in, 1 << 16);
+            }
+            final double copyRate = copied * 1e9 / (System.nanoTime() - t0);
+            copyRates.add(copyRate);
+            copyDigest = digest(db);
+
+            truncate(db);
+            final TickImporter.Result result = new TickImporter(db.dataSource())
+                .importFile(csv, TickCsvReader.Options.defaults(), TickImporter.OnError.FAIL, f -> { });
+            importRates.add(result.rowsPerSecond());
+            importDigest = digest(db);
+            System.out.printf(Locale.ROOT, "  round %d: PostgreSQL COPY FROM csv %s rows/s, tickreplay import %s rows/s (%s)%n",
+                round, Format.rate(copyRate), Format.rate(result.rowsPerSecond()), result.strategy());
+            if (copied != rows || result.rowsInserted() != rows)
+            {
+                throw new IllegalStateException("row counts differ: file " + rows + ", COPY " + copied + ", import " + result.rowsInserted());
+            }
+        }
+        truncate(db);
+        if (!copyDigest.equals(importDigest))
+        {
+            throw new IllegalStateException("the contenders stored different rows: COPY " + copyDigest + " vs import " + importDigest);
+        }
+        final double bestCopy = copyRates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        final double bestImport = importRates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        System.out.printf(Locale.ROOT, "bench import: same rows stored by both (%s)%n", importDigest);
+        System.out.printf(Locale.ROOT, "  %-40s %14s rows/s%n", "PostgreSQL COPY FROM csv (ceiling)", Format.rate(bestCopy));
+        System.out.printf(Locale.ROOT, "  %-40s %14s rows/s   %.2fx the ceiling%n", "tickreplay import", Format.rate(bestImport), bestImport / bestCopy);
+
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rows", rows);
+        out.put("file_bytes", Files.size(csv));
+        out.put("rounds", rounds);
+        out.put("rows_identical", true);
+        out.put("postgres_copy_from_csv_rows_per_s", copyRates);
+        out.put("tickreplay_import_rows_per_s", importRates);
+        out.put("best_postgres_copy_rows_per_s", Math.round(bestCopy));
+        out.put("best_tickreplay_import_rows_per_s", Math.round(bestImport));
+        out.put("ratio_import_to_copy", Math.round(bestImport / bestCopy * 1000) / 1000.0);
+        Files.deleteIfExists(csv);
+        return out;
+    }
+
+    /** Writes about {@code n} ticks of 10 symbols over as many days as needed, symbol by symbol and in time order (as TAQ files come). */
+    private static long writeCsv(final Path csv, final long n) throws IOException
+    {
+        final List<String> symbols = List.of("NVDA", "AAPL", "MSFT", "AMZN", "TSLA", "META", "GOOG", "AMD", "NFLX", "INTC");
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("bench").symbols(symbols)
+            .days((int)Math.max(1, Math.min(20, n / 2_500_000 + 1))).seed(7);
+        ctx.ticksPerSecond(SessionOptions.rateFor(n, ctx));
+        try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8); TickCsvWriter writer = new TickCsvWriter(w))
+        {
+            new SyntheticSession(ctx).run(writer, f -> { });
+            return writer.rows();
+        }
+    }
+
+    private static void truncate(final Database db) throws SQLException
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement())
+        {
+            s.execute("TRUNCATE tick_data");
+            s.execute("CHECKPOINT");
+        }
+    }
+
+    /** Count and sums over every column: equal digests mean the same rows, for any practical purpose. */
+    private static String digest(final Database db) throws SQLException
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT symbol), sum(seq), sum(extract(epoch FROM ts)), " +
+                 "sum(price * size), sum(bid), sum(ask), sum(bid_size), sum(ask_size) FROM tick_data"))
+        {
+            rs.next();
+            final StringBuilder b = new StringBuilder();
+            for (int i = 1; i <= 9; i++)
+            {
+                b.append(i == 1 ? "" : " ").append(rs.getString(i));
+            }
+            return b.toString();
+        }
+    }
+
+    static Map<String, Object> machine(final Database db) throws SQLException
+    {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("date", Instant.now().toString());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun)
+        {
+            m.put("memory_gib", Math.round(sun.getTotalMemorySize() / (double)(1L << 30)));
+        }
+        m.put("cpu", cpuModel());
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
+        m.put("postgresql", db.serverVersion() + (db.embedded() ? " (embedded)" : ""));
+        return m;
+    }
+
+    private static String cpuModel()
+    {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo")))
+        {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown");
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            return "unknown";
+        }
+    }
+}

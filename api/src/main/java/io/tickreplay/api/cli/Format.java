@@ -1,0 +1,33 @@
+package io.tickreplay.api.cli;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+
+/** Numbers and times as the CLI prints them. */
+public final class Format
+{
+    private Format()
+    {
+    }
+
+    public static String count(final long n)
+    {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    public static String rate(final double perSecond)
+    {
+        return String.format(Locale.ROOT, "%,.0f", perSecond);
+    }
+
+    public static String seconds(final long nanos)
+    {
+        return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+    }
+
+    public static String instant(final Instant instant)
+    {
+        return instant.truncatedTo(ChronoUnit.MICROS).toString();
+    }
+}

@@ -1,0 +1,144 @@
+package io.tickreplay.api.cli;
+
+import io.tickreplay.adapters.csv.TickColumn;
+import io.tickreplay.adapters.csv.TickCsvReader;
+import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.TickImporter;
+import io.tickreplay.api.config.Settings;
+import io.tickreplay.engine.tick.Micros;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction.",
+        "Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume,",
+        "and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC) or",
+        "epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts).",
+        "Importing the same rows again adds nothing."
+    })
+public final class ImportCommand implements Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "CSV files, plain or gzip.")
+    List<Path> files;
+
+    @Option(names = "--provider", description = "Provider of every row (overrides a provider column).")
+    String provider;
+
+    @Option(names = "--symbol", description = "Symbol of every row (overrides a symbol column).")
+    String symbol;
+
+    @Option(names = "--column", paramLabel = "FIELD=HEADER", description = "Read FIELD (ts, price, size, bid, ask, bid_size, ask_size, symbol, provider) from the column HEADER.")
+    Map<String, String> columns;
+
+    @Option(names = "--on-error", paramLabel = "fail|skip", description = "A bad row fails the file, keeping nothing of it (default), or is skipped and reported.")
+    String onError;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Map<String, Object> flags = new HashMap<>();
+        flags.put("import.on-error", onError);
+        final Settings settings = common.settings(flags);
+        final TickImporter.OnError policy = switch (settings.string("import.on-error").toLowerCase(Locale.ROOT))
+        {
+            case "fail" -> TickImporter.OnError.FAIL;
+            case "skip" -> TickImporter.OnError.SKIP;
+            default -> throw new UsageException("--on-error must be fail or skip, was '" + settings.string("import.on-error") + "'");
+        };
+        final Map<TickColumn, String> overrides = new EnumMap<>(TickColumn.class);
+        if (columns != null)
+        {
+            for (final Map.Entry<String, String> e : columns.entrySet())
+            {
+                try
+                {
+                    overrides.put(TickColumn.byFieldName(e.getKey()), e.getValue());
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new UsageException("--column: " + ex.getMessage());
+                }
+            }
+        }
+        for (final Path file : files)
+        {
+            if (!Files.isRegularFile(file))
+            {
+                throw new UsageException("no such file: " + file);
+            }
+        }
+        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides);
+
+        try (Database db = CommonOptions.openDatabase(settings))
+        {
+            final TickImporter importer = new TickImporter(db.dataSource());
+            for (final Path file : files)
+            {
+                final TickImporter.Result result;
+                try (ProgressBar bar = new ProgressBar("importing " + file.getFileName()))
+                {
+                    result = importer.importFile(file, options, policy, bar);
+                }
+                catch (final TickRowException e)
+                {
+                    throw new ImportFailedException(file + " " + e.getMessage() + "; nothing of " + file.getFileName() +
+                        " was imported (--on-error skip loads the other rows)");
+                }
+                print(result);
+            }
+        }
+        return 0;
+    }
+
+    private static void print(final TickImporter.Result r)
+    {
+        final StringBuilder line = new StringBuilder("imported ").append(r.file()).append(": ")
+            .append(Format.count(r.rowsInserted())).append(" new rows");
+        if (r.rowsAlreadyPresent() > 0)
+        {
+            line.append(", ").append(Format.count(r.rowsAlreadyPresent())).append(" already in tick_data (kept as they were)");
+        }
+        if (r.rowsRead() > 0)
+        {
+            line.append("; ").append(r.symbols().size() <= 10 ? String.join(",", r.symbols()) : r.symbols().size() + " symbols")
+                .append(" from ").append(Format.instant(Micros.toInstant(r.minTsMicros())))
+                .append(" to ").append(Format.instant(Micros.toInstant(r.maxTsMicros())));
+        }
+        line.append(" in ").append(Format.seconds(r.nanos())).append(" (").append(Format.rate(r.rowsPerSecond())).append(" rows/s)");
+        System.out.println(line);
+        if (r.rowsSkipped() > 0)
+        {
+            System.out.println("skipped " + Format.count(r.rowsSkipped()) + " bad rows" + (r.rowsSkipped() > r.skippedSample().size() ? ", the first " + r.skippedSample().size() : "") + ":");
+            r.skippedSample().forEach(s -> System.out.println("  " + s));
+        }
+    }
+
+    /** A file that could not be imported; its message names the file and line. */
+    static final class ImportFailedException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        ImportFailedException(final String message)
+        {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.tickreplay.engine.tick;
+
+import java.time.Instant;
+
+/** Conversions between epoch microseconds (the engine's time unit) and {@link Instant}. */
+public final class Micros
+{
+    public static final long PER_SECOND = 1_000_000L;
+    public static final long PER_MINUTE = 60 * PER_SECOND;
+    public static final long PER_HOUR = 60 * PER_MINUTE;
+    public static final long PER_DAY = 24 * PER_HOUR;
+
+    private Micros()
+    {
+    }
+
+    public static long of(final Instant instant)
+    {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), PER_SECOND), instant.getNano() / 1_000);
+    }
+
+    public static Instant toInstant(final long micros)
+    {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, PER_SECOND), Math.floorMod(micros, PER_SECOND) * 1_000L);
+    }
+}
