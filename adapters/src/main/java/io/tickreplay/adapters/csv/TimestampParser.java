@@ -76,14 +76,17 @@ public final class TimestampParser
         final int dot = s.indexOf('.');
         final int intEnd = dot < 0 ? s.length() : dot;
         final int intStart = negative ? 1 : 0;
-        if (intEnd - intStart > 18)
+        long whole = 0;
+        try
+        {
+            for (int i = intStart; i < intEnd; i++)
+            {
+                whole = Math.addExact(Math.multiplyExact(whole, 10), s.charAt(i) - '0');
+            }
+        }
+        catch (final ArithmeticException e)
         {
             throw new IllegalArgumentException("epoch timestamp out of range: " + s);
-        }
-        long whole = 0;
-        for (int i = intStart; i < intEnd; i++)
-        {
-            whole = whole * 10 + (s.charAt(i) - '0');
         }
 
         final long magnitude;

@@ -110,6 +110,12 @@ public final class Database implements AutoCloseable
         return open(scoped, null, poolSize);
     }
 
+    /** The JDBC URL this pool connects to (it may carry a password: never print it, see {@link #describe()}). */
+    public String url()
+    {
+        return url;
+    }
+
     /** The server's version string, for benchmark reports. */
     public String serverVersion() throws SQLException
     {

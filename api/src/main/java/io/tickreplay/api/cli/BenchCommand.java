@@ -207,7 +207,7 @@ public final class BenchCommand implements Callable<Integer>
     {
         try (Connection c = db.connection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT symbol), sum(seq), sum(extract(epoch FROM ts)), " +
-                 "sum(price * size), sum(bid), sum(ask), sum(bid_size), sum(ask_size) FROM tick_data"))
+                 "sum(price::numeric * size::numeric), sum(bid::numeric), sum(ask::numeric), sum(bid_size::numeric), sum(ask_size::numeric) FROM tick_data"))
         {
             rs.next();
             final StringBuilder b = new StringBuilder();

@@ -188,7 +188,10 @@ public final class Settings
         final StringBuilder out = new StringBuilder();
         for (final Map.Entry<String, String> e : origins.entrySet())
         {
-            String value = config.getValue(e.getKey()).render(com.typesafe.config.ConfigRenderOptions.concise());
+            final ConfigValue raw = config.getValue(e.getKey());
+            String value = raw.valueType() == com.typesafe.config.ConfigValueType.STRING
+                ? String.valueOf(raw.unwrapped())
+                : raw.render(com.typesafe.config.ConfigRenderOptions.concise());
             if (e.getKey().equals("db.url"))
             {
                 value = value.replaceAll("(?i)(password=)[^&\"]*", "$1***");

@@ -1,0 +1,229 @@
+package io.tickreplay.adapters.csv;
+
+import io.tickreplay.engine.tick.Tick;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TickCsvReaderTest
+{
+    private static final TickCsvReader.Options NVDA = new TickCsvReader.Options("ibkr", "NVDA", Map.of());
+
+    private static TickCsvReader reader(final String csv, final TickCsvReader.Options options) throws Exception
+    {
+        return TickCsvReader.open(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)), options);
+    }
+
+    private static List<Tick> readAll(final TickCsvReader reader) throws Exception
+    {
+        final List<Tick> ticks = new ArrayList<>();
+        final Tick tick = new Tick();
+        while (reader.next(tick))
+        {
+            ticks.add(new Tick().copyFrom(tick));
+        }
+        return ticks;
+    }
+
+    private static long micros(final String iso)
+    {
+        final Instant i = Instant.parse(iso);
+        return i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000;
+    }
+
+    @Test
+    void readsARealWorldTradesFileWithEpochSecondsAndAmount() throws Exception
+    {
+        final List<Tick> ticks = readAll(reader("""
+            id,timestamp,price,amount,side
+            1,1762180201,190.12,0.5,buy
+            2,1762180201,190.13,1.25,sell
+            3,1762180202.25,190.10,3,buy
+            """, NVDA));
+        assertThat(ticks).hasSize(3);
+        assertThat(ticks.get(0).provider).isEqualTo("ibkr");
+        assertThat(ticks.get(0).symbol).isEqualTo("NVDA");
+        assertThat(ticks.get(0).tsMicros).isEqualTo(micros("2025-11-03T14:30:01Z"));
+        assertThat(ticks.get(1).price).isEqualTo(190.13);
+        assertThat(ticks.get(1).size).isEqualTo(1.25);
+        assertThat(ticks.get(2).tsMicros).isEqualTo(micros("2025-11-03T14:30:02.250Z"));
+        assertThat(ticks.get(0).bid).isNaN();
+        assertThat(ticks.get(0).askSize).isNaN();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ts,price,size", "TIMESTAMP,Price,Amount", "time,price,qty", "datetime,price,quantity", "date_time,price,volume"})
+    void findsColumnsByAnyAliasInAnyCase(final String header) throws Exception
+    {
+        final List<Tick> ticks = readAll(reader(header + "\n2025-11-03T14:30:01Z,10.5,7\n", NVDA));
+        assertThat(ticks).singleElement().satisfies(t ->
+        {
+            assertThat(t.tsMicros).isEqualTo(micros("2025-11-03T14:30:01Z"));
+            assertThat(t.price).isEqualTo(10.5);
+            assertThat(t.size).isEqualTo(7);
+        });
+    }
+
+    @Test
+    void readsAHeaderInAnotherOrderWithQuotesBlankLinesAndABom() throws Exception
+    {
+        final List<Tick> ticks = readAll(reader("""
+            \uFEFF"ask_size","Ask","bid_size","BID","size","price","symbol","provider","ts"
+
+            100,10.02,200,10.00,5,10.01,"AAPL","ibkr","2025-11-03 14:30:01.000250"
+               \s
+            "300","10.03",,"",6,10.02,AAPL,ibkr,2025-11-03T14:30:02Z
+            """, TickCsvReader.Options.defaults()));
+        assertThat(ticks).hasSize(2);
+        final Tick first = ticks.get(0);
+        assertThat(first.symbol).isEqualTo("AAPL");
+        assertThat(first.provider).isEqualTo("ibkr");
+        assertThat(first.tsMicros).isEqualTo(micros("2025-11-03T14:30:01.000250Z"));
+        assertThat(first.bid).isEqualTo(10.00);
+        assertThat(first.ask).isEqualTo(10.02);
+        assertThat(first.bidSize).isEqualTo(200);
+        assertThat(first.askSize).isEqualTo(100);
+        assertThat(ticks.get(1).bid).isNaN();
+        assertThat(ticks.get(1).bidSize).isNaN();
+        assertThat(ticks.get(1).askSize).isEqualTo(300);
+    }
+
+    @Test
+    void readsGzipByItsMagicBytes(@TempDir final Path dir) throws Exception
+    {
+        final Path file = dir.resolve("trades.csv.gz");
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes))
+        {
+            gz.write("timestamp,price,amount\n1762180201000,1.5,2\n1762180201001,1.6,3\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(file, bytes.toByteArray());
+        try (TickCsvReader reader = TickCsvReader.open(file, NVDA))
+        {
+            final List<Tick> ticks = readAll(reader);
+            assertThat(ticks).extracting(t -> t.tsMicros).containsExactly(micros("2025-11-03T14:30:01Z"), micros("2025-11-03T14:30:01.001Z"));
+        }
+    }
+
+    @Test
+    void readsTabAndSemicolonSeparatedFiles() throws Exception
+    {
+        assertThat(readAll(reader("ts\tprice\tsize\n1762180201\t1.5\t2\n", NVDA))).hasSize(1);
+        assertThat(readAll(reader("ts;price;size\n1762180201;1.5;2\n", NVDA))).hasSize(1);
+    }
+
+    @Test
+    void flagsOverrideTheFilesColumnsAndNameColumnsItLacks() throws Exception
+    {
+        final List<Tick> ticks = readAll(reader("""
+            symbol,provider,trade_time,px,size
+            AAPL,kraken,1762180201,1.5,2
+            """, new TickCsvReader.Options("ibkr", "NVDA", Map.of(TickColumn.TS, "trade_time", TickColumn.PRICE, "PX"))));
+        assertThat(ticks).singleElement().satisfies(t ->
+        {
+            assertThat(t.symbol).isEqualTo("NVDA");
+            assertThat(t.provider).isEqualTo("ibkr");
+            assertThat(t.price).isEqualTo(1.5);
+        });
+    }
+
+    @Test
+    void namesTheLineOfABadRowAndGoesOn() throws Exception
+    {
+        try (TickCsvReader reader = reader("""
+            ts,price,size
+
+            1762180201,1.5,2
+            1762180202,abc,2
+            1762180203,1.5
+            not-a-time,1.5,2
+            1762180204,-1,2
+            1762180205,1.5,-2
+            1762180206,NaN,2
+            1762180207,1.7,3
+            """, NVDA))
+        {
+            final Tick tick = new Tick();
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(reader.lineNumber()).isEqualTo(3);
+            assertThatThrownBy(() -> reader.next(tick)).isInstanceOf(TickRowException.class)
+                .hasMessage("line 4: price: not a number: 'abc'");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 5: expected at least 3 columns, found 2");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessageStartingWith("line 6: ts: ");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 7: price: must be > 0, was -1");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 8: size: must be >= 0, was -2");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 9: price: not a finite number: 'NaN'");
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(tick.price).isEqualTo(1.7);
+            assertThat(reader.next(tick)).isFalse();
+        }
+    }
+
+    @Test
+    void explainsWhatAFileLacksBeforeReadingRows()
+    {
+        assertThatThrownBy(() -> reader("ts,price,size\n1,2,3\n", TickCsvReader.Options.defaults()))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--symbol");
+        assertThatThrownBy(() -> reader("ts,price,size\n1,2,3\n", new TickCsvReader.Options(null, "NVDA", Map.of())))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--provider");
+        assertThatThrownBy(() -> reader("ts,last,size\n1,2,3\n", NVDA))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("no price column");
+        assertThatThrownBy(() -> reader("", NVDA)).isInstanceOf(TickRowException.class).hasMessageContaining("empty");
+    }
+
+    @Test
+    void readsALargeFileInConstantMemory() throws IOException, TickRowException
+    {
+        // a stream that is never held whole: 2M rows produced on the fly
+        final long rows = 2_000_000;
+        final java.io.InputStream generated = new java.io.InputStream()
+        {
+            private byte[] line = "ts,price,size\n".getBytes(StandardCharsets.US_ASCII);
+            private int at;
+            private long produced;
+
+            @Override
+            public int read()
+            {
+                if (at == line.length)
+                {
+                    if (produced == rows)
+                    {
+                        return -1;
+                    }
+                    produced++;
+                    line = (1762180201L + produced + ",1.5,2\n").getBytes(StandardCharsets.US_ASCII);
+                    at = 0;
+                }
+                return line[at++];
+            }
+        };
+        try (TickCsvReader reader = TickCsvReader.open(generated, NVDA))
+        {
+            final Tick tick = new Tick();
+            long n = 0;
+            while (reader.next(tick))
+            {
+                n++;
+            }
+            assertThat(n).isEqualTo(rows);
+            assertThat(reader.lineNumber()).isEqualTo(rows + 1);
+        }
+    }
+}

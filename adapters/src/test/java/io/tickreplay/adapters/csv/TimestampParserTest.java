@@ -1,0 +1,78 @@
+package io.tickreplay.adapters.csv;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TimestampParserTest
+{
+    private static long micros(final String iso)
+    {
+        final Instant i = Instant.parse(iso);
+        return i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "2025-11-03T14:30:01Z                 | 2025-11-03T14:30:01Z",
+        "2025-11-03T14:30:01                  | 2025-11-03T14:30:01Z",
+        "2025-11-03 14:30:01                  | 2025-11-03T14:30:01Z",
+        "2025-11-03t14:30:01z                 | 2025-11-03T14:30:01Z",
+        "2025-11-03T14:30:01.5Z               | 2025-11-03T14:30:01.500Z",
+        "2025-11-03T14:30:01.123456Z          | 2025-11-03T14:30:01.123456Z",
+        "2025-11-03T14:30:01.123456789Z       | 2025-11-03T14:30:01.123456Z",
+        "2025-11-03T14:30:01,25               | 2025-11-03T14:30:01.250Z",
+        "2025-11-03T09:30:01-05:00            | 2025-11-03T14:30:01Z",
+        "2025-11-03T15:30:01+0100             | 2025-11-03T14:30:01Z",
+        "2025-11-03T16:30:01+02               | 2025-11-03T14:30:01Z",
+        "2025-11-03T14:30:01.000001+00:00     | 2025-11-03T14:30:01.000001Z",
+        "2025-11-03                           | 2025-11-03T00:00:00Z",
+        "2025-11-03T14:30Z                    | 2025-11-03T14:30:00Z",
+        "2024-02-29T23:59:59.999999Z          | 2024-02-29T23:59:59.999999Z",
+        "  2025-11-03T14:30:01Z               | 2025-11-03T14:30:01Z",
+    })
+    void parsesIso8601WithoutOffsetAsUtc(final String text, final String expected)
+    {
+        assertThat(TimestampParser.parseMicros(text)).isEqualTo(micros(expected));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "1762180201                 | 2025-11-03T14:30:01Z",
+        "1762180201.5               | 2025-11-03T14:30:01.500Z",
+        "1762180201.123456789       | 2025-11-03T14:30:01.123456Z",
+        "1762180201123              | 2025-11-03T14:30:01.123Z",
+        "1762180201123.5            | 2025-11-03T14:30:01.123500Z",
+        "1762180201123456           | 2025-11-03T14:30:01.123456Z",
+        "1762180201123456789        | 2025-11-03T14:30:01.123456Z",
+        "0                          | 1970-01-01T00:00:00Z",
+        "99999999999                | 5138-11-16T09:46:39Z",
+        "100000000000               | 1973-03-03T09:46:40Z",
+    })
+    void tellsEpochUnitsApartByMagnitude(final String text, final String expected)
+    {
+        assertThat(TimestampParser.parseMicros(text)).isEqualTo(micros(expected));
+    }
+
+    @Test
+    void truncatesBelowAMicrosecondTowardsThePast()
+    {
+        assertThat(TimestampParser.parseMicros("-1.0000005")).isEqualTo(-1_000_001L);
+        assertThat(TimestampParser.parseMicros("-1")).isEqualTo(-1_000_000L);
+        assertThat(TimestampParser.parseMicros("1762180201123456999")).isEqualTo(TimestampParser.parseMicros("1762180201123456"));
+    }
+
+    @ParameterizedTest(name = "''{0}''")
+    @ValueSource(strings = {"", "   ", "abc", "2025-13-01T00:00:00Z", "2025-02-30", "2025-11-03T25:00:00Z", "2025-11-03T14:30:01+25:00",
+        "2025-11-03T14:30:01Zjunk", "12:30:01", "1.2.3", "1e9", "99999999999999999999"})
+    void rejectsWhatIsNotATimestamp(final String text)
+    {
+        assertThatThrownBy(() -> TimestampParser.parseMicros(text)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,60 @@
+package io.tickreplay.adapters.postgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One real embedded PostgreSQL per test JVM, in a temporary directory, stopped at JVM exit. Each test
+ * class takes a schema of its own ({@link #freshSchema}) so that classes do not see each other's rows.
+ */
+public final class PostgresTestSupport
+{
+    private static final AtomicInteger SCHEMAS = new AtomicInteger();
+    private static Database server;
+    private static Path dataDirectory;
+
+    private PostgresTestSupport()
+    {
+    }
+
+    /** The shared server's database (public schema), started on first use. */
+    public static synchronized Database server()
+    {
+        if (server == null)
+        {
+            try
+            {
+                dataDirectory = Files.createTempDirectory("tickreplay-it-pg");
+            }
+            catch (final IOException e)
+            {
+                throw new UncheckedIOException(e);
+            }
+            server = Database.open(null, dataDirectory.resolve("pg"), 4);
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-test-postgres"));
+        }
+        return server;
+    }
+
+    /** A new, migrated, empty schema on the shared server; close it when done (the schema stays). */
+    public static Database freshSchema(final String prefix)
+    {
+        final String schema = (prefix + "_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet()).toLowerCase();
+        return server().inSchema(schema, 4);
+    }
+
+    /** The JDBC URL of the shared server, scoped to {@code schema} when it is not null. */
+    public static String url(final Database db)
+    {
+        return db.url();
+    }
+
+    public static Path dataDirectory()
+    {
+        server();
+        return dataDirectory;
+    }
+}

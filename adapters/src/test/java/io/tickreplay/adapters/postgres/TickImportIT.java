@@ -1,0 +1,212 @@
+package io.tickreplay.adapters.postgres;
+
+import io.tickreplay.adapters.csv.TickCsvReader;
+import io.tickreplay.adapters.csv.TickCsvWriter;
+import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.engine.synth.SyntheticSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TickImportIT
+{
+    private static final TickCsvReader.Options DEFAULTS = TickCsvReader.Options.defaults();
+    private static Database db;
+    private static TickImporter importer;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start()
+    {
+        db = PostgresTestSupport.freshSchema("import");
+        importer = new TickImporter(db.dataSource());
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        db.close();
+    }
+
+    @BeforeEach
+    void empty() throws SQLException
+    {
+        execute("TRUNCATE tick_data");
+    }
+
+    @Test
+    void importsAMillionRowsExactlyAsTheFileHasThem() throws Exception
+    {
+        final Path file = dir.resolve("million.csv");
+        final long rows = writeSession(file, 1_000_000, "import-1m");
+        final TickImporter.Result result = importer.importFile(file, DEFAULTS, TickImporter.OnError.FAIL, f -> { });
+
+        assertThat(result.rowsRead()).isEqualTo(rows);
+        assertThat(result.rowsInserted()).isEqualTo(rows);
+        assertThat(result.strategy()).isEqualTo("copy");
+        assertThat(queryLong("SELECT count(*) FROM tick_data")).isEqualTo(rows);
+        // the file's own seq column was ignored and numbered again the same way: every value agrees with the source
+        final String stored = digest();
+        execute("TRUNCATE tick_data");
+        try (Connection c = db.connection(); java.io.Reader in = Files.newBufferedReader(file))
+        {
+            c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                .copyIn("COPY tick_data (" + TickCsvWriter.HEADER + ") FROM STDIN (FORMAT csv, HEADER true)", in);
+        }
+        assertThat(stored).isEqualTo(digest());
+        assertThat(rows).isBetween(900_000L, 1_100_000L);
+    }
+
+    @Test
+    void aBadRowInTheMiddleLeavesTheTableUnchangedAndNamesItsLine() throws Exception
+    {
+        final Path before = dir.resolve("before.csv");
+        write(before, "ts,price,size\n2025-11-03T14:30:00Z,10,1\n");
+        importer.importFile(before, new TickCsvReader.Options("ibkr", "KEEP", Map.of()), TickImporter.OnError.FAIL, f -> { });
+        final String stored = digest();
+
+        final Path file = dir.resolve("bad.csv");
+        final StringBuilder csv = new StringBuilder("timestamp,price,amount\n");
+        for (int i = 0; i < 50_000; i++)
+        {
+            csv.append(1762180200L + i).append(',').append(i == 25_000 ? "12..5" : "12.5").append(",1\n");
+        }
+        write(file, csv.toString());
+
+        assertThatThrownBy(() -> importer.importFile(file, new TickCsvReader.Options("ibkr", "NVDA", Map.of()), TickImporter.OnError.FAIL, f -> { }))
+            .isInstanceOf(TickRowException.class)
+            .hasMessage("line 25002: price: not a number: '12..5'");
+        assertThat(digest()).isEqualTo(stored);
+        assertThat(queryLong("SELECT count(*) FROM tick_data WHERE symbol = 'NVDA'")).isZero();
+    }
+
+    @Test
+    void skipModeLoadsTheRestAndReportsWhatItSkipped() throws Exception
+    {
+        final Path file = dir.resolve("skip.csv");
+        write(file, "ts,price,size\n1762180201,1,1\n1762180202,x,1\n1762180203,1,1\n1762180204,1\n1762180205,2,2\n");
+        final TickImporter.Result result = importer.importFile(file, new TickCsvReader.Options("ibkr", "NVDA", Map.of()), TickImporter.OnError.SKIP, f -> { });
+        assertThat(result.rowsInserted()).isEqualTo(3);
+        assertThat(result.rowsSkipped()).isEqualTo(2);
+        assertThat(result.skippedSample()).containsExactly("line 3: price: not a number: 'x'", "line 5: expected at least 3 columns, found 2");
+        assertThat(queryLong("SELECT count(*) FROM tick_data")).isEqualTo(3);
+    }
+
+    @Test
+    void reImportingTheSameFileAddsNothingAndAnOverlappingFileOnlyItsNewRows() throws Exception
+    {
+        final TickCsvReader.Options options = new TickCsvReader.Options("kraken", "XBTUSD", Map.of());
+        final Path first = dir.resolve("first.csv");
+        // three trades share one second: seq 0, 1, 2 in file order
+        write(first, "timestamp,price,amount\n1762180201,1,1\n1762180201,2,1\n1762180201,3,1\n1762180202,4,1\n");
+        assertThat(importer.importFile(first, options, TickImporter.OnError.FAIL, f -> { }).rowsInserted()).isEqualTo(4);
+        final String stored = digest();
+
+        final TickImporter.Result again = importer.importFile(first, options, TickImporter.OnError.FAIL, f -> { });
+        assertThat(again.rowsInserted()).isZero();
+        assertThat(again.rowsAlreadyPresent()).isEqualTo(4);
+        assertThat(again.strategy()).isEqualTo("merge");
+        assertThat(digest()).isEqualTo(stored);
+
+        final Path overlapping = dir.resolve("overlapping.csv");
+        write(overlapping, "timestamp,price,amount\n1762180201,1,1\n1762180201,2,1\n1762180201,3,1\n1762180202,4,1\n1762180203,5,1\n");
+        final TickImporter.Result merged = importer.importFile(overlapping, options, TickImporter.OnError.FAIL, f -> { });
+        assertThat(merged.rowsInserted()).isEqualTo(1);
+        assertThat(merged.rowsAlreadyPresent()).isEqualTo(4);
+        assertThat(queryLong("SELECT count(*) FROM tick_data")).isEqualTo(5);
+    }
+
+    @Test
+    void keepsFileOrderInSeqForTicksSharingATimestamp() throws Exception
+    {
+        final Path file = dir.resolve("ties.csv");
+        write(file, "timestamp,price,amount\n1762180201,3,1\n1762180201,1,1\n1762180201,2,1\n");
+        importer.importFile(file, new TickCsvReader.Options("ibkr", "NVDA", Map.of()), TickImporter.OnError.FAIL, f -> { });
+        assertThat(queryStrings("SELECT seq || ':' || price FROM tick_data ORDER BY seq")).containsExactly("0:3", "1:1", "2:2");
+    }
+
+    @Test
+    void importsAFileThatGoesBackInTimeNumberingTiesByFileOrder() throws Exception
+    {
+        final Path file = dir.resolve("unsorted.csv");
+        write(file, "symbol,timestamp,price,amount\nA,1762180205,1,1\nA,1762180201,2,1\nA,1762180205,3,1\nB,1762180201,4,1\n");
+        final TickImporter.Result result = importer.importFile(file, new TickCsvReader.Options("ibkr", null, Map.of()), TickImporter.OnError.FAIL, f -> { });
+        assertThat(result.sortedPerSymbol()).isFalse();
+        assertThat(result.rowsInserted()).isEqualTo(4);
+        assertThat(queryStrings("SELECT symbol || ':' || extract(epoch FROM ts)::bigint || ':' || seq || ':' || price FROM tick_data ORDER BY symbol, ts, seq"))
+            .containsExactly("A:1762180201:0:2", "A:1762180205:0:1", "A:1762180205:1:3", "B:1762180201:0:4");
+    }
+
+    private static long writeSession(final Path file, final long ticks, final String provider) throws IOException
+    {
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider(provider).symbols(List.of("NVDA", "AAPL", "MSFT", "AMZN")).seed(3);
+        final long atOne = new SyntheticSession(new SyntheticSession.Context().provider(provider).symbols(List.of("NVDA", "AAPL", "MSFT", "AMZN")).ticksPerSecond(1.0)).expectedTicks();
+        ctx.ticksPerSecond(ticks / (double)atOne);
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8); TickCsvWriter writer = new TickCsvWriter(w))
+        {
+            new SyntheticSession(ctx).run(writer, f -> { });
+            return writer.rows();
+        }
+    }
+
+    private static void write(final Path file, final String text) throws IOException
+    {
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+    static void execute(final String sql) throws SQLException
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement())
+        {
+            s.execute(sql);
+        }
+    }
+
+    static long queryLong(final String sql) throws SQLException
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static List<String> queryStrings(final String sql) throws SQLException
+    {
+        final List<String> out = new ArrayList<>();
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
+        {
+            while (rs.next())
+            {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    static String digest() throws SQLException
+    {
+        return String.join("|", queryStrings("SELECT count(*) || ' ' || coalesce(sum(seq), 0) || ' ' || coalesce(sum(extract(epoch FROM ts)), 0) || ' ' || " +
+            "coalesce(sum(price::numeric * size::numeric), 0) || ' ' || coalesce(sum(bid::numeric), 0) || ' ' || coalesce(sum(ask_size::numeric), 0) || ' ' || coalesce(string_agg(DISTINCT provider || '/' || symbol, ','), '') FROM tick_data"));
+    }
+}

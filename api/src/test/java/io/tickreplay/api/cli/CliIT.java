@@ -1,0 +1,163 @@
+package io.tickreplay.api.cli;
+
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.PostgresTestSupport;
+import io.tickreplay.api.Main;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The CLI as a user runs it, in-process, against a real PostgreSQL (a schema of its own). */
+class CliIT
+{
+    private static Database db;
+    private static String url;
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err)
+    {
+    }
+
+    @BeforeAll
+    static void start()
+    {
+        db = PostgresTestSupport.freshSchema("cli");
+        url = db.url();
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        db.close();
+    }
+
+    static synchronized Run run(final String... args)
+    {
+        final PrintStream out = System.out;
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream o = new ByteArrayOutputStream();
+        final ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try
+        {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            final int exit = Main.execute(args);
+            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} --help")
+    @ValueSource(strings = {"demo", "generate", "import", "bench"})
+    void everyCommandExplainsItself(final String command)
+    {
+        final Run run = run(command, "--help");
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("Usage: tickreplay " + command).contains("--db-url");
+    }
+
+    @Test
+    void badArgumentsExitWithTwoAndOneClearLine() throws Exception
+    {
+        assertThat(run("no-such-command").exit()).isEqualTo(2);
+        assertThat(run().exit()).isEqualTo(2);
+        assertThat(run("generate", "--days", "many").exit()).isEqualTo(2);
+
+        final Run days = run("generate", "--db-url", url, "--days", "0");
+        assertThat(days.exit()).isEqualTo(2);
+        assertThat(days.err().strip()).isEqualTo("tickreplay generate: days must be >= 1, was 0");
+
+        final Path file = dir.resolve("trades.csv");
+        Files.writeString(file, "timestamp,price,amount\n1762180201,1.5,2\n");
+        final Run onError = run("import", "--db-url", url, "--on-error", "maybe", file.toString());
+        assertThat(onError.exit()).isEqualTo(2);
+        assertThat(onError.err()).contains("--on-error must be fail or skip");
+
+        final Run noSymbol = run("import", "--db-url", url, "--provider", "kraken", file.toString());
+        assertThat(noSymbol.exit()).isEqualTo(2);
+        assertThat(noSymbol.err()).contains("the file has no symbol column").contains("pass --symbol");
+
+        final Run missing = run("import", "--db-url", url, dir.resolve("nope.csv").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such file");
+    }
+
+    @Test
+    void aBadRowFailsWithItsLineNumberAndNoStackTraceUnlessVerbose() throws Exception
+    {
+        final Path file = dir.resolve("bad.csv");
+        Files.writeString(file, "timestamp,price,amount\n1762180201,1.5,2\n1762180202,oops,2\n");
+        final Run run = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "BADROW", file.toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 3: price: not a number: 'oops'").contains("nothing of bad.csv was imported").doesNotContain("\tat ");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'BADROW'")).isZero();
+
+        final Run verbose = run("import", "--verbose", "--db-url", url, "--provider", "kraken", "--symbol", "BADROW", file.toString());
+        assertThat(verbose.exit()).isEqualTo(1);
+        assertThat(verbose.err()).contains("\tat io.tickreplay");
+    }
+
+    @Test
+    void importsARealWorldTradesFileWithProviderAndSymbolInFileOrder() throws Exception
+    {
+        final Path file = dir.resolve("XBTUSD.csv");
+        Files.writeString(file, "timestamp,price,amount\n1762180201,68010.5,0.01\n1762180201,68011.0,0.25\n1762180200,68000.0,1.5\n1762180203,68020.1,0.002\n");
+        final Run run = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "XBTUSD", file.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("4 new rows");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE provider = 'kraken' AND symbol = 'XBTUSD'")).isEqualTo(4);
+        assertThat(count("SELECT seq FROM tick_data WHERE symbol = 'XBTUSD' AND price = 68011.0")).isEqualTo(1);
+
+        final Run again = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "XBTUSD", file.toString());
+        assertThat(again.exit()).isZero();
+        assertThat(again.out()).contains("0 new rows, 4 already in tick_data");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'XBTUSD'")).isEqualTo(4);
+    }
+
+    @Test
+    void demoGeneratesASessionIntoAnEmptyStoreAndShowsIt() throws Exception
+    {
+        try (Database own = PostgresTestSupport.freshSchema("cli_demo"))
+        {
+            final Run run = run("demo", "--exit", "--db-url", own.url(), "--ticks", "50000");
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.out())
+                .contains("effective configuration")
+                .contains("db.url = ")
+                .contains("the store is empty: generating")
+                .contains("tick_data holds:")
+                .contains("NVDA").contains("TSLA");
+            final Run second = run("demo", "--exit", "--db-url", own.url());
+            assertThat(second.out()).doesNotContain("the store is empty");
+        }
+    }
+
+    private static long count(final String sql) throws Exception
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
