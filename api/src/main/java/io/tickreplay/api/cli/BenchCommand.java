@@ -2,12 +2,14 @@ package io.tickreplay.api.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tickreplay.adapters.csv.SeqAssigner;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickCsvWriter;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickImporter;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.engine.synth.SyntheticSession;
+import io.tickreplay.engine.tick.Tick;
 import org.postgresql.PGConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,6 +28,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -120,10 +124,26 @@ public final class BenchCommand implements Callable<Integer>
     private Map<String, Object> importSuite(final Database db, final long n, final int rounds) throws Exception
     {
         Files.createDirectories(workDir);
-        final Path csv = workDir.resolve("bench-ticks-" + n + ".csv");
-        final long rows = writeCsv(csv, n);
-        System.out.println("bench import: " + Format.count(rows) + " ticks in " + csv + " (" + Files.size(csv) / (1 << 20) + " MiB)");
+        final Map<String, Object> out = new LinkedHashMap<>();
+        for (final Layout layout : Layout.values())
+        {
+            final Path csv = workDir.resolve("bench-ticks-" + n + "-" + layout.key + ".csv");
+            final long rows = writeCsv(csv, n, layout);
+            System.out.println("bench import, " + layout.description + ": " + Format.count(rows) + " ticks in " + csv + " (" + Files.size(csv) / (1 << 20) + " MiB)");
+            try
+            {
+                out.put(layout.key, importLayout(db, csv, rows, rounds));
+            }
+            finally
+            {
+                Files.deleteIfExists(csv);
+            }
+        }
+        return out;
+    }
 
+    private static Map<String, Object> importLayout(final Database db, final Path csv, final long rows, final int rounds) throws Exception
+    {
         final List<Double> copyRates = new ArrayList<>();
         final List<Double> importRates = new ArrayList<>();
         String copyDigest = null;
@@ -153,15 +173,15 @@ public final class BenchCommand implements Callable<Integer>
             {
                 throw new IllegalStateException("row counts differ: file " + rows + ", COPY " + copied + ", import " + result.rowsInserted());
             }
+            if (!copyDigest.equals(importDigest))
+            {
+                throw new IllegalStateException("the contenders stored different rows: COPY " + copyDigest + " vs import " + importDigest);
+            }
         }
         truncate(db);
-        if (!copyDigest.equals(importDigest))
-        {
-            throw new IllegalStateException("the contenders stored different rows: COPY " + copyDigest + " vs import " + importDigest);
-        }
         final double bestCopy = copyRates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
         final double bestImport = importRates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        System.out.printf(Locale.ROOT, "bench import: same rows stored by both (%s)%n", importDigest);
+        System.out.printf(Locale.ROOT, "  same rows stored by both (%s)%n", importDigest);
         System.out.printf(Locale.ROOT, "  %-40s %14s rows/s%n", "PostgreSQL COPY FROM csv (ceiling)", Format.rate(bestCopy));
         System.out.printf(Locale.ROOT, "  %-40s %14s rows/s   %.2fx the ceiling%n", "tickreplay import", Format.rate(bestImport), bestImport / bestCopy);
 
@@ -170,26 +190,120 @@ public final class BenchCommand implements Callable<Integer>
         out.put("file_bytes", Files.size(csv));
         out.put("rounds", rounds);
         out.put("rows_identical", true);
-        out.put("postgres_copy_from_csv_rows_per_s", copyRates);
-        out.put("tickreplay_import_rows_per_s", importRates);
+        out.put("postgres_copy_from_csv_rows_per_s", copyRates.stream().map(Math::round).toList());
+        out.put("tickreplay_import_rows_per_s", importRates.stream().map(Math::round).toList());
         out.put("best_postgres_copy_rows_per_s", Math.round(bestCopy));
         out.put("best_tickreplay_import_rows_per_s", Math.round(bestImport));
         out.put("ratio_import_to_copy", Math.round(bestImport / bestCopy * 1000) / 1000.0);
-        Files.deleteIfExists(csv);
         return out;
     }
 
-    /** Writes about {@code n} ticks of 10 symbols over as many days as needed, symbol by symbol and in time order (as TAQ files come). */
-    private static long writeCsv(final Path csv, final long n) throws IOException
+    /** How the rows of the benchmark file are ordered. */
+    enum Layout
     {
-        final List<String> symbols = List.of("NVDA", "AAPL", "MSFT", "AMZN", "TSLA", "META", "GOOG", "AMD", "NFLX", "INTC");
-        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("bench").symbols(symbols)
-            .days((int)Math.max(1, Math.min(20, n / 2_500_000 + 1))).seed(7);
-        ctx.ticksPerSecond(SessionOptions.rateFor(n, ctx));
-        try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8); TickCsvWriter writer = new TickCsvWriter(w))
+        SYMBOL_MAJOR("symbol_major", "symbol by symbol, each in time order (TAQ-style)"),
+        TIME_ORDERED("time_ordered", "all symbols interleaved in time order (a consolidated feed)");
+
+        final String key;
+        final String description;
+
+        Layout(final String key, final String description)
         {
-            new SyntheticSession(ctx).run(writer, f -> { });
-            return writer.rows();
+            this.key = key;
+            this.description = description;
+        }
+    }
+
+    private static final List<String> BENCH_SYMBOLS = List.of("NVDA", "AAPL", "MSFT", "AMZN", "TSLA", "META", "GOOG", "AMD", "NFLX", "INTC");
+
+    /** Writes about {@code n} ticks of 10 symbols over as many days as needed, in {@code layout} order. */
+    private static long writeCsv(final Path csv, final long n, final Layout layout) throws Exception
+    {
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("bench").symbols(BENCH_SYMBOLS)
+            .days((int)Math.max(1, Math.min(20, n / 2_500_000 + 1))).seed(7);
+        final double rate = SessionOptions.rateFor(n, ctx);
+        ctx.ticksPerSecond(rate);
+        if (layout == Layout.SYMBOL_MAJOR)
+        {
+            try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8); TickCsvWriter writer = new TickCsvWriter(w))
+            {
+                new SyntheticSession(ctx).run(writer, f -> { });
+                return writer.rows();
+            }
+        }
+        // one file per symbol (a symbol's ticks do not depend on the others'), then a k-way merge on (ts, symbol, seq)
+        final List<Path> parts = new ArrayList<>();
+        try
+        {
+            for (final String symbol : BENCH_SYMBOLS)
+            {
+                final Path part = csv.resolveSibling(csv.getFileName() + "." + symbol + ".part");
+                parts.add(part);
+                try (Writer w = Files.newBufferedWriter(part, StandardCharsets.UTF_8); TickCsvWriter writer = new TickCsvWriter(w))
+                {
+                    new SyntheticSession(new SyntheticSession.Context().provider("bench").symbols(List.of(symbol))
+                        .days(ctx.days()).seed(7).ticksPerSecond(rate)).run(writer, f -> { });
+                }
+            }
+            final PriorityQueue<Source> queue = new PriorityQueue<>(
+                Comparator.<Source>comparingLong(src -> src.tick.tsMicros).thenComparing(src -> src.tick.symbol).thenComparingInt(src -> src.tick.seq));
+            final List<TickCsvReader> readers = new ArrayList<>();
+            try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8); TickCsvWriter writer = new TickCsvWriter(w))
+            {
+                for (final Path part : parts)
+                {
+                    final TickCsvReader reader = TickCsvReader.open(part, TickCsvReader.Options.defaults());
+                    readers.add(reader);
+                    final Source source = new Source(reader);
+                    if (source.advance())
+                    {
+                        queue.add(source);
+                    }
+                }
+                while (!queue.isEmpty())
+                {
+                    final Source next = queue.poll();
+                    writer.onTick(next.tick);
+                    if (next.advance())
+                    {
+                        queue.add(next);
+                    }
+                }
+                return writer.rows();
+            }
+            finally
+            {
+                for (final TickCsvReader reader : readers)
+                {
+                    reader.close();
+                }
+            }
+        }
+        finally
+        {
+            for (final Path part : parts)
+            {
+                Files.deleteIfExists(part);
+            }
+        }
+    }
+
+    /** One per-symbol file in the merge, with its current tick ({@code seq} numbered as import would). */
+    private record Source(TickCsvReader reader, SeqAssigner seq, Tick tick)
+    {
+        Source(final TickCsvReader reader)
+        {
+            this(reader, SeqAssigner.sorted(), new Tick());
+        }
+
+        boolean advance() throws Exception
+        {
+            if (!reader.next(tick))
+            {
+                return false;
+            }
+            tick.seq = seq.next(tick.provider, tick.symbol, tick.tsMicros);
+            return true;
         }
     }
 

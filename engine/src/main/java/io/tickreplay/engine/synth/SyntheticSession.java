@@ -333,6 +333,11 @@ public final class SyntheticSession
             return symbols;
         }
 
+        public int days()
+        {
+            return days;
+        }
+
         public Context conclude()
         {
             if (provider == null || provider.isBlank())
