@@ -4,6 +4,8 @@ import io.tickreplay.api.cli.BenchCommand;
 import io.tickreplay.api.cli.DemoCommand;
 import io.tickreplay.api.cli.GenerateCommand;
 import io.tickreplay.api.cli.ImportCommand;
+import io.tickreplay.api.cli.JournalCommand;
+import io.tickreplay.api.cli.ReplayCommand;
 import io.tickreplay.api.cli.UsageException;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import picocli.CommandLine;
@@ -24,6 +26,8 @@ import java.io.PrintWriter;
         DemoCommand.class,
         GenerateCommand.class,
         ImportCommand.class,
+        ReplayCommand.class,
+        JournalCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class
     })
@@ -53,6 +57,7 @@ public final class Main implements Runnable
     {
         final CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::onFailure);
+        cli.setParameterExceptionHandler(Main::onBadArguments);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;
     }
@@ -67,12 +72,20 @@ public final class Main implements Runnable
         {
             e.printStackTrace(err);
         }
-        else if (!usage)
-        {
-            err.println("(run again with --verbose for the stack trace)");
-        }
         err.flush();
         return usage ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
+    }
+
+    private static int onBadArguments(final CommandLine.ParameterException e, final String[] args)
+    {
+        final CommandLine cli = e.getCommandLine();
+        final PrintWriter err = cli.getErr();
+        final String name = cli.getCommandSpec().qualifiedName();
+        err.println(name + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + name + " --help'.");
+        err.flush();
+        return CommandLine.ExitCode.USAGE;
     }
 
     private static boolean hasVerbose(final CommandLine.ParseResult parsed)

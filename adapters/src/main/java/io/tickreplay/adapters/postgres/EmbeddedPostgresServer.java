@@ -31,7 +31,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable
 {
     /** Settings for a single-user analytics box: big WAL, few checkpoints, commits that do not wait for the disk. */
     static final Map<String, String> SERVER_CONFIG = Map.of(
-        "max_wal_size", "4GB",
+        "max_wal_size", "1GB",
         "checkpoint_timeout", "30min",
         "shared_buffers", "256MB",
         "synchronous_commit", "off",

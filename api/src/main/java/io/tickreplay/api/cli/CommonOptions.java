@@ -15,7 +15,7 @@ public final class CommonOptions
     Path config;
 
     @Option(names = "--db-url", paramLabel = "JDBC_URL",
-        description = "PostgreSQL to use, e.g. jdbc:postgresql://localhost:5432/market?user=me (env TICKREPLAY_DB_URL). Default: the embedded PostgreSQL.")
+        description = "PostgreSQL to use (env TICKREPLAY_DB_URL), for example%n  jdbc:postgresql://localhost:5432/market?user=me%nDefault: the embedded PostgreSQL.")
     String dbUrl;
 
     @Option(names = "--pg-dir", paramLabel = "DIR", description = "Data directory of the embedded PostgreSQL (default data/pg).")

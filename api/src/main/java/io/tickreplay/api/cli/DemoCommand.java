@@ -1,24 +1,32 @@
 package io.tickreplay.api.cli;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.config.Settings;
-import io.tickreplay.engine.synth.SyntheticSession;
+import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.replay.ReplayRun;
+import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.replay.WaitStrategies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {
-        "The main job on the embedded default: loads a realistic synthetic session (~2M ticks) if the store is",
-        "empty, then shows what the store holds."
-    })
+    description = "The main job on the embedded default: loads a realistic synthetic session (about 2M ticks) if the store is empty, " +
+        "shows what the store holds, replays the session in burst to the in-process bus (journaled) and prints a summary. " +
+        "Then it stays up, keeping the embedded PostgreSQL running for other commands, until Ctrl-C; --exit ends after the summary.")
 public final class DemoCommand implements Callable<Integer>
 {
     @Mixin
@@ -27,7 +35,7 @@ public final class DemoCommand implements Callable<Integer>
     @Option(names = "--exit", description = "End after the summary instead of staying up.")
     boolean exit;
 
-    @Option(names = "--ticks", description = "About how many ticks to generate when the store is empty (default 2,000,000).")
+    @Option(names = "--ticks", paramLabel = "N", description = "About how many ticks to generate when the store is empty (default 2,000,000).")
     Long ticks;
 
     @Override
@@ -36,16 +44,19 @@ public final class DemoCommand implements Callable<Integer>
         final Map<String, Object> flags = new HashMap<>();
         flags.put("demo.target-ticks", ticks);
         final Settings settings = common.settings(flags);
+        final ReplayService.Config replayConfig = Services.replayConfig(settings);
         System.out.println("tickreplay demo: effective configuration");
         System.out.print(settings.describe());
 
-        try (Database db = CommonOptions.openDatabase(settings))
+        try (Database db = CommonOptions.openDatabase(settings);
+             InProcessBus bus = new InProcessBus(settings.integer("bus.ring-size"), WaitStrategies.of(settings.string("bus.wait-strategy")));
+             ReplayService replays = new ReplayService(db, bus, new SimpleMeterRegistry(), replayConfig))
         {
             System.out.println("database: " + db.describe());
             final TickStore store = new TickStore(db.dataSource());
             if (store.isEmpty())
             {
-                final SyntheticSession.Context ctx = SessionOptions.context(settings);
+                final var ctx = SessionOptions.context(settings);
                 final long target = settings.longValue("demo.target-ticks");
                 if (target < 1)
                 {
@@ -59,14 +70,51 @@ public final class DemoCommand implements Callable<Integer>
             System.out.println("tick_data holds:");
             System.out.printf("  %-10s %-8s %12s  %-27s  %-27s%n", "provider", "symbol", "ticks", "first ts", "last ts");
             long total = 0;
-            for (final TickStore.SymbolSummary s : store.summary())
+            final List<TickStore.SymbolSummary> summary = store.summary();
+            for (final TickStore.SymbolSummary s : summary)
             {
                 System.out.printf("  %-10s %-8s %12s  %-27s  %-27s%n", s.provider(), s.symbol(), Format.count(s.ticks()),
                     Format.instant(s.minTs()), Format.instant(s.maxTs()));
                 total += s.ticks();
             }
             System.out.printf("  %-19s %12s%n", "total", Format.count(total));
+
+            replaySession(replays, summary);
+
+            if (!exit)
+            {
+                System.out.println();
+                System.out.println("staying up: " + db.describe());
+                System.out.println("try, in another terminal: ./tickreplay replay --provider " + summary.get(0).provider() + " --symbols " +
+                    summary.get(0).symbol() + " --start " + summary.get(0).minTs() + " --end " + summary.get(0).maxTs().plusNanos(1000) + " --speed 100");
+                System.out.println("Ctrl-C to stop");
+                final CountDownLatch forever = new CountDownLatch(1);
+                forever.await();
+            }
         }
         return 0;
+    }
+
+    /** A burst replay of the first provider's whole session, with a summary line or two. */
+    private static void replaySession(final ReplayService replays, final List<TickStore.SymbolSummary> summary) throws Exception
+    {
+        final String provider = summary.get(0).provider();
+        final List<String> symbols = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::symbol).toList();
+        final Instant start = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::minTs).min(Instant::compareTo).orElseThrow();
+        final Instant end = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::maxTs).max(Instant::compareTo).orElseThrow()
+            .plusNanos(1000);
+        System.out.println();
+        System.out.println("replaying " + provider + " " + String.join(",", symbols) + " [" + start + ", " + end + ") in burst to the in-process bus");
+        final ReplayRun run = replays.start(ReplayRequest.fromDatabase(provider, symbols, start, end, 0.0));
+        final ReplayOutcome outcome = ReplayCommand.awaitWithProgress(run, start, end);
+        if (outcome.status() != ReplayOutcome.Status.COMPLETED)
+        {
+            throw new IllegalStateException("replay " + run.runId() + " " + ReplayService.statusName(outcome.status()) +
+                (outcome.errorMessage() == null ? "" : ": " + outcome.errorMessage()));
+        }
+        System.out.printf("replay %d: %s ticks in %s = %s ticks/s, checksum %s, journal %s%n", run.runId(), Format.count(outcome.ticks()),
+            Format.seconds(outcome.elapsedNanos()), Format.rate(outcome.ticksPerSecond()), outcome.checksumHex(),
+            replays.journalDirectory(run.runId()));
+        System.out.println("  replay it again without the database: ./tickreplay replay --from-journal " + run.runId());
     }
 }

@@ -16,17 +16,13 @@ import java.util.concurrent.Callable;
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = {
-        "Writes a realistic synthetic trading session into tick_data: U-shaped intraday activity with bursts,",
-        "tick-size price steps with bid/ask quotes and sizes, lognormal trade sizes; 09:30-16:00 New York time,",
-        "weekends skipped. The same --seed gives the same ticks; generating again replaces the session's days."
-    })
+    description = "Writes a realistic synthetic trading session into tick_data: U-shaped intraday activity with bursts, tick-size price steps with bid/ask quotes and sizes, lognormal trade sizes; 09:30-16:00 New York time, weekends skipped. The same --seed gives the same ticks; generating again replaces the session's days.")
 public final class GenerateCommand implements Callable<Integer>
 {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--provider", description = "Provider of the ticks (default ibkr).")
+    @Option(names = "--provider", paramLabel = "NAME", description = "Provider of the ticks (default ibkr).")
     String provider;
 
     @Option(names = "--symbols", split = ",", paramLabel = "A,B", description = "Symbols (default NVDA,AAPL,MSFT,AMZN,TSLA).")
@@ -35,16 +31,16 @@ public final class GenerateCommand implements Callable<Integer>
     @Option(names = {"--start-date", "--day"}, paramLabel = "YYYY-MM-DD", description = "First trading day (default 2025-11-03).")
     String startDate;
 
-    @Option(names = "--days", description = "Trading days (default 1).")
+    @Option(names = "--days", paramLabel = "N", description = "Trading days (default 1).")
     Integer days;
 
-    @Option(names = "--rate", description = "Mean trades per second per symbol before bursts (default 17).")
+    @Option(names = "--rate", paramLabel = "PER_S", description = "Mean trades per second per symbol before bursts (default 17).")
     Double rate;
 
-    @Option(names = "--ticks", description = "About how many ticks in all; sets --rate.")
+    @Option(names = "--ticks", paramLabel = "N", description = "About how many ticks in all; sets --rate.")
     Long ticks;
 
-    @Option(names = "--seed", description = "Random seed (default 42).")
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default 42).")
     Long seed;
 
     @Override

@@ -24,13 +24,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    description = {
-        "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction.",
-        "Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume,",
-        "and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC) or",
-        "epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts).",
-        "Importing the same rows again adds nothing."
-    })
+    description = "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction. Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume, and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC) or epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts). Importing the same rows again adds nothing.")
 public final class ImportCommand implements Callable<Integer>
 {
     @Mixin
@@ -39,10 +33,10 @@ public final class ImportCommand implements Callable<Integer>
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "CSV files, plain or gzip.")
     List<Path> files;
 
-    @Option(names = "--provider", description = "Provider of every row (overrides a provider column).")
+    @Option(names = "--provider", paramLabel = "NAME", description = "Provider of every row (overrides a provider column).")
     String provider;
 
-    @Option(names = "--symbol", description = "Symbol of every row (overrides a symbol column).")
+    @Option(names = "--symbol", paramLabel = "NAME", description = "Symbol of every row (overrides a symbol column).")
     String symbol;
 
     @Option(names = "--column", paramLabel = "FIELD=HEADER", description = "Read FIELD (ts, price, size, bid, ask, bid_size, ask_size, symbol, provider) from the column HEADER.")

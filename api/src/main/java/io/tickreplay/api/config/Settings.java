@@ -29,7 +29,9 @@ public final class Settings
         "TICKREPLAY_DB_URL", "db.url",
         "TICKREPLAY_PG_DIR", "db.embedded-dir",
         "TICKREPLAY_DB_POOL_SIZE", "db.pool-size",
-        "TICKREPLAY_IMPORT_ON_ERROR", "import.on-error");
+        "TICKREPLAY_IMPORT_ON_ERROR", "import.on-error",
+        "TICKREPLAY_REPLAY_MAX_CONCURRENT", "replay.max-concurrent",
+        "TICKREPLAY_JOURNAL_DIR", "replay.journal-dir");
 
     private final Config config;
     private final Map<String, String> origins;
@@ -149,6 +151,18 @@ public final class Settings
         }
     }
 
+    public boolean bool(final String path)
+    {
+        try
+        {
+            return config.getBoolean(path);
+        }
+        catch (final ConfigException.WrongType e)
+        {
+            throw new IllegalArgumentException(path + " must be true or false (" + origins.get(path) + ")");
+        }
+    }
+
     public double number(final String path)
     {
         try
@@ -192,6 +206,10 @@ public final class Settings
             String value = raw.valueType() == com.typesafe.config.ConfigValueType.STRING
                 ? String.valueOf(raw.unwrapped())
                 : raw.render(com.typesafe.config.ConfigRenderOptions.concise());
+            if (value.isEmpty())
+            {
+                value = "\"\"";
+            }
             if (e.getKey().equals("db.url"))
             {
                 value = value.replaceAll("(?i)(password=)[^&\"]*", "$1***");

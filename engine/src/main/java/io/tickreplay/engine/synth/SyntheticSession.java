@@ -117,7 +117,6 @@ public final class SyntheticSession
         final double sessionMicros = closeMicros - openMicros;
         final double baseRatePerMicro = ctx.ticksPerSecond * weight(symbol) / Micros.PER_SECOND;
         final double tickVolatility = profile.startPrice * DAILY_VOLATILITY * profile.ticksPerUnit / Math.sqrt(sessionMicros);
-        final double unitsPerTick = 1.0 / profile.ticksPerUnit;
 
         long midTicks = midTicksInOut[0];
         long ts = openMicros;
@@ -175,8 +174,9 @@ public final class SyntheticSession
             tick.symbol = symbol;
             tick.tsMicros = ts;
             tick.seq = seq;
-            tick.bid = bidTicks * unitsPerTick;
-            tick.ask = askTicks * unitsPerTick;
+            // division by the exact power of ten gives the double nearest the decimal price (450.03, not 450.03000000000003)
+            tick.bid = bidTicks / profile.ticksPerUnit;
+            tick.ask = askTicks / profile.ticksPerUnit;
             tick.price = buy ? tick.ask : tick.bid;
             tick.size = Math.max(1, Math.round(Math.exp(Math.log(100) + 1.0 * gaussian(random))));
             tick.bidSize = 100 * Math.max(1, Math.round(Math.exp(Math.log(5) + 0.8 * gaussian(random))));

@@ -1,0 +1,768 @@
+package io.tickreplay.adapters.postgres;
+
+import io.tickreplay.engine.replay.SymbolTable;
+import io.tickreplay.engine.replay.TickBatch;
+import io.tickreplay.engine.replay.TickBatchSource;
+import io.tickreplay.engine.tick.Micros;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import javax.sql.DataSource;
+
+/**
+ * Reads a replay window {@code [start, end)} of one provider's symbols from {@code tick_data} in the
+ * replay order (ts, symbol, seq), never holding more than a chunk of it.
+ *
+ * <p>The window is read in consecutive time chunks, each with one binary {@code COPY (SELECT ...
+ * ORDER BY symbol, ts, seq) TO STDOUT}: the primary-key index already yields that order, so the
+ * server streams without sorting. The chunk arrives symbol by symbol; a k-way merge on
+ * (ts, symbol id) in the JVM turns it into replay order (seq order is kept within each symbol's run).
+ * Chunk length adapts to the data, aiming at {@code targetChunkRows} ticks (64 bytes each in memory);
+ * a chunk that would exceed {@code maxChunkRows} is abandoned and re-read in quarter-length pieces,
+ * so memory stays bounded however dense the data is.
+ *
+ * <p>A reader thread reads and merges ahead while the pipeline consumes (two batches in flight);
+ * {@link #next} hands over merged batches. {@link #seek} restarts the reading at the target;
+ * {@link #cancel} stops the server's query. A database failure reaches the pipeline as the exception
+ * of {@link #next}, after every batch read before it.
+ */
+public final class PgTickSource implements TickBatchSource
+{
+    /** Read-ahead and chunking; fluent setters. */
+    public static final class Options
+    {
+        int targetChunkRows = 262_144;
+        int maxChunkRows = 1_048_576;
+        long initialChunkMicros = 60 * Micros.PER_SECOND;
+        int batchSize = 8192;
+        String applicationName = "tickreplay-replay";
+
+        public Options targetChunkRows(final int rows)
+        {
+            targetChunkRows = rows;
+            return this;
+        }
+
+        public Options maxChunkRows(final int rows)
+        {
+            maxChunkRows = rows;
+            return this;
+        }
+
+        public Options initialChunkMicros(final long micros)
+        {
+            initialChunkMicros = micros;
+            return this;
+        }
+
+        public Options batchSize(final int size)
+        {
+            batchSize = size;
+            return this;
+        }
+
+        public Options applicationName(final String name)
+        {
+            applicationName = name;
+            return this;
+        }
+    }
+
+    private static final Object END = new Object();
+
+    private final DataSource dataSource;
+    private final String provider;
+    private final SymbolTable symbols;
+    private final long endMicros;
+    private final Options options;
+    private final BlockingQueue<Object> ready = new ArrayBlockingQueue<>(3);
+    private final BlockingQueue<TickBatch> free = new ArrayBlockingQueue<>(4);
+    private final Thread reader;
+    private volatile long seekTarget = Long.MIN_VALUE;
+    private volatile boolean cancelled;
+    private boolean copyOpen;
+    private long nextStart;
+    private boolean finished;
+
+    public PgTickSource(final DataSource dataSource, final String provider, final SymbolTable symbols,
+        final long startMicros, final long endMicros, final Options options)
+    {
+        this.dataSource = dataSource;
+        this.provider = provider;
+        this.symbols = symbols;
+        this.endMicros = endMicros;
+        this.options = options;
+        this.nextStart = startMicros;
+        for (int i = 0; i < 4; i++)
+        {
+            free.add(new TickBatch(options.batchSize));
+        }
+        reader = new Thread(this::readAll, options.applicationName + "-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    @Override
+    public boolean next(final TickBatch batch) throws Exception
+    {
+        if (finished)
+        {
+            return false;
+        }
+        final Object item = ready.take();
+        if (item == END)
+        {
+            finished = true;
+            return false;
+        }
+        if (item instanceof Exception e)
+        {
+            finished = true;
+            throw e;
+        }
+        final TickBatch filled = (TickBatch)item;
+        batch.clear();
+        for (int i = 0; i < filled.count; i++)
+        {
+            batch.copyRow(filled, i);
+        }
+        filled.clear();
+        free.put(filled);
+        return true;
+    }
+
+    @Override
+    public void seek(final long tsMicros)
+    {
+        seekTarget = tsMicros;
+    }
+
+    @Override
+    public void cancel()
+    {
+        cancelled = true;
+        reader.interrupt();
+    }
+
+    @Override
+    public void close()
+    {
+        cancel();
+        try
+        {
+            reader.join(10_000);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The reader thread: chunk after chunk until the end of the window, merged into batches on
+     * {@link #ready}. It never sends PostgreSQL a cancel request (they are asynchronous and can hit
+     * the connection's next query): a seek or a cancel noticed in the middle of a chunk reads the
+     * chunk's remaining rows (at most {@code maxChunkRows}) without keeping them.
+     */
+    private void readAll()
+    {
+        final Chunk chunk = new Chunk(symbols.size());
+        final Merger merger = new Merger(symbols.size());
+        Object last = END;
+        Connection c = null;
+        try
+        {
+            c = dataSource.getConnection();
+            try (Statement s = c.createStatement())
+            {
+                s.execute("SET application_name = '" + options.applicationName.replace("'", "''") + "'");
+            }
+            long chunkMicros = options.initialChunkMicros;
+            while (nextStart < endMicros && !cancelled)
+            {
+                final long target = seekTarget;
+                if (target > nextStart)
+                {
+                    nextStart = Math.min(target, endMicros);
+                    continue;
+                }
+                final long start = nextStart;
+                final long end = Math.min(endMicros, start + Math.max(1, chunkMicros));
+                final ChunkRead read = readChunk(c, start, end, chunk);
+                if (read == ChunkRead.INTERRUPTED)
+                {
+                    continue; // a seek or a cancel: the loop head takes it from here
+                }
+                if (read == ChunkRead.OVERFLOW)
+                {
+                    chunkMicros = Math.max(1, (end - start) / 4);
+                    continue;
+                }
+                if (chunk.count == 0)
+                {
+                    // a gap (a night, a weekend): jump to the next tick instead of growing through it
+                    nextStart = nextTickAtOrAfter(c, end);
+                    continue;
+                }
+                merger.merge(chunk, this);
+                nextStart = end;
+                final double factor = Math.max(0.25, Math.min(4.0, options.targetChunkRows / (double)chunk.count));
+                chunkMicros = Math.max(1, (long)((end - start) * factor));
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            last = END;
+        }
+        catch (final Exception e)
+        {
+            last = cancelled ? END : e;
+        }
+        finally
+        {
+            release(c);
+        }
+        if (!ready.offer(last))
+        {
+            try
+            {
+                ready.put(last);
+            }
+            catch (final InterruptedException e)
+            {
+                // cancelled while the pipeline is not taking: it stops on its own
+            }
+        }
+    }
+
+    /** The first tick time at or after {@code from} in the window (one index probe per symbol), or the window's end. */
+    private long nextTickAtOrAfter(final Connection c, final long from) throws SQLException
+    {
+        if (from >= endMicros)
+        {
+            return endMicros;
+        }
+        try (java.sql.PreparedStatement probe = c.prepareStatement(
+            "SELECT min(x.ts) FROM unnest(?::text[]) AS s(sym) CROSS JOIN LATERAL (SELECT ts FROM tick_data " +
+            "WHERE provider = ? AND symbol = s.sym COLLATE \"C\" AND ts >= ? AND ts < ? ORDER BY ts LIMIT 1) x"))
+        {
+            probe.setArray(1, c.createArrayOf("text", symbols.names().toArray()));
+            probe.setString(2, provider);
+            probe.setObject(3, java.time.OffsetDateTime.ofInstant(Micros.toInstant(from), java.time.ZoneOffset.UTC));
+            probe.setObject(4, java.time.OffsetDateTime.ofInstant(Micros.toInstant(endMicros), java.time.ZoneOffset.UTC));
+            try (java.sql.ResultSet rs = probe.executeQuery())
+            {
+                rs.next();
+                final java.time.OffsetDateTime next = rs.getObject(1, java.time.OffsetDateTime.class);
+                return next == null ? endMicros : Micros.of(next.toInstant());
+            }
+        }
+    }
+
+    /** Back to the pool, or thrown away when a COPY was left half read on it (an interrupt mid-chunk). */
+    private void release(final Connection c)
+    {
+        if (c == null)
+        {
+            return;
+        }
+        if (copyOpen && dataSource instanceof com.zaxxer.hikari.HikariDataSource hikari)
+        {
+            hikari.evictConnection(c);
+            return;
+        }
+        try
+        {
+            c.close();
+        }
+        catch (final SQLException ignored)
+        {
+            // nothing left to do with it
+        }
+    }
+
+    /** Hands a merged batch over; blocks while the pipeline is two batches behind. */
+    void emit(final TickBatch batch) throws InterruptedException
+    {
+        ready.put(batch);
+    }
+
+    TickBatch freeBatch() throws InterruptedException
+    {
+        return free.take();
+    }
+
+    private enum ChunkRead
+    {
+        COMPLETE, OVERFLOW, INTERRUPTED
+    }
+
+    private ChunkRead readChunk(final Connection c, final long start, final long end, final Chunk chunk) throws SQLException, IOException
+    {
+        chunk.clear();
+        final String sql = "COPY (SELECT symbol, ts, seq, price, size, bid, ask, bid_size, ask_size FROM tick_data WHERE provider = " +
+            literal(provider) + " AND symbol IN (" + symbolList() + ") AND ts >= " + timestamp(start) + " AND ts < " + timestamp(end) +
+            " ORDER BY symbol COLLATE \"C\", ts, seq) TO STDOUT (FORMAT binary)";
+        final long seekBefore = seekTarget;
+        copyOpen = true;
+        final CopyOutStream in = new CopyOutStream(c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql));
+        final CopyRowReader rows = new CopyRowReader(in, symbols);
+        ChunkRead result = ChunkRead.COMPLETE;
+        while (rows.nextRow())
+        {
+            if (result != ChunkRead.COMPLETE)
+            {
+                continue; // reading out a chunk we no longer want
+            }
+            if (chunk.count == options.maxChunkRows)
+            {
+                result = ChunkRead.OVERFLOW;
+                continue;
+            }
+            chunk.add(rows);
+            if ((chunk.count & 0xFFFF) == 0 && (cancelled || seekTarget != seekBefore))
+            {
+                result = ChunkRead.INTERRUPTED;
+            }
+        }
+        rows.drain();
+        copyOpen = false;
+        if (result == ChunkRead.COMPLETE && (cancelled || seekTarget != seekBefore))
+        {
+            result = ChunkRead.INTERRUPTED;
+        }
+        return result;
+    }
+
+    private String symbolList()
+    {
+        final StringBuilder b = new StringBuilder();
+        for (int i = 0; i < symbols.size(); i++)
+        {
+            b.append(i == 0 ? "" : ",").append(literal(symbols.name(i)));
+        }
+        return b.toString();
+    }
+
+    static String literal(final String s)
+    {
+        if (s.indexOf('\u0000') >= 0)
+        {
+            throw new IllegalArgumentException("NUL character in " + s);
+        }
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    static String timestamp(final long micros)
+    {
+        return "'" + Micros.toInstant(micros) + "'::timestamptz";
+    }
+
+    /** One chunk in the order the server sent it: symbol runs, each sorted by (ts, seq). Grows as needed up to the cap. */
+    static final class Chunk
+    {
+        int count;
+        int capacity = 1024;
+        int[] symbolId = new int[capacity];
+        long[] ts = new long[capacity];
+        int[] seq = new int[capacity];
+        double[] values = new double[capacity * 6];
+        final int[] runStart;
+        final int[] runEnd;
+
+        Chunk(final int symbols)
+        {
+            runStart = new int[symbols];
+            runEnd = new int[symbols];
+        }
+
+        void clear()
+        {
+            count = 0;
+            java.util.Arrays.fill(runStart, 0);
+            java.util.Arrays.fill(runEnd, 0);
+        }
+
+        void add(final CopyRowReader row) throws IOException
+        {
+            if (count == capacity)
+            {
+                grow();
+            }
+            final int id = row.symbolId();
+            final int i = count++;
+            if (i == 0 || symbolId[i - 1] != id)
+            {
+                if (runEnd[id] != 0)
+                {
+                    throw new IOException("the server did not return the chunk grouped by symbol");
+                }
+                runStart[id] = i;
+            }
+            runEnd[id] = i + 1;
+            symbolId[i] = id;
+            ts[i] = row.tsMicros();
+            seq[i] = row.seq();
+            final int v = i * 6;
+            values[v] = row.price();
+            values[v + 1] = row.size();
+            values[v + 2] = row.bid();
+            values[v + 3] = row.ask();
+            values[v + 4] = row.bidSize();
+            values[v + 5] = row.askSize();
+        }
+
+        private void grow()
+        {
+            capacity *= 2;
+            symbolId = java.util.Arrays.copyOf(symbolId, capacity);
+            ts = java.util.Arrays.copyOf(ts, capacity);
+            seq = java.util.Arrays.copyOf(seq, capacity);
+            values = java.util.Arrays.copyOf(values, capacity * 6);
+        }
+    }
+
+    /** K-way merge of a chunk's symbol runs on (ts, symbol id): a binary heap of run heads, no allocation. */
+    static final class Merger
+    {
+        private final int[] heap;
+        private final int[] position;
+        private final int[] end;
+        private int size;
+
+        Merger(final int symbols)
+        {
+            heap = new int[symbols];
+            position = new int[symbols];
+            end = new int[symbols];
+        }
+
+        void merge(final Chunk chunk, final PgTickSource out) throws InterruptedException
+        {
+            size = 0;
+            for (int s = 0; s < chunk.runStart.length; s++)
+            {
+                if (chunk.runEnd[s] > chunk.runStart[s])
+                {
+                    position[s] = chunk.runStart[s];
+                    end[s] = chunk.runEnd[s];
+                    heap[size++] = s;
+                }
+            }
+            for (int i = size / 2 - 1; i >= 0; i--)
+            {
+                siftDown(chunk, i);
+            }
+            TickBatch batch = null;
+            while (size > 0)
+            {
+                final int s = heap[0];
+                final int i = position[s]++;
+                if (batch == null)
+                {
+                    batch = out.freeBatch();
+                }
+                final int v = i * 6;
+                batch.add(s, chunk.ts[i], chunk.seq[i], chunk.values[v], chunk.values[v + 1], chunk.values[v + 2],
+                    chunk.values[v + 3], chunk.values[v + 4], chunk.values[v + 5]);
+                if (batch.full())
+                {
+                    out.emit(batch);
+                    batch = null;
+                }
+                if (position[s] == end[s])
+                {
+                    heap[0] = heap[--size];
+                }
+                if (size > 0)
+                {
+                    siftDown(chunk, 0);
+                }
+            }
+            if (batch != null)
+            {
+                out.emit(batch);
+            }
+        }
+
+        private void siftDown(final Chunk chunk, final int from)
+        {
+            int i = from;
+            while (true)
+            {
+                final int left = 2 * i + 1;
+                if (left >= size)
+                {
+                    return;
+                }
+                int smallest = left;
+                final int right = left + 1;
+                if (right < size && less(chunk, heap[right], heap[left]))
+                {
+                    smallest = right;
+                }
+                if (!less(chunk, heap[smallest], heap[i]))
+                {
+                    return;
+                }
+                final int t = heap[i];
+                heap[i] = heap[smallest];
+                heap[smallest] = t;
+                i = smallest;
+            }
+        }
+
+        private boolean less(final Chunk chunk, final int a, final int b)
+        {
+            final long ta = chunk.ts[position[a]];
+            final long tb = chunk.ts[position[b]];
+            return ta < tb || (ta == tb && a < b);
+        }
+    }
+
+    /**
+     * A COPY OUT as an InputStream that, unlike pgjdbc's own, may be read again after its end (it
+     * keeps returning -1). It never cancels: the reader always reads a COPY to its end.
+     */
+    static final class CopyOutStream extends InputStream
+    {
+        private final CopyOut op;
+        private byte[] current;
+        private int at;
+        private boolean ended;
+
+        CopyOutStream(final CopyOut op)
+        {
+            this.op = op;
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            final byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(final byte[] b, final int off, final int len) throws IOException
+        {
+            if (ended)
+            {
+                return -1;
+            }
+            if (current == null || at == current.length)
+            {
+                try
+                {
+                    current = op.readFromCopy();
+                }
+                catch (final SQLException e)
+                {
+                    throw new IOException(e.getMessage(), e);
+                }
+                at = 0;
+                if (current == null)
+                {
+                    ended = true;
+                    return -1;
+                }
+            }
+            final int n = Math.min(len, current.length - at);
+            System.arraycopy(current, at, b, off, n);
+            at += n;
+            return n;
+        }
+
+        boolean ended()
+        {
+            return ended || !op.isActive();
+        }
+    }
+
+    /**
+     * Parses PostgreSQL's binary COPY stream of (symbol text, ts timestamptz, seq int4, six float8)
+     * from a buffer, without allocating per row.
+     */
+    static final class CopyRowReader
+    {
+        private final InputStream in;
+        private final byte[] buffer = new byte[1 << 16];
+        private int position;
+        private int limit;
+        private final SymbolTable symbols;
+        private int symbolId;
+        private long ts;
+        private int seq;
+        private final double[] values = new double[6];
+
+        CopyRowReader(final InputStream in, final SymbolTable symbols) throws IOException
+        {
+            this.in = in;
+            this.symbols = symbols;
+            require(19);
+            if (buffer[0] != 'P' || buffer[1] != 'G' || buffer[2] != 'C' || buffer[3] != 'O' || buffer[4] != 'P' || buffer[5] != 'Y')
+            {
+                throw new IOException("not a binary COPY stream");
+            }
+            final int extension = getInt(15);
+            position = 19;
+            require(extension);
+            position += extension;
+        }
+
+        boolean nextRow() throws IOException
+        {
+            require(2);
+            final short fields = getShort(position);
+            position += 2;
+            if (fields == -1)
+            {
+                return false;
+            }
+            if (fields != 9)
+            {
+                throw new IOException("expected 9 columns in the COPY stream, got " + fields);
+            }
+            // symbol
+            require(4);
+            final int symbolLength = getInt(position);
+            position += 4;
+            if (symbolLength < 0)
+            {
+                throw new IOException("NULL symbol in the COPY stream");
+            }
+            require(symbolLength + 4 + 8 + 4 + 4);
+            symbolId = symbols.id(buffer, position, symbolLength);
+            if (symbolId < 0)
+            {
+                throw new IOException("the server sent a symbol that was not asked for");
+            }
+            position += symbolLength;
+            position += 4; // ts length
+            ts = getLong(position) + CopyBinaryEncoder.PG_EPOCH_OFFSET_MICROS;
+            position += 8;
+            position += 4; // seq length
+            seq = getInt(position);
+            position += 4;
+            for (int k = 0; k < 6; k++)
+            {
+                require(4);
+                final int length = getInt(position);
+                position += 4;
+                if (length < 0)
+                {
+                    values[k] = Double.NaN;
+                }
+                else
+                {
+                    require(8);
+                    values[k] = Double.longBitsToDouble(getLong(position));
+                    position += 8;
+                }
+            }
+            return true;
+        }
+
+        void drain() throws IOException
+        {
+            while (in.read(buffer, 0, buffer.length) >= 0)
+            {
+                // nothing after the trailer but the end of the stream
+            }
+            position = 0;
+            limit = 0;
+        }
+
+        int symbolId()
+        {
+            return symbolId;
+        }
+
+        long tsMicros()
+        {
+            return ts;
+        }
+
+        int seq()
+        {
+            return seq;
+        }
+
+        double price()
+        {
+            return values[0];
+        }
+
+        double size()
+        {
+            return values[1];
+        }
+
+        double bid()
+        {
+            return values[2];
+        }
+
+        double ask()
+        {
+            return values[3];
+        }
+
+        double bidSize()
+        {
+            return values[4];
+        }
+
+        double askSize()
+        {
+            return values[5];
+        }
+
+        /** Makes at least {@code n} bytes available from {@link #position}; a row never exceeds the buffer. */
+        private void require(final int n) throws IOException
+        {
+            if (limit - position >= n)
+            {
+                return;
+            }
+            if (n > buffer.length)
+            {
+                throw new IOException("COPY row of more than " + buffer.length + " bytes");
+            }
+            System.arraycopy(buffer, position, buffer, 0, limit - position);
+            limit -= position;
+            position = 0;
+            while (limit < n)
+            {
+                final int read = in.read(buffer, limit, buffer.length - limit);
+                if (read < 0)
+                {
+                    throw new IOException("the COPY stream ended in the middle of a row");
+                }
+                limit += read;
+            }
+        }
+
+        private short getShort(final int at)
+        {
+            return (short)((buffer[at] & 0xff) << 8 | buffer[at + 1] & 0xff);
+        }
+
+        private int getInt(final int at)
+        {
+            return (buffer[at] & 0xff) << 24 | (buffer[at + 1] & 0xff) << 16 | (buffer[at + 2] & 0xff) << 8 | buffer[at + 3] & 0xff;
+        }
+
+        private long getLong(final int at)
+        {
+            return (long)getInt(at) << 32 | getInt(at + 4) & 0xffffffffL;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.tickreplay.api.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tickreplay.adapters.csv.TimestampParser;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.api.config.Settings;
+import io.tickreplay.api.replay.JobJson;
+import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.replay.ReplayRun;
+import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.replay.WaitStrategies;
+import io.tickreplay.engine.tick.Micros;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description = "Replays ticks of [start, end) from tick_data (or a journal) in the order (ts, symbol, seq) to the in-process bus, " +
+        "at their original pace (--speed 1), N times faster (--speed N) or as fast as possible (--speed 0), and journals them. " +
+        "Blocks until the run ends and prints its job as JSON on stdout. Exit code 0 when it completed, 1 when it failed or was cancelled.")
+public final class ReplayCommand implements Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--provider", paramLabel = "NAME", description = "Provider of the ticks.")
+    String provider;
+
+    @Option(names = "--symbols", split = ",", paramLabel = "A,B", description = "Symbols to replay.")
+    List<String> symbols;
+
+    @Option(names = "--start", paramLabel = "TIME", description = "Start of the window, inclusive: ISO-8601 (no offset = UTC) or epoch.")
+    String start;
+
+    @Option(names = "--end", paramLabel = "TIME", description = "End of the window, exclusive.")
+    String end;
+
+    @Option(names = "--speed", paramLabel = "X", description = "1 = original timing, N = N times faster, 0 = burst (default 0).")
+    double speed = 0;
+
+    @Option(names = "--from-journal", paramLabel = "RUN_ID", description = "Replay the journal of an earlier run instead of the database: the identical stream.")
+    Long fromJournal;
+
+    @Option(names = "--no-journal", description = "Do not journal this run.")
+    boolean noJournal;
+
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where journals live (default data/journal).")
+    String journalDir;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Map<String, Object> flags = new HashMap<>();
+        flags.put("replay.journal-dir", journalDir);
+        final Settings settings = common.settings(flags);
+        final ReplayService.Config config = Services.replayConfig(settings);
+        final ReplayRequest request;
+        if (fromJournal != null)
+        {
+            if (provider != null || symbols != null || start != null || end != null)
+            {
+                throw new UsageException("--from-journal replays the journal's own provider, symbols and window: drop --provider, --symbols, --start and --end");
+            }
+            request = ReplayRequest.fromJournal(fromJournal, speed);
+        }
+        else
+        {
+            request = new ReplayRequest(provider, symbols, time("--start", start), time("--end", end), speed, null, noJournal ? false : null);
+        }
+        try
+        {
+            request.validate();
+        }
+        catch (final ReplayRequest.InvalidField e)
+        {
+            throw new UsageException("--" + e.field().replace('_', '-') + ": " + e.getMessage());
+        }
+
+        try (Database db = CommonOptions.openDatabase(settings);
+             InProcessBus bus = new InProcessBus(settings.integer("bus.ring-size"), WaitStrategies.of(settings.string("bus.wait-strategy")));
+             ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(), config))
+        {
+            final ReplayRun run;
+            try
+            {
+                run = service.start(request);
+            }
+            catch (final ReplayRequest.InvalidField e)
+            {
+                throw new UsageException("--" + e.field().replace('_', '-') + ": " + e.getMessage());
+            }
+            final ReplayOutcome outcome = awaitWithProgress(run, request.start(), request.end());
+            final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            System.out.println(json.writeValueAsString(JobJson.of(service.jobs().find(run.runId()).orElseThrow())));
+            if (outcome.status() != ReplayOutcome.Status.COMPLETED)
+            {
+                System.err.println("tickreplay replay: run " + run.runId() + " " + ReplayService.statusName(outcome.status()) +
+                    (outcome.errorMessage() == null ? "" : ": " + outcome.errorMessage()));
+                return 1;
+            }
+            System.err.printf("tickreplay replay: run %d completed: %s ticks in %s (%s ticks/s), checksum %s%n", run.runId(),
+                Format.count(outcome.ticks()), Format.seconds(outcome.elapsedNanos()), Format.rate(outcome.ticksPerSecond()), outcome.checksumHex());
+            return 0;
+        }
+    }
+
+    /**
+     * Waits for {@code run} to end, drawing its progress over [start, end) on stderr when that is a
+     * terminal; Ctrl-C cancels the run (and the job says so) instead of leaving it half done.
+     */
+    static ReplayOutcome awaitWithProgress(final ReplayRun run, final Instant start, final Instant end) throws InterruptedException
+    {
+        final Thread stopper = new Thread(() ->
+        {
+            run.control().cancel();
+            run.done().completeOnTimeout(null, 10, TimeUnit.SECONDS).join();
+        }, "replay-ctrl-c");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        try (ProgressBar bar = new ProgressBar("replay " + run.runId()))
+        {
+            final long startMicros = start == null ? 0 : Micros.of(start);
+            final long spanMicros = start == null || end == null ? 0 : Micros.of(end) - startMicros;
+            while (!run.done().isDone())
+            {
+                final long last = run.progress().lastTsMicros();
+                if (spanMicros > 0 && last != Long.MIN_VALUE)
+                {
+                    bar.accept((last - startMicros) / (double)spanMicros);
+                }
+                try
+                {
+                    run.done().get(100, TimeUnit.MILLISECONDS);
+                }
+                catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ignored)
+                {
+                    // keep drawing; an exceptional end is reported by join below
+                }
+            }
+            return run.done().join();
+        }
+        finally
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(stopper);
+            }
+            catch (final IllegalStateException ignored)
+            {
+                // the JVM is shutting down: the hook has run
+            }
+        }
+    }
+
+    static Instant time(final String flag, final String value)
+    {
+        if (value == null)
+        {
+            return null;
+        }
+        try
+        {
+            return Micros.toInstant(TimestampParser.parseMicros(value));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException(flag + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.tickreplay.api.cli;
+
+import io.tickreplay.api.config.Settings;
+import io.tickreplay.api.replay.ReplayService;
+
+import java.nio.file.Path;
+
+/** Builds the services of {@code api/} from the effective settings. */
+public final class Services
+{
+    private Services()
+    {
+    }
+
+    public static ReplayService.Config replayConfig(final Settings settings)
+    {
+        final ReplayService.Config config = new ReplayService.Config(
+            settings.integer("replay.max-concurrent"),
+            settings.bool("replay.journal"),
+            Path.of(settings.string("replay.journal-dir")),
+            settings.integer("replay.ring-size"),
+            settings.string("replay.wait-strategy"),
+            settings.integer("replay.batch-size"),
+            settings.integer("replay.chunk-rows"),
+            settings.longValue("replay.progress-interval-ms"),
+            settings.longValue("replay.metrics-retention-minutes"));
+        if (config.maxConcurrent() < 1)
+        {
+            throw new UsageException("replay.max-concurrent must be >= 1");
+        }
+        try
+        {
+            new io.tickreplay.engine.replay.ReplayPipeline.Context().ringSize(config.ringSize()).batchSize(config.batchSize())
+                .waitStrategy(config.waitStrategy()).conclude(3);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException("replay: " + e.getMessage());
+        }
+        return config;
+    }
+}

@@ -1,0 +1,101 @@
+package io.tickreplay.api.replay;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What to replay: the seed's {@code POST /v1/replay/ticks} body ({@code provider}, {@code symbols},
+ * {@code start}, {@code end}, {@code speed}), or a journal of an earlier run ({@code fromJournal},
+ * which brings its own provider, symbols and window).
+ */
+public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal)
+{
+    public static final int MAX_SYMBOLS = 1000;
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/^=@#$&+-]{0,63}");
+
+    /** A request field that is wrong, named so that the API can say {@code {"error": ..., "field": ...}}. */
+    public static final class InvalidField extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+        private final String field;
+
+        public InvalidField(final String field, final String message)
+        {
+            super(message);
+            this.field = field;
+        }
+
+        public String field()
+        {
+            return field;
+        }
+    }
+
+    public static ReplayRequest fromDatabase(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, null, null);
+    }
+
+    public static ReplayRequest fromJournal(final long runId, final double speed)
+    {
+        return new ReplayRequest(null, null, null, null, speed, runId, false);
+    }
+
+    /** Checks every field; throws {@link InvalidField} naming the first bad one. */
+    public ReplayRequest validate()
+    {
+        if (!(speed >= 0) || Double.isInfinite(speed))
+        {
+            throw new InvalidField("speed", "speed must be a finite number >= 0 (0 = burst), was " + speed);
+        }
+        if (fromJournal != null)
+        {
+            if (fromJournal < 1)
+            {
+                throw new InvalidField("from_journal", "from_journal must be a run id >= 1");
+            }
+            return this;
+        }
+        if (provider == null || provider.isBlank())
+        {
+            throw new InvalidField("provider", "provider is required");
+        }
+        if (!IDENTIFIER.matcher(provider).matches())
+        {
+            throw new InvalidField("provider", "provider must be 1-64 letters, digits or ._:/^=@#$&+- starting with a letter or digit, was '" + provider + "'");
+        }
+        if (symbols == null || symbols.isEmpty())
+        {
+            throw new InvalidField("symbols", "symbols must name at least one symbol");
+        }
+        if (symbols.size() > MAX_SYMBOLS)
+        {
+            throw new InvalidField("symbols", "at most " + MAX_SYMBOLS + " symbols per replay, got " + symbols.size());
+        }
+        for (final String symbol : symbols)
+        {
+            if (symbol == null || !IDENTIFIER.matcher(symbol).matches())
+            {
+                throw new InvalidField("symbols", "each symbol must be 1-64 letters, digits or ._:/^=@#$&+- starting with a letter or digit, got '" + symbol + "'");
+            }
+        }
+        if (symbols.stream().distinct().count() != symbols.size())
+        {
+            throw new InvalidField("symbols", "symbols must not repeat");
+        }
+        if (start == null)
+        {
+            throw new InvalidField("start", "start is required (ISO-8601, e.g. 2025-11-03T14:00:00Z)");
+        }
+        if (end == null)
+        {
+            throw new InvalidField("end", "end is required (ISO-8601, e.g. 2025-11-03T15:00:00Z)");
+        }
+        if (!start.isBefore(end))
+        {
+            throw new InvalidField("end", "end must be after start (the window is [start, end))");
+        }
+        return this;
+    }
+}

@@ -1,0 +1,97 @@
+package io.tickreplay.api.replay;
+
+import io.tickreplay.engine.replay.ReplayControl;
+import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.replay.ReplayPipeline;
+import io.tickreplay.engine.replay.ReplayProgress;
+import io.tickreplay.engine.replay.SymbolTable;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A replay this process runs: its job id, live controls, progress and, once ended, its outcome.
+ * Thread-safe.
+ */
+public final class ReplayRun
+{
+    private final long runId;
+    private final String provider;
+    private final SymbolTable symbols;
+    private final ReplayPipeline pipeline;
+    private final ReplayProgress progress;
+    private final CompletableFuture<ReplayOutcome> done = new CompletableFuture<>();
+    private final double initialSpeed;
+
+    ReplayRun(final long runId, final String provider, final SymbolTable symbols, final ReplayPipeline pipeline, final ReplayProgress progress,
+        final double initialSpeed)
+    {
+        this.runId = runId;
+        this.provider = provider;
+        this.symbols = symbols;
+        this.pipeline = pipeline;
+        this.progress = progress;
+        this.initialSpeed = initialSpeed;
+    }
+
+    public long runId()
+    {
+        return runId;
+    }
+
+    public String provider()
+    {
+        return provider;
+    }
+
+    public SymbolTable symbols()
+    {
+        return symbols;
+    }
+
+    public ReplayControl control()
+    {
+        return pipeline.control();
+    }
+
+    public ReplayProgress progress()
+    {
+        return progress;
+    }
+
+    ReplayPipeline pipeline()
+    {
+        return pipeline;
+    }
+
+    double initialSpeed()
+    {
+        return initialSpeed;
+    }
+
+    /** Completes when the run has ended and its job row is final. */
+    public CompletableFuture<ReplayOutcome> done()
+    {
+        return done;
+    }
+
+    CompletableFuture<ReplayOutcome> completion()
+    {
+        return done;
+    }
+
+    /** running, paused, or the final status once ended. */
+    public String status()
+    {
+        if (done.isDone())
+        {
+            return ReplayService.statusName(done.join().status());
+        }
+        return control().paused() ? "paused" : "running";
+    }
+
+    /** Lag of the last paced tick in milliseconds; 0 in burst mode. */
+    public double currentLagMillis()
+    {
+        return pipeline.pacer().currentLagNanos() / 1e6;
+    }
+}

@@ -1,0 +1,409 @@
+package io.tickreplay.api.replay;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
+import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
+import io.tickreplay.adapters.chronicle.JournalManifest;
+import io.tickreplay.adapters.chronicle.JournalLayout;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.PgTickSource;
+import io.tickreplay.engine.bus.TickBus;
+import io.tickreplay.engine.replay.BusPublishStage;
+import io.tickreplay.engine.replay.JournalStage;
+import io.tickreplay.engine.replay.ReplayControl;
+import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.replay.ReplayPipeline;
+import io.tickreplay.engine.replay.ReplayProgress;
+import io.tickreplay.engine.replay.SymbolTable;
+import io.tickreplay.engine.replay.TickBatchSource;
+import io.tickreplay.engine.tick.Micros;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs replays: each one a {@code job_runs} row ({@code tick_replay}) and a pipeline of its own,
+ * several at once up to {@code replay.max-concurrent}. It writes each run's progess to its row about
+ * once a second, journals runs from the database when asked, registers the seed's metrics per run
+ * and removes them a while after the run ends. Thread-safe: the CLI and the HTTP API share one.
+ */
+public final class ReplayService implements AutoCloseable
+{
+    public static final String JOB_NAME = "tick_replay";
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayService.class);
+
+    /** The replay settings ({@code replay.*} in the configuration). */
+    public record Config(
+        int maxConcurrent,
+        boolean journal,
+        Path journalDir,
+        int ringSize,
+        String waitStrategy,
+        int batchSize,
+        int chunkRows,
+        long progressIntervalMillis,
+        long metricsRetentionMinutes)
+    {
+        public static Config defaults()
+        {
+            return new Config(4, true, Path.of("data", "journal"), 1 << 16, "sleeping", 8192, 262_144, 1000, 5);
+        }
+
+        public Config withJournalDir(final Path dir)
+        {
+            return new Config(maxConcurrent, journal, dir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis, metricsRetentionMinutes);
+        }
+
+        public Config withMaxConcurrent(final int max)
+        {
+            return new Config(max, journal, journalDir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis, metricsRetentionMinutes);
+        }
+    }
+
+    private final Database db;
+    private final JobRunStore jobs;
+    private final TickBus bus;
+    private final ReplayMetrics metrics;
+    private final Config config;
+    private final Map<Long, ReplayRun> active = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
+    private final String host = hostName();
+
+    public ReplayService(final Database db, final TickBus bus, final MeterRegistry registry, final Config config)
+    {
+        this.db = db;
+        this.jobs = new JobRunStore(db.dataSource());
+        this.bus = bus;
+        this.metrics = new ReplayMetrics(registry);
+        this.config = config;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread t = new Thread(r, "replay-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleAtFixedRate(this::writeProgress, config.progressIntervalMillis(), config.progressIntervalMillis(), TimeUnit.MILLISECONDS);
+        try
+        {
+            final int orphans = jobs.failOrphans(JOB_NAME, host);
+            if (orphans > 0)
+            {
+                LOG.warn("marked {} replay(s) left running by an ended process as failed", orphans);
+            }
+        }
+        catch (final SQLException e)
+        {
+            LOG.warn("could not check for replays left running by an ended process: {}", e.getMessage());
+        }
+    }
+
+    public JobRunStore jobs()
+    {
+        return jobs;
+    }
+
+    public Config config()
+    {
+        return config;
+    }
+
+    /** Starts a replay and returns at once; {@link ReplayRun#done()} completes when it has ended. */
+    public ReplayRun start(final ReplayRequest request) throws SQLException, IOException
+    {
+        request.validate();
+        synchronized (this)
+        {
+            if (active.size() >= config.maxConcurrent())
+            {
+                throw new ReplayLimitException(config.maxConcurrent());
+            }
+            return startLocked(request);
+        }
+    }
+
+    private ReplayRun startLocked(final ReplayRequest request) throws SQLException, IOException
+    {
+        final boolean fromJournal = request.fromJournal() != null;
+        final String provider;
+        final List<String> symbols;
+        final Instant start;
+        final Instant end;
+        JournalManifest sourceManifest = null;
+        if (fromJournal)
+        {
+            final Path dir = journalDirectory(request.fromJournal());
+            try
+            {
+                sourceManifest = JournalManifest.read(dir);
+            }
+            catch (final IOException e)
+            {
+                throw new ReplayRequest.InvalidField("from_journal", "no journal of run " + request.fromJournal() + " in " + config.journalDir() + ": " + e.getMessage());
+            }
+            provider = sourceManifest.provider();
+            symbols = sourceManifest.symbols();
+            start = Instant.parse(sourceManifest.start());
+            end = Instant.parse(sourceManifest.end());
+        }
+        else
+        {
+            provider = request.provider();
+            symbols = request.symbols();
+            start = request.start();
+            end = request.end();
+        }
+        final SymbolTable table = new SymbolTable(symbols);
+        final boolean journaling = !fromJournal && (request.journal() == null ? config.journal() : request.journal());
+
+        final Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("speed", request.speed());
+        metadata.put("end", end.toString());
+        metadata.put("source", fromJournal ? "journal" : "database");
+        if (fromJournal)
+        {
+            metadata.put("journal_of", request.fromJournal());
+        }
+        metadata.put("pid", ProcessHandle.current().pid());
+        metadata.put("host", host);
+        final long runId = jobs.insert(JOB_NAME, provider, "running", symbols, start, metadata);
+
+        ChronicleTickJournal journal = null;
+        TickBatchSource source = null;
+        try
+        {
+            final JournalManifest manifest;
+            if (fromJournal)
+            {
+                source = new ChronicleJournalSource(journalDirectory(request.fromJournal()), table.size());
+                manifest = null;
+            }
+            else
+            {
+                source = new PgTickSource(db.dataSource(), provider, table, Micros.of(start), Micros.of(end),
+                    new PgTickSource.Options().batchSize(config.batchSize()).targetChunkRows(config.chunkRows())
+                        .applicationName("tickreplay-replay-" + runId));
+                if (journaling)
+                {
+                    final Path dir = journalDirectory(runId);
+                    journal = new ChronicleTickJournal(dir);
+                    manifest = new JournalManifest(JournalManifest.FORMAT, JournalLayout.VERSION, runId, provider, table.names(),
+                        start.toString(), end.toString(), request.speed(), describeQuery(provider, table, start, end), "running", 0, null,
+                        null, null, Instant.now().toString(), null);
+                    manifest.write(dir);
+                    jobs.mergeMetadata(runId, Map.of("journal", dir.toAbsolutePath().toString()));
+                }
+                else
+                {
+                    manifest = null;
+                }
+            }
+            final ReplayProgress progress = new ReplayProgress(table.size());
+            final BusPublishStage publisher = new BusPublishStage(bus, provider, runId, table, progress);
+            final List<ReplayPipeline.Stage> stages = new ArrayList<>();
+            if (journal != null)
+            {
+                stages.add(new ReplayPipeline.Stage("journal", new JournalStage(journal)));
+            }
+            final ReplayPipeline pipeline = new ReplayPipeline(
+                new ReplayPipeline.Context().ringSize(config.ringSize()).waitStrategy(config.waitStrategy()).batchSize(config.batchSize())
+                    .threadName("replay-" + runId),
+                source, new ReplayControl(request.speed()), publisher, stages);
+            final ReplayRun run = new ReplayRun(runId, provider, table, pipeline, progress, request.speed());
+            active.put(runId, run);
+            metrics.register(run);
+            pipeline.start();
+            final ChronicleTickJournal runJournal = journal;
+            final Thread completer = new Thread(() -> complete(run, runJournal, manifest), "replay-" + runId + "-completion");
+            completer.setDaemon(true);
+            completer.start();
+            return run;
+        }
+        catch (final IOException | RuntimeException | SQLException e)
+        {
+            if (source != null)
+            {
+                source.close();
+            }
+            if (journal != null)
+            {
+                journal.close();
+            }
+            active.remove(runId);
+            jobs.finish(runId, "failed", 0, null, "could not start: " + e.getMessage(), Map.of());
+            throw e;
+        }
+    }
+
+    private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest)
+    {
+        ReplayOutcome outcome = null;
+        try
+        {
+            outcome = run.pipeline().awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
+            if (outcome.status() == ReplayOutcome.Status.FAILED)
+            {
+                run.progress().error();
+            }
+            final String status = statusName(outcome.status());
+            final Map<String, Object> metadata = new LinkedHashMap<>();
+            metadata.put("ticks", outcome.ticks());
+            metadata.put("checksum", outcome.checksumHex());
+            metadata.put("elapsed_seconds", Math.round(outcome.elapsedNanos() / 1e6) / 1e3);
+            metadata.put("ticks_per_second", Math.round(outcome.ticksPerSecond()));
+            final Histogram lag = run.pipeline().pacer().lagMicros();
+            if (lag.getTotalCount() > 0)
+            {
+                metadata.put("lag_ms", Map.of(
+                    "p50", lag.getValueAtPercentile(50) / 1e3,
+                    "p99", lag.getValueAtPercentile(99) / 1e3,
+                    "p99_9", lag.getValueAtPercentile(99.9) / 1e3,
+                    "max", lag.getMaxValue() / 1e3));
+            }
+            metadata.put("speed_final", run.control().speed());
+            if (journal != null)
+            {
+                journal.close();
+                metadata.put("journal_bytes", journal.bytesWritten());
+                manifest.withOutcome(status, outcome.ticks(), outcome.checksumHex(), tsOrNull(outcome.firstTsMicros()),
+                    tsOrNull(outcome.lastTsMicros()), Instant.now().toString()).write(journalDirectory(run.runId()));
+            }
+            jobs.finish(run.runId(), status, outcome.ticks(), instantOrNull(outcome.lastTsMicros()), outcome.errorMessage(), metadata);
+        }
+        catch (final Exception e)
+        {
+            LOG.error("replay {} could not be finalised: {}", run.runId(), e.getMessage(), e);
+            try
+            {
+                jobs.finish(run.runId(), "failed", run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),
+                    "could not finalise: " + e.getMessage(), Map.of());
+            }
+            catch (final SQLException ignored)
+            {
+                // the database is gone: the row stays as it was; failOrphans repairs it at the next start
+            }
+        }
+        finally
+        {
+            active.remove(run.runId());
+            scheduler.schedule(() -> metrics.remove(run), config.metricsRetentionMinutes(), TimeUnit.MINUTES);
+            if (outcome != null)
+            {
+                run.completion().complete(outcome);
+            }
+            else
+            {
+                run.completion().completeExceptionally(new IllegalStateException("replay " + run.runId() + " did not end cleanly"));
+            }
+        }
+    }
+
+    private void writeProgress()
+    {
+        for (final ReplayRun run : active.values())
+        {
+            try
+            {
+                jobs.progress(run.runId(), run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),
+                    run.control().paused() ? "paused" : "running");
+            }
+            catch (final SQLException | RuntimeException e)
+            {
+                LOG.warn("could not write the progress of replay {}: {}", run.runId(), e.getMessage());
+            }
+        }
+    }
+
+    public Optional<ReplayRun> active(final long runId)
+    {
+        return Optional.ofNullable(active.get(runId));
+    }
+
+    public List<ReplayRun> activeRuns()
+    {
+        return List.copyOf(active.values());
+    }
+
+    public Path journalDirectory(final long runId)
+    {
+        return config.journalDir().resolve(String.valueOf(runId));
+    }
+
+    @Override
+    public void close()
+    {
+        for (final ReplayRun run : active.values())
+        {
+            run.control().cancel();
+        }
+        for (final ReplayRun run : List.copyOf(active.values()))
+        {
+            try
+            {
+                run.done().get(30, TimeUnit.SECONDS);
+            }
+            catch (final Exception e)
+            {
+                LOG.warn("replay {} did not stop within 30 s", run.runId());
+            }
+        }
+        scheduler.shutdownNow();
+    }
+
+    public static String statusName(final ReplayOutcome.Status status)
+    {
+        return switch (status)
+        {
+            case COMPLETED -> "completed";
+            case CANCELLED -> "cancelled";
+            case FAILED -> "failed";
+        };
+    }
+
+    static String describeQuery(final String provider, final SymbolTable symbols, final Instant start, final Instant end)
+    {
+        return "tick_data WHERE provider = '" + provider + "' AND symbol IN (" + String.join(",", symbols.names()) + ") AND ts >= '" + start +
+            "' AND ts < '" + end + "' ORDER BY ts, symbol, seq";
+    }
+
+    private static String tsOrNull(final long micros)
+    {
+        return micros == Long.MIN_VALUE ? null : Micros.toInstant(micros).toString();
+    }
+
+    private static Instant instantOrNull(final long micros)
+    {
+        return micros == Long.MIN_VALUE ? null : Micros.toInstant(micros);
+    }
+
+    private static String hostName()
+    {
+        final String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank())
+        {
+            return env;
+        }
+        try
+        {
+            return java.nio.file.Files.readString(Path.of("/etc/hostname")).strip();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.tickreplay.engine.bus;
+
+/**
+ * A tick as it travels on a bus: the seed's message shape ({@code kind}, {@code provider},
+ * {@code symbol}, {@code price}, {@code timestamp}, {@code size}, {@code bid}, {@code ask},
+ * {@code origin}, {@code replay_run_id}) plus {@code seq}, {@code bid_size}, {@code ask_size}.
+ *
+ * <p>A mutable flyweight: a ring slot of the {@link InProcessBus}, or a reusable scratch object.
+ * Strings are references to interned names, never built per message. Absent values are NaN;
+ * {@code replayRunId} is 0 for live ticks.
+ */
+public final class BusMessage
+{
+    public static final byte KIND_TICK = 1;
+    public static final byte ORIGIN_LIVE = 0;
+    public static final byte ORIGIN_REPLAY = 1;
+
+    public byte kind = KIND_TICK;
+    public byte origin;
+    public String provider;
+    public String symbol;
+    public long tsMicros;
+    public int seq;
+    public double price;
+    public double size;
+    public double bid = Double.NaN;
+    public double ask = Double.NaN;
+    public double bidSize = Double.NaN;
+    public double askSize = Double.NaN;
+    public long replayRunId;
+
+    public BusMessage copyFrom(final BusMessage o)
+    {
+        kind = o.kind;
+        origin = o.origin;
+        provider = o.provider;
+        symbol = o.symbol;
+        tsMicros = o.tsMicros;
+        seq = o.seq;
+        price = o.price;
+        size = o.size;
+        bid = o.bid;
+        ask = o.ask;
+        bidSize = o.bidSize;
+        askSize = o.askSize;
+        replayRunId = o.replayRunId;
+        return this;
+    }
+
+    public String originName()
+    {
+        return origin == ORIGIN_REPLAY ? "replay" : "live";
+    }
+
+    @Override
+    public String toString()
+    {
+        return BusJson.encode(this, new StringBuilder(200)).toString();
+    }
+}

@@ -1,0 +1,122 @@
+package io.tickreplay.engine.replay;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
+
+/**
+ * Live control of one running replay: pause, resume, cancel, change speed, seek forward.
+ *
+ * <p>Written by any thread (the API, the CLI, a test); read by the pacing stage, which notices a
+ * change through {@link #version()} within a few milliseconds even while it is waiting for a tick's
+ * time. Speed 0 is burst: no waiting at all.
+ */
+public final class ReplayControl
+{
+    private volatile double speed;
+    private volatile boolean paused;
+    private volatile boolean cancelled;
+    private volatile long seekTarget = Long.MIN_VALUE;
+    private volatile int version;
+    private final CopyOnWriteArrayList<LongConsumer> seekListeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Runnable> cancelListeners = new CopyOnWriteArrayList<>();
+
+    public ReplayControl(final double speed)
+    {
+        this.speed = checkSpeed(speed);
+    }
+
+    public double speed()
+    {
+        return speed;
+    }
+
+    public boolean paused()
+    {
+        return paused;
+    }
+
+    public boolean cancelled()
+    {
+        return cancelled;
+    }
+
+    public long seekTarget()
+    {
+        return seekTarget;
+    }
+
+    /** Changes on every control action; the pacer re-reads everything when it moves. */
+    public int version()
+    {
+        return version;
+    }
+
+    public synchronized void setSpeed(final double newSpeed)
+    {
+        speed = checkSpeed(newSpeed);
+        version++;
+    }
+
+    public synchronized void pause()
+    {
+        paused = true;
+        version++;
+    }
+
+    public synchronized void resume()
+    {
+        paused = false;
+        version++;
+    }
+
+    public void cancel()
+    {
+        synchronized (this)
+        {
+            if (cancelled)
+            {
+                return;
+            }
+            cancelled = true;
+            version++;
+        }
+        cancelListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Skips ahead: ticks before {@code tsMicros} are not emitted. Only forward: a target at or before
+     * the current one is refused.
+     */
+    public void seek(final long tsMicros)
+    {
+        synchronized (this)
+        {
+            if (tsMicros <= seekTarget)
+            {
+                throw new IllegalArgumentException("seek goes forward only: already at or past that time");
+            }
+            seekTarget = tsMicros;
+            version++;
+        }
+        seekListeners.forEach(l -> l.accept(tsMicros));
+    }
+
+    public void onSeek(final LongConsumer listener)
+    {
+        seekListeners.add(listener);
+    }
+
+    public void onCancel(final Runnable listener)
+    {
+        cancelListeners.add(listener);
+    }
+
+    static double checkSpeed(final double speed)
+    {
+        if (!(speed >= 0) || Double.isInfinite(speed))
+        {
+            throw new IllegalArgumentException("speed must be a finite number >= 0 (0 = burst), was " + speed);
+        }
+        return speed;
+    }
+}

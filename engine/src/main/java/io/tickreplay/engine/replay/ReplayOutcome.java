@@ -1,0 +1,95 @@
+package io.tickreplay.engine.replay;
+
+/**
+ * How a replay ended, filled in by the pipeline: final once {@link ReplayPipeline#awaitCompletion}
+ * returns. The first failure wins; later ones (usually consequences) are not kept.
+ */
+public final class ReplayOutcome
+{
+    public enum Status
+    {
+        COMPLETED, CANCELLED, FAILED
+    }
+
+    private volatile Status status;
+    private volatile String errorMessage;
+    private volatile Throwable error;
+    private long ticks;
+    private long checksum;
+    private String checksumHex;
+    private long firstTsMicros = Long.MIN_VALUE;
+    private long lastTsMicros = Long.MIN_VALUE;
+    private long elapsedNanos;
+
+    synchronized void fail(final String where, final Throwable t)
+    {
+        if (error == null)
+        {
+            error = t;
+            final String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage();
+            errorMessage = where + ": " + message;
+        }
+    }
+
+    synchronized void finish(final boolean cancelled, final StreamChecksum sum, final long firstTs, final long lastTs, final long elapsed)
+    {
+        status = error != null ? Status.FAILED : cancelled ? Status.CANCELLED : Status.COMPLETED;
+        ticks = sum.count();
+        checksum = sum.value();
+        checksumHex = sum.hex();
+        firstTsMicros = firstTs;
+        lastTsMicros = lastTs;
+        elapsedNanos = elapsed;
+    }
+
+    public Status status()
+    {
+        return status;
+    }
+
+    public String errorMessage()
+    {
+        return errorMessage;
+    }
+
+    public Throwable error()
+    {
+        return error;
+    }
+
+    public synchronized long ticks()
+    {
+        return ticks;
+    }
+
+    public synchronized long checksum()
+    {
+        return checksum;
+    }
+
+    public synchronized String checksumHex()
+    {
+        return checksumHex;
+    }
+
+    public synchronized long firstTsMicros()
+    {
+        return firstTsMicros;
+    }
+
+    public synchronized long lastTsMicros()
+    {
+        return lastTsMicros;
+    }
+
+    public synchronized long elapsedNanos()
+    {
+        return elapsedNanos;
+    }
+
+    public double ticksPerSecond()
+    {
+        final long elapsed = elapsedNanos();
+        return elapsed == 0 ? 0 : ticks() * 1e9 / elapsed;
+    }
+}

@@ -1,0 +1,61 @@
+package io.tickreplay.engine.replay;
+
+/**
+ * A slot of the ticks ring: preallocated once, primitive fields only, reused for every tick that
+ * passes through it. The symbol travels as its dense id in the run's {@link SymbolTable}.
+ *
+ * <p>Written by the source thread before publication, then by the pacing stage ({@link #scheduledNanos},
+ * {@link #emitNanos}, {@link #skipped}); read by the stages after the pacer. The ring's sequence
+ * barriers order those accesses: no field is volatile.
+ */
+public final class TickEvent
+{
+    public static final int TICK = 0;
+    /** The last event of a run: every stage flushes and reports completion when it sees it. */
+    public static final int END = 1;
+
+    public int type;
+    /** 0-based position of this tick in what the source produced for the run. */
+    public long index;
+    public int symbolId;
+    public long tsMicros;
+    public int seq;
+    public double price;
+    public double size;
+    public double bid;
+    public double ask;
+    public double bidSize;
+    public double askSize;
+    /** When the source published it (nanos of the run's clock): the start of in-pipeline latency. */
+    public long publishedNanos;
+    /** When the pacer meant to emit it, and when it did; equal in burst mode. */
+    public long scheduledNanos;
+    public long emitNanos;
+    /** Set by the pacer for ticks not to be emitted (before a seek target, or after a cancel). */
+    public boolean skipped;
+
+    public void copyFrom(final TickBatch batch, final int i, final long index)
+    {
+        this.type = TICK;
+        this.index = index;
+        this.symbolId = batch.symbolId[i];
+        this.tsMicros = batch.tsMicros[i];
+        this.seq = batch.seq[i];
+        this.price = batch.price[i];
+        this.size = batch.size[i];
+        this.bid = batch.bid[i];
+        this.ask = batch.ask[i];
+        this.bidSize = batch.bidSize[i];
+        this.askSize = batch.askSize[i];
+        this.skipped = false;
+        this.scheduledNanos = 0;
+        this.emitNanos = 0;
+    }
+
+    public void end(final long index)
+    {
+        this.type = END;
+        this.index = index;
+        this.skipped = true;
+    }
+}
