@@ -1,6 +1,7 @@
 package io.tickreplay.engine.replay;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.Sequence;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -31,6 +32,7 @@ public final class PacingStage implements EventHandler<TickEvent>
     private long anchorNanos;
     private long lastEmittedTs = Long.MIN_VALUE;
     private volatile long currentLagNanos;
+    private Sequence sequenceCallback;
 
     public PacingStage(final ReplayControl control, final NanoClock clock)
     {
@@ -86,6 +88,11 @@ public final class PacingStage implements EventHandler<TickEvent>
         lastEmittedTs = event.tsMicros;
         if (speed > 0)
         {
+            if (sequenceCallback != null)
+            {
+                // release this tick to the stages after us now, not at the end of the batch the ring handed us
+                sequenceCallback.set(sequence);
+            }
             final long lag = now - due;
             lagMicros.recordValue(Math.max(0, lag) / 1_000);
             if (endOfBatch)
@@ -133,6 +140,12 @@ public final class PacingStage implements EventHandler<TickEvent>
     private long dueTime(final long ts)
     {
         return anchorNanos + (long)((ts - anchorTs) * 1_000.0 / speed);
+    }
+
+    @Override
+    public void setSequenceCallback(final Sequence sequence)
+    {
+        this.sequenceCallback = sequence;
     }
 
     /** The lag histogram in microseconds; read it after the run has ended (the pacer thread writes it). */

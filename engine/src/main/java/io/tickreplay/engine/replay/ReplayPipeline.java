@@ -262,6 +262,12 @@ public final class ReplayPipeline
         }
 
         @Override
+        public void setSequenceCallback(final com.lmax.disruptor.Sequence sequence)
+        {
+            delegate.setSequenceCallback(sequence);
+        }
+
+        @Override
         public void onEvent(final TickEvent event, final long sequence, final boolean endOfBatch)
         {
             try
