@@ -26,7 +26,8 @@ import javax.sql.DataSource;
  * (ts, symbol id) in the JVM turns it into replay order (seq order is kept within each symbol's run).
  * Chunk length adapts to the data, aiming at {@code targetChunkRows} ticks (64 bytes each in memory);
  * a chunk that would exceed {@code maxChunkRows} is abandoned and re-read in quarter-length pieces,
- * so memory stays bounded however dense the data is.
+ * so memory stays bounded however dense the data is (down to a single microsecond, which is taken
+ * whole: the bound is then the most ticks one microsecond holds).
  *
  * <p>A reader thread reads and merges ahead while the pipeline consumes (two batches in flight);
  * {@link #next} hands over merged batches. {@link #seek} restarts the reading at the target;
@@ -321,7 +322,7 @@ public final class PgTickSource implements TickBatchSource
             {
                 continue; // reading out a chunk we no longer want
             }
-            if (chunk.count == options.maxChunkRows)
+            if (chunk.count == options.maxChunkRows && end - start > 1)
             {
                 result = ChunkRead.OVERFLOW;
                 continue;
