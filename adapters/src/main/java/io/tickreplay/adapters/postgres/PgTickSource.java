@@ -36,24 +36,29 @@ import javax.sql.DataSource;
  */
 public final class PgTickSource implements TickBatchSource
 {
-    /** Read-ahead and chunking; fluent setters. */
+    /**
+     * Read-ahead and chunking; fluent setters. The defaults fit the heap: a chunk costs 64 bytes a
+     * tick (twice that while it grows), and the cap keeps the largest under a sixteenth of the heap.
+     */
     public static final class Options
     {
-        int targetChunkRows = 262_144;
-        int maxChunkRows = 1_048_576;
+        int maxChunkRows = (int)Math.max(16_384, Math.min(1_048_576, Runtime.getRuntime().maxMemory() / (64 * 2 * 16)));
+        int targetChunkRows = Math.min(262_144, maxChunkRows / 4);
         long initialChunkMicros = 60 * Micros.PER_SECOND;
         int batchSize = 8192;
         String applicationName = "tickreplay-replay";
 
+        /** Aim of the adaptive chunk length; at most a quarter of the cap. */
         public Options targetChunkRows(final int rows)
         {
-            targetChunkRows = rows;
+            targetChunkRows = Math.min(rows, maxChunkRows / 4);
             return this;
         }
 
         public Options maxChunkRows(final int rows)
         {
             maxChunkRows = rows;
+            targetChunkRows = Math.min(targetChunkRows, rows / 4);
             return this;
         }
 
@@ -225,6 +230,11 @@ public final class PgTickSource implements TickBatchSource
         catch (final Exception e)
         {
             last = cancelled ? END : e;
+        }
+        catch (final Throwable t)
+        {
+            // an Error (out of memory, say) must still reach the pipeline, or it would wait for this thread forever
+            last = new IllegalStateException("the database reader stopped: " + t, t);
         }
         finally
         {

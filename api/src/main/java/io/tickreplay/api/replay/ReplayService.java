@@ -61,7 +61,7 @@ public final class ReplayService implements AutoCloseable
     {
         public static Config defaults()
         {
-            return new Config(4, true, Path.of("data", "journal"), 1 << 16, "sleeping", 8192, 262_144, 1000, 5);
+            return new Config(4, true, Path.of("data", "journal"), 1 << 16, "backoff", 8192, 262_144, 1000, 5);
         }
 
         public Config withJournalDir(final Path dir)

@@ -139,17 +139,57 @@ class CliIT
     {
         try (Database own = PostgresTestSupport.freshSchema("cli_demo"))
         {
-            final Run run = run("demo", "--exit", "--db-url", own.url(), "--ticks", "50000");
+            final Path conf = dir.resolve("demo.conf");
+            Files.writeString(conf, "tickreplay.replay.journal-dir = \"" + dir.resolve("journal") + "\"\n");
+            final Run run = run("demo", "--exit", "--config", conf.toString(), "--db-url", own.url(), "--ticks", "50000");
             assertThat(run.exit()).as(run.err()).isZero();
             assertThat(run.out())
                 .contains("effective configuration")
                 .contains("db.url = ")
                 .contains("the store is empty: generating")
                 .contains("tick_data holds:")
-                .contains("NVDA").contains("TSLA");
-            final Run second = run("demo", "--exit", "--db-url", own.url());
+                .contains("NVDA").contains("TSLA")
+                .contains("replaying ibkr").contains("ticks/s, checksum");
+            final Run second = run("demo", "--exit", "--config", conf.toString(), "--db-url", own.url());
             assertThat(second.out()).doesNotContain("the store is empty");
         }
+    }
+
+    @Test
+    void replayPrintsItsJobAsTheSeedsJsonAndAJournalReplaysIt() throws Exception
+    {
+        final Path journals = dir.resolve("journal");
+        assertThat(run("generate", "--db-url", url, "--provider", "clitest", "--symbols", "NVDA,AAPL", "--rate", "1", "--seed", "3").exit()).isZero();
+        final Run replay = run("replay", "--db-url", url, "--journal-dir", journals.toString(), "--provider", "clitest", "--symbols", "NVDA,AAPL",
+            "--start", "2025-11-03T14:30:00", "--end", "2025-11-03T15:00:00Z", "--speed", "0");
+        assertThat(replay.exit()).as(replay.err()).isZero();
+        final com.fasterxml.jackson.databind.JsonNode job = new com.fasterxml.jackson.databind.ObjectMapper().readTree(replay.out());
+        assertThat(java.util.List.of(job.fieldNames().next())).containsExactly("run_id");
+        final java.util.List<String> fields = new java.util.ArrayList<>();
+        job.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactly("run_id", "job_name", "provider", "status", "symbols", "rows_written", "min_ts", "max_ts",
+            "started_at", "completed_at", "error_message", "metadata");
+        assertThat(job.get("status").asText()).isEqualTo("completed");
+        assertThat(job.get("min_ts").asText()).isEqualTo("2025-11-03T14:30:00Z");
+        final long rows = count("SELECT count(*) FROM tick_data WHERE provider = 'clitest' AND ts >= '2025-11-03T14:30:00Z' AND ts < '2025-11-03T15:00:00Z'");
+        assertThat(job.get("rows_written").asLong()).isEqualTo(rows).isPositive();
+        final String runId = job.get("run_id").asText();
+
+        final Run verify = run("journal", "verify", "--journal-dir", journals.toString(), runId);
+        assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+        assertThat(verify.out()).contains("OK");
+        final Run again = run("replay", "--db-url", url, "--journal-dir", journals.toString(), "--from-journal", runId);
+        assertThat(again.exit()).as(again.err()).isZero();
+        final com.fasterxml.jackson.databind.JsonNode second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(again.out());
+        assertThat(second.get("metadata").get("checksum").asText()).isEqualTo(job.get("metadata").get("checksum").asText());
+        assertThat(run("journal", "list", "--journal-dir", journals.toString()).out()).contains(runId);
+        final Run dump = run("journal", "dump", "--journal-dir", journals.toString(), "--limit", "3", runId);
+        assertThat(dump.out().strip().split("\n")).hasSize(4);
+
+        final Run bad = run("replay", "--db-url", url, "--provider", "clitest", "--symbols", "NVDA", "--start", "2025-11-03T15:00:00Z", "--end", "2025-11-03T14:00:00Z");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--end: end must be after start");
+        assertThat(run("journal", "verify", "--journal-dir", journals.toString(), "424242").exit()).isEqualTo(2);
     }
 
     private static long count(final String sql) throws Exception

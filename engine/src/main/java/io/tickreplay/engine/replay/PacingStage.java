@@ -47,40 +47,42 @@ public final class PacingStage implements EventHandler<TickEvent>
         {
             return;
         }
-        if (control.cancelled() || event.tsMicros < control.seekTarget())
+        long now;
+        long due;
+        while (true)
         {
-            event.skipped = true;
-            return;
-        }
-        refreshControls();
-        while (control.paused() && !control.cancelled())
-        {
-            clock.waitUntil(Long.MAX_VALUE, CONTROL_POLL_NANOS);
+            // every control is looked at again after any wait: a seek or a cancel during a pause applies to this tick too
+            if (control.cancelled() || event.tsMicros < control.seekTarget())
+            {
+                event.skipped = true;
+                return;
+            }
             refreshControls();
-        }
-        if (control.cancelled())
-        {
-            event.skipped = true;
-            return;
-        }
-
-        long now = clock.nanoTime();
-        long due = now;
-        if (speed > 0)
-        {
+            if (control.paused())
+            {
+                clock.waitUntil(Long.MAX_VALUE, CONTROL_POLL_NANOS);
+                continue;
+            }
+            now = clock.nanoTime();
+            if (speed == 0)
+            {
+                due = now;
+                break;
+            }
             if (!anchored)
             {
                 anchor(event.tsMicros, now);
             }
             due = dueTime(event.tsMicros);
-            while (due - now > 0)
+            if (due - now <= 0)
             {
-                now = clock.waitUntil(due, CONTROL_POLL_NANOS);
-                if (control.version() != seenVersion)
-                {
-                    onEvent(event, sequence, endOfBatch); // re-read controls: pause, cancel, seek or a new speed
-                    return;
-                }
+                break;
+            }
+            final int version = seenVersion;
+            now = clock.waitUntil(due, CONTROL_POLL_NANOS);
+            if (control.version() == version && due - now <= 0)
+            {
+                break;
             }
         }
         event.scheduledNanos = due;

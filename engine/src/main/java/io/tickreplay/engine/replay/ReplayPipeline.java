@@ -298,7 +298,7 @@ public final class ReplayPipeline
     {
         private int ringSize = 1 << 16;
         private int batchSize = 8192;
-        private String waitStrategy = "sleeping";
+        private String waitStrategy = "backoff";
         private NanoClock clock = NanoClock.SYSTEM;
         private String threadName = "replay";
         private int cores = Runtime.getRuntime().availableProcessors();

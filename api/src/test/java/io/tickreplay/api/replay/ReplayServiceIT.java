@@ -1,0 +1,313 @@
+package io.tickreplay.api.replay;
+
+import com.lmax.disruptor.SleepingWaitStrategy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.PostgresTestSupport;
+import io.tickreplay.adapters.postgres.TickStore;
+import io.tickreplay.engine.bus.BusMessage;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.synth.SyntheticSession;
+import io.tickreplay.engine.tick.Micros;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Replays end to end: a real PostgreSQL, the in-process bus, job rows, journals, live control, failures. */
+class ReplayServiceIT
+{
+    private static final List<String> SYMBOLS = List.of("NVDA", "AAPL", "MSFT");
+    /** 09:30-10:30 New York on 2025-11-03: the first hour of the session. */
+    private static final Instant START = Instant.parse("2025-11-03T14:30:00Z");
+    private static final Instant END = Instant.parse("2025-11-03T15:30:00Z");
+
+    private static Database db;
+    private static InProcessBus bus;
+
+    @TempDir
+    Path journals;
+
+    private ReplayService service;
+    private SimpleMeterRegistry registry;
+    private final List<BusMessage> received = Collections.synchronizedList(new ArrayList<>());
+    private InProcessBus.Subscription subscription;
+
+    @BeforeAll
+    static void generate() throws Exception
+    {
+        db = PostgresTestSupport.freshSchema("replay");
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(SYMBOLS).ticksPerSecond(4).seed(5);
+        new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
+        bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        db.close();
+    }
+
+    @BeforeEach
+    void startService()
+    {
+        registry = new SimpleMeterRegistry();
+        service = new ReplayService(db, bus, registry, config(3, 8192, 1 << 16, 262_144));
+        subscription = bus.subscribe("test", (m, end) ->
+        {
+            if (m.origin == BusMessage.ORIGIN_REPLAY)
+            {
+                received.add(new BusMessage().copyFrom(m));
+            }
+        });
+    }
+
+    @AfterEach
+    void stopService()
+    {
+        service.close();
+        subscription.close();
+    }
+
+    private ReplayService.Config config(final int maxConcurrent, final int batchSize, final int ringSize, final int chunkRows)
+    {
+        return new ReplayService.Config(maxConcurrent, true, journals, ringSize, "backoff", batchSize, chunkRows, 100, 0);
+    }
+
+    private static List<String> expectedStream(final Instant start, final Instant end) throws Exception
+    {
+        final List<String> out = new ArrayList<>();
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT symbol, ts, seq FROM tick_data WHERE provider = 'ibkr' AND symbol = ANY(?) AND ts >= ? AND ts < ? " +
+                 "ORDER BY ts, symbol COLLATE \"C\", seq"))
+        {
+            s.setArray(1, c.createArrayOf("text", SYMBOLS.toArray()));
+            s.setObject(2, java.time.OffsetDateTime.ofInstant(start, java.time.ZoneOffset.UTC));
+            s.setObject(3, java.time.OffsetDateTime.ofInstant(end, java.time.ZoneOffset.UTC));
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    out.add(rs.getString(1) + " " + Micros.of(rs.getObject(2, java.time.OffsetDateTime.class).toInstant()) + " " + rs.getInt(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<String> receivedStream(final long runId) throws InterruptedException
+    {
+        assertThat(subscription.awaitCaughtUp(30_000)).isTrue();
+        final List<String> out = new ArrayList<>();
+        synchronized (received)
+        {
+            for (final BusMessage m : received)
+            {
+                if (m.replayRunId == runId)
+                {
+                    out.add(m.symbol + " " + m.tsMicros + " " + m.seq);
+                }
+            }
+        }
+        return out;
+    }
+
+    private JobRunStore.JobRun job(final long runId) throws Exception
+    {
+        return service.jobs().find(runId).orElseThrow();
+    }
+
+    @Test
+    void aBurstReplayEmitsTheWholeWindowInOrderAndRecordsItsJob() throws Exception
+    {
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0.0));
+        final ReplayOutcome outcome = run.done().get(60, TimeUnit.SECONDS);
+        final List<String> expected = expectedStream(START, END);
+
+        assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(receivedStream(run.runId())).containsExactlyElementsOf(expected);
+        final JobRunStore.JobRun job = job(run.runId());
+        assertThat(job.jobName()).isEqualTo("tick_replay");
+        assertThat(job.status()).isEqualTo("completed");
+        assertThat(job.provider()).isEqualTo("ibkr");
+        assertThat(job.symbols()).containsExactlyElementsOf(SYMBOLS);
+        assertThat(job.rowsWritten()).isEqualTo(expected.size());
+        assertThat(job.minTs()).isEqualTo(START);
+        assertThat(Micros.of(job.maxTs())).isEqualTo(Long.parseLong(expected.get(expected.size() - 1).split(" ")[1]));
+        assertThat(job.completedAt()).isNotNull();
+        assertThat(job.errorMessage()).isNull();
+        assertThat(job.metadata()).containsEntry("speed", 0.0).containsEntry("source", "database").containsKey("checksum").containsKey("journal");
+        final BusMessage first = received.stream().filter(m -> m.replayRunId == run.runId()).findFirst().orElseThrow();
+        assertThat(first.provider).isEqualTo("ibkr");
+        assertThat(first.bid).isLessThan(first.ask);
+    }
+
+    @Test
+    void aJournalReplaysTheIdenticalStreamWithoutTheDatabase() throws Exception
+    {
+        final ReplayRun original = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0.0));
+        final ReplayOutcome fromDb = original.done().get(60, TimeUnit.SECONDS);
+        final ReplayRun again = service.start(ReplayRequest.fromJournal(original.runId(), 0.0));
+        final ReplayOutcome fromJournal = again.done().get(60, TimeUnit.SECONDS);
+
+        assertThat(fromJournal.status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(fromJournal.ticks()).isEqualTo(fromDb.ticks()).isPositive();
+        assertThat(fromJournal.checksumHex()).isEqualTo(fromDb.checksumHex());
+        assertThat(receivedStream(again.runId())).containsExactlyElementsOf(receivedStream(original.runId()));
+        assertThat(job(again.runId()).metadata()).containsEntry("source", "journal").containsEntry("journal_of", (int)original.runId());
+        assertThat(job(again.runId()).metadata().get("checksum")).isEqualTo(job(original.runId()).metadata().get("checksum"));
+    }
+
+    @Test
+    void emptyWindowsAndUnknownSymbolsCompleteWithNothingOrWhatExists() throws Exception
+    {
+        final ReplayRun empty = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START.minusSeconds(7200), START, 0.0));
+        assertThat(empty.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(job(empty.runId()).rowsWritten()).isZero();
+        assertThat(job(empty.runId()).maxTs()).isNull();
+
+        final ReplayRun unknown = service.start(ReplayRequest.fromDatabase("ibkr", List.of("NVDA", "ZZZZ"), START, START.plusSeconds(60), 0.0));
+        assertThat(unknown.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(receivedStream(unknown.runId())).isNotEmpty().allMatch(row -> row.startsWith("NVDA "));
+    }
+
+    @Test
+    void aRunCanBePausedResumedSeekedAndCancelledAndItsJobSaysSo() throws Exception
+    {
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 1.0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> run.progress().emitted() > 0);
+        run.control().pause();
+        await().atMost(Duration.ofSeconds(30)).until(() -> job(run.runId()).status().equals("paused"));
+        final long atPause = run.progress().emitted();
+        Thread.sleep(300);
+        assertThat(run.progress().emitted()).isEqualTo(atPause);
+
+        final Instant target = START.plusSeconds(1800);
+        run.control().seek(Micros.of(target));
+        run.control().resume();
+        run.control().setSpeed(100);
+        await().atMost(Duration.ofSeconds(30)).until(() -> run.progress().lastTsMicros() >= Micros.of(target));
+        await().atMost(Duration.ofSeconds(30)).until(() -> job(run.runId()).status().equals("running"));
+        run.control().cancel();
+        final ReplayOutcome outcome = run.done().get(30, TimeUnit.SECONDS);
+
+        assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.CANCELLED);
+        final JobRunStore.JobRun job = job(run.runId());
+        assertThat(job.status()).isEqualTo("cancelled");
+        assertThat(job.rowsWritten()).isEqualTo(outcome.ticks());
+        assertThat(job.metadata()).containsEntry("speed", 1.0).containsEntry("speed_final", 100.0);
+        final List<String> stream = receivedStream(run.runId());
+        final List<Long> times = stream.stream().map(row -> Long.parseLong(row.split(" ")[1])).toList();
+        assertThat(times).isSorted();
+        assertThat(times.subList((int)atPause, times.size())).allMatch(ts -> ts >= Micros.of(target));
+    }
+
+    @Test
+    void severalReplaysRunAtOnceUpToTheLimit() throws Exception
+    {
+        final List<ReplayRun> slow = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
+        {
+            slow.add(service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 1.0)));
+        }
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0.0)))
+            .isInstanceOf(ReplayLimitException.class).hasMessageContaining("3 replays are already running");
+        slow.forEach(r -> r.control().cancel());
+        for (final ReplayRun r : slow)
+        {
+            assertThat(r.done().get(30, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.CANCELLED);
+        }
+
+        final List<ReplayRun> bursts = new ArrayList<>();
+        final Instant[] starts = {START, START.plusSeconds(600), START.plusSeconds(1200)};
+        for (final Instant s : starts)
+        {
+            bursts.add(service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, s, s.plusSeconds(1200), 0.0)));
+        }
+        for (int i = 0; i < bursts.size(); i++)
+        {
+            final ReplayRun r = bursts.get(i);
+            assertThat(r.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+            assertThat(receivedStream(r.runId())).containsExactlyElementsOf(expectedStream(starts[i], starts[i].plusSeconds(1200)));
+        }
+    }
+
+    @Test
+    void theDatabaseFailingMidReplayFailsTheJobAndLosesNothingEmitted() throws Exception
+    {
+        service.close();
+        service = new ReplayService(db, bus, registry, config(3, 64, 256, 500));
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 100.0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> run.progress().emitted() > 100);
+        try (Connection c = PostgresTestSupport.server().connection(); Statement s = c.createStatement())
+        {
+            s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tickreplay-replay-" + run.runId() + "'");
+        }
+        final ReplayOutcome outcome = run.done().get(60, TimeUnit.SECONDS);
+        assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.FAILED);
+        final JobRunStore.JobRun job = job(run.runId());
+        assertThat(job.status()).isEqualTo("failed");
+        assertThat(job.errorMessage()).startsWith("source: ").hasSizeGreaterThan(10);
+        final List<String> stream = receivedStream(run.runId());
+        final List<String> all = expectedStream(START, END);
+        assertThat(stream.size()).isEqualTo(job.rowsWritten()).isLessThan(all.size());
+        assertThat(stream).containsExactlyElementsOf(all.subList(0, stream.size()));
+        assertThat(registry.find("tick_replay_errors").tag("run_id", String.valueOf(run.runId())).functionCounter()).isNull(); // removed (retention 0)
+    }
+
+    @Test
+    void metricsCarryTheSeedsNamesWhileARunLivesAndGoAwayAfter() throws Exception
+    {
+        service.close();
+        service = new ReplayService(db, bus, registry, new ReplayService.Config(3, false, journals, 1 << 16, "backoff", 8192, 262_144, 100, 1));
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 1.0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> run.progress().emitted() > 0);
+        run.control().pause();
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("tick_replay_ticks_emitted").tags("run_id", String.valueOf(run.runId())).functionCounters()
+            .stream().mapToDouble(io.micrometer.core.instrument.FunctionCounter::count).sum() == run.progress().emitted());
+        assertThat(registry.find("tick_replay_ticks_emitted").tags("provider", "ibkr", "symbol", "NVDA", "run_id", String.valueOf(run.runId())).functionCounter())
+            .isNotNull();
+        assertThat(registry.find("tick_replay_lag_ms").tag("run_id", String.valueOf(run.runId())).gauge()).isNotNull();
+        assertThat(registry.find("tick_replay_errors").tag("run_id", String.valueOf(run.runId())).functionCounter().count()).isZero();
+        run.control().cancel();
+        run.done().get(30, TimeUnit.SECONDS);
+        assertThat(registry.find("tick_replay_lag_ms").tag("run_id", String.valueOf(run.runId())).gauge()).as("kept for the retention time").isNotNull();
+    }
+
+    @Test
+    void badRequestsNameTheirFieldAndStartNothing() throws Exception
+    {
+        final long before = service.jobs().list("tick_replay", null, null, 1000, 0).size();
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", List.of(), START, END, 0)))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("symbols"));
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, END, START, 0)))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("end"));
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, -1)))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("speed"));
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ib kr", SYMBOLS, START, END, 0)))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("provider"));
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromJournal(999_999, 0)))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("from_journal"));
+        assertThat(service.jobs().list("tick_replay", null, null, 1000, 0)).hasSize((int)before);
+    }
+}
