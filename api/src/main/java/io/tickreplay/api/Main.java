@@ -44,6 +44,8 @@ public final class Main implements Runnable
 
     public static void main(final String[] args)
     {
+        // Chronicle phones home unless told not to; `java -jar` users do not pass the launcher's -D flag
+        System.setProperty("chronicle.analytics.disable", "true");
         System.exit(execute(args));
     }
 

@@ -20,10 +20,11 @@ import javax.sql.DataSource;
  * Reads a replay window {@code [start, end)} of one provider's symbols from {@code tick_data} in the
  * replay order (ts, symbol, seq), never holding more than a chunk of it.
  *
- * <p>The window is read in consecutive time chunks, each with one binary {@code COPY (SELECT ...
- * ORDER BY symbol, ts, seq) TO STDOUT}: the primary-key index already yields that order, so the
- * server streams without sorting. The chunk arrives symbol by symbol; a k-way merge on
- * (ts, symbol id) in the JVM turns it into replay order (seq order is kept within each symbol's run).
+ * <p>The window is read in consecutive time chunks; a chunk is one binary {@code COPY (SELECT ...
+ * WHERE provider = ? AND symbol = ? AND ts in [chunk) ORDER BY ts, seq) TO STDOUT} per symbol: an
+ * index range scan of the primary key, which already has that order, so the server never sorts
+ * (one query with {@code ORDER BY ts, symbol, seq} made PostgreSQL scan and sort on disk). A k-way
+ * merge on (ts, symbol id) in the JVM turns the symbol runs into replay order.
  * Chunk length adapts to the data, aiming at {@code targetChunkRows} ticks (64 bytes each in memory);
  * a chunk that would exceed {@code maxChunkRows} is abandoned and re-read in quarter-length pieces,
  * so memory stays bounded however dense the data is (down to a single microsecond, which is taken
@@ -189,6 +190,9 @@ public final class PgTickSource implements TickBatchSource
             try (Statement s = c.createStatement())
             {
                 s.execute("SET application_name = '" + options.applicationName.replace("'", "''") + "'");
+                // a chunk is a narrow index range per symbol; never let a small table tempt the planner into scanning and sorting it
+                s.execute("SET enable_seqscan = off");
+                s.execute("SET enable_bitmapscan = off");
             }
             long chunkMicros = options.initialChunkMicros;
             while (nextStart < endMicros && !cancelled)
@@ -289,13 +293,13 @@ public final class PgTickSource implements TickBatchSource
             hikari.evictConnection(c);
             return;
         }
-        try
+        try (c; Statement s = c.createStatement())
         {
-            c.close();
+            s.execute("RESET ALL"); // the pool's next user gets a plain session
         }
         catch (final SQLException ignored)
         {
-            // nothing left to do with it
+            // a broken connection: the pool finds out and replaces it
         }
     }
 
@@ -318,48 +322,42 @@ public final class PgTickSource implements TickBatchSource
     private ChunkRead readChunk(final Connection c, final long start, final long end, final Chunk chunk) throws SQLException, IOException
     {
         chunk.clear();
-        final String sql = "COPY (SELECT symbol, ts, seq, price, size, bid, ask, bid_size, ask_size FROM tick_data WHERE provider = " +
-            literal(provider) + " AND symbol IN (" + symbolList() + ") AND ts >= " + timestamp(start) + " AND ts < " + timestamp(end) +
-            " ORDER BY symbol COLLATE \"C\", ts, seq) TO STDOUT (FORMAT binary)";
         final long seekBefore = seekTarget;
-        copyOpen = true;
-        final CopyOutStream in = new CopyOutStream(c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql));
-        final CopyRowReader rows = new CopyRowReader(in, symbols);
+        final String window = " AND ts >= " + timestamp(start) + " AND ts < " + timestamp(end) + " ORDER BY ts, seq) TO STDOUT (FORMAT binary)";
         ChunkRead result = ChunkRead.COMPLETE;
-        while (rows.nextRow())
+        // one COPY per symbol: with provider and symbol fixed the primary-key index yields (ts, seq) order,
+        // so the server streams an index range scan and never sorts; the symbol runs are merged here
+        for (int symbolId = 0; symbolId < symbols.size() && result == ChunkRead.COMPLETE; symbolId++)
         {
-            if (result != ChunkRead.COMPLETE)
+            final String sql = "COPY (SELECT ts, seq, price, size, bid, ask, bid_size, ask_size FROM tick_data WHERE provider = " +
+                literal(provider) + " AND symbol = " + literal(symbols.name(symbolId)) + window;
+            copyOpen = true;
+            final CopyRowReader rows = new CopyRowReader(new CopyOutStream(c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql)), symbolId);
+            while (rows.nextRow())
             {
-                continue; // reading out a chunk we no longer want
+                if (result != ChunkRead.COMPLETE)
+                {
+                    continue; // reading out a COPY we no longer want
+                }
+                if (chunk.count == options.maxChunkRows && end - start > 1)
+                {
+                    result = ChunkRead.OVERFLOW;
+                    continue;
+                }
+                chunk.add(rows);
+                if ((chunk.count & 0xFFFF) == 0 && (cancelled || seekTarget != seekBefore))
+                {
+                    result = ChunkRead.INTERRUPTED;
+                }
             }
-            if (chunk.count == options.maxChunkRows && end - start > 1)
-            {
-                result = ChunkRead.OVERFLOW;
-                continue;
-            }
-            chunk.add(rows);
-            if ((chunk.count & 0xFFFF) == 0 && (cancelled || seekTarget != seekBefore))
-            {
-                result = ChunkRead.INTERRUPTED;
-            }
+            rows.drain();
+            copyOpen = false;
         }
-        rows.drain();
-        copyOpen = false;
         if (result == ChunkRead.COMPLETE && (cancelled || seekTarget != seekBefore))
         {
             result = ChunkRead.INTERRUPTED;
         }
         return result;
-    }
-
-    private String symbolList()
-    {
-        final StringBuilder b = new StringBuilder();
-        for (int i = 0; i < symbols.size(); i++)
-        {
-            b.append(i == 0 ? "" : ",").append(literal(symbols.name(i)));
-        }
-        return b.toString();
     }
 
     static String literal(final String s)
@@ -598,7 +596,7 @@ public final class PgTickSource implements TickBatchSource
     }
 
     /**
-     * Parses PostgreSQL's binary COPY stream of (symbol text, ts timestamptz, seq int4, six float8)
+     * Parses PostgreSQL's binary COPY stream of one symbol's (ts timestamptz, seq int4, six float8)
      * from a buffer, without allocating per row.
      */
     static final class CopyRowReader
@@ -607,16 +605,15 @@ public final class PgTickSource implements TickBatchSource
         private final byte[] buffer = new byte[1 << 16];
         private int position;
         private int limit;
-        private final SymbolTable symbols;
-        private int symbolId;
+        private final int symbolId;
         private long ts;
         private int seq;
         private final double[] values = new double[6];
 
-        CopyRowReader(final InputStream in, final SymbolTable symbols) throws IOException
+        CopyRowReader(final InputStream in, final int symbolId) throws IOException
         {
             this.in = in;
-            this.symbols = symbols;
+            this.symbolId = symbolId;
             require(19);
             if (buffer[0] != 'P' || buffer[1] != 'G' || buffer[2] != 'C' || buffer[3] != 'O' || buffer[4] != 'P' || buffer[5] != 'Y')
             {
@@ -637,25 +634,11 @@ public final class PgTickSource implements TickBatchSource
             {
                 return false;
             }
-            if (fields != 9)
+            if (fields != 8)
             {
-                throw new IOException("expected 9 columns in the COPY stream, got " + fields);
+                throw new IOException("expected 8 columns in the COPY stream, got " + fields);
             }
-            // symbol
-            require(4);
-            final int symbolLength = getInt(position);
-            position += 4;
-            if (symbolLength < 0)
-            {
-                throw new IOException("NULL symbol in the COPY stream");
-            }
-            require(symbolLength + 4 + 8 + 4 + 4);
-            symbolId = symbols.id(buffer, position, symbolLength);
-            if (symbolId < 0)
-            {
-                throw new IOException("the server sent a symbol that was not asked for");
-            }
-            position += symbolLength;
+            require(4 + 8 + 4 + 4);
             position += 4; // ts length
             ts = getLong(position) + CopyBinaryEncoder.PG_EPOCH_OFFSET_MICROS;
             position += 8;

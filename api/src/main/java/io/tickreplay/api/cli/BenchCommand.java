@@ -53,8 +53,11 @@ public final class BenchCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--suite", description = "Which comparisons: import (default).")
-    String suite = "import";
+    @Option(names = "--suite", paramLabel = "import|replay|all", description = "Which comparisons (default all).")
+    String suite = "all";
+
+    @Option(names = "--paced-seconds", paramLabel = "S", description = "Length of the 1x pacing run (default 60, --quick 10).")
+    Long pacedSeconds;
 
     @Option(names = "--ticks", description = "Ticks in the generated data (default 5,000,000; --quick 200,000).")
     Long ticks;
@@ -74,9 +77,9 @@ public final class BenchCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (!suite.equals("import"))
+        if (!List.of("import", "replay", "all").contains(suite))
         {
-            throw new UsageException("--suite must be import, was '" + suite + "'");
+            throw new UsageException("--suite must be import, replay or all, was '" + suite + "'");
         }
         final long n = ticks != null ? ticks : quick ? 200_000 : 5_000_000;
         final int r = rounds != null ? rounds : quick ? 1 : 2;
@@ -93,9 +96,26 @@ public final class BenchCommand implements Callable<Integer>
             {
                 s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
             }
-            try (Database db = main.inSchema(SCHEMA, 2))
+            try (Database db = main.inSchema(SCHEMA, 4))
             {
-                report.put("import", importSuite(db, n, r));
+                if (!suite.equals("replay"))
+                {
+                    report.put("import", importSuite(db, n, r));
+                    truncate(db);
+                }
+                if (!suite.equals("import"))
+                {
+                    final Path journals = workDir.resolve("journal");
+                    try
+                    {
+                        report.put("replay", new io.tickreplay.api.bench.ReplayBench(db, journals, r)
+                            .run(n, pacedSeconds != null ? pacedSeconds : quick ? 10 : 60));
+                    }
+                    finally
+                    {
+                        deleteTree(journals);
+                    }
+                }
             }
             finally
             {
@@ -301,6 +321,21 @@ public final class BenchCommand implements Callable<Integer>
             }
             tick.seq = seq.next(tick.provider, tick.symbol, tick.tsMicros);
             return true;
+        }
+    }
+
+    private static void deleteTree(final Path dir) throws IOException
+    {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir))
+        {
+            for (final Path p : paths.sorted(Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -12,6 +12,15 @@ public interface TickBus
 {
     void publish(BusMessage message);
 
+    /** Publishes {@code messages[0, count)} in order; a bus that can claim or send many at once overrides this. */
+    default void publish(final BusMessage[] messages, final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            publish(messages[i]);
+        }
+    }
+
     default void flush()
     {
     }

@@ -17,18 +17,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>
  *  source thread                 ticks ring (preallocated TickEvent slots)
- *  TickBatchSource --batches--> [ | | | | | | | | ] --> pacer --+--> bus publisher --> TickBus (in-process ring, Kafka, Redis)
- *  (database, journal)                                          +--> journal (Chronicle Queue), when journaling
- *                                                               '--> further stages (signal shards, bar aggregator)
+ *  TickBatchSource --batches--> [ | | | | | | | | ] --> pacer -> bus publisher --> TickBus (in-process ring, Kafka, Redis)
+ *  (database, journal)                                     |      (one thread)
+ *                                                          +--> journal (Chronicle Queue), when journaling
+ *                                                          '--> further stages (signal shards, bar aggregator)
  * </pre>
  *
  * The source thread copies each batch into ring slots, claiming many at a time, and publishes an
- * {@code END} event last. The pacer releases each tick at its time; the stages after it run in
- * parallel, each on its own thread, and see ticks in ring order. Every stage is guarded: an
+ * {@code END} event last. The pacer releases each tick at its time and the bus publisher on the same
+ * thread emits it at once; the stages after the pacer run in parallel, each on its own thread, and
+ * see ticks in ring order. Every stage is guarded: an
  * exception fails the run with the stage's name and message and cancels the rest, so nothing fails
  * silently; the run ends when every stage after the pacer has seen {@code END}.
  *
- * <p>Threads: one for the source and one per stage, all daemons, waiting on the ring with the
+ * <p>Threads: one for the source, one for pacer and publisher, one per further stage, all daemons, waiting on the ring with the
  * configured {@link WaitStrategies wait strategy}. {@link #runOnCallingThread()} instead runs
  * source, pacer and stages one after the other on the caller's thread, which with a
  * {@link ManualNanoClock} makes a run fully deterministic (tests).
@@ -67,11 +69,8 @@ public final class ReplayPipeline
         this.control = control;
         this.pacer = new PacingStage(control, ctx.clock);
         this.publisher = publisher;
-        final List<Stage> all = new ArrayList<>();
-        all.add(new Stage("bus-publisher", publisher));
-        all.addAll(stages);
-        this.stages = List.copyOf(all);
-        this.ended = new CountDownLatch(this.stages.size());
+        this.stages = List.copyOf(stages);
+        this.ended = new CountDownLatch(this.stages.size() + 1);
         control.onSeek(source::seek);
         control.onCancel(source::cancel);
     }
@@ -104,7 +103,15 @@ public final class ReplayPipeline
         }
         @SuppressWarnings("unchecked")
         final EventHandler<TickEvent>[] afterArray = after.toArray(EventHandler[]::new);
-        disruptor.handleEventsWith(new Guarded("pacer", pacer, false)).then(afterArray);
+        final EventHandler<TickEvent> emitter = new PaceAndPublish();
+        if (afterArray.length == 0)
+        {
+            disruptor.handleEventsWith(emitter);
+        }
+        else
+        {
+            disruptor.handleEventsWith(emitter).then(afterArray);
+        }
         final RingBuffer<TickEvent> ring = disruptor.start();
         startNanos = ctx.clock.nanoTime();
         final Thread producer = new Thread(() -> produce(ring), ctx.threadName + "-source");
@@ -115,6 +122,36 @@ public final class ReplayPipeline
     private String stageName(final int i)
     {
         return i == 0 ? "pacer" : i - 1 < stages.size() ? stages.get(i - 1).name() : "stage" + i;
+    }
+
+    /**
+     * The pacer and the bus publisher on one thread: a tick is published the moment it is due, with
+     * no ring hop between deciding and doing (in a burst that hop cost more than the work).
+     */
+    private final class PaceAndPublish implements EventHandler<TickEvent>
+    {
+        private final Guarded pace = new Guarded("pacer", pacer, false);
+        private final Guarded publish = new Guarded("bus-publisher", publisher, true);
+        private com.lmax.disruptor.Sequence progress;
+
+        @Override
+        public void setSequenceCallback(final com.lmax.disruptor.Sequence sequence)
+        {
+            // kept here, not handed to the pacer: a slot may be released only once the publisher is done with it
+            progress = sequence;
+        }
+
+        @Override
+        public void onEvent(final TickEvent event, final long sequence, final boolean endOfBatch)
+        {
+            pace.onEvent(event, sequence, endOfBatch);
+            publish.onEvent(event, sequence, endOfBatch);
+            if (event.paced && progress != null)
+            {
+                // a paced tick is released to the later stages at once, not at the end of the batch the ring handed us
+                progress.set(sequence);
+            }
+        }
     }
 
     /** Waits for the run to end; returns null if it has not within the timeout. */
@@ -138,6 +175,7 @@ public final class ReplayPipeline
             guarded.add(new Guarded(stage.name(), stage.handler(), true));
         }
         final Guarded pace = new Guarded("pacer", pacer, false);
+        guarded.add(0, new Guarded("bus-publisher", publisher, true));
         final TickEvent event = new TickEvent();
         final TickBatch batch = new TickBatch(ctx.batchSize);
         startNanos = ctx.clock.nanoTime();

@@ -33,6 +33,8 @@ public final class TickEvent
     public long emitNanos;
     /** Set by the pacer for ticks not to be emitted (before a seek target, or after a cancel). */
     public boolean skipped;
+    /** Set by the pacer for a tick it waited for: emit it now, do not hold it for a batch. */
+    public boolean paced;
 
     public void copyFrom(final TickBatch batch, final int i, final long index)
     {
@@ -48,6 +50,7 @@ public final class TickEvent
         this.bidSize = batch.bidSize[i];
         this.askSize = batch.askSize[i];
         this.skipped = false;
+        this.paced = false;
         this.scheduledNanos = 0;
         this.emitNanos = 0;
     }
