@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling).")
+    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x.")
 public final class BenchCommand implements Callable<Integer>
 {
     private static final String SCHEMA = "tickreplay_bench";
