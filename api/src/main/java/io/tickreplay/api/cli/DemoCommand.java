@@ -9,7 +9,6 @@ import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.WaitStrategies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,7 +48,7 @@ public final class DemoCommand implements Callable<Integer>
         System.out.print(settings.describe());
 
         try (Database db = CommonOptions.openDatabase(settings);
-             InProcessBus bus = new InProcessBus(settings.integer("bus.ring-size"), WaitStrategies.of(settings.string("bus.wait-strategy")));
+             InProcessBus bus = Services.bus(settings);
              ReplayService replays = new ReplayService(db, bus, new SimpleMeterRegistry(), replayConfig))
         {
             System.out.println("database: " + db.describe());

@@ -89,10 +89,10 @@ public final class JournalCommand implements Runnable
                 }
             }
             manifests.sort(Comparator.comparingLong(JournalManifest::runId));
-            System.out.printf("%-8s %-10s %12s  %-10s %-24s %-24s %-16s %s%n", "run_id", "status", "ticks", "provider", "start", "end", "checksum", "symbols");
+            System.out.printf("%-8s %-10s %12s  %-10s %-28s %-28s %-16s %s%n", "run_id", "status", "ticks", "provider", "start", "end", "checksum", "symbols");
             for (final JournalManifest m : manifests)
             {
-                System.out.printf("%-8d %-10s %12s  %-10s %-24s %-24s %-16s %s%n", m.runId(), m.status(), Format.count(m.ticks()), m.provider(),
+                System.out.printf("%-8d %-10s %12s  %-10s %-28s %-28s %-16s %s%n", m.runId(), m.status(), Format.count(m.ticks()), m.provider(),
                     m.start(), m.end(), m.checksum() == null ? "-" : m.checksum(), String.join(",", m.symbols()));
             }
             return 0;

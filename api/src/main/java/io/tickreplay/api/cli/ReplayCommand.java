@@ -12,7 +12,6 @@ import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.WaitStrategies;
 import io.tickreplay.engine.tick.Micros;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -90,7 +89,7 @@ public final class ReplayCommand implements Callable<Integer>
         }
 
         try (Database db = CommonOptions.openDatabase(settings);
-             InProcessBus bus = new InProcessBus(settings.integer("bus.ring-size"), WaitStrategies.of(settings.string("bus.wait-strategy")));
+             InProcessBus bus = Services.bus(settings);
              ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(), config))
         {
             final ReplayRun run;

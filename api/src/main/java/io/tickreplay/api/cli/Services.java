@@ -12,6 +12,24 @@ public final class Services
     {
     }
 
+    /** The in-process bus every replay of this process publishes to ({@code bus.*}). */
+    public static io.tickreplay.engine.bus.InProcessBus bus(final Settings settings)
+    {
+        final int size = settings.integer("bus.ring-size");
+        if (size < 2 || Integer.bitCount(size) != 1)
+        {
+            throw new UsageException("bus.ring-size must be a power of two >= 2, was " + size);
+        }
+        try
+        {
+            return new io.tickreplay.engine.bus.InProcessBus(size, io.tickreplay.engine.replay.WaitStrategies.of(settings.string("bus.wait-strategy")));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException("bus.wait-strategy: " + e.getMessage());
+        }
+    }
+
     public static ReplayService.Config replayConfig(final Settings settings)
     {
         final ReplayService.Config config = new ReplayService.Config(
