@@ -1,0 +1,25 @@
+package io.tickreplay.engine.signals;
+
+import java.util.List;
+
+/**
+ * One signal's definition (docs/signals.md) with its per-symbol state in primitive arrays indexed by
+ * symbol id. A calculator sees a symbol's ticks in (ts, seq) order, on one thread, and allocates
+ * nothing per tick. Adding a signal is a class implementing this (or {@link BarSignalCalculator})
+ * plus a line in {@link SignalSet#REGISTRY}.
+ */
+public interface SignalCalculator
+{
+    /** The signal's name in the {@code signals} table. */
+    String name();
+
+    /** Names of the metadata numbers m1, m2, m3 it passes to {@link SignalOutput}. */
+    List<String> metadataKeys();
+
+    /**
+     * Folds in one accepted tick (price finite and > 0, size finite and >= 0; absent optional values
+     * NaN) and emits this signal's value for it, if the definition says there is one.
+     */
+    void onTick(int symbolId, long tsMicros, int seq, double price, double size, double bid, double ask, double bidSize, double askSize,
+        int signalId, SignalOutput out);
+}
