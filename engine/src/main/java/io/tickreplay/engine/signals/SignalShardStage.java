@@ -1,0 +1,67 @@
+package io.tickreplay.engine.signals;
+
+import com.lmax.disruptor.EventHandler;
+import io.tickreplay.engine.replay.TickEvent;
+
+/**
+ * One calculator shard after the pacer: sees every tick of the ring and keeps those of its symbols,
+ * {@code (symbolId & mask) == shard} (exchange-core's router), so each symbol's ticks stay in order on
+ * one thread and the output is the same for any number of shards. Its own {@link SignalSet} holds
+ * state for all symbols (ids are dense; the unused rows cost a few bytes each) and emits to the
+ * shard's {@link SignalOutput}, which is told at the end of each ring batch and of the stream.
+ */
+public final class SignalShardStage implements EventHandler<TickEvent>
+{
+    /** Where a shard's values go, with the batch boundaries the writer needs. */
+    public interface Sink extends SignalOutput
+    {
+        /** The ring had no more ticks for now: a writer may hand its batch on. */
+        void endOfBatch();
+
+        /** The stream has ended and every value is out. */
+        void endOfStream();
+    }
+
+    private final int shard;
+    private final int mask;
+    private final SignalSet signals;
+    private final Sink sink;
+
+    public SignalShardStage(final int shard, final int shards, final SignalSet signals, final Sink sink)
+    {
+        if (shards < 1 || Integer.bitCount(shards) != 1 || shard < 0 || shard >= shards)
+        {
+            throw new IllegalArgumentException("shards must be a power of two and shard in [0, shards): " + shard + " of " + shards);
+        }
+        this.shard = shard;
+        this.mask = shards - 1;
+        this.signals = signals;
+        this.sink = sink;
+    }
+
+    @Override
+    public void onEvent(final TickEvent e, final long sequence, final boolean endOfBatch)
+    {
+        if (e.type == TickEvent.TICK)
+        {
+            if (!e.skipped && (e.symbolId & mask) == shard)
+            {
+                signals.onTick(e.symbolId, e.tsMicros, e.seq, e.price, e.size, e.bid, e.ask, e.bidSize, e.askSize, sink);
+            }
+            if (endOfBatch)
+            {
+                sink.endOfBatch();
+            }
+            return;
+        }
+        signals.finish(sink);
+        sink.endOfBatch();
+        sink.endOfStream();
+    }
+
+    /** Ticks of this shard's symbols that no definition accepted. */
+    public long rejected()
+    {
+        return signals.rejected();
+    }
+}
