@@ -1,0 +1,75 @@
+package io.tickreplay.engine.signals;
+
+import java.util.Arrays;
+
+/**
+ * Applies the spec's key rule before anything is written: the {@code signals} primary key is
+ * (provider, symbol, ts, name), and when several ticks share a ts the stored row is the one computed
+ * at the last of them. Each (signal, symbol) holds its latest value back until a value with another
+ * ts arrives or the stream ends, then passes it on: the writer sees each key once, so it can COPY
+ * without conflicts. Memory: six numbers per (signal, symbol). One thread.
+ */
+public final class LastPerTimestamp implements SignalShardStage.Sink
+{
+    private final SignalShardStage.Sink next;
+    private final int symbols;
+    private final boolean[] held;
+    private final long[] ts;
+    private final int[] seq;
+    private final double[] values;
+
+    public LastPerTimestamp(final int signals, final int symbols, final SignalShardStage.Sink next)
+    {
+        this.next = next;
+        this.symbols = symbols;
+        held = new boolean[signals * symbols];
+        ts = new long[signals * symbols];
+        seq = new int[signals * symbols];
+        values = new double[signals * symbols * 4];
+    }
+
+    @Override
+    public void signal(final int signalId, final int symbolId, final long tsMicros, final int tickSeq, final double value, final double m1,
+        final double m2, final double m3)
+    {
+        final int k = signalId * symbols + symbolId;
+        if (held[k] && ts[k] != tsMicros)
+        {
+            release(k, signalId, symbolId);
+        }
+        held[k] = true;
+        ts[k] = tsMicros;
+        seq[k] = tickSeq;
+        values[k * 4] = value;
+        values[k * 4 + 1] = m1;
+        values[k * 4 + 2] = m2;
+        values[k * 4 + 3] = m3;
+    }
+
+    private void release(final int k, final int signalId, final int symbolId)
+    {
+        next.signal(signalId, symbolId, ts[k], seq[k], values[k * 4], values[k * 4 + 1], values[k * 4 + 2], values[k * 4 + 3]);
+        held[k] = false;
+    }
+
+    @Override
+    public void endOfBatch()
+    {
+        next.endOfBatch();
+    }
+
+    @Override
+    public void endOfStream()
+    {
+        for (int k = 0; k < held.length; k++)
+        {
+            if (held[k])
+            {
+                release(k, k / symbols, k % symbols);
+            }
+        }
+        Arrays.fill(held, false);
+        next.endOfBatch();
+        next.endOfStream();
+    }
+}
