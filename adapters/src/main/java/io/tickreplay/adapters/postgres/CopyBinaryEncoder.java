@@ -57,6 +57,15 @@ public final class CopyBinaryEncoder
         position += utf8.length;
     }
 
+    /** A jsonb value: its binary form is a version byte (1) followed by the JSON text. */
+    public void jsonb(final byte[] utf8Json)
+    {
+        putInt(utf8Json.length + 1);
+        buffer[position++] = 1;
+        System.arraycopy(utf8Json, 0, buffer, position, utf8Json.length);
+        position += utf8Json.length;
+    }
+
     public void int4(final int value)
     {
         putInt(4);

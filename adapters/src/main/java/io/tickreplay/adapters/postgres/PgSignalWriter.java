@@ -1,0 +1,282 @@
+package io.tickreplay.adapters.postgres;
+
+import io.tickreplay.engine.replay.SymbolTable;
+import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalShardStage;
+import io.tickreplay.engine.tick.Micros;
+import org.postgresql.PGConnection;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
+import javax.sql.DataSource;
+
+/**
+ * Writes one shard's signal values into {@code signals} with binary COPY, in batches of
+ * {@code batchRows} rows or {@code batchMillis}, whichever comes first (the seed's 200 rows / 5 s by
+ * default), each batch its own transaction, on a connection of its own.
+ *
+ * <p>Keys: the values arrive through {@link io.tickreplay.engine.signals.LastPerTimestamp}, one per
+ * (symbol, ts, name) per run, and a replay first {@link #replaceWindow replaces} its window (deletes
+ * the rows of its provider, symbols and signal names in [start, end)): so plain COPY never conflicts
+ * and running the same replay again leaves the same rows. {@code metadata} is JSON with
+ * {@code origin}, {@code replay_run_id} and the calculator's explaining numbers.
+ *
+ * <p>Used by one thread. A failed write throws {@link SignalWriteException} (the pipeline fails the
+ * run with it) and counts in {@link #failures()}.
+ */
+public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseable
+{
+    private final DataSource dataSource;
+    private final byte[] provider;
+    private final byte[][] symbolNames;
+    private final byte[][] signalNames;
+    private final String[][] metadataKeys;
+    private final String origin;
+    private final long runId;
+    private final int batchRows;
+    private final long batchNanos;
+    private final LongSupplier clock;
+    private final AtomicLongArray written;
+    private final AtomicLongArray failures;
+    private final StringBuilder json = new StringBuilder(256);
+    private final long[] pendingByName;
+    private Connection connection;
+    private CopyBinaryEncoder encoder;
+    private int rows;
+    private long batchStartNanos;
+
+    public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
+        final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock)
+    {
+        this.dataSource = dataSource;
+        this.provider = provider.getBytes(StandardCharsets.UTF_8);
+        this.symbolNames = new byte[symbols.size()][];
+        for (int i = 0; i < symbols.size(); i++)
+        {
+            symbolNames[i] = symbols.utf8(i);
+        }
+        this.signalNames = new byte[signals.size()][];
+        this.metadataKeys = new String[signals.size()][];
+        for (int i = 0; i < signals.size(); i++)
+        {
+            signalNames[i] = signals.get(i).name().getBytes(StandardCharsets.UTF_8);
+            metadataKeys[i] = signals.get(i).metadataKeys().toArray(String[]::new);
+        }
+        this.origin = origin;
+        this.runId = runId;
+        this.batchRows = batchRows;
+        this.batchNanos = batchMillis * 1_000_000L;
+        this.clock = nanoClock;
+        this.written = new AtomicLongArray(signals.size());
+        this.failures = new AtomicLongArray(signals.size());
+        this.pendingByName = new long[signals.size()];
+    }
+
+    /** Deletes the window's rows of these symbols and signals, so that the replay's rows replace them. */
+    public static int replaceWindow(final DataSource dataSource, final String provider, final List<String> symbols, final List<String> names,
+        final long startMicros, final long endMicros) throws SQLException
+    {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement delete = c.prepareStatement(
+                 "DELETE FROM signals WHERE provider = ? AND symbol = ANY(?) AND name = ANY(?) AND ts >= ? AND ts < ?"))
+        {
+            delete.setString(1, provider);
+            delete.setArray(2, c.createArrayOf("text", symbols.toArray()));
+            delete.setArray(3, c.createArrayOf("text", names.toArray()));
+            delete.setObject(4, OffsetDateTime.ofInstant(Micros.toInstant(startMicros), ZoneOffset.UTC));
+            delete.setObject(5, OffsetDateTime.ofInstant(Micros.toInstant(endMicros), ZoneOffset.UTC));
+            return delete.executeUpdate();
+        }
+    }
+
+    @Override
+    public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1, final double m2,
+        final double m3)
+    {
+        try
+        {
+            if (encoder == null)
+            {
+                begin();
+            }
+            json.setLength(0);
+            json.append("{\"origin\":\"").append(origin).append('"');
+            if (runId > 0)
+            {
+                json.append(",\"replay_run_id\":").append(runId);
+            }
+            final String[] keys = metadataKeys[signalId];
+            appendNumber(keys, 0, m1);
+            appendNumber(keys, 1, m2);
+            appendNumber(keys, 2, m3);
+            json.append('}');
+            final byte[] metadata = json.toString().getBytes(StandardCharsets.UTF_8);
+            encoder.startRow(6, 64 + provider.length + symbolNames[symbolId].length + signalNames[signalId].length + metadata.length);
+            encoder.text(provider);
+            encoder.text(symbolNames[symbolId]);
+            encoder.timestamptz(ts);
+            encoder.text(signalNames[signalId]);
+            encoder.float8(value);
+            encoder.jsonb(metadata);
+            rows++;
+            pendingByName[signalId]++;
+            if (rows >= batchRows)
+            {
+                commit();
+            }
+        }
+        catch (final SQLException e)
+        {
+            failures.incrementAndGet(signalId);
+            abandon();
+            throw new SignalWriteException("writing " + new String(signalNames[signalId], StandardCharsets.UTF_8) + " signals: " + e.getMessage(), e);
+        }
+    }
+
+    private void appendNumber(final String[] keys, final int i, final double v)
+    {
+        if (i < keys.length && Double.isFinite(v))
+        {
+            json.append(",\"").append(keys[i]).append("\":").append(v);
+        }
+    }
+
+    @Override
+    public void endOfBatch()
+    {
+        if (encoder != null && clock.getAsLong() - batchStartNanos >= batchNanos)
+        {
+            commitOrThrow();
+        }
+    }
+
+    @Override
+    public void endOfStream()
+    {
+        if (encoder != null)
+        {
+            commitOrThrow();
+        }
+    }
+
+    private void commitOrThrow()
+    {
+        try
+        {
+            commit();
+        }
+        catch (final SQLException e)
+        {
+            for (int i = 0; i < pendingByName.length; i++)
+            {
+                if (pendingByName[i] > 0)
+                {
+                    failures.incrementAndGet(i);
+                }
+            }
+            abandon();
+            throw new SignalWriteException("writing signals: " + e.getMessage(), e);
+        }
+    }
+
+    private void begin() throws SQLException
+    {
+        if (connection == null)
+        {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(false);
+        }
+        encoder = new CopyBinaryEncoder(connection.unwrap(PGConnection.class).getCopyAPI()
+            .copyIn("COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"), 1 << 18);
+        encoder.header();
+        rows = 0;
+        batchStartNanos = clock.getAsLong();
+    }
+
+    private void commit() throws SQLException
+    {
+        encoder.finish();
+        connection.commit();
+        encoder = null;
+        for (int i = 0; i < pendingByName.length; i++)
+        {
+            if (pendingByName[i] > 0)
+            {
+                written.addAndGet(i, pendingByName[i]);
+                pendingByName[i] = 0;
+            }
+        }
+    }
+
+    private void abandon()
+    {
+        if (encoder != null)
+        {
+            encoder.cancel();
+            encoder = null;
+        }
+        try
+        {
+            if (connection != null)
+            {
+                connection.rollback();
+            }
+        }
+        catch (final SQLException ignored)
+        {
+            // the connection is going away
+        }
+        java.util.Arrays.fill(pendingByName, 0);
+    }
+
+    /** Rows committed so far, by signal id (for {@code signals_written_total{name}}). Any thread. */
+    public long written(final int signalId)
+    {
+        return written.get(signalId);
+    }
+
+    /** Failed writes, by signal id (for {@code signals_write_failures_total{name}}). Any thread. */
+    public long failures(final int signalId)
+    {
+        return failures.get(signalId);
+    }
+
+    @Override
+    public void close()
+    {
+        if (encoder != null)
+        {
+            abandon();
+        }
+        if (connection != null)
+        {
+            try
+            {
+                connection.close();
+            }
+            catch (final SQLException ignored)
+            {
+                // nothing to keep
+            }
+            connection = null;
+        }
+    }
+
+    /** A batch of signals that could not be written; carries the database's message. */
+    public static final class SignalWriteException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        SignalWriteException(final String message, final Throwable cause)
+        {
+            super(message, cause);
+        }
+    }
+}
