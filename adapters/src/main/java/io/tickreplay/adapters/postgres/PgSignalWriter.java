@@ -18,21 +18,30 @@ import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 
 /**
- * Writes one shard's signal values into {@code signals} with binary COPY, in batches of
- * {@code batchRows} rows or {@code batchMillis}, whichever comes first (the seed's 200 rows / 5 s by
- * default), each batch its own transaction, on a connection of its own.
+ * Writes one shard's signal values into {@code signals} with binary COPY, each batch its own
+ * transaction, on a connection of its own. A batch commits at the end of a ring batch once it holds
+ * {@code batchRows} rows or is {@code batchMillis} old (the seed's 200 rows / 5 s by default), and
+ * in any case at 65,536 rows: a paced or live stream, whose ring batches are a tick or two, commits
+ * every 200 rows or 5 s as the seed did; a burst commits once per ring batch (thousands of rows),
+ * since a commit per 200 rows held a burst to ~37k ticks/s here.
  *
  * <p>Keys: the values arrive through {@link io.tickreplay.engine.signals.LastPerTimestamp}, one per
- * (symbol, ts, name) per run, and a replay first {@link #replaceWindow replaces} its window (deletes
- * the rows of its provider, symbols and signal names in [start, end)): so plain COPY never conflicts
- * and running the same replay again leaves the same rows. {@code metadata} is JSON with
- * {@code origin}, {@code replay_run_id} and the calculator's explaining numbers.
+ * (symbol, ts, name) per run; each batch is COPYed into a session-local staging table and merged
+ * with {@code INSERT ... ON CONFLICT (provider, symbol, ts, name) DO UPDATE}: running a replay again
+ * leaves the same rows, and two replays over overlapping windows at once both succeed (the later
+ * write wins). Measured here: ~176k rows/s for plain COPY after deleting the window, but that
+ * conflicts between concurrent overlapping replays and the delete of a big window took ~28 s; the
+ * merge keeps the seed's upsert semantics. {@code metadata} is JSON with {@code origin},
+ * {@code replay_run_id} and the calculator's explaining numbers.
  *
  * <p>Used by one thread. A failed write throws {@link SignalWriteException} (the pipeline fails the
  * run with it) and counts in {@link #failures()}.
  */
 public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseable
 {
+    /** A burst never holds more than this in one transaction. */
+    static final int MAX_ROWS_PER_TRANSACTION = 65_536;
+
     private final DataSource dataSource;
     private final byte[] provider;
     private final byte[][] symbolNames;
@@ -43,6 +52,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     private final int batchRows;
     private final long batchNanos;
     private final LongSupplier clock;
+    private final Listener listener;
     private final AtomicLongArray written;
     private final AtomicLongArray failures;
     private final StringBuilder json = new StringBuilder(256);
@@ -52,9 +62,32 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     private int rows;
     private long batchStartNanos;
 
+    /** Told of every committed batch and every failed one, per signal (metrics). Called on the writer's thread. */
+    public interface Listener
+    {
+        Listener NONE = new Listener()
+        {
+        };
+
+        default void committed(final int signalId, final long rows)
+        {
+        }
+
+        default void failed(final int signalId)
+        {
+        }
+    }
+
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
         final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock)
     {
+        this(dataSource, provider, symbols, signals, origin, runId, batchRows, batchMillis, nanoClock, Listener.NONE);
+    }
+
+    public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
+        final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock, final Listener listener)
+    {
+        this.listener = listener;
         this.dataSource = dataSource;
         this.provider = provider.getBytes(StandardCharsets.UTF_8);
         this.symbolNames = new byte[symbols.size()][];
@@ -77,23 +110,6 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         this.written = new AtomicLongArray(signals.size());
         this.failures = new AtomicLongArray(signals.size());
         this.pendingByName = new long[signals.size()];
-    }
-
-    /** Deletes the window's rows of these symbols and signals, so that the replay's rows replace them. */
-    public static int replaceWindow(final DataSource dataSource, final String provider, final List<String> symbols, final List<String> names,
-        final long startMicros, final long endMicros) throws SQLException
-    {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement delete = c.prepareStatement(
-                 "DELETE FROM signals WHERE provider = ? AND symbol = ANY(?) AND name = ANY(?) AND ts >= ? AND ts < ?"))
-        {
-            delete.setString(1, provider);
-            delete.setArray(2, c.createArrayOf("text", symbols.toArray()));
-            delete.setArray(3, c.createArrayOf("text", names.toArray()));
-            delete.setObject(4, OffsetDateTime.ofInstant(Micros.toInstant(startMicros), ZoneOffset.UTC));
-            delete.setObject(5, OffsetDateTime.ofInstant(Micros.toInstant(endMicros), ZoneOffset.UTC));
-            return delete.executeUpdate();
-        }
     }
 
     @Override
@@ -127,7 +143,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
             encoder.jsonb(metadata);
             rows++;
             pendingByName[signalId]++;
-            if (rows >= batchRows)
+            if (rows >= MAX_ROWS_PER_TRANSACTION)
             {
                 commit();
             }
@@ -135,6 +151,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         catch (final SQLException e)
         {
             failures.incrementAndGet(signalId);
+            listener.failed(signalId);
             abandon();
             throw new SignalWriteException("writing " + new String(signalNames[signalId], StandardCharsets.UTF_8) + " signals: " + e.getMessage(), e);
         }
@@ -151,7 +168,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     @Override
     public void endOfBatch()
     {
-        if (encoder != null && clock.getAsLong() - batchStartNanos >= batchNanos)
+        if (encoder != null && (rows >= batchRows || clock.getAsLong() - batchStartNanos >= batchNanos))
         {
             commitOrThrow();
         }
@@ -179,6 +196,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
                 if (pendingByName[i] > 0)
                 {
                     failures.incrementAndGet(i);
+                    listener.failed(i);
                 }
             }
             abandon();
@@ -192,9 +210,14 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         {
             connection = dataSource.getConnection();
             connection.setAutoCommit(false);
+            try (java.sql.Statement s = connection.createStatement())
+            {
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS signals_stage (LIKE signals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+            }
+            connection.commit();
         }
         encoder = new CopyBinaryEncoder(connection.unwrap(PGConnection.class).getCopyAPI()
-            .copyIn("COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"), 1 << 18);
+            .copyIn("COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"), 1 << 18);
         encoder.header();
         rows = 0;
         batchStartNanos = clock.getAsLong();
@@ -203,6 +226,13 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     private void commit() throws SQLException
     {
         encoder.finish();
+        try (java.sql.Statement s = connection.createStatement())
+        {
+            s.executeUpdate("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
+                "SELECT provider, symbol, ts, name, value, metadata FROM signals_stage " +
+                "ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, score = EXCLUDED.score, " +
+                "metadata = EXCLUDED.metadata, created_at = NOW()");
+        }
         connection.commit();
         encoder = null;
         for (int i = 0; i < pendingByName.length; i++)
@@ -210,6 +240,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
             if (pendingByName[i] > 0)
             {
                 written.addAndGet(i, pendingByName[i]);
+                listener.committed(i, pendingByName[i]);
                 pendingByName[i] = 0;
             }
         }

@@ -52,8 +52,6 @@ class PgSignalWriterIT
     private static void replayWithSignals(final long runId, final int shards) throws Exception
     {
         final SymbolTable symbols = new SymbolTable(SYMBOLS);
-        final List<String> names = new ArrayList<>(SignalSet.REGISTRY.keySet());
-        PgSignalWriter.replaceWindow(db.dataSource(), "ibkr", SYMBOLS, names, START, END);
         final List<ReplayPipeline.Stage> stages = new ArrayList<>();
         final List<PgSignalWriter> writers = new ArrayList<>();
         for (int shard = 0; shard < shards; shard++)

@@ -85,12 +85,12 @@ public final class ReplayBench
                 {
                     copyOrdered.add(copyOut(start, end, true, generated));
                     copyUnordered.add(copyOut(start, end, false, generated));
-                    final Result plain = replay(service, counter, ReplayRequest.fromDatabase("bench", SYMBOLS, start, end, 0.0), false, generated);
+                    final Result plain = replay(service, counter, ReplayRequest.fromDatabase("bench", SYMBOLS, start, end, 0.0).withSignals(List.of("none")), false, generated);
                     burst.add(plain.rate);
-                    final Result journaled = replay(service, counter, ReplayRequest.fromDatabase("bench", SYMBOLS, start, end, 0.0), true, generated);
+                    final Result journaled = replay(service, counter, ReplayRequest.fromDatabase("bench", SYMBOLS, start, end, 0.0).withSignals(List.of("none")), true, generated);
                     burstJournaled.add(journaled.rate);
                     journaledRun = journaled.runId;
-                    final Result replayed = replay(service, counter, ReplayRequest.fromJournal(journaledRun, 0.0), null, generated);
+                    final Result replayed = replay(service, counter, ReplayRequest.fromJournal(journaledRun, 0.0).withSignals(List.of("none")), null, generated);
                     fromJournal.add(replayed.rate);
                     for (final String sum : List.of(plain.checksum, journaled.checksum, replayed.checksum))
                     {
@@ -164,7 +164,7 @@ public final class ReplayBench
         final long expected) throws Exception
     {
         final ReplayRequest r = journal == null ? request
-            : new ReplayRequest(request.provider(), request.symbols(), request.start(), request.end(), request.speed(), request.fromJournal(), journal);
+            : request.withJournal(journal);
         final long before = counter.count;
         final ReplayRun run = service.start(r);
         final ReplayOutcome outcome = run.done().get(10, TimeUnit.MINUTES);
@@ -183,7 +183,7 @@ public final class ReplayBench
     private static Map<String, Object> paced(final ReplayService service, final Counter counter, final Instant start, final Instant end, final double speed)
         throws Exception
     {
-        final ReplayRun run = service.start(new ReplayRequest("bench", SYMBOLS, start, end, speed, null, false));
+        final ReplayRun run = service.start(new ReplayRequest("bench", SYMBOLS, start, end, speed, null, false, List.of("none")));
         final ReplayOutcome outcome = run.done().get(30, TimeUnit.MINUTES);
         final var job = service.jobs().find(run.runId()).orElseThrow();
         @SuppressWarnings("unchecked")

@@ -53,6 +53,10 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--from-journal", paramLabel = "RUN_ID", description = "Replay the journal of an earlier run instead of the database: the identical stream.")
     Long fromJournal;
 
+    @Option(names = "--signals", split = ",", paramLabel = "NAMES|all|none",
+        description = "Signals to compute and write to the signals table: names (vwap_deviation_bps,spread_bps,...), all, or none (bus only). Default: signals.default.")
+    List<String> signals;
+
     @Option(names = "--no-journal", description = "Do not journal this run.")
     boolean noJournal;
 
@@ -73,11 +77,11 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 throw new UsageException("--from-journal replays the journal's own provider, symbols and window: drop --provider, --symbols, --start and --end");
             }
-            request = ReplayRequest.fromJournal(fromJournal, speed);
+            request = ReplayRequest.fromJournal(fromJournal, speed).withSignals(signals);
         }
         else
         {
-            request = new ReplayRequest(provider, symbols, time("--start", start), time("--end", end), speed, null, noJournal ? false : null);
+            request = new ReplayRequest(provider, symbols, time("--start", start), time("--end", end), speed, null, noJournal ? false : null, signals);
         }
         try
         {

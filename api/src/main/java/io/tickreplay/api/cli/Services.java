@@ -41,7 +41,25 @@ public final class Services
             settings.integer("replay.batch-size"),
             settings.integer("replay.chunk-rows"),
             settings.longValue("replay.progress-interval-ms"),
-            settings.longValue("replay.metrics-retention-minutes"));
+            settings.longValue("replay.metrics-retention-minutes"),
+            new ReplayService.SignalConfig(settings.strings("signals.default"), settings.integer("signals.shards"),
+                settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms")));
+        if (config.signals().shards() < 1 || Integer.bitCount(config.signals().shards()) != 1)
+        {
+            throw new UsageException("signals.shards must be a power of two >= 1, was " + config.signals().shards());
+        }
+        if (config.signals().batchRows() < 1 || config.signals().batchMillis() < 1)
+        {
+            throw new UsageException("signals.batch-rows and signals.batch-ms must be >= 1");
+        }
+        try
+        {
+            io.tickreplay.engine.signals.SignalSet.of(config.signals().names(), 1);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException("signals.default: " + e.getMessage());
+        }
         if (config.maxConcurrent() < 1)
         {
             throw new UsageException("replay.max-concurrent must be >= 1");

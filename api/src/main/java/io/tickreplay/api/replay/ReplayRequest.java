@@ -7,9 +7,11 @@ import java.util.regex.Pattern;
 /**
  * What to replay: the seed's {@code POST /v1/replay/ticks} body ({@code provider}, {@code symbols},
  * {@code start}, {@code end}, {@code speed}), or a journal of an earlier run ({@code fromJournal},
- * which brings its own provider, symbols and window).
+ * which brings its own provider, symbols and window). {@code signals}: names, {@code all} or
+ * {@code none}; null means the configured default.
  */
-public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal)
+public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
+    List<String> signals)
 {
     public static final int MAX_SYMBOLS = 1000;
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/^=@#$&+-]{0,63}");
@@ -34,17 +36,40 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
 
     public static ReplayRequest fromDatabase(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, null, null);
+        return new ReplayRequest(provider, symbols, start, end, speed, null, null, null);
     }
 
     public static ReplayRequest fromJournal(final long runId, final double speed)
     {
-        return new ReplayRequest(null, null, null, null, speed, runId, false);
+        return new ReplayRequest(null, null, null, null, speed, runId, false, null);
+    }
+
+    /** The same request with {@code signals} set. */
+    public ReplayRequest withSignals(final List<String> names)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names);
+    }
+
+    /** The same request with journaling set. */
+    public ReplayRequest withJournal(final Boolean journaling)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals);
     }
 
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
     public ReplayRequest validate()
     {
+        if (signals != null)
+        {
+            try
+            {
+                io.tickreplay.engine.signals.SignalSet.of(signals, 1);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new InvalidField("signals", e.getMessage());
+            }
+        }
         if (!(speed >= 0) || Double.isInfinite(speed))
         {
             throw new InvalidField("speed", "speed must be a finite number >= 0 (0 = burst), was " + speed);

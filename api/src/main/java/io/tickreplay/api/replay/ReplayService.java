@@ -7,6 +7,7 @@ import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.chronicle.JournalLayout;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.replay.BusPublishStage;
@@ -17,6 +18,10 @@ import io.tickreplay.engine.replay.ReplayPipeline;
 import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatchSource;
+import io.tickreplay.engine.signals.LastPerTimestamp;
+import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.signals.SignalShardStage;
 import io.tickreplay.engine.tick.Micros;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
@@ -57,21 +62,34 @@ public final class ReplayService implements AutoCloseable
         int batchSize,
         int chunkRows,
         long progressIntervalMillis,
-        long metricsRetentionMinutes)
+        long metricsRetentionMinutes,
+        SignalConfig signals)
     {
+        public Config(final int maxConcurrent, final boolean journal, final Path journalDir, final int ringSize, final String waitStrategy,
+            final int batchSize, final int chunkRows, final long progressIntervalMillis, final long metricsRetentionMinutes)
+        {
+            this(maxConcurrent, journal, journalDir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis, metricsRetentionMinutes,
+                SignalConfig.standard());
+        }
+
         public static Config defaults()
         {
             return new Config(4, true, Path.of("data", "journal"), 1 << 16, "backoff", 8192, 262_144, 1000, 5);
         }
 
-        public Config withJournalDir(final Path dir)
+        public Config withSignals(final SignalConfig signalConfig)
         {
-            return new Config(maxConcurrent, journal, dir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis, metricsRetentionMinutes);
+            return new Config(maxConcurrent, journal, journalDir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis,
+                metricsRetentionMinutes, signalConfig);
         }
+    }
 
-        public Config withMaxConcurrent(final int max)
+    /** Signals of replays ({@code signals.*}): which by default, how many calculator shards, the writer's batches. */
+    public record SignalConfig(List<String> names, int shards, int batchRows, long batchMillis)
+    {
+        public static SignalConfig standard()
         {
-            return new Config(max, journal, journalDir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis, metricsRetentionMinutes);
+            return new SignalConfig(List.of("none"), 1, 200, 5000);
         }
     }
 
@@ -79,6 +97,7 @@ public final class ReplayService implements AutoCloseable
     private final JobRunStore jobs;
     private final TickBus bus;
     private final ReplayMetrics metrics;
+    private final SignalMetrics signalMetrics;
     private final Config config;
     private final Map<Long, ReplayRun> active = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
@@ -90,6 +109,7 @@ public final class ReplayService implements AutoCloseable
         this.jobs = new JobRunStore(db.dataSource());
         this.bus = bus;
         this.metrics = new ReplayMetrics(registry);
+        this.signalMetrics = new SignalMetrics(registry);
         this.config = config;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
         {
@@ -168,6 +188,8 @@ public final class ReplayService implements AutoCloseable
             end = request.end();
         }
         final SymbolTable table = new SymbolTable(symbols);
+        final List<String> signalNames = SignalSet.of(request.signals() == null ? config.signals().names() : request.signals(), 1)
+            .calculators().stream().map(SignalCalculator::name).toList();
         final boolean journaling = !fromJournal && (request.journal() == null ? config.journal() : request.journal());
 
         final Map<String, Object> metadata = new LinkedHashMap<>();
@@ -178,6 +200,7 @@ public final class ReplayService implements AutoCloseable
         {
             metadata.put("journal_of", request.fromJournal());
         }
+        metadata.put("signals", signalNames);
         metadata.put("pid", ProcessHandle.current().pid());
         metadata.put("host", host);
         final long runId = jobs.insert(JOB_NAME, provider, "running", symbols, start, metadata);
@@ -212,6 +235,36 @@ public final class ReplayService implements AutoCloseable
                     manifest = null;
                 }
             }
+            final List<PgSignalWriter> writers = new ArrayList<>();
+            final List<ReplayPipeline.Stage> signalStages = new ArrayList<>();
+            if (!signalNames.isEmpty())
+            {
+                final int shards = config.signals().shards();
+                for (int shard = 0; shard < shards; shard++)
+                {
+                    final SignalSet set = SignalSet.of(signalNames, table.size());
+                    final List<String> names = signalNames;
+                    set.timings((signalId, nanos) -> signalMetrics.computed(names.get(signalId), nanos));
+                    final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), provider, table, set.calculators(), "replay", runId,
+                        config.signals().batchRows(), config.signals().batchMillis(), System::nanoTime, new PgSignalWriter.Listener()
+                        {
+                            @Override
+                            public void committed(final int signalId, final long rows)
+                            {
+                                signalMetrics.written(names.get(signalId), rows);
+                            }
+
+                            @Override
+                            public void failed(final int signalId)
+                            {
+                                signalMetrics.failed(names.get(signalId));
+                            }
+                        });
+                    writers.add(writer);
+                    signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
+                        new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), writer))));
+                }
+            }
             final ReplayProgress progress = new ReplayProgress(table.size());
             final BusPublishStage publisher = new BusPublishStage(bus, provider, runId, table, progress);
             final List<ReplayPipeline.Stage> stages = new ArrayList<>();
@@ -219,6 +272,7 @@ public final class ReplayService implements AutoCloseable
             {
                 stages.add(new ReplayPipeline.Stage("journal", new JournalStage(journal)));
             }
+            stages.addAll(signalStages);
             final ReplayPipeline pipeline = new ReplayPipeline(
                 new ReplayPipeline.Context().ringSize(config.ringSize()).waitStrategy(config.waitStrategy()).batchSize(config.batchSize())
                     .threadName("replay-" + runId),
@@ -228,7 +282,7 @@ public final class ReplayService implements AutoCloseable
             metrics.register(run);
             pipeline.start();
             final ChronicleTickJournal runJournal = journal;
-            final Thread completer = new Thread(() -> complete(run, runJournal, manifest), "replay-" + runId + "-completion");
+            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, writers, signalNames), "replay-" + runId + "-completion");
             completer.setDaemon(true);
             completer.start();
             return run;
@@ -249,12 +303,14 @@ public final class ReplayService implements AutoCloseable
         }
     }
 
-    private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest)
+    private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest, final List<PgSignalWriter> writers,
+        final List<String> signalNames)
     {
         ReplayOutcome outcome = null;
         try
         {
             outcome = run.pipeline().awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
+            writers.forEach(PgSignalWriter::close);
             if (outcome.status() == ReplayOutcome.Status.FAILED)
             {
                 run.progress().error();
@@ -275,6 +331,16 @@ public final class ReplayService implements AutoCloseable
                     "max", lag.getMaxValue() / 1e3));
             }
             metadata.put("speed_final", run.control().speed());
+            if (!writers.isEmpty())
+            {
+                final Map<String, Object> written = new LinkedHashMap<>();
+                for (int i = 0; i < signalNames.size(); i++)
+                {
+                    final int id = i;
+                    written.put(signalNames.get(i), writers.stream().mapToLong(w -> w.written(id)).sum());
+                }
+                metadata.put("signals_written", written);
+            }
             if (journal != null)
             {
                 journal.close();

@@ -190,6 +190,10 @@ class CliIT
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("--end: end must be after start");
         assertThat(run("journal", "verify", "--journal-dir", journals.toString(), "424242").exit()).isEqualTo(2);
+        final Run badSignal = run("replay", "--db-url", url, "--provider", "clitest", "--symbols", "NVDA", "--start", "2025-11-03T14:00:00Z",
+            "--end", "2025-11-03T15:00:00Z", "--signals", "vwap_deviation_bps,nope");
+        assertThat(badSignal.exit()).isEqualTo(2);
+        assertThat(badSignal.err()).contains("--signals: unknown signal 'nope'");
     }
 
     private static long count(final String sql) throws Exception

@@ -295,6 +295,45 @@ class ReplayServiceIT
     }
 
     @Test
+    void aReplayWithSignalsWritesThemBeforeItCompletesAndCountsThem() throws Exception
+    {
+        final Instant end = START.plusSeconds(1800);
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, end, 0.0)
+            .withSignals(List.of("vwap_deviation_bps", "spread_bps", "rsi_14")));
+        assertThat(run.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        final JobRunStore.JobRun job = job(run.runId());
+        assertThat(job.metadata()).containsEntry("signals", List.of("vwap_deviation_bps", "spread_bps", "rsi_14"));
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, Object> written = (java.util.Map<String, Object>)job.metadata().get("signals_written");
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT name, count(*) FROM signals WHERE metadata->>'replay_run_id' = ? GROUP BY name"))
+        {
+            s.setString(1, String.valueOf(run.runId()));
+            final java.util.Map<String, Long> stored = new java.util.HashMap<>();
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    stored.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            assertThat(stored).containsOnlyKeys("vwap_deviation_bps", "spread_bps", "rsi_14");
+            for (final var e : stored.entrySet())
+            {
+                assertThat(((Number)written.get(e.getKey())).longValue()).isEqualTo(e.getValue()).isPositive();
+                assertThat(registry.find("signals_written").tag("name", e.getKey()).counter().count()).isGreaterThanOrEqualTo(e.getValue());
+            }
+            // one row per (symbol, ts): fewer than ticks when ticks share a ts
+            final long distinctTs = expectedStream(START, end).stream().map(row -> row.split(" ")[0] + row.split(" ")[1]).distinct().count();
+            assertThat(stored.get("vwap_deviation_bps")).isEqualTo(distinctTs);
+            assertThat(stored.get("rsi_14")).as("30 one-minute bars per symbol: RSI from the 15th on").isEqualTo(3 * (30 - 14));
+        }
+        assertThat(registry.find("signals_compute_duration").tag("name", "spread_bps").timer()).isNotNull();
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withSignals(List.of("nope"))))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("signals"));
+    }
+
+    @Test
     void badRequestsNameTheirFieldAndStartNothing() throws Exception
     {
         final long before = service.jobs().list("tick_replay", null, null, 1000, 0).size();
