@@ -170,6 +170,8 @@ public final class JournalCommand implements Runnable
             final SymbolTable symbols = new SymbolTable(manifest.symbols());
             final StreamChecksum checksum = new StreamChecksum(symbols);
             final long start = System.nanoTime();
+            // ticks before the replay's start are its warm-up: journaled, not emitted, not in the checksum
+            final long emitFrom = io.tickreplay.engine.tick.Micros.of(java.time.Instant.parse(manifest.start()));
             try (ChronicleJournalSource source = new ChronicleJournalSource(dir.resolve(String.valueOf(runId)), symbols.size()))
             {
                 final TickBatch batch = new TickBatch(8192);
@@ -177,6 +179,10 @@ public final class JournalCommand implements Runnable
                 {
                     for (int i = 0; i < batch.count; i++)
                     {
+                        if (batch.tsMicros[i] < emitFrom)
+                        {
+                            continue;
+                        }
                         checksum.add(batch.symbolId[i], batch.tsMicros[i], batch.seq[i], batch.price[i], batch.size[i], batch.bid[i], batch.ask[i],
                             batch.bidSize[i], batch.askSize[i]);
                     }

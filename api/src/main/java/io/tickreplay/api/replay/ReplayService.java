@@ -9,6 +9,7 @@ import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
+import io.tickreplay.adapters.postgres.SignalWarmup;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.replay.BusPublishStage;
 import io.tickreplay.engine.replay.JournalStage;
@@ -191,6 +192,9 @@ public final class ReplayService implements AutoCloseable
         final List<String> signalNames = SignalSet.of(request.signals() == null ? config.signals().names() : request.signals(), 1)
             .calculators().stream().map(SignalCalculator::name).toList();
         final boolean journaling = !fromJournal && (request.journal() == null ? config.journal() : request.journal());
+        // a replay that starts mid-day first reads what its signals need, without emitting it (spec: warm-up)
+        final long warmFrom = fromJournal || signalNames.isEmpty() ? Micros.of(start)
+            : SignalWarmup.from(db.dataSource(), provider, symbols, Micros.of(start), SignalSet.of(signalNames, 1).calculators());
 
         final Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("speed", request.speed());
@@ -201,6 +205,10 @@ public final class ReplayService implements AutoCloseable
             metadata.put("journal_of", request.fromJournal());
         }
         metadata.put("signals", signalNames);
+        if (warmFrom < Micros.of(start))
+        {
+            metadata.put("warmup_from", Micros.toInstant(warmFrom).toString());
+        }
         metadata.put("pid", ProcessHandle.current().pid());
         metadata.put("host", host);
         final long runId = jobs.insert(JOB_NAME, provider, "running", symbols, start, metadata);
@@ -217,7 +225,7 @@ public final class ReplayService implements AutoCloseable
             }
             else
             {
-                source = new PgTickSource(db.dataSource(), provider, table, Micros.of(start), Micros.of(end),
+                source = new PgTickSource(db.dataSource(), provider, table, warmFrom, Micros.of(end),
                     new PgTickSource.Options().batchSize(config.batchSize()).targetChunkRows(config.chunkRows())
                         .applicationName("tickreplay-replay-" + runId));
                 if (journaling)
@@ -262,7 +270,7 @@ public final class ReplayService implements AutoCloseable
                         });
                     writers.add(writer);
                     signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
-                        new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), writer))));
+                        new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), writer), Micros.of(start))));
                 }
             }
             final ReplayProgress progress = new ReplayProgress(table.size());
@@ -276,7 +284,7 @@ public final class ReplayService implements AutoCloseable
             final ReplayPipeline pipeline = new ReplayPipeline(
                 new ReplayPipeline.Context().ringSize(config.ringSize()).waitStrategy(config.waitStrategy()).batchSize(config.batchSize())
                     .threadName("replay-" + runId),
-                source, new ReplayControl(request.speed()), publisher, stages);
+                source, new ReplayControl(request.speed(), Micros.of(start)), publisher, stages);
             final ReplayRun run = new ReplayRun(runId, provider, table, pipeline, progress, request.speed());
             active.put(runId, run);
             metrics.register(run);

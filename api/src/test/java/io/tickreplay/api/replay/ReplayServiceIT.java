@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /** Replays end to end: a real PostgreSQL, the in-process bus, job rows, journals, live control, failures. */
@@ -331,6 +332,60 @@ class ReplayServiceIT
         assertThat(registry.find("signals_compute_duration").tag("name", "spread_bps").timer()).isNotNull();
         assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withSignals(List.of("nope"))))
             .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("signals"));
+    }
+
+    private static java.util.Map<String, Double> signalRows(final long runId, final Instant from) throws Exception
+    {
+        final java.util.Map<String, Double> rows = new java.util.TreeMap<>();
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT symbol, ts, name, value FROM signals WHERE metadata->>'replay_run_id' = ? AND ts >= ?"))
+        {
+            s.setString(1, String.valueOf(runId));
+            s.setObject(2, java.time.OffsetDateTime.ofInstant(from, java.time.ZoneOffset.UTC));
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    rows.put(rs.getString(1) + " " + rs.getObject(2, java.time.OffsetDateTime.class).toInstant() + " " + rs.getString(3), rs.getDouble(4));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void assertSameValues(final java.util.Map<String, Double> actual, final java.util.Map<String, Double> expected)
+    {
+        assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
+        for (final var e : expected.entrySet())
+        {
+            assertThat(actual.get(e.getKey())).as(e.getKey()).isCloseTo(e.getValue(), within(1e-9 * Math.max(1, Math.abs(e.getValue()))));
+        }
+    }
+
+    @Test
+    void aReplayStartingMidSessionWritesTheSameSignalsAsTheWholeSessionAndSoDoesItsJournal() throws Exception
+    {
+        final Instant dayStart = Instant.parse("2025-11-03T00:00:00Z");
+        final Instant middle = Instant.parse("2025-11-03T15:10:00.5Z");
+        final Instant end = Instant.parse("2025-11-03T15:30:00Z");
+        final ReplayRun whole = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, dayStart, end, 0.0).withSignals(List.of("all")));
+        assertThat(whole.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        final java.util.Map<String, Double> expected = signalRows(whole.runId(), middle);
+        assertThat(expected.keySet()).anyMatch(k -> k.endsWith("rsi_14")).anyMatch(k -> k.endsWith("bb_zscore_20"))
+            .anyMatch(k -> k.endsWith("tick_rate_zscore")).anyMatch(k -> k.endsWith("vwap_deviation_bps"));
+
+        final ReplayRun part = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, middle, end, 0.0).withSignals(List.of("all")));
+        assertThat(part.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(Instant.parse((String)job(part.runId()).metadata().get("warmup_from"))).isBefore(middle);
+        assertThat(job(part.runId()).rowsWritten()).isEqualTo(expectedStream(middle, end).size());
+        assertThat(signalRows(part.runId(), Instant.EPOCH)).as("nothing before the start is written").hasSameSizeAs(expected);
+        assertSameValues(signalRows(part.runId(), middle), expected);
+
+        final ReplayRun fromJournal = service.start(ReplayRequest.fromJournal(part.runId(), 0.0).withSignals(List.of("all")));
+        assertThat(fromJournal.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(job(fromJournal.runId()).rowsWritten()).isEqualTo(job(part.runId()).rowsWritten());
+        assertThat(job(fromJournal.runId()).metadata().get("checksum")).isEqualTo(job(part.runId()).metadata().get("checksum"));
+        assertSameValues(signalRows(fromJournal.runId(), Instant.EPOCH), expected);
     }
 
     @Test

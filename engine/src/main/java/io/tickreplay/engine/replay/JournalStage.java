@@ -2,7 +2,10 @@ package io.tickreplay.engine.replay;
 
 import com.lmax.disruptor.EventHandler;
 
-/** Appends every emitted tick to the run's {@link TickJournal}, writing at the end of each ring batch. */
+/**
+ * Appends every emitted tick, and the warm-up ticks before the replay's start, to the run's
+ * {@link TickJournal}, writing at the end of each ring batch.
+ */
 public final class JournalStage implements EventHandler<TickEvent>
 {
     private final TickJournal journal;
@@ -15,7 +18,9 @@ public final class JournalStage implements EventHandler<TickEvent>
     @Override
     public void onEvent(final TickEvent event, final long sequence, final boolean endOfBatch)
     {
-        if (event.type == TickEvent.TICK && !event.skipped)
+        // warm-up ticks are journaled too (they precede the replay's start), so that a journal replay
+        // warms its signals up exactly as this run did, without the database
+        if (event.type == TickEvent.TICK && (!event.skipped || event.warmup))
         {
             journal.append(event);
         }

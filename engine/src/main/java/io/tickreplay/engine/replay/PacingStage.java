@@ -55,6 +55,7 @@ public final class PacingStage implements EventHandler<TickEvent>
             if (control.cancelled() || event.tsMicros < control.seekTarget())
             {
                 event.skipped = true;
+                event.warmup = event.tsMicros < control.emitFrom();
                 return;
             }
             refreshControls();

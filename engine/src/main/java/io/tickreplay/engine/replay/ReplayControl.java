@@ -20,9 +20,29 @@ public final class ReplayControl
     private final CopyOnWriteArrayList<LongConsumer> seekListeners = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<Runnable> cancelListeners = new CopyOnWriteArrayList<>();
 
+    private final long emitFrom;
+
     public ReplayControl(final double speed)
     {
+        this(speed, Long.MIN_VALUE);
+    }
+
+    /**
+     * @param emitFromMicros ticks before this are warm-up: they reach the stages that keep state
+     *                       (signals) but are not emitted, paced or counted (the replay's start when
+     *                       the source begins earlier to warm signals up)
+     */
+    public ReplayControl(final double speed, final long emitFromMicros)
+    {
         this.speed = checkSpeed(speed);
+        this.emitFrom = emitFromMicros;
+        this.seekTarget = emitFromMicros;
+    }
+
+    /** The start of emission: ticks before it are warm-up. */
+    public long emitFrom()
+    {
+        return emitFrom;
     }
 
     public double speed()

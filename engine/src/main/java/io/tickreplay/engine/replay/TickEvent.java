@@ -35,6 +35,8 @@ public final class TickEvent
     public boolean skipped;
     /** Set by the pacer for a tick it waited for: emit it now, do not hold it for a batch. */
     public boolean paced;
+    /** Set by the pacer for a tick before the replay's start, read only to warm signals up (also skipped). */
+    public boolean warmup;
 
     public void copyFrom(final TickBatch batch, final int i, final long index)
     {
@@ -51,6 +53,7 @@ public final class TickEvent
         this.askSize = batch.askSize[i];
         this.skipped = false;
         this.paced = false;
+        this.warmup = false;
         this.scheduledNanos = 0;
         this.emitNanos = 0;
     }

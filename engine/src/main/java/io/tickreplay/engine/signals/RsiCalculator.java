@@ -35,6 +35,12 @@ public final class RsiCalculator implements BarSignalCalculator
     }
 
     @Override
+    public int warmupBars()
+    {
+        return PERIOD * 50;
+    }
+
+    @Override
     public void onBar(final int s, final long barStart, final double open, final double high, final double low, final double close,
         final double volume, final long trades, final int signalId, final SignalOutput out)
     {

@@ -17,6 +17,22 @@ public interface SignalCalculator
     List<String> metadataKeys();
 
     /**
+     * Where reading must begin for this signal's values from {@code startMicros} on to be what a replay
+     * from the beginning of the data would give (spec: warm-up); {@code startMicros} when it keeps no
+     * state over time.
+     */
+    default long warmupFrom(final long startMicros)
+    {
+        return startMicros;
+    }
+
+    /** One-minute bars this signal needs before the start (bar signals: 50 x their period), 0 for none. */
+    default int warmupBars()
+    {
+        return 0;
+    }
+
+    /**
      * Folds in one accepted tick (price finite and > 0, size finite and >= 0; absent optional values
      * NaN) and emits this signal's value for it, if the definition says there is one.
      */

@@ -26,9 +26,29 @@ public final class SignalShardStage implements EventHandler<TickEvent>
     private final int mask;
     private final SignalSet signals;
     private final Sink sink;
+    private final long emitFrom;
+    private final SignalOutput filtered;
+    private boolean suppress;
 
     public SignalShardStage(final int shard, final int shards, final SignalSet signals, final Sink sink)
     {
+        this(shard, shards, signals, sink, Long.MIN_VALUE);
+    }
+
+    /**
+     * @param emitFromMicros values with a ts before this are computed (state) but not passed on: the
+     *                       warm-up of a replay that starts mid-day
+     */
+    public SignalShardStage(final int shard, final int shards, final SignalSet signals, final Sink sink, final long emitFromMicros)
+    {
+        this.emitFrom = emitFromMicros;
+        this.filtered = (signalId, symbolId, ts, seq, value, m1, m2, m3) ->
+        {
+            if (!suppress && ts >= emitFrom)
+            {
+                sink.signal(signalId, symbolId, ts, seq, value, m1, m2, m3);
+            }
+        };
         if (shards < 1 || Integer.bitCount(shards) != 1 || shard < 0 || shard >= shards)
         {
             throw new IllegalArgumentException("shards must be a power of two and shard in [0, shards): " + shard + " of " + shards);
@@ -44,9 +64,12 @@ public final class SignalShardStage implements EventHandler<TickEvent>
     {
         if (e.type == TickEvent.TICK)
         {
-            if (!e.skipped && (e.symbolId & mask) == shard)
+            if ((e.symbolId & mask) == shard)
             {
-                signals.onTick(e.symbolId, e.tsMicros, e.seq, e.price, e.size, e.bid, e.ask, e.bidSize, e.askSize, sink);
+                // every tick the source read updates the state; only emitted ones (and not warm-up values) produce rows
+                suppress = e.skipped && !e.warmup;
+                signals.onTick(e.symbolId, e.tsMicros, e.seq, e.price, e.size, e.bid, e.ask, e.bidSize, e.askSize, filtered);
+                suppress = false;
             }
             if (endOfBatch)
             {
@@ -54,7 +77,7 @@ public final class SignalShardStage implements EventHandler<TickEvent>
             }
             return;
         }
-        signals.finish(sink);
+        signals.finish(filtered);
         sink.endOfBatch();
         sink.endOfStream();
     }

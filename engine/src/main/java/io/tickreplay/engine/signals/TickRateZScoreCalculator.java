@@ -43,6 +43,13 @@ public final class TickRateZScoreCalculator implements SignalCalculator
         return List.of("count", "mean", "sd");
     }
 
+    /** The 60 one-second buckets before the start's bucket. */
+    @Override
+    public long warmupFrom(final long startMicros)
+    {
+        return (Math.floorDiv(startMicros, Micros.PER_SECOND) - WINDOW) * Micros.PER_SECOND;
+    }
+
     @Override
     public void onTick(final int s, final long ts, final int seq, final double price, final double size, final double bid, final double ask,
         final double bidSize, final double askSize, final int signalId, final SignalOutput out)

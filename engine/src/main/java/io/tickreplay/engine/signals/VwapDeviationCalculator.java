@@ -32,6 +32,13 @@ public final class VwapDeviationCalculator implements SignalCalculator
         return List.of("vwap", "day_volume");
     }
 
+    /** The day's VWAP starts at 00:00 UTC. */
+    @Override
+    public long warmupFrom(final long startMicros)
+    {
+        return Math.floorDiv(startMicros, Micros.PER_DAY) * Micros.PER_DAY;
+    }
+
     @Override
     public void onTick(final int s, final long ts, final int seq, final double price, final double size, final double bid, final double ask,
         final double bidSize, final double askSize, final int signalId, final SignalOutput out)
