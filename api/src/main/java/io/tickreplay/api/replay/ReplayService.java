@@ -7,6 +7,7 @@ import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.chronicle.JournalLayout;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.PgBarWriter;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
 import io.tickreplay.adapters.postgres.SignalWarmup;
@@ -19,6 +20,7 @@ import io.tickreplay.engine.replay.ReplayPipeline;
 import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatchSource;
+import io.tickreplay.engine.signals.BarStage;
 import io.tickreplay.engine.signals.LastPerTimestamp;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
@@ -273,6 +275,12 @@ public final class ReplayService implements AutoCloseable
                         new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), writer), Micros.of(start))));
                 }
             }
+            final PgBarWriter bars = signalNames.isEmpty() ? null : new PgBarWriter(db.dataSource(), provider, table);
+            if (bars != null)
+            {
+                // bars come with signals: OHLCV 1m, 5m and 1h of the emitted ticks into bars_ohlcv
+                signalStages.add(new ReplayPipeline.Stage("bars", new BarStage(table.size(), Micros.of(start), bars)));
+            }
             final ReplayProgress progress = new ReplayProgress(table.size());
             final BusPublishStage publisher = new BusPublishStage(bus, provider, runId, table, progress);
             final List<ReplayPipeline.Stage> stages = new ArrayList<>();
@@ -290,7 +298,7 @@ public final class ReplayService implements AutoCloseable
             metrics.register(run);
             pipeline.start();
             final ChronicleTickJournal runJournal = journal;
-            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, writers, signalNames), "replay-" + runId + "-completion");
+            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, writers, signalNames, bars), "replay-" + runId + "-completion");
             completer.setDaemon(true);
             completer.start();
             return run;
@@ -312,13 +320,17 @@ public final class ReplayService implements AutoCloseable
     }
 
     private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest, final List<PgSignalWriter> writers,
-        final List<String> signalNames)
+        final List<String> signalNames, final PgBarWriter bars)
     {
         ReplayOutcome outcome = null;
         try
         {
             outcome = run.pipeline().awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
             writers.forEach(PgSignalWriter::close);
+            if (bars != null)
+            {
+                bars.close();
+            }
             if (outcome.status() == ReplayOutcome.Status.FAILED)
             {
                 run.progress().error();
@@ -348,6 +360,10 @@ public final class ReplayService implements AutoCloseable
                     written.put(signalNames.get(i), writers.stream().mapToLong(w -> w.written(id)).sum());
                 }
                 metadata.put("signals_written", written);
+            }
+            if (bars != null)
+            {
+                metadata.put("bars_written", bars.written());
             }
             if (journal != null)
             {

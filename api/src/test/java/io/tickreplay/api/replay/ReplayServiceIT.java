@@ -330,6 +330,24 @@ class ReplayServiceIT
             assertThat(stored.get("rsi_14")).as("30 one-minute bars per symbol: RSI from the 15th on").isEqualTo(3 * (30 - 14));
         }
         assertThat(registry.find("signals_compute_duration").tag("name", "spread_bps").timer()).isNotNull();
+
+        // bars from the same stream, equal to PostgreSQL aggregating the ticks itself
+        try (Connection c = db.connection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM bars_ohlcv WHERE provider = 'ibkr' AND symbol = 'NVDA' AND interval = '1m' " +
+                 "AND ts >= '2025-11-03T14:30:00Z' AND ts < '2025-11-03T15:00:00Z'), " +
+                 "(SELECT count(*) FROM bars_ohlcv WHERE interval = '5m' AND ts >= '2025-11-03T14:30:00Z' AND ts < '2025-11-03T15:00:00Z'), " +
+                 "(SELECT count(*) FROM (SELECT b.* FROM bars_ohlcv b JOIN (SELECT symbol, date_trunc('minute', ts) AS m, " +
+                 "   (array_agg(price ORDER BY ts, seq))[1] AS o, max(price) AS h, min(price) AS l, (array_agg(price ORDER BY ts DESC, seq DESC))[1] AS cl, " +
+                 "   sum(size) AS v, count(*) AS n FROM tick_data WHERE provider = 'ibkr' AND ts >= '2025-11-03T14:30:00Z' AND ts < '2025-11-03T15:00:00Z' " +
+                 "   GROUP BY 1, 2) t ON b.provider = 'ibkr' AND b.symbol = t.symbol AND b.interval = '1m' AND b.ts = t.m " +
+                 "  WHERE b.open = t.o AND b.high = t.h AND b.low = t.l AND b.close = t.cl AND abs(b.volume - t.v) < 1e-9 AND b.trade_count = t.n) ok)"))
+        {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(30);
+            assertThat(rs.getLong(2)).isEqualTo(3 * 6);
+            assertThat(rs.getLong(3)).isEqualTo(3 * 30);
+        }
+        assertThat(((Number)job.metadata().get("bars_written")).longValue()).as("1m and 5m bars; the 1h bar from 14:00 started before the replay and is not written").isEqualTo(3 * (30 + 6));
         assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withSignals(List.of("nope"))))
             .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("signals"));
     }
