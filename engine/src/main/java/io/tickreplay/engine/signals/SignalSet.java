@@ -25,6 +25,7 @@ public final class SignalSet
         r.put("book_imbalance", symbols -> new BookImbalanceCalculator());
         r.put("rsi_14", RsiCalculator::new);
         r.put("bb_zscore_20", BollingerZScoreCalculator::new);
+        r.put("volume_profile", VolumeProfileCalculator::new);
         return java.util.Collections.unmodifiableMap(r);
     }
 
@@ -155,6 +156,11 @@ public final class SignalSet
         {
             barOut = out;
             minuteBars.onTick(symbolId, ts, price, size, toBarSignals);
+            // after the bar this tick may have completed: bar signals that also keep tick state (volume_profile) take it now
+            for (int i = 0; i < barCalculators.length; i++)
+            {
+                barCalculators[i].onTick(symbolId, ts, seq, price, size, b, a, bs, as, barIds[i], out);
+            }
         }
     }
 

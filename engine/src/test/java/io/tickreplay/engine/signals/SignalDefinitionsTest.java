@@ -281,6 +281,31 @@ class SignalDefinitionsTest
     }
 
     @Test
+    void volumeProfileIsTheDaysVolumeShareBelowTheBarCloseWithHalfAtIt()
+    {
+        final List<Out> v = run("volume_profile", new double[][] {
+            {0, 0, 10, 2, NONE, NONE, NONE, NONE},
+            {0, 1, 11, 3, NONE, NONE, NONE, NONE},
+            {0, 2, 10, 1, NONE, NONE, NONE, NONE},             // bar 0 closes at 10: (0 + 3 / 2) / 6
+            {0, 60_000_000L, 12, 6, NONE, NONE, NONE, NONE},   // bar 1 closes at 12, the day's top: (6 + 6 / 2) / 12
+            {0, Micros.PER_DAY, 5, 1, NONE, NONE, NONE, NONE}, // a new UTC day: only its own volume
+        }).named("volume_profile");
+        assertThat(v).extracting(Out::value).containsExactly(0.25, 0.75, 0.5);
+        assertThat(v.get(0).m1()).isEqualTo(6);
+        assertThat(v.get(2).m1()).isEqualTo(1);
+
+        // many distinct prices: the table grows and stays exact
+        final List<double[]> ticks = new ArrayList<>();
+        for (int i = 0; i < 1000; i++)
+        {
+            ticks.add(new double[] {0, i, 100 + i * 0.01, 1, NONE, NONE, NONE, NONE});
+        }
+        ticks.add(new double[] {0, 60_000_000L, 100, 1, NONE, NONE, NONE, NONE});
+        final List<Out> many = run("volume_profile", ticks.toArray(double[][]::new)).named("volume_profile");
+        assertThat(many.get(0).value()).isCloseTo((999 + 0.5) / 1000, within(1e-12));
+    }
+
+    @Test
     void barsAreOhlcvPerIntervalCompletedByALaterTickOrTheEnd()
     {
         final BarBuilder bars = new BarBuilder(BarBuilder.FIVE_MINUTES, 1);
@@ -321,7 +346,7 @@ class SignalDefinitionsTest
     void selectionByNameAllAndNone()
     {
         assertThat(SignalSet.of(List.of("all"), 1).calculators()).extracting(SignalCalculator::name)
-            .containsExactly("vwap_deviation_bps", "spread_bps", "tick_rate_zscore", "book_imbalance", "rsi_14", "bb_zscore_20");
+            .containsExactly("vwap_deviation_bps", "spread_bps", "tick_rate_zscore", "book_imbalance", "rsi_14", "bb_zscore_20", "volume_profile");
         assertThat(SignalSet.of(List.of("none"), 1).isEmpty()).isTrue();
         assertThat(SignalSet.of(List.of("spread_bps", "vwap_deviation_bps"), 1).calculators()).extracting(SignalCalculator::name)
             .containsExactly("spread_bps", "vwap_deviation_bps");
