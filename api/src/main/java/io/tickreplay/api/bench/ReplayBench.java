@@ -183,7 +183,7 @@ public final class ReplayBench
     private static Map<String, Object> paced(final ReplayService service, final Counter counter, final Instant start, final Instant end, final double speed)
         throws Exception
     {
-        final ReplayRun run = service.start(new ReplayRequest("bench", SYMBOLS, start, end, speed, null, false, List.of("none")));
+        final ReplayRun run = service.start(new ReplayRequest("bench", SYMBOLS, start, end, speed, null, false, List.of("none"), null));
         final ReplayOutcome outcome = run.done().get(30, TimeUnit.MINUTES);
         final var job = service.jobs().find(run.runId()).orElseThrow();
         @SuppressWarnings("unchecked")

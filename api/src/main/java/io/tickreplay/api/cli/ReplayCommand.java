@@ -57,6 +57,10 @@ public final class ReplayCommand implements Callable<Integer>
         description = "Signals to compute and write to the signals table: names (vwap_deviation_bps,spread_bps,...), all, or none (bus only). Default: signals.default.")
     List<String> signals;
 
+    @Option(names = "--sink", paramLabel = "postgres|FILE.csv[.gz]|none",
+        description = "Where the signals go: the signals table (default, with bars into bars_ohlcv), straight into a CSV file, or nowhere.")
+    String sink;
+
     @Option(names = "--no-journal", description = "Do not journal this run.")
     boolean noJournal;
 
@@ -77,11 +81,11 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 throw new UsageException("--from-journal replays the journal's own provider, symbols and window: drop --provider, --symbols, --start and --end");
             }
-            request = ReplayRequest.fromJournal(fromJournal, speed).withSignals(signals);
+            request = ReplayRequest.fromJournal(fromJournal, speed).withSignals(signals).withSink(sink);
         }
         else
         {
-            request = new ReplayRequest(provider, symbols, time("--start", start), time("--end", end), speed, null, noJournal ? false : null, signals);
+            request = new ReplayRequest(provider, symbols, time("--start", start), time("--end", end), speed, null, noJournal ? false : null, signals, sink);
         }
         try
         {

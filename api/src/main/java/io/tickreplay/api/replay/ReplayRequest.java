@@ -8,10 +8,12 @@ import java.util.regex.Pattern;
  * What to replay: the seed's {@code POST /v1/replay/ticks} body ({@code provider}, {@code symbols},
  * {@code start}, {@code end}, {@code speed}), or a journal of an earlier run ({@code fromJournal},
  * which brings its own provider, symbols and window). {@code signals}: names, {@code all} or
- * {@code none}; null means the configured default.
+ * {@code none}; null means the configured default. {@code sink}: where signals go, {@code postgres}
+ * (the default: the signals table, with bars into bars_ohlcv), a {@code .csv} / {@code .csv.gz} file,
+ * or {@code none} (computed, not kept).
  */
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
-    List<String> signals)
+    List<String> signals, String sink)
 {
     public static final int MAX_SYMBOLS = 1000;
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/^=@#$&+-]{0,63}");
@@ -36,29 +38,39 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
 
     public static ReplayRequest fromDatabase(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, null, null, null);
+        return new ReplayRequest(provider, symbols, start, end, speed, null, null, null, null);
     }
 
     public static ReplayRequest fromJournal(final long runId, final double speed)
     {
-        return new ReplayRequest(null, null, null, null, speed, runId, false, null);
+        return new ReplayRequest(null, null, null, null, speed, runId, false, null, null);
     }
 
     /** The same request with {@code signals} set. */
     public ReplayRequest withSignals(final List<String> names)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink);
     }
 
     /** The same request with journaling set. */
     public ReplayRequest withJournal(final Boolean journaling)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink);
+    }
+
+    /** The same request with its signals going to {@code where}. */
+    public ReplayRequest withSink(final String where)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where);
     }
 
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
     public ReplayRequest validate()
     {
+        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && !sink.endsWith(".csv") && !sink.endsWith(".csv.gz"))
+        {
+            throw new InvalidField("sink", "sink must be postgres, none, or a file ending in .csv or .csv.gz, was '" + sink + "'");
+        }
         if (signals != null)
         {
             try

@@ -5,6 +5,7 @@ import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
 import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
 import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.chronicle.JournalLayout;
+import io.tickreplay.adapters.csv.CsvSignalFile;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgBarWriter;
@@ -217,6 +218,7 @@ public final class ReplayService implements AutoCloseable
 
         ChronicleTickJournal journal = null;
         TickBatchSource source = null;
+        CsvSignalFile csvFile = null;
         try
         {
             final JournalManifest manifest;
@@ -247,7 +249,22 @@ public final class ReplayService implements AutoCloseable
             }
             final List<PgSignalWriter> writers = new ArrayList<>();
             final List<ReplayPipeline.Stage> signalStages = new ArrayList<>();
-            if (!signalNames.isEmpty())
+            final String sink = request.sink() == null ? "postgres" : request.sink();
+            final boolean toTable = sink.equals("postgres");
+            if (!signalNames.isEmpty() && !toTable)
+            {
+                csvFile = sink.equals("none") ? null
+                    : new CsvSignalFile(Path.of(sink), provider, table, SignalSet.of(signalNames, 1).calculators(), "replay", runId);
+                final int shards = config.signals().shards();
+                for (int shard = 0; shard < shards; shard++)
+                {
+                    final SignalSet set = SignalSet.of(signalNames, table.size());
+                    final SignalShardStage.Sink out = csvFile != null ? csvFile.shard() : DISCARD;
+                    signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
+                        new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), out), Micros.of(start))));
+                }
+            }
+            if (!signalNames.isEmpty() && toTable)
             {
                 final int shards = config.signals().shards();
                 for (int shard = 0; shard < shards; shard++)
@@ -275,7 +292,7 @@ public final class ReplayService implements AutoCloseable
                         new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), writer), Micros.of(start))));
                 }
             }
-            final PgBarWriter bars = signalNames.isEmpty() ? null : new PgBarWriter(db.dataSource(), provider, table);
+            final PgBarWriter bars = signalNames.isEmpty() || !toTable ? null : new PgBarWriter(db.dataSource(), provider, table);
             if (bars != null)
             {
                 // bars come with signals: OHLCV 1m, 5m and 1h of the emitted ticks into bars_ohlcv
@@ -298,7 +315,8 @@ public final class ReplayService implements AutoCloseable
             metrics.register(run);
             pipeline.start();
             final ChronicleTickJournal runJournal = journal;
-            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, writers, signalNames, bars), "replay-" + runId + "-completion");
+            final CsvSignalFile runCsv = csvFile;
+            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, writers, signalNames, bars, runCsv), "replay-" + runId + "-completion");
             completer.setDaemon(true);
             completer.start();
             return run;
@@ -313,6 +331,10 @@ public final class ReplayService implements AutoCloseable
             {
                 journal.close();
             }
+            if (csvFile != null)
+            {
+                csvFile.close();
+            }
             active.remove(runId);
             jobs.finish(runId, "failed", 0, null, "could not start: " + e.getMessage(), Map.of());
             throw e;
@@ -320,7 +342,7 @@ public final class ReplayService implements AutoCloseable
     }
 
     private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest, final List<PgSignalWriter> writers,
-        final List<String> signalNames, final PgBarWriter bars)
+        final List<String> signalNames, final PgBarWriter bars, final CsvSignalFile csv)
     {
         ReplayOutcome outcome = null;
         try
@@ -365,6 +387,19 @@ public final class ReplayService implements AutoCloseable
             {
                 metadata.put("bars_written", bars.written());
             }
+            if (csv != null)
+            {
+                if (outcome.status() == ReplayOutcome.Status.COMPLETED)
+                {
+                    csv.commit();
+                    metadata.put("signals_file", csv.path().toAbsolutePath().toString());
+                    metadata.put("signals_written", csv.rows());
+                }
+                else
+                {
+                    csv.close();
+                }
+            }
             if (journal != null)
             {
                 journal.close();
@@ -389,6 +424,10 @@ public final class ReplayService implements AutoCloseable
         }
         finally
         {
+            if (csv != null)
+            {
+                csv.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
+            }
             active.remove(run.runId());
             scheduler.schedule(() -> metrics.remove(run), config.metricsRetentionMinutes(), TimeUnit.MINUTES);
             if (outcome != null)
@@ -453,6 +492,25 @@ public final class ReplayService implements AutoCloseable
         }
         scheduler.shutdownNow();
     }
+
+    private static final SignalShardStage.Sink DISCARD = new SignalShardStage.Sink()
+    {
+        @Override
+        public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1, final double m2,
+            final double m3)
+        {
+        }
+
+        @Override
+        public void endOfBatch()
+        {
+        }
+
+        @Override
+        public void endOfStream()
+        {
+        }
+    };
 
     public static String statusName(final ReplayOutcome.Status status)
     {

@@ -407,6 +407,41 @@ class ReplayServiceIT
     }
 
     @Test
+    void signalsGoStraightIntoACsvFileOnlyWhenTheReplayCompletes() throws Exception
+    {
+        final Path file = journals.resolve("features").resolve("signals.csv.gz");
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, START.plusSeconds(900), 0.0)
+            .withSignals(List.of("spread_bps", "book_imbalance")).withSink(file.toString()));
+        assertThat(run.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        final List<String> lines;
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(file)),
+            java.nio.charset.StandardCharsets.UTF_8)))
+        {
+            lines = in.lines().toList();
+        }
+        assertThat(lines.get(0)).isEqualTo("provider,symbol,ts,name,value,score,metadata");
+        assertThat(lines).hasSize(1 + ((Number)job(run.runId()).metadata().get("signals_written")).intValue());
+        assertThat(lines.get(1)).startsWith("ibkr,").contains("\"{\"\"origin\"\":\"\"replay\"\",\"\"replay_run_id\"\":" + run.runId());
+        assertThat(lines.stream().skip(1).map(l -> l.split(",")[3]).distinct()).containsExactlyInAnyOrder("spread_bps", "book_imbalance");
+        assertThat(java.nio.file.Files.exists(file.resolveSibling("signals.csv.gz.tmp"))).isFalse();
+        try (Connection c = db.connection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM signals WHERE metadata->>'replay_run_id' = '" + run.runId() + "'"))
+        {
+            rs.next();
+            assertThat(rs.getLong(1)).as("no table in between").isZero();
+        }
+
+        final Path cancelledFile = journals.resolve("cancelled.csv");
+        final ReplayRun cancelled = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 1.0)
+            .withSignals(List.of("all")).withSink(cancelledFile.toString()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cancelled.progress().emitted() > 0);
+        cancelled.control().cancel();
+        assertThat(cancelled.done().get(30, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.CANCELLED);
+        assertThat(java.nio.file.Files.exists(cancelledFile)).isFalse();
+        assertThat(java.nio.file.Files.exists(cancelledFile.resolveSibling("cancelled.csv.tmp"))).isFalse();
+    }
+
+    @Test
     void badRequestsNameTheirFieldAndStartNothing() throws Exception
     {
         final long before = service.jobs().list("tick_replay", null, null, 1000, 0).size();
@@ -418,6 +453,8 @@ class ReplayServiceIT
             .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("speed"));
         assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ib kr", SYMBOLS, START, END, 0)))
             .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("provider"));
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withSink("out.xlsx")))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("sink"));
         assertThatThrownBy(() -> service.start(ReplayRequest.fromJournal(999_999, 0)))
             .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("from_journal"));
         assertThat(service.jobs().list("tick_replay", null, null, 1000, 0)).hasSize((int)before);

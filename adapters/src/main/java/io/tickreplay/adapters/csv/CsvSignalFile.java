@@ -1,0 +1,180 @@
+package io.tickreplay.adapters.csv;
+
+import io.tickreplay.engine.replay.SymbolTable;
+import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalShardStage;
+import io.tickreplay.engine.tick.Micros;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * A replay's signals straight into a CSV file ({@code .csv} or {@code .csv.gz}), no table in between:
+ * the columns of {@code signals} ({@code provider,symbol,ts,name,value,score,metadata}, metadata as a
+ * JSON string). Written to {@code <file>.tmp} and renamed when the replay completes, so a failed or
+ * cancelled run leaves no partial file. Shards write through {@link #shard()} sinks that buffer a
+ * ring batch and append it under a lock: per symbol the rows are in order; across symbols they
+ * interleave as the shards ran.
+ */
+public final class CsvSignalFile implements AutoCloseable
+{
+    private final Path target;
+    private final Path tmp;
+    private final Writer out;
+    private final String provider;
+    private final SymbolTable symbols;
+    private final List<SignalCalculator> signals;
+    private final String origin;
+    private final long runId;
+    private long rows;
+    private boolean failed;
+
+    public CsvSignalFile(final Path target, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
+        final String origin, final long runId) throws IOException
+    {
+        this.target = target;
+        this.tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        if (target.toAbsolutePath().getParent() != null)
+        {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+        }
+        OutputStream stream = Files.newOutputStream(tmp);
+        if (target.getFileName().toString().endsWith(".gz"))
+        {
+            stream = new GZIPOutputStream(stream, 1 << 16);
+        }
+        this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
+        this.provider = provider;
+        this.symbols = symbols;
+        this.signals = signals;
+        this.origin = origin;
+        this.runId = runId;
+        out.write("provider,symbol,ts,name,value,score,metadata\n");
+    }
+
+    /** A sink for one shard's thread. */
+    public SignalShardStage.Sink shard()
+    {
+        return new SignalShardStage.Sink()
+        {
+            private final StringBuilder buffer = new StringBuilder(1 << 16);
+
+            @Override
+            public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1,
+                final double m2, final double m3)
+            {
+                final SignalCalculator signal = signals.get(signalId);
+                buffer.append(provider).append(',').append(symbols.name(symbolId)).append(',').append(Micros.toInstant(ts)).append(',')
+                    .append(signal.name()).append(',').append(value).append(",,\"{\"\"origin\"\":\"\"").append(origin).append("\"\"");
+                if (runId > 0)
+                {
+                    buffer.append(",\"\"replay_run_id\"\":").append(runId);
+                }
+                final List<String> keys = signal.metadataKeys();
+                final double[] m = {m1, m2, m3};
+                for (int k = 0; k < keys.size() && k < 3; k++)
+                {
+                    if (Double.isFinite(m[k]))
+                    {
+                        buffer.append(",\"\"").append(keys.get(k)).append("\"\":").append(m[k]);
+                    }
+                }
+                buffer.append("}\"\n");
+                if (buffer.length() > 1 << 16)
+                {
+                    endOfBatch();
+                }
+            }
+
+            @Override
+            public void endOfBatch()
+            {
+                if (buffer.length() > 0)
+                {
+                    append(buffer);
+                    buffer.setLength(0);
+                }
+            }
+
+            @Override
+            public void endOfStream()
+            {
+                endOfBatch();
+            }
+        };
+    }
+
+    private synchronized void append(final CharSequence lines)
+    {
+        try
+        {
+            out.append(lines);
+            for (int i = 0; i < lines.length(); i++)
+            {
+                if (lines.charAt(i) == '\n')
+                {
+                    rows++;
+                }
+            }
+        }
+        catch (final IOException e)
+        {
+            failed = true;
+            throw new UncheckedIOException("writing " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path path()
+    {
+        return target;
+    }
+
+    public synchronized long rows()
+    {
+        return rows;
+    }
+
+    /** Makes the file appear under its name: call when the replay completed. */
+    public synchronized void commit() throws IOException
+    {
+        out.close();
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Drops the temporary file: the replay did not complete. */
+    @Override
+    public synchronized void close()
+    {
+        try
+        {
+            out.close();
+        }
+        catch (final IOException ignored)
+        {
+            // dropping it anyway
+        }
+        try
+        {
+            Files.deleteIfExists(tmp);
+        }
+        catch (final IOException ignored)
+        {
+            // nothing more to do
+        }
+    }
+
+    public boolean failed()
+    {
+        return failed;
+    }
+}
