@@ -36,14 +36,14 @@ public final class VwapDeviationCalculator implements SignalCalculator
     @Override
     public long warmupFrom(final long startMicros)
     {
-        return Math.floorDiv(startMicros, Micros.PER_DAY) * Micros.PER_DAY;
+        return Micros.startOfUtcDay(startMicros);
     }
 
     @Override
     public void onTick(final int s, final long ts, final int seq, final double price, final double size, final double bid, final double ask,
         final double bidSize, final double askSize, final int signalId, final SignalOutput out)
     {
-        final long d = Math.floorDiv(ts, Micros.PER_DAY);
+        final long d = Micros.utcDay(ts);
         if (d != day[s])
         {
             day[s] = d;

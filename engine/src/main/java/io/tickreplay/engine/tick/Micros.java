@@ -14,6 +14,18 @@ public final class Micros
     {
     }
 
+    /** The UTC calendar day of {@code micros}, as days since the epoch. */
+    public static long utcDay(final long micros)
+    {
+        return Math.floorDiv(micros, PER_DAY);
+    }
+
+    /** 00:00 UTC of the day of {@code micros}. */
+    public static long startOfUtcDay(final long micros)
+    {
+        return utcDay(micros) * PER_DAY;
+    }
+
     public static long of(final Instant instant)
     {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), PER_SECOND), instant.getNano() / 1_000);
