@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--suite", paramLabel = "import|replay|all", description = "Which comparisons (default all).")
+    @Option(names = "--suite", paramLabel = "import|replay|signals|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
     String suite = "all";
 
     @Option(names = "--paced-seconds", paramLabel = "S", description = "Length of the 1x pacing run (default 60, --quick 10).")
@@ -77,9 +77,9 @@ public final class BenchCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (!List.of("import", "replay", "all").contains(suite))
+        if (!List.of("import", "replay", "signals", "all").contains(suite))
         {
-            throw new UsageException("--suite must be import, replay or all, was '" + suite + "'");
+            throw new UsageException("--suite must be import, replay, signals or all, was '" + suite + "'");
         }
         final long n = ticks != null ? ticks : quick ? 200_000 : 5_000_000;
         final int r = rounds != null ? rounds : quick ? 1 : 2;
@@ -98,12 +98,17 @@ public final class BenchCommand implements Callable<Integer>
             }
             try (Database db = main.inSchema(SCHEMA, 4))
             {
-                if (!suite.equals("replay"))
+                if (suite.equals("import") || suite.equals("all"))
                 {
                     report.put("import", importSuite(db, n, r));
                     truncate(db);
                 }
-                if (!suite.equals("import"))
+                if (suite.equals("signals") || suite.equals("all"))
+                {
+                    report.put("signals", new io.tickreplay.api.bench.SignalsBench(db, workDir).run(Math.min(n, quick ? 100_000 : 1_000_000)));
+                    truncate(db);
+                }
+                if (suite.equals("replay") || suite.equals("all"))
                 {
                     final Path journals = workDir.resolve("journal");
                     try
