@@ -59,6 +59,8 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     private final long[] pendingByName;
     private Connection connection;
     private CopyBinaryEncoder encoder;
+    private final MemoryCopyIn batch = new MemoryCopyIn();
+    private boolean direct;
     private int rows;
     private long batchStartNanos;
 
@@ -216,8 +218,8 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
             }
             connection.commit();
         }
-        encoder = new CopyBinaryEncoder(connection.unwrap(PGConnection.class).getCopyAPI()
-            .copyIn("COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"), 1 << 18);
+        batch.clear();
+        encoder = new CopyBinaryEncoder(batch, 1 << 16);
         encoder.header();
         rows = 0;
         batchStartNanos = clock.getAsLong();
@@ -226,6 +228,28 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     private void commit() throws SQLException
     {
         encoder.finish();
+        final org.postgresql.copy.CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+        if (direct)
+        {
+            try
+            {
+                batch.sendTo(copy.copyIn("COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"));
+                connection.commit();
+                encoder = null;
+                counted();
+                return;
+            }
+            catch (final SQLException e)
+            {
+                connection.rollback();
+                if (!"23505".equals(e.getSQLState()))
+                {
+                    throw e;
+                }
+                direct = false; // a key exists after all: merge this batch and the rest
+            }
+        }
+        batch.sendTo(copy.copyIn("COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"));
         try (java.sql.Statement s = connection.createStatement())
         {
             s.executeUpdate("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
@@ -235,6 +259,11 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         }
         connection.commit();
         encoder = null;
+        counted();
+    }
+
+    private void counted()
+    {
         for (int i = 0; i < pendingByName.length; i++)
         {
             if (pendingByName[i] > 0)
@@ -265,6 +294,18 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
             // the connection is going away
         }
         java.util.Arrays.fill(pendingByName, 0);
+    }
+
+    /**
+     * COPY batches straight into {@code signals} while that works: right for a run whose window holds
+     * none of its keys (the caller checks). If the server refuses a batch for a key that exists after
+     * all (an overlapping run at the same time), the batch is sent again through the merge, and so is
+     * every later one.
+     */
+    public PgSignalWriter direct(final boolean straight)
+    {
+        this.direct = straight;
+        return this;
     }
 
     /** Rows committed so far, by signal id (for {@code signals_written_total{name}}). Any thread. */

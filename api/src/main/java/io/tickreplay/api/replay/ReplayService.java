@@ -264,6 +264,8 @@ public final class ReplayService implements AutoCloseable
                         new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), out), Micros.of(start))));
                 }
             }
+            // nothing of this run's keys in the table yet: COPY straight in (the merge stays as the fallback)
+            final boolean straight = !signalNames.isEmpty() && toTable && !signalsExist(provider, symbols, signalNames, start, end);
             if (!signalNames.isEmpty() && toTable)
             {
                 final int shards = config.signals().shards();
@@ -287,6 +289,7 @@ public final class ReplayService implements AutoCloseable
                                 signalMetrics.failed(names.get(signalId));
                             }
                         });
+                    writer.direct(straight);
                     writers.add(writer);
                     signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
                         new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), writer), Micros.of(start))));
@@ -338,6 +341,25 @@ public final class ReplayService implements AutoCloseable
             active.remove(runId);
             jobs.finish(runId, "failed", 0, null, "could not start: " + e.getMessage(), Map.of());
             throw e;
+        }
+    }
+
+    private boolean signalsExist(final String provider, final List<String> symbols, final List<String> names, final Instant start, final Instant end)
+        throws SQLException
+    {
+        try (var c = db.connection();
+             var probe = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM signals WHERE provider = ? AND symbol = ANY(?) AND name = ANY(?) AND ts >= ? AND ts < ?)"))
+        {
+            probe.setString(1, provider);
+            probe.setArray(2, c.createArrayOf("text", symbols.toArray()));
+            probe.setArray(3, c.createArrayOf("text", names.toArray()));
+            probe.setObject(4, java.time.OffsetDateTime.ofInstant(start, java.time.ZoneOffset.UTC));
+            probe.setObject(5, java.time.OffsetDateTime.ofInstant(end, java.time.ZoneOffset.UTC));
+            try (var rs = probe.executeQuery())
+            {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 
