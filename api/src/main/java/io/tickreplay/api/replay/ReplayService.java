@@ -93,7 +93,7 @@ public final class ReplayService implements AutoCloseable
     {
         public static SignalConfig standard()
         {
-            return new SignalConfig(List.of("none"), 1, 200, 5000);
+            return new SignalConfig(List.of("none"), 2, 200, 5000);
         }
     }
 
