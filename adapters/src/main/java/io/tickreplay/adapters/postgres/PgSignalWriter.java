@@ -44,11 +44,12 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
 
     private final DataSource dataSource;
     private final byte[] provider;
-    private final byte[][] symbolNames;
+
     private final byte[][] signalNames;
     private final String[][] metadataKeys;
-    private final String origin;
-    private final long runId;
+    private String origin;
+    private long runId;
+    private final java.util.function.IntFunction<byte[]> symbolNameOf;
     private final int batchRows;
     private final long batchNanos;
     private final LongSupplier clock;
@@ -89,14 +90,18 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
         final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock, final Listener listener)
     {
+        this(dataSource, provider, symbols::utf8, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
+    }
+
+    /** For symbols that are not known in advance (a live consumer): {@code symbolNames} gives the UTF-8 name of an id. */
+    public PgSignalWriter(final DataSource dataSource, final String provider, final java.util.function.IntFunction<byte[]> symbolNames,
+        final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
+        final LongSupplier nanoClock, final Listener listener)
+    {
         this.listener = listener;
         this.dataSource = dataSource;
         this.provider = provider.getBytes(StandardCharsets.UTF_8);
-        this.symbolNames = new byte[symbols.size()][];
-        for (int i = 0; i < symbols.size(); i++)
-        {
-            symbolNames[i] = symbols.utf8(i);
-        }
+        this.symbolNameOf = symbolNames;
         this.signalNames = new byte[signals.size()][];
         this.metadataKeys = new String[signals.size()][];
         for (int i = 0; i < signals.size(); i++)
@@ -136,9 +141,10 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
             appendNumber(keys, 2, m3);
             json.append('}');
             final byte[] metadata = json.toString().getBytes(StandardCharsets.UTF_8);
-            encoder.startRow(6, 64 + provider.length + symbolNames[symbolId].length + signalNames[signalId].length + metadata.length);
+            final byte[] symbolName = symbolNameOf.apply(symbolId);
+            encoder.startRow(6, 64 + provider.length + symbolName.length + signalNames[signalId].length + metadata.length);
             encoder.text(provider);
-            encoder.text(symbolNames[symbolId]);
+            encoder.text(symbolName);
             encoder.timestamptz(ts);
             encoder.text(signalNames[signalId]);
             encoder.float8(value);
@@ -294,6 +300,13 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
             // the connection is going away
         }
         java.util.Arrays.fill(pendingByName, 0);
+    }
+
+    /** The origin and replay run id that the metadata of the next values carries (a live consumer sees both kinds). */
+    public void context(final String newOrigin, final long newRunId)
+    {
+        origin = newOrigin;
+        runId = newRunId;
     }
 
     /**

@@ -29,6 +29,13 @@ public final class TickCopyWriter implements TickSink
     private byte[] lastSymbolBytes;
     private long rows;
 
+    /** Encodes into {@code target} (a COPY of the tick_data columns, in that order) instead of a connection's COPY. */
+    TickCopyWriter(final org.postgresql.copy.CopyIn target) throws SQLException
+    {
+        this.encoder = new CopyBinaryEncoder(target, 1 << 16);
+        encoder.header();
+    }
+
     public TickCopyWriter(final Connection connection, final String table) throws SQLException
     {
         final PGConnection pg = connection.unwrap(PGConnection.class);

@@ -58,8 +58,8 @@ public final class LastPerTimestamp implements SignalShardStage.Sink
         next.endOfBatch();
     }
 
-    @Override
-    public void endOfStream()
+    /** Passes every held value on now (a consumer whose context changes, or the end of the stream). */
+    public void releaseAll()
     {
         for (int k = 0; k < held.length; k++)
         {
@@ -69,6 +69,12 @@ public final class LastPerTimestamp implements SignalShardStage.Sink
             }
         }
         Arrays.fill(held, false);
+    }
+
+    @Override
+    public void endOfStream()
+    {
+        releaseAll();
         next.endOfBatch();
         next.endOfStream();
     }

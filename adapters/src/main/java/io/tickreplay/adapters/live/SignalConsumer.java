@@ -1,0 +1,174 @@
+package io.tickreplay.adapters.live;
+
+import io.tickreplay.adapters.postgres.PgSignalWriter;
+import io.tickreplay.engine.bus.BusListener;
+import io.tickreplay.engine.bus.BusMessage;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.signals.LastPerTimestamp;
+import io.tickreplay.engine.signals.SignalSet;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/**
+ * The seed's SignalConsumer: computes signals from one provider's ticks on a bus, live or replayed,
+ * and writes them with the replay's writer (batches of {@code batchRows} rows or {@code batchMillis},
+ * the seed's 200 / 5 s), {@code metadata.origin} and {@code replay_run_id} taken from each tick.
+ * Symbols are interned as they appear, up to {@code maxSymbols}; ticks of further symbols are
+ * counted in {@link #dropped()}. A value is written once the symbol's next tick has another ts (the
+ * spec's "last tick of a ts wins"), or at {@link #close()}.
+ *
+ * <pre>
+ * try (SignalConsumer signals = SignalConsumer.start(bus, dataSource, "ibkr", List.of("all"), 1024, 200, 5000)) { ... }
+ * </pre>
+ */
+public final class SignalConsumer implements BusListener, AutoCloseable
+{
+    private final String provider;
+    private final Map<String, Integer> ids = new HashMap<>();
+    private final List<byte[]> names = new ArrayList<>();
+    private final int maxSymbols;
+    private final SignalSet signals;
+    private final PgSignalWriter writer;
+    private final LastPerTimestamp sink;
+    private final InProcessBus.Subscription subscription;
+    private final ScheduledExecutorService timer;
+    private long dropped;
+    private byte origin = BusMessage.ORIGIN_LIVE;
+    private long replayRunId;
+    private volatile RuntimeException failure;
+
+    private SignalConsumer(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
+        final int maxSymbols, final int batchRows, final long batchMillis)
+    {
+        this.provider = provider;
+        this.maxSymbols = maxSymbols;
+        this.signals = SignalSet.of(signalNames, maxSymbols);
+        this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), signals.calculators(), "live", 0, batchRows, batchMillis,
+            System::nanoTime, PgSignalWriter.Listener.NONE);
+        this.sink = new LastPerTimestamp(signals.calculators().size(), maxSymbols, writer);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread t = new Thread(r, "signal-consumer-flush");
+            t.setDaemon(true);
+            return t;
+        });
+        this.subscription = bus.subscribe("signal-consumer-" + provider, this);
+        timer.scheduleAtFixedRate(this::flushIfDue, batchMillis, batchMillis, TimeUnit.MILLISECONDS);
+    }
+
+    public static SignalConsumer start(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
+        final int maxSymbols, final int batchRows, final long batchMillis)
+    {
+        return new SignalConsumer(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis);
+    }
+
+    @Override
+    public void onMessage(final BusMessage m, final boolean endOfBatch)
+    {
+        if (!provider.equals(m.provider))
+        {
+            return;
+        }
+        synchronized (this)
+        {
+            final int id = id(m.symbol);
+            if (id < 0)
+            {
+                dropped++;
+                return;
+            }
+            final long runId = m.origin == BusMessage.ORIGIN_REPLAY ? m.replayRunId : 0;
+            if (m.origin != origin || runId != replayRunId)
+            {
+                // held values belong to the previous context: out with them before the metadata changes
+                sink.releaseAll();
+                origin = m.origin;
+                replayRunId = runId;
+                writer.context(m.originName(), runId);
+            }
+            try
+            {
+                signals.onTick(id, m.tsMicros, m.seq, m.price, m.size, m.bid, m.ask, m.bidSize, m.askSize, sink);
+                if (endOfBatch)
+                {
+                    sink.endOfBatch();
+                }
+            }
+            catch (final RuntimeException e)
+            {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+
+    private int id(final String symbol)
+    {
+        final Integer known = ids.get(symbol);
+        if (known != null)
+        {
+            return known;
+        }
+        if (names.size() == maxSymbols)
+        {
+            return -1;
+        }
+        final int id = names.size();
+        names.add(symbol.getBytes(StandardCharsets.UTF_8));
+        ids.put(symbol, id);
+        return id;
+    }
+
+    private synchronized void flushIfDue()
+    {
+        try
+        {
+            sink.endOfBatch();
+        }
+        catch (final RuntimeException e)
+        {
+            failure = e;
+        }
+    }
+
+    /** Ticks of symbols beyond {@code maxSymbols}: not computed. */
+    public synchronized long dropped()
+    {
+        return dropped;
+    }
+
+    /** The last failure (a write the database refused), or null. */
+    public RuntimeException failure()
+    {
+        return failure;
+    }
+
+    /** Rows written so far for the signal with this index in the selection. */
+    public long written(final int signalId)
+    {
+        return writer.written(signalId);
+    }
+
+    /** Takes what the bus has handed over, computes the held values and writes everything. */
+    @Override
+    public void close() throws InterruptedException
+    {
+        subscription.awaitCaughtUp(30_000);
+        subscription.close();
+        timer.shutdownNow();
+        synchronized (this)
+        {
+            signals.finish(sink);
+            sink.endOfStream();
+            writer.close();
+        }
+    }
+}
