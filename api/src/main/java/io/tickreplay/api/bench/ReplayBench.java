@@ -71,6 +71,7 @@ public final class ReplayBench
         final List<Double> burst = new ArrayList<>();
         final List<Double> burstJournaled = new ArrayList<>();
         final List<Double> fromJournal = new ArrayList<>();
+        final List<Double> journalSignals = new ArrayList<>();
         String checksum = null;
         long journaledRun = 0;
 
@@ -92,6 +93,10 @@ public final class ReplayBench
                     journaledRun = journaled.runId;
                     final Result replayed = replay(service, counter, ReplayRequest.fromJournal(journaledRun, 0.0).withSignals(List.of("none")), null, generated);
                     fromJournal.add(replayed.rate);
+                    // the whole in-memory pipeline: journal -> pacer -> every calculator (2 shards) -> a sink that drops the values
+                    final Result computed = replay(service, counter,
+                        ReplayRequest.fromJournal(journaledRun, 0.0).withSignals(List.of("all")).withSink("none"), null, generated);
+                    journalSignals.add(computed.rate);
                     for (final String sum : List.of(plain.checksum, journaled.checksum, replayed.checksum))
                     {
                         if (checksum != null && !checksum.equals(sum))
@@ -110,6 +115,7 @@ public final class ReplayBench
                 out.put("replay_db_to_bus_ticks_per_s", rounded(burst));
                 out.put("replay_db_to_bus_journaled_ticks_per_s", rounded(burstJournaled));
                 out.put("replay_journal_to_bus_ticks_per_s", rounded(fromJournal));
+                out.put("replay_journal_all_signals_null_sink_ticks_per_s", rounded(journalSignals));
                 final double bestOrdered = max(copyOrdered);
                 final double bestUnordered = max(copyUnordered);
                 final double bestBurst = max(burst);
@@ -127,6 +133,7 @@ public final class ReplayBench
                     bestBurst / bestOrdered, bestBurst / bestUnordered);
                 System.out.printf(Locale.ROOT, "  %-46s %14s ticks/s%n", "replay database -> bus, journaled", rate(max(burstJournaled)));
                 System.out.printf(Locale.ROOT, "  %-46s %14s ticks/s%n", "replay journal -> bus", rate(max(fromJournal)));
+                System.out.printf(Locale.ROOT, "  %-46s %14s ticks/s%n", "journal -> all signals -> null sink", rate(max(journalSignals)));
             }
         }
         return out;
