@@ -46,16 +46,7 @@ public final class LiveTickWriter implements AutoCloseable
             batchStart = System.nanoTime();
             rows = 0;
         }
-        tick.provider = m.provider;
-        tick.symbol = m.symbol;
-        tick.tsMicros = m.tsMicros;
-        tick.seq = seq(m.provider, m.symbol, m.tsMicros);
-        tick.price = m.price;
-        tick.size = m.size;
-        tick.bid = m.bid;
-        tick.ask = m.ask;
-        tick.bidSize = m.bidSize;
-        tick.askSize = m.askSize;
+        m.toTick(tick).seq = seq(m.provider, m.symbol, m.tsMicros);
         encoder.write(tick);
         rows++;
         if (rows >= batchRows)

@@ -47,6 +47,21 @@ public final class BusMessage
         return this;
     }
 
+    /** Fills {@code tick} with this message's tick fields (not its seq: the receiver numbers ties itself). */
+    public io.tickreplay.engine.tick.Tick toTick(final io.tickreplay.engine.tick.Tick tick)
+    {
+        tick.provider = provider;
+        tick.symbol = symbol;
+        tick.tsMicros = tsMicros;
+        tick.price = price;
+        tick.size = size;
+        tick.bid = bid;
+        tick.ask = ask;
+        tick.bidSize = bidSize;
+        tick.askSize = askSize;
+        return tick;
+    }
+
     public String originName()
     {
         return origin == ORIGIN_REPLAY ? "replay" : "live";
