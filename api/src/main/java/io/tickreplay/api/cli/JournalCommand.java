@@ -39,10 +39,20 @@ public final class JournalCommand implements Runnable
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: list, dump or verify");
     }
 
-    static Path journalDir(final CommonOptions common, final String override)
+    /** The options every journal subcommand takes: the common ones and where the journals live. */
+    static final class JournalDirectory
     {
-        final Settings settings = common.settings(override == null ? Map.of() : Map.of("replay.journal-dir", override));
-        return Path.of(settings.string("replay.journal-dir"));
+        @Mixin
+        CommonOptions common;
+
+        @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where journals live (default data/journal).")
+        String override;
+
+        Path path()
+        {
+            final Settings settings = common.settings(override == null ? Map.of() : Map.of("replay.journal-dir", override));
+            return Path.of(settings.string("replay.journal-dir"));
+        }
     }
 
     static JournalManifest manifest(final Path dir, final long runId)
@@ -61,15 +71,12 @@ public final class JournalCommand implements Runnable
     static final class ListJournals implements Callable<Integer>
     {
         @Mixin
-        CommonOptions common;
-
-        @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where journals live (default data/journal).")
-        String journalDir;
+        JournalDirectory journals;
 
         @Override
         public Integer call() throws IOException
         {
-            final Path dir = journalDir(common, journalDir);
+            final Path dir = journals.path();
             final List<JournalManifest> manifests = new ArrayList<>();
             if (Files.isDirectory(dir))
             {
@@ -103,7 +110,7 @@ public final class JournalCommand implements Runnable
     static final class Dump implements Callable<Integer>
     {
         @Mixin
-        CommonOptions common;
+        JournalDirectory journals;
 
         @Parameters(paramLabel = "RUN_ID")
         long runId;
@@ -111,13 +118,10 @@ public final class JournalCommand implements Runnable
         @Option(names = "--limit", paramLabel = "N", description = "At most N ticks (default all).")
         long limit = Long.MAX_VALUE;
 
-        @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where journals live (default data/journal).")
-        String journalDir;
-
         @Override
         public Integer call() throws Exception
         {
-            final Path dir = journalDir(common, journalDir);
+            final Path dir = journals.path();
             final JournalManifest manifest = manifest(dir, runId);
             final SymbolTable symbols = new SymbolTable(manifest.symbols());
             final PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false);
@@ -154,18 +158,15 @@ public final class JournalCommand implements Runnable
     static final class Verify implements Callable<Integer>
     {
         @Mixin
-        CommonOptions common;
+        JournalDirectory journals;
 
         @Parameters(paramLabel = "RUN_ID")
         long runId;
 
-        @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where journals live (default data/journal).")
-        String journalDir;
-
         @Override
         public Integer call() throws Exception
         {
-            final Path dir = journalDir(common, journalDir);
+            final Path dir = journals.path();
             final JournalManifest manifest = manifest(dir, runId);
             final SymbolTable symbols = new SymbolTable(manifest.symbols());
             final StreamChecksum checksum = new StreamChecksum(symbols);
