@@ -1,5 +1,8 @@
 package io.tickreplay.api.cli;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickStore;
@@ -18,13 +21,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = "The main job on the embedded default: loads a realistic synthetic session (about 2M ticks) if the store is empty, " +
-        "shows what the store holds, replays the session in burst to the in-process bus (journaled) and prints a summary. " +
+        "shows what the store holds, replays the session in burst to the in-process bus (journaled) computing every signal and bar " +
+        "into PostgreSQL (signals.default), and prints a summary. " +
         "Then it stays up, keeping the embedded PostgreSQL running for other commands, until Ctrl-C; --exit ends after the summary.")
 public final class DemoCommand implements Callable<Integer>
 {
@@ -47,9 +53,10 @@ public final class DemoCommand implements Callable<Integer>
         System.out.println("tickreplay demo: effective configuration");
         System.out.print(settings.describe());
 
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Database db = CommonOptions.openDatabase(settings);
              InProcessBus bus = Services.bus(settings);
-             ReplayService replays = new ReplayService(db, bus, new SimpleMeterRegistry(), replayConfig))
+             ReplayService replays = new ReplayService(db, bus, registry, replayConfig))
         {
             System.out.println("database: " + db.describe());
             final TickStore store = new TickStore(db.dataSource());
@@ -78,7 +85,7 @@ public final class DemoCommand implements Callable<Integer>
             }
             System.out.printf("  %-19s %12s%n", "total", Format.count(total));
 
-            replaySession(replays, summary);
+            replaySession(replays, registry, summary);
 
             if (!exit)
             {
@@ -95,7 +102,8 @@ public final class DemoCommand implements Callable<Integer>
     }
 
     /** A burst replay of the first provider's whole session, with a summary line or two. */
-    private static void replaySession(final ReplayService replays, final List<TickStore.SymbolSummary> summary) throws Exception
+    private static void replaySession(final ReplayService replays, final MeterRegistry registry, final List<TickStore.SymbolSummary> summary)
+        throws Exception
     {
         final String provider = summary.get(0).provider();
         final List<String> symbols = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::symbol).toList();
@@ -103,7 +111,9 @@ public final class DemoCommand implements Callable<Integer>
         final Instant end = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::maxTs).max(Instant::compareTo).orElseThrow()
             .plusNanos(1000);
         System.out.println();
-        System.out.println("replaying " + provider + " " + String.join(",", symbols) + " [" + start + ", " + end + ") in burst to the in-process bus");
+        final List<String> signals = replays.config().signals().names();
+        System.out.println("replaying " + provider + " " + String.join(",", symbols) + " [" + start + ", " + end + ") in burst to the in-process bus" +
+            (signals.equals(List.of("none")) ? "" : ", computing signals " + String.join(",", signals) + " into the signals table and bars into bars_ohlcv"));
         final ReplayRun run = replays.start(ReplayRequest.fromDatabase(provider, symbols, start, end, 0.0));
         final ReplayOutcome outcome = ReplayCommand.awaitWithProgress(run, start, end);
         if (outcome.status() != ReplayOutcome.Status.COMPLETED)
@@ -114,6 +124,23 @@ public final class DemoCommand implements Callable<Integer>
         System.out.printf("replay %d: %s ticks in %s = %s ticks/s, checksum %s, journal %s%n", run.runId(), Format.count(outcome.ticks()),
             Format.seconds(outcome.elapsedNanos()), Format.rate(outcome.ticksPerSecond()), outcome.checksumHex(),
             replays.journalDirectory(run.runId()));
+        final Map<String, Object> metadata = replays.jobs().find(run.runId()).orElseThrow().metadata();
+        if (metadata.get("signals_written") instanceof Map<?, ?> written && !written.isEmpty())
+        {
+            final long rows = written.values().stream().mapToLong(v -> ((Number) v).longValue()).sum();
+            System.out.printf("  signals: %s rows of %d signals = %s signals/s (written and committed within the run); bars: %s%n", Format.count(rows),
+                written.size(), Format.rate(rows / (outcome.elapsedNanos() / 1e9)), Format.count(((Number) metadata.getOrDefault("bars_written", 0)).longValue()));
+            System.out.println("  compute time per value (sampled):");
+            for (final Timer timer : registry.find("signals_compute_duration").timers())
+            {
+                final Map<Double, Double> p = new TreeMap<>();
+                for (final ValueAtPercentile v : timer.takeSnapshot().percentileValues())
+                {
+                    p.put(v.percentile(), v.value(TimeUnit.NANOSECONDS));
+                }
+                System.out.printf("    %-20s p50 %6.0f ns  p99 %6.0f ns%n", timer.getId().getTag("name"), p.getOrDefault(0.5, Double.NaN), p.getOrDefault(0.99, Double.NaN));
+            }
+        }
         System.out.println("  replay it again without the database: ./tickreplay replay --from-journal " + run.runId());
     }
 }

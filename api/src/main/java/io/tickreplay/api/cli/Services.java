@@ -43,10 +43,14 @@ public final class Services
             settings.longValue("replay.progress-interval-ms"),
             settings.longValue("replay.metrics-retention-minutes"),
             new ReplayService.SignalConfig(settings.strings("signals.default"), settings.integer("signals.shards"),
-                settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms")));
+                settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms"), settings.integer("signals.ring-size")));
         if (config.signals().shards() < 1 || Integer.bitCount(config.signals().shards()) != 1)
         {
             throw new UsageException("signals.shards must be a power of two >= 1, was " + config.signals().shards());
+        }
+        if (config.signals().ringSize() < 2 || Integer.bitCount(config.signals().ringSize()) != 1)
+        {
+            throw new UsageException("signals.ring-size must be a power of two >= 2, was " + config.signals().ringSize());
         }
         if (config.signals().batchRows() < 1 || config.signals().batchMillis() < 1)
         {

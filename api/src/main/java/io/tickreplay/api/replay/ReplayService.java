@@ -25,6 +25,7 @@ import io.tickreplay.engine.signals.BarStage;
 import io.tickreplay.engine.signals.LastPerTimestamp;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.signals.SignalRing;
 import io.tickreplay.engine.signals.SignalShardStage;
 import io.tickreplay.engine.tick.Micros;
 import org.HdrHistogram.Histogram;
@@ -73,12 +74,12 @@ public final class ReplayService implements AutoCloseable
             final int batchSize, final int chunkRows, final long progressIntervalMillis, final long metricsRetentionMinutes)
         {
             this(maxConcurrent, journal, journalDir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis, metricsRetentionMinutes,
-                SignalConfig.standard());
+                SignalConfig.busOnly());
         }
 
         public static Config defaults()
         {
-            return new Config(4, true, Path.of("data", "journal"), 1 << 16, "backoff", 8192, 262_144, 1000, 5);
+            return new Config(4, true, Path.of("data", "journal"), 1 << 16, "backoff", 8192, 262_144, 1000, 5).withSignals(SignalConfig.standard());
         }
 
         public Config withSignals(final SignalConfig signalConfig)
@@ -89,9 +90,21 @@ public final class ReplayService implements AutoCloseable
     }
 
     /** Signals of replays ({@code signals.*}): which by default, how many calculator shards, the writer's batches. */
-    public record SignalConfig(List<String> names, int shards, int batchRows, long batchMillis)
+    public record SignalConfig(List<String> names, int shards, int batchRows, long batchMillis, int ringSize)
     {
+        public SignalConfig(final List<String> names, final int shards, final int batchRows, final long batchMillis)
+        {
+            this(names, shards, batchRows, batchMillis, 16_384);
+        }
+
+        /** config/tickreplay.conf's defaults: every signal, two shards, the seed's 200 rows / 5 s. */
         public static SignalConfig standard()
+        {
+            return new SignalConfig(List.of("all"), 2, 200, 5000);
+        }
+
+        /** Requests that do not name signals compute none (benchmarks and tests of the bus path). */
+        public static SignalConfig busOnly()
         {
             return new SignalConfig(List.of("none"), 2, 200, 5000);
         }
@@ -248,52 +261,43 @@ public final class ReplayService implements AutoCloseable
                 }
             }
             final List<PgSignalWriter> writers = new ArrayList<>();
+            final List<SignalRing> rings = new ArrayList<>();
             final List<ReplayPipeline.Stage> signalStages = new ArrayList<>();
             final String sink = request.sink() == null ? "postgres" : request.sink();
             final boolean toTable = sink.equals("postgres");
-            if (!signalNames.isEmpty() && !toTable)
+            if (!signalNames.isEmpty() && !toTable && !sink.equals("none"))
             {
-                csvFile = sink.equals("none") ? null
-                    : new CsvSignalFile(Path.of(sink), provider, table, SignalSet.of(signalNames, 1).calculators(), "replay", runId);
-                final int shards = config.signals().shards();
-                for (int shard = 0; shard < shards; shard++)
-                {
-                    final SignalSet set = SignalSet.of(signalNames, table.size());
-                    final SignalShardStage.Sink out = csvFile != null ? csvFile.shard() : DISCARD;
-                    signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
-                        new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), out), Micros.of(start))));
-                }
+                csvFile = new CsvSignalFile(Path.of(sink), provider, table, SignalSet.of(signalNames, 1).calculators(), "replay", runId);
             }
             // nothing of this run's keys in the table yet: COPY straight in (the merge stays as the fallback)
             final boolean straight = !signalNames.isEmpty() && toTable && !signalsExist(provider, symbols, signalNames, start, end);
-            if (!signalNames.isEmpty() && toTable)
+            final int shards = signalNames.isEmpty() ? 0 : config.signals().shards();
+            for (int shard = 0; shard < shards; shard++)
             {
-                final int shards = config.signals().shards();
-                for (int shard = 0; shard < shards; shard++)
+                final SignalSet set = SignalSet.of(signalNames, table.size());
+                SignalShardStage.Sink out = DISCARD;
+                if (toTable)
                 {
-                    final SignalSet set = SignalSet.of(signalNames, table.size());
-                    final List<String> names = signalNames;
-                    set.timings((signalId, nanos) -> signalMetrics.computed(names.get(signalId), nanos));
+                    set.timings((signalId, nanos) -> signalMetrics.computed(signalNames.get(signalId), nanos));
                     final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), provider, table, set.calculators(), "replay", runId,
-                        config.signals().batchRows(), config.signals().batchMillis(), System::nanoTime, new PgSignalWriter.Listener()
-                        {
-                            @Override
-                            public void committed(final int signalId, final long rows)
-                            {
-                                signalMetrics.written(names.get(signalId), rows);
-                            }
-
-                            @Override
-                            public void failed(final int signalId)
-                            {
-                                signalMetrics.failed(names.get(signalId));
-                            }
-                        });
+                        config.signals().batchRows(), config.signals().batchMillis(), System::nanoTime, signalMetrics.listener(signalNames));
                     writer.direct(straight);
                     writers.add(writer);
-                    signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
-                        new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), writer), Micros.of(start))));
+                    out = writer;
                 }
+                else if (csvFile != null)
+                {
+                    out = csvFile.shard();
+                }
+                if (out != DISCARD)
+                {
+                    // the shard computes on while its writer thread encodes and commits
+                    final SignalRing ring = new SignalRing("replay-" + runId + "-writer-" + shard, config.signals().ringSize(), config.waitStrategy(), out);
+                    rings.add(ring);
+                    out = ring;
+                }
+                signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
+                    new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), out), Micros.of(start))));
             }
             final PgBarWriter bars = signalNames.isEmpty() || !toTable ? null : new PgBarWriter(db.dataSource(), provider, table);
             if (bars != null)
@@ -319,7 +323,7 @@ public final class ReplayService implements AutoCloseable
             pipeline.start();
             final ChronicleTickJournal runJournal = journal;
             final CsvSignalFile runCsv = csvFile;
-            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, writers, signalNames, bars, runCsv), "replay-" + runId + "-completion");
+            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, rings, writers, signalNames, bars, runCsv), "replay-" + runId + "-completion");
             completer.setDaemon(true);
             completer.start();
             return run;
@@ -363,13 +367,14 @@ public final class ReplayService implements AutoCloseable
         }
     }
 
-    private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest, final List<PgSignalWriter> writers,
-        final List<String> signalNames, final PgBarWriter bars, final CsvSignalFile csv)
+    private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest, final List<SignalRing> rings,
+        final List<PgSignalWriter> writers, final List<String> signalNames, final PgBarWriter bars, final CsvSignalFile csv)
     {
         ReplayOutcome outcome = null;
         try
         {
             outcome = run.pipeline().awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
+            rings.forEach(SignalRing::close);
             writers.forEach(PgSignalWriter::close);
             if (bars != null)
             {

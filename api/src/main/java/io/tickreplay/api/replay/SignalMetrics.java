@@ -45,4 +45,23 @@ final class SignalMetrics
             .tag("name", n).publishPercentiles(0.5, 0.9, 0.99).distributionStatisticExpiry(Duration.ofMinutes(2)).register(registry))
             .record(nanos, TimeUnit.NANOSECONDS);
     }
+
+    /** A writer listener that counts into these metrics; {@code names} maps the writer's signal ids to names. */
+    io.tickreplay.adapters.postgres.PgSignalWriter.Listener listener(final java.util.List<String> names)
+    {
+        return new io.tickreplay.adapters.postgres.PgSignalWriter.Listener()
+        {
+            @Override
+            public void committed(final int signalId, final long rows)
+            {
+                written(names.get(signalId), rows);
+            }
+
+            @Override
+            public void failed(final int signalId)
+            {
+                SignalMetrics.this.failed(names.get(signalId));
+            }
+        };
+    }
 }
