@@ -1,5 +1,7 @@
 package io.tickreplay.adapters.csv;
 
+import io.tickreplay.adapters.sink.SignalFile;
+import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalShardStage;
@@ -26,7 +28,7 @@ import java.util.zip.GZIPOutputStream;
  * ring batch and append it under a lock: per symbol the rows are in order; across symbols they
  * interleave as the shards ran.
  */
-public final class CsvSignalFile implements AutoCloseable
+public final class CsvSignalFile implements SignalFile
 {
     private final Path target;
     private final Path tmp;
@@ -62,12 +64,13 @@ public final class CsvSignalFile implements AutoCloseable
         out.write("provider,symbol,ts,name,value,score,metadata\n");
     }
 
-    /** A sink for one shard's thread. */
+    @Override
     public SignalShardStage.Sink shard()
     {
         return new SignalShardStage.Sink()
         {
             private final StringBuilder buffer = new StringBuilder(1 << 16);
+            private final StringBuilder json = new StringBuilder(256);
 
             @Override
             public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1,
@@ -75,21 +78,19 @@ public final class CsvSignalFile implements AutoCloseable
             {
                 final SignalCalculator signal = signals.get(signalId);
                 buffer.append(provider).append(',').append(symbols.name(symbolId)).append(',').append(Micros.toInstant(ts)).append(',')
-                    .append(signal.name()).append(',').append(value).append(",,\"{\"\"origin\"\":\"\"").append(origin).append("\"\"");
-                if (runId > 0)
+                    .append(signal.name()).append(',').append(value).append(",,\"");
+                json.setLength(0);
+                SignalMetadata.append(json, origin, runId, signal.metadataKeys(), m1, m2, m3);
+                for (int k = 0; k < json.length(); k++)
                 {
-                    buffer.append(",\"\"replay_run_id\"\":").append(runId);
-                }
-                final List<String> keys = signal.metadataKeys();
-                final double[] m = {m1, m2, m3};
-                for (int k = 0; k < keys.size() && k < 3; k++)
-                {
-                    if (Double.isFinite(m[k]))
+                    final char c = json.charAt(k);
+                    buffer.append(c);
+                    if (c == '"')
                     {
-                        buffer.append(",\"\"").append(keys.get(k)).append("\"\":").append(m[k]);
+                        buffer.append('"'); // CSV doubles the quotes inside a quoted field
                     }
                 }
-                buffer.append("}\"\n");
+                buffer.append("\"\n");
                 if (buffer.length() > 1 << 16)
                 {
                     endOfBatch();
@@ -134,17 +135,19 @@ public final class CsvSignalFile implements AutoCloseable
         }
     }
 
+    @Override
     public Path path()
     {
         return target;
     }
 
+    @Override
     public synchronized long rows()
     {
         return rows;
     }
 
-    /** Makes the file appear under its name: call when the replay completed. */
+    @Override
     public synchronized void commit() throws IOException
     {
         out.close();

@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
+import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalShardStage;
@@ -46,7 +47,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     private final byte[] provider;
 
     private final byte[][] signalNames;
-    private final String[][] metadataKeys;
+    private final List<List<String>> metadataKeys;
     private String origin;
     private long runId;
     private final java.util.function.IntFunction<byte[]> symbolNameOf;
@@ -103,11 +104,10 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         this.provider = provider.getBytes(StandardCharsets.UTF_8);
         this.symbolNameOf = symbolNames;
         this.signalNames = new byte[signals.size()][];
-        this.metadataKeys = new String[signals.size()][];
+        this.metadataKeys = signals.stream().map(SignalCalculator::metadataKeys).toList();
         for (int i = 0; i < signals.size(); i++)
         {
             signalNames[i] = signals.get(i).name().getBytes(StandardCharsets.UTF_8);
-            metadataKeys[i] = signals.get(i).metadataKeys().toArray(String[]::new);
         }
         this.origin = origin;
         this.runId = runId;
@@ -130,16 +130,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
                 begin();
             }
             json.setLength(0);
-            json.append("{\"origin\":\"").append(origin).append('"');
-            if (runId > 0)
-            {
-                json.append(",\"replay_run_id\":").append(runId);
-            }
-            final String[] keys = metadataKeys[signalId];
-            appendNumber(keys, 0, m1);
-            appendNumber(keys, 1, m2);
-            appendNumber(keys, 2, m3);
-            json.append('}');
+            SignalMetadata.append(json, origin, runId, metadataKeys.get(signalId), m1, m2, m3);
             final byte[] metadata = json.toString().getBytes(StandardCharsets.UTF_8);
             final byte[] symbolName = symbolNameOf.apply(symbolId);
             encoder.startRow(6, 64 + provider.length + symbolName.length + signalNames[signalId].length + metadata.length);
@@ -162,14 +153,6 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
             listener.failed(signalId);
             abandon();
             throw new SignalWriteException("writing " + new String(signalNames[signalId], StandardCharsets.UTF_8) + " signals: " + e.getMessage(), e);
-        }
-    }
-
-    private void appendNumber(final String[] keys, final int i, final double v)
-    {
-        if (i < keys.length && Double.isFinite(v))
-        {
-            json.append(",\"").append(keys[i]).append("\":").append(v);
         }
     }
 

@@ -57,8 +57,9 @@ public final class ReplayCommand implements Callable<Integer>
         description = "Signals to compute and write to the signals table: names (vwap_deviation_bps,spread_bps,...), all, or none (bus only). Default: signals.default.")
     List<String> signals;
 
-    @Option(names = "--sink", paramLabel = "postgres|FILE.csv[.gz]|none",
-        description = "Where the signals go: the signals table (default, with bars into bars_ohlcv), straight into a CSV file, or nowhere.")
+    @Option(names = "--sink", paramLabel = "postgres|FILE.csv[.gz]|FILE.parquet|none",
+        description = "Where the signals go: the signals table (default, with bars into bars_ohlcv), straight into a CSV or Parquet file " +
+            "(a feature set; it appears only when the replay completes), or nowhere.")
     String sink;
 
     @Option(names = "--no-journal", description = "Do not journal this run.")

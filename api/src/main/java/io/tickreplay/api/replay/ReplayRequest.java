@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * {@code start}, {@code end}, {@code speed}), or a journal of an earlier run ({@code fromJournal},
  * which brings its own provider, symbols and window). {@code signals}: names, {@code all} or
  * {@code none}; null means the configured default. {@code sink}: where signals go, {@code postgres}
- * (the default: the signals table, with bars into bars_ohlcv), a {@code .csv} / {@code .csv.gz} file,
+ * (the default: the signals table, with bars into bars_ohlcv), a {@code .csv} / {@code .csv.gz} / {@code .parquet} file,
  * or {@code none} (computed, not kept).
  */
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
@@ -67,9 +67,9 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
     public ReplayRequest validate()
     {
-        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && !sink.endsWith(".csv") && !sink.endsWith(".csv.gz"))
+        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && !io.tickreplay.adapters.sink.SignalFile.supports(sink))
         {
-            throw new InvalidField("sink", "sink must be postgres, none, or a file ending in .csv or .csv.gz, was '" + sink + "'");
+            throw new InvalidField("sink", "sink must be postgres, none, or a file ending in .csv, .csv.gz or .parquet, was '" + sink + "'");
         }
         if (signals != null)
         {

@@ -5,13 +5,13 @@ import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
 import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
 import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.chronicle.JournalLayout;
-import io.tickreplay.adapters.csv.CsvSignalFile;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgBarWriter;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
 import io.tickreplay.adapters.postgres.SignalWarmup;
+import io.tickreplay.adapters.sink.SignalFile;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.replay.BusPublishStage;
 import io.tickreplay.engine.replay.JournalStage;
@@ -231,7 +231,7 @@ public final class ReplayService implements AutoCloseable
 
         ChronicleTickJournal journal = null;
         TickBatchSource source = null;
-        CsvSignalFile csvFile = null;
+        SignalFile signalFile = null;
         try
         {
             final JournalManifest manifest;
@@ -267,7 +267,7 @@ public final class ReplayService implements AutoCloseable
             final boolean toTable = sink.equals("postgres");
             if (!signalNames.isEmpty() && !toTable && !sink.equals("none"))
             {
-                csvFile = new CsvSignalFile(Path.of(sink), provider, table, SignalSet.of(signalNames, 1).calculators(), "replay", runId);
+                signalFile = SignalFile.open(Path.of(sink), provider, table, SignalSet.of(signalNames, 1).calculators(), "replay", runId);
             }
             // nothing of this run's keys in the table yet: COPY straight in (the merge stays as the fallback)
             final boolean straight = !signalNames.isEmpty() && toTable && !signalsExist(provider, symbols, signalNames, start, end);
@@ -285,9 +285,9 @@ public final class ReplayService implements AutoCloseable
                     writers.add(writer);
                     out = writer;
                 }
-                else if (csvFile != null)
+                else if (signalFile != null)
                 {
-                    out = csvFile.shard();
+                    out = signalFile.shard();
                 }
                 if (out != DISCARD)
                 {
@@ -322,8 +322,8 @@ public final class ReplayService implements AutoCloseable
             metrics.register(run);
             pipeline.start();
             final ChronicleTickJournal runJournal = journal;
-            final CsvSignalFile runCsv = csvFile;
-            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, rings, writers, signalNames, bars, runCsv), "replay-" + runId + "-completion");
+            final SignalFile runFile = signalFile;
+            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, rings, writers, signalNames, bars, runFile), "replay-" + runId + "-completion");
             completer.setDaemon(true);
             completer.start();
             return run;
@@ -338,9 +338,9 @@ public final class ReplayService implements AutoCloseable
             {
                 journal.close();
             }
-            if (csvFile != null)
+            if (signalFile != null)
             {
-                csvFile.close();
+                signalFile.close();
             }
             active.remove(runId);
             jobs.finish(runId, "failed", 0, null, "could not start: " + e.getMessage(), Map.of());
@@ -368,7 +368,7 @@ public final class ReplayService implements AutoCloseable
     }
 
     private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest, final List<SignalRing> rings,
-        final List<PgSignalWriter> writers, final List<String> signalNames, final PgBarWriter bars, final CsvSignalFile csv)
+        final List<PgSignalWriter> writers, final List<String> signalNames, final PgBarWriter bars, final SignalFile file)
     {
         ReplayOutcome outcome = null;
         try
@@ -414,17 +414,17 @@ public final class ReplayService implements AutoCloseable
             {
                 metadata.put("bars_written", bars.written());
             }
-            if (csv != null)
+            if (file != null)
             {
                 if (outcome.status() == ReplayOutcome.Status.COMPLETED)
                 {
-                    csv.commit();
-                    metadata.put("signals_file", csv.path().toAbsolutePath().toString());
-                    metadata.put("signals_written", csv.rows());
+                    file.commit();
+                    metadata.put("signals_file", file.path().toAbsolutePath().toString());
+                    metadata.put("signals_written", file.rows());
                 }
                 else
                 {
-                    csv.close();
+                    file.close();
                 }
             }
             if (journal != null)
@@ -451,9 +451,9 @@ public final class ReplayService implements AutoCloseable
         }
         finally
         {
-            if (csv != null)
+            if (file != null)
             {
-                csv.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
+                file.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
             }
             active.remove(run.runId());
             scheduler.schedule(() -> metrics.remove(run), config.metricsRetentionMinutes(), TimeUnit.MINUTES);

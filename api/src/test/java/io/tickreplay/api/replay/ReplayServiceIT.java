@@ -442,6 +442,42 @@ class ReplayServiceIT
     }
 
     @Test
+    void signalsGoStraightIntoAParquetFileThatHoldsTheRowsTheTableGets() throws Exception
+    {
+        final List<String> names = List.of("vwap_deviation_bps", "spread_bps", "rsi_14");
+        final Instant end = START.plusSeconds(1800);
+        final ReplayRun table = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, end, 0.0).withSignals(names));
+        assertThat(table.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        final java.util.Map<String, Double> expected = signalRows(table.runId(), Instant.EPOCH);
+        assertThat(expected).isNotEmpty();
+
+        final Path file = journals.resolve("features").resolve("signals.parquet");
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, end, 0.0).withSignals(names).withSink(file.toString()));
+        assertThat(run.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(job(run.runId()).metadata()).containsEntry("signals_file", file.toAbsolutePath().toString());
+        assertThat(java.nio.file.Files.exists(file.resolveSibling("signals.parquet.tmp"))).isFalse();
+
+        // read back by DuckDB, not by the library that wrote it
+        final java.util.Map<String, Double> actual = new java.util.TreeMap<>();
+        try (Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = duck.createStatement())
+        {
+            try (ResultSet rs = st.executeQuery("SELECT symbol, epoch_us(ts), name, value, metadata, provider, score FROM read_parquet('" + file + "')"))
+            {
+                while (rs.next())
+                {
+                    final Instant ts = Instant.EPOCH.plus(rs.getLong(2), java.time.temporal.ChronoUnit.MICROS);
+                    actual.put(rs.getString(1) + " " + ts + " " + rs.getString(3), rs.getDouble(4));
+                    assertThat(rs.getString(5)).startsWith("{\"origin\":\"replay\",\"replay_run_id\":" + run.runId());
+                    assertThat(rs.getString(6)).isEqualTo("ibkr");
+                    assertThat(rs.getObject(7)).isNull();
+                }
+            }
+        }
+        assertThat(((Number)job(run.runId()).metadata().get("signals_written")).longValue()).isEqualTo(actual.size());
+        assertSameValues(actual, expected);
+    }
+
+    @Test
     void badRequestsNameTheirFieldAndStartNothing() throws Exception
     {
         final long before = service.jobs().list("tick_replay", null, null, 1000, 0).size();
