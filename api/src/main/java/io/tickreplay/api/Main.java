@@ -5,6 +5,7 @@ import io.tickreplay.api.cli.DemoCommand;
 import io.tickreplay.api.cli.GenerateCommand;
 import io.tickreplay.api.cli.ImportCommand;
 import io.tickreplay.api.cli.JournalCommand;
+import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
 import io.tickreplay.api.cli.UsageException;
 import io.tickreplay.adapters.csv.TickCsvReader;
@@ -27,6 +28,7 @@ import java.io.PrintWriter;
         GenerateCommand.class,
         ImportCommand.class,
         ReplayCommand.class,
+        LiveCommand.class,
         JournalCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class

@@ -60,18 +60,7 @@ class LiveConsumersIT
             final BusMessage m = new BusMessage();
             for (final Tick t : ticks)
             {
-                m.provider = t.provider;
-                m.symbol = t.symbol;
-                m.tsMicros = t.tsMicros;
-                m.seq = 0; // a live feed does not number ticks: the consumer does, in arrival order
-                m.price = t.price;
-                m.size = t.size;
-                m.bid = t.bid;
-                m.ask = t.ask;
-                m.bidSize = t.bidSize;
-                m.askSize = t.askSize;
-                m.origin = BusMessage.ORIGIN_LIVE;
-                bus.publish(m);
+                bus.publish(m.live(t)); // seq 0: the consumer numbers ties in arrival order
             }
             // a replayed tick of another day: signals take it, tick_data does not (it came from there)
             m.tsMicros = ticks.get(0).tsMicros + 86_400_000_000L;

@@ -68,7 +68,7 @@ class CliIT
     }
 
     @ParameterizedTest(name = "{0} --help")
-    @ValueSource(strings = {"demo", "generate", "import", "bench"})
+    @ValueSource(strings = {"demo", "generate", "import", "replay", "live", "bench"})
     void everyCommandExplainsItself(final String command)
     {
         final Run run = run(command, "--help");
@@ -194,6 +194,36 @@ class CliIT
             "--end", "2025-11-03T15:00:00Z", "--signals", "vwap_deviation_bps,nope");
         assertThat(badSignal.exit()).isEqualTo(2);
         assertThat(badSignal.err()).contains("--signals: unknown signal 'nope'");
+    }
+
+    @Test
+    void liveStoresAFeedsTicksAndComputesItsSignalsThroughTheInProcessBus() throws Exception
+    {
+        final java.time.Instant before = java.time.Instant.now();
+        final Run live = run("live", "--db-url", url, "--provider", "livecli", "--symbols", "LIVA,LIVB", "--rate", "200", "--seconds", "2",
+            "--signals", "vwap_deviation_bps,spread_bps");
+        final java.time.Instant after = java.time.Instant.now();
+        assertThat(live.exit()).as(live.err()).isZero();
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("published ([0-9,]+) ticks.*stored ([0-9,]+) ticks; wrote ([0-9,]+) signal rows")
+            .matcher(live.out());
+        assertThat(m.find()).as(live.out()).isTrue();
+        final long published = Long.parseLong(m.group(1).replace(",", ""));
+        assertThat(published).as("about 2 s x 200/s x 2 symbols").isBetween(200L, 2000L);
+        assertThat(Long.parseLong(m.group(2).replace(",", ""))).isEqualTo(published);
+        // every published tick is in tick_data, stamped with the wall clock while the command ran
+        assertThat(count("SELECT count(*) FROM tick_data WHERE provider = 'livecli'")).isEqualTo(published);
+        assertThat(count("SELECT count(*) FROM tick_data WHERE provider = 'livecli' AND (ts < '" + before + "' OR ts > '" + after + "')")).isZero();
+        // signals were computed from them: one row per (symbol, ts, name), each at a stored tick, origin live
+        final long signalRows = Long.parseLong(m.group(3).replace(",", ""));
+        assertThat(signalRows).isPositive();
+        assertThat(count("SELECT count(*) FROM signals WHERE provider = 'livecli' AND metadata->>'origin' = 'live'")).isEqualTo(signalRows);
+        assertThat(count("SELECT count(DISTINCT (symbol, ts)) FROM tick_data WHERE provider = 'livecli'") * 2).isEqualTo(signalRows);
+        assertThat(count("SELECT count(*) FROM signals s WHERE provider = 'livecli' AND NOT EXISTS (SELECT 1 FROM tick_data t " +
+            "WHERE t.provider = s.provider AND t.symbol = s.symbol AND t.ts = s.ts)")).isZero();
+
+        final Run bad = run("live", "--db-url", url, "--rate", "0");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--rate must be a finite number > 0");
     }
 
     private static long count(final String sql) throws Exception

@@ -62,6 +62,25 @@ public final class BusMessage
         return tick;
     }
 
+    /** A live tick from a feed: this message takes {@code tick}'s fields, origin live and seq 0 (a live feed does not number ticks; the consumer does, in arrival order). */
+    public BusMessage live(final io.tickreplay.engine.tick.Tick tick)
+    {
+        kind = KIND_TICK;
+        origin = ORIGIN_LIVE;
+        provider = tick.provider;
+        symbol = tick.symbol;
+        tsMicros = tick.tsMicros;
+        seq = 0;
+        price = tick.price;
+        size = tick.size;
+        bid = tick.bid;
+        ask = tick.ask;
+        bidSize = tick.bidSize;
+        askSize = tick.askSize;
+        replayRunId = 0;
+        return this;
+    }
+
     public String originName()
     {
         return origin == ORIGIN_REPLAY ? "replay" : "live";

@@ -1,0 +1,199 @@
+package io.tickreplay.api.cli;
+
+import io.tickreplay.adapters.live.SignalConsumer;
+import io.tickreplay.adapters.live.TickConsumer;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.api.config.Settings;
+import io.tickreplay.engine.bus.BusMessage;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.synth.SyntheticFeed;
+import io.tickreplay.engine.tick.Micros;
+import io.tickreplay.engine.tick.Tick;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+
+@Command(
+    name = "live",
+    mixinStandardHelpOptions = true,
+    description = "The seed's live consumers on the in-process bus: a synthetic live feed (ticks stamped with the wall clock) is " +
+        "published to the bus, TickConsumer stores its ticks in tick_data (seq in arrival order) so the session can be replayed " +
+        "later, and SignalConsumer computes signals from them into the signals table (origin live), each writing every " +
+        "signals.batch-rows rows or signals.batch-ms. Runs for --seconds, or until Ctrl-C; both consumers flush before it ends.")
+public final class LiveCommand implements Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--provider", paramLabel = "NAME", description = "Provider of the live ticks (default: generate.provider).")
+    String provider;
+
+    @Option(names = "--symbols", split = ",", paramLabel = "A,B", description = "Symbols (default: generate.symbols).")
+    List<String> symbols;
+
+    @Option(names = "--rate", paramLabel = "PER_S", description = "Trades per second per symbol (default 20).")
+    double rate = 20;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "How long to run (default: until Ctrl-C).")
+    double seconds;
+
+    @Option(names = "--signals", split = ",", paramLabel = "NAMES",
+        description = "Signals the SignalConsumer computes: names, all or none (default: signals.default).")
+    List<String> signals;
+
+    @Option(names = "--no-store-ticks", description = "Do not run the TickConsumer (ticks are not stored).")
+    boolean noStoreTicks;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed of the feed (default 42).")
+    long seed = 42;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Map<String, Object> flags = new HashMap<>();
+        flags.put("generate.provider", provider);
+        flags.put("generate.symbols", symbols);
+        flags.put("signals.default", signals);
+        final Settings settings = common.settings(flags);
+        final String feedProvider = settings.string("generate.provider");
+        final List<String> feedSymbols = settings.strings("generate.symbols");
+        if (!(rate > 0) || Double.isInfinite(rate))
+        {
+            throw new UsageException("--rate must be a finite number > 0, was " + rate);
+        }
+        if (seconds < 0 || Double.isNaN(seconds))
+        {
+            throw new UsageException("--seconds must be >= 0, was " + seconds);
+        }
+        final List<String> names;
+        try
+        {
+            names = SignalSet.of(settings.strings("signals.default"), 1).calculators().stream().map(SignalCalculator::name).toList();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException("--signals: " + e.getMessage());
+        }
+        final int batchRows = settings.integer("signals.batch-rows");
+        final long batchMillis = settings.longValue("signals.batch-ms");
+
+        try (Database db = CommonOptions.openDatabase(settings);
+             InProcessBus bus = Services.bus(settings))
+        {
+            final TickConsumer ticks = noStoreTicks ? null : TickConsumer.start(bus, db.dataSource(), batchRows, batchMillis);
+            final SignalConsumer signalConsumer = names.isEmpty() ? null
+                : SignalConsumer.start(bus, db.dataSource(), feedProvider, names, feedSymbols.size(), batchRows, batchMillis);
+            System.out.println("live: " + feedProvider + " " + String.join(",", feedSymbols) + " at " + rate + " trades/s per symbol on the in-process bus" +
+                (ticks == null ? "" : "; TickConsumer -> tick_data") + (names.isEmpty() ? "" : "; SignalConsumer -> signals " + String.join(",", names)) +
+                (seconds > 0 ? "; for " + seconds + " s" : "; Ctrl-C to stop"));
+            final Thread main = Thread.currentThread();
+            final Thread stopper = new Thread(() ->
+            {
+                stop = true;
+                LockSupport.unpark(main);
+                try
+                {
+                    main.join(30_000);
+                }
+                catch (final InterruptedException ignored)
+                {
+                    // ending anyway
+                }
+            }, "live-ctrl-c");
+            Runtime.getRuntime().addShutdownHook(stopper);
+            final long published;
+            final Instant started = Instant.now();
+            try
+            {
+                published = publish(bus, new SyntheticFeed(feedProvider, feedSymbols, rate, seed), ticks, signalConsumer);
+            }
+            finally
+            {
+                // flush what the consumers hold, even on Ctrl-C
+                if (ticks != null)
+                {
+                    ticks.close();
+                }
+                if (signalConsumer != null)
+                {
+                    signalConsumer.close();
+                }
+            }
+            if (!stop)
+            {
+                Runtime.getRuntime().removeShutdownHook(stopper);
+            }
+            final Exception failure = ticks != null && ticks.failure() != null ? ticks.failure() : signalConsumer == null ? null : signalConsumer.failure();
+            System.out.printf("live: published %s ticks from %s; stored %s ticks; wrote %s signal rows%n", Format.count(published), started,
+                ticks == null ? "no" : Format.count(ticks.written()), signalConsumer == null ? "no" : Format.count(signalRows(signalConsumer, names)));
+            if (failure != null)
+            {
+                throw new IllegalStateException("a live consumer failed: " + failure.getMessage(), failure);
+            }
+        }
+        return 0;
+    }
+
+    private volatile boolean stop;
+
+    private long publish(final InProcessBus bus, final SyntheticFeed feed, final TickConsumer ticks, final SignalConsumer signalConsumer)
+    {
+        final Tick tick = new Tick();
+        final BusMessage m = new BusMessage();
+        final long startNanos = System.nanoTime();
+        final long startMicros = Micros.of(Instant.now());
+        final long endNanos = seconds > 0 ? startNanos + (long)(seconds * 1e9) : Long.MAX_VALUE;
+        long lastReport = startNanos;
+        long published = 0;
+        while (!stop)
+        {
+            feed.next(tick);
+            final long due = startNanos + tick.tsMicros * 1000;
+            if (due >= endNanos)
+            {
+                break;
+            }
+            long now;
+            while ((now = System.nanoTime()) < due && !stop)
+            {
+                LockSupport.parkNanos(due - now);
+            }
+            if (stop)
+            {
+                break;
+            }
+            tick.tsMicros += startMicros;  // the wall clock at publication, without jitter from waking up
+            bus.publish(m.live(tick));
+            published++;
+            if (now - lastReport >= 1_000_000_000L)
+            {
+                lastReport = now;
+                System.out.printf("live: %s ticks published, %s stored%n", Format.count(published), ticks == null ? "-" : Format.count(ticks.written()));
+                if ((ticks != null && ticks.failure() != null) || (signalConsumer != null && signalConsumer.failure() != null))
+                {
+                    break;
+                }
+            }
+        }
+        return published;
+    }
+
+    private static long signalRows(final SignalConsumer consumer, final List<String> names)
+    {
+        long rows = 0;
+        for (int i = 0; i < names.size(); i++)
+        {
+            rows += consumer.written(i);
+        }
+        return rows;
+    }
+}
