@@ -2,6 +2,7 @@ package io.tickreplay.api;
 
 import io.tickreplay.api.cli.BenchCommand;
 import io.tickreplay.api.cli.DemoCommand;
+import io.tickreplay.api.cli.ExportCommand;
 import io.tickreplay.api.cli.GenerateCommand;
 import io.tickreplay.api.cli.ImportCommand;
 import io.tickreplay.api.cli.JournalCommand;
@@ -29,6 +30,7 @@ import java.io.PrintWriter;
         ImportCommand.class,
         ReplayCommand.class,
         LiveCommand.class,
+        ExportCommand.class,
         JournalCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class

@@ -596,15 +596,12 @@ public final class PgTickSource implements TickBatchSource
     }
 
     /**
-     * Parses PostgreSQL's binary COPY stream of one symbol's (ts timestamptz, seq int4, six float8)
-     * from a buffer, without allocating per row.
+     * Reads PostgreSQL's binary COPY stream of one symbol's (ts timestamptz, seq int4, six float8)
+     * through {@link CopyBinaryReader}, without allocating per row.
      */
     static final class CopyRowReader
     {
-        private final InputStream in;
-        private final byte[] buffer = new byte[1 << 16];
-        private int position;
-        private int limit;
+        private final CopyBinaryReader in;
         private final int symbolId;
         private long ts;
         private int seq;
@@ -612,66 +609,30 @@ public final class PgTickSource implements TickBatchSource
 
         CopyRowReader(final InputStream in, final int symbolId) throws IOException
         {
-            this.in = in;
+            this.in = new CopyBinaryReader(in);
             this.symbolId = symbolId;
-            require(19);
-            if (buffer[0] != 'P' || buffer[1] != 'G' || buffer[2] != 'C' || buffer[3] != 'O' || buffer[4] != 'P' || buffer[5] != 'Y')
-            {
-                throw new IOException("not a binary COPY stream");
-            }
-            final int extension = getInt(15);
-            position = 19;
-            require(extension);
-            position += extension;
         }
 
         boolean nextRow() throws IOException
         {
-            require(2);
-            final short fields = getShort(position);
-            position += 2;
-            if (fields == -1)
+            if (!in.nextRow())
             {
                 return false;
             }
-            if (fields != 8)
-            {
-                throw new IOException("expected 8 columns in the COPY stream, got " + fields);
-            }
-            require(4 + 8 + 4 + 4);
-            position += 4; // ts length
-            ts = getLong(position) + CopyBinaryEncoder.PG_EPOCH_OFFSET_MICROS;
-            position += 8;
-            position += 4; // seq length
-            seq = getInt(position);
-            position += 4;
+            in.next();
+            ts = in.timestampMicros();
+            in.next();
+            seq = in.int4();
             for (int k = 0; k < 6; k++)
             {
-                require(4);
-                final int length = getInt(position);
-                position += 4;
-                if (length < 0)
-                {
-                    values[k] = Double.NaN;
-                }
-                else
-                {
-                    require(8);
-                    values[k] = Double.longBitsToDouble(getLong(position));
-                    position += 8;
-                }
+                values[k] = in.next() ? in.float8() : Double.NaN;
             }
             return true;
         }
 
         void drain() throws IOException
         {
-            while (in.read(buffer, 0, buffer.length) >= 0)
-            {
-                // nothing after the trailer but the end of the stream
-            }
-            position = 0;
-            limit = 0;
+            in.drain();
         }
 
         int symbolId()
@@ -717,46 +678,6 @@ public final class PgTickSource implements TickBatchSource
         double askSize()
         {
             return values[5];
-        }
-
-        /** Makes at least {@code n} bytes available from {@link #position}; a row never exceeds the buffer. */
-        private void require(final int n) throws IOException
-        {
-            if (limit - position >= n)
-            {
-                return;
-            }
-            if (n > buffer.length)
-            {
-                throw new IOException("COPY row of more than " + buffer.length + " bytes");
-            }
-            System.arraycopy(buffer, position, buffer, 0, limit - position);
-            limit -= position;
-            position = 0;
-            while (limit < n)
-            {
-                final int read = in.read(buffer, limit, buffer.length - limit);
-                if (read < 0)
-                {
-                    throw new IOException("the COPY stream ended in the middle of a row");
-                }
-                limit += read;
-            }
-        }
-
-        private short getShort(final int at)
-        {
-            return (short)((buffer[at] & 0xff) << 8 | buffer[at + 1] & 0xff);
-        }
-
-        private int getInt(final int at)
-        {
-            return (buffer[at] & 0xff) << 24 | (buffer[at + 1] & 0xff) << 16 | (buffer[at + 2] & 0xff) << 8 | buffer[at + 3] & 0xff;
-        }
-
-        private long getLong(final int at)
-        {
-            return (long)getInt(at) << 32 | getInt(at + 4) & 0xffffffffL;
         }
     }
 }

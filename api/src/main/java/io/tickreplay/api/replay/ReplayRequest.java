@@ -94,6 +94,16 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
             }
             return this;
         }
+        checkWindow(provider, symbols, start, end);
+        return this;
+    }
+
+    /**
+     * Checks what every request on the tables names: a sane provider, 1 to {@value #MAX_SYMBOLS}
+     * distinct sane symbols, and a window [start, end) with start before end.
+     */
+    public static void checkWindow(final String provider, final List<String> symbols, final Instant start, final Instant end)
+    {
         if (provider == null || provider.isBlank())
         {
             throw new InvalidField("provider", "provider is required");
@@ -108,7 +118,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         }
         if (symbols.size() > MAX_SYMBOLS)
         {
-            throw new InvalidField("symbols", "at most " + MAX_SYMBOLS + " symbols per replay, got " + symbols.size());
+            throw new InvalidField("symbols", "at most " + MAX_SYMBOLS + " symbols per request, got " + symbols.size());
         }
         for (final String symbol : symbols)
         {
@@ -133,6 +143,5 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         {
             throw new InvalidField("end", "end must be after start (the window is [start, end))");
         }
-        return this;
     }
 }

@@ -6,6 +6,7 @@ import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.PostgresTestSupport;
 import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.engine.synth.SyntheticSession;
+import io.tickreplay.api.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,20 +42,11 @@ class ReplayMemoryIT
         }
         assertThat(ticks).isGreaterThan(1_000_000);
 
-        final List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx64m",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
-            "-Dchronicle.analytics.disable=true",
-            "-cp", System.getProperty("java.class.path"),
-            "io.tickreplay.api.Main", "replay",
+        final List<String> command = ChildJvm.command("64m", "replay",
             "--db-url", url,
             "--journal-dir", dir.resolve("journal").toString(),
             "--provider", "ibkr", "--symbols", "NVDA,AAPL,MSFT,AMZN",
-            "--start", "2025-11-03T00:00:00Z", "--end", "2025-11-04T00:00:00Z", "--speed", "0"));
+            "--start", "2025-11-03T00:00:00Z", "--end", "2025-11-04T00:00:00Z", "--speed", "0");
         final Process process = new ProcessBuilder(command).redirectError(dir.resolve("stderr.txt").toFile())
             .redirectOutput(dir.resolve("stdout.txt").toFile()).start();
         if (!process.waitFor(150, TimeUnit.SECONDS))

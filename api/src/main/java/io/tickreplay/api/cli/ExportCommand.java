@@ -1,0 +1,89 @@
+package io.tickreplay.api.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.api.config.Settings;
+import io.tickreplay.api.export.ExportRequest;
+import io.tickreplay.api.export.ExportService;
+import io.tickreplay.api.replay.JobJson;
+import io.tickreplay.api.replay.ReplayRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = "Exports ticks (tick_data), bars (bars_ohlcv) or signals of a provider's symbols in [start, end) to a file: .csv, .csv.gz " +
+        "or .parquet, from the output's name unless --format says. Streamed in constant memory, written under a temporary name and " +
+        "renamed when complete (a failure leaves no file), tracked in job_runs as tick_export. Prints the job as JSON; exit 0 when " +
+        "it completed, 1 when it failed.")
+public final class ExportCommand implements Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(index = "0", paramLabel = "ticks|bars|signals", description = "What to export.")
+    String dataset;
+
+    @Option(names = "--provider", paramLabel = "NAME", description = "Provider.")
+    String provider;
+
+    @Option(names = "--symbols", split = ",", paramLabel = "A,B", description = "Symbols.")
+    List<String> symbols;
+
+    @Option(names = "--start", paramLabel = "TIME", description = "Start of the window, inclusive: ISO-8601 (no offset = UTC) or epoch.")
+    String start;
+
+    @Option(names = "--end", paramLabel = "TIME", description = "End of the window, exclusive.")
+    String end;
+
+    @Option(names = "--interval", paramLabel = "1m|5m|1h", description = "Bars of this interval (bars only; default 1m).")
+    String interval;
+
+    @Option(names = "--output", paramLabel = "PATH", description = "The file to write: .csv, .csv.gz or .parquet.")
+    String output;
+
+    @Option(names = "--format", paramLabel = "csv|csv.gz|parquet", description = "The format, whatever the output's name says.")
+    String format;
+
+    @Option(names = "--since-last", description = "Only rows newer than the last completed export of the same dataset, provider, symbols (and interval).")
+    boolean sinceLast;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Settings settings = common.settings(Map.of());
+        final ExportRequest request = new ExportRequest(dataset, provider, symbols, ReplayCommand.time("--start", start), ReplayCommand.time("--end", end),
+            interval, output, format, sinceLast);
+        try
+        {
+            request.validate();
+        }
+        catch (final ReplayRequest.InvalidField e)
+        {
+            throw new UsageException((e.field().equals("dataset") ? "" : "--" + e.field().replace('_', '-') + ": ") + e.getMessage());
+        }
+        try (Database db = CommonOptions.openDatabase(settings);
+             ExportService exports = new ExportService(db, 1))
+        {
+            final JobRunStore.JobRun job = exports.run(request);
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(JobJson.of(job)));
+            if (!job.status().equals("completed"))
+            {
+                System.err.println("tickreplay export: job " + job.id() + " failed: " + job.errorMessage());
+                return 1;
+            }
+            System.err.printf("tickreplay export: job %d completed: %s rows to %s in %s s (%s rows/s)%n", job.id(), Format.count(job.rowsWritten()),
+                job.metadata().get("output"), job.metadata().get("elapsed_seconds"), Format.count(((Number)job.metadata().get("rows_per_second")).longValue()));
+            return 0;
+        }
+    }
+}

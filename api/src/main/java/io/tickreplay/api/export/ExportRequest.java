@@ -1,0 +1,87 @@
+package io.tickreplay.api.export;
+
+import io.tickreplay.adapters.postgres.PgExporter;
+import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.replay.ReplayRequest.InvalidField;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An export: the seed's {@code tick_export ticks|bars|signals --provider --symbols --start --end
+ * [--interval] --output}, the format from the output's name unless {@code format} says, and
+ * {@code sinceLast}: only rows newer than the last completed export of the same query (dataset,
+ * provider, symbols, interval).
+ */
+public record ExportRequest(String dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, String output,
+    String format, boolean sinceLast)
+{
+    public static final Set<String> INTERVALS = Set.of("1m", "5m", "1h");
+
+    /** Checks every field; throws {@link InvalidField} naming the first bad one. */
+    public ExportRequest validate()
+    {
+        if (dataset == null)
+        {
+            throw new InvalidField("dataset", "dataset is required: ticks, bars or signals");
+        }
+        try
+        {
+            PgExporter.Dataset.of(dataset);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new InvalidField("dataset", e.getMessage());
+        }
+        ReplayRequest.checkWindow(provider, symbols, start, end);
+        if (interval != null && !INTERVALS.contains(interval))
+        {
+            throw new InvalidField("interval", "interval must be 1m, 5m or 1h, was '" + interval + "'");
+        }
+        if (interval != null && !dataset.equals("bars"))
+        {
+            throw new InvalidField("interval", "interval applies to bars only");
+        }
+        if (output == null || output.isBlank())
+        {
+            throw new InvalidField("output", "output is required: a file ending in .csv, .csv.gz or .parquet");
+        }
+        final Path path;
+        try
+        {
+            path = Path.of(output);
+        }
+        catch (final java.nio.file.InvalidPathException e)
+        {
+            throw new InvalidField("output", "output is not a valid path: " + e.getMessage());
+        }
+        try
+        {
+            PgExporter.Format.of(path, format);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new InvalidField(format != null ? "format" : "output", e.getMessage());
+        }
+        return this;
+    }
+
+    public PgExporter.Dataset datasetKind()
+    {
+        return PgExporter.Dataset.of(dataset);
+    }
+
+    /** Bars of {@code interval}, 1m when not given. */
+    public String barInterval()
+    {
+        return interval == null ? "1m" : interval;
+    }
+
+    /** What "the same query" means for {@code since_last}: dataset, provider, sorted symbols, interval. */
+    public String queryKey()
+    {
+        return dataset + "|" + provider + "|" + String.join(",", symbols.stream().sorted().toList()) + (dataset.equals("bars") ? "|" + barInterval() : "");
+    }
+}

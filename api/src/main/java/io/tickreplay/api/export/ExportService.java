@@ -1,0 +1,171 @@
+package io.tickreplay.api.export;
+
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.PgExporter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs exports as jobs: each a {@code job_runs} row ({@code tick_export}) with {@code rows_written},
+ * {@code max_ts} (the latest ts written: where the next {@code since_last} export starts) and the
+ * output path, format and size in {@code metadata}. A failed export leaves no file and a
+ * {@code failed} job with its message. Exports run on a small pool of their own (never on a
+ * caller's I/O thread). Thread-safe.
+ */
+public final class ExportService implements AutoCloseable
+{
+    public static final String JOB_NAME = "tick_export";
+    private static final Logger LOG = LoggerFactory.getLogger(ExportService.class);
+
+    /** A running or finished export: its job id, rows so far, and the job row when it has ended. */
+    public record ExportJob(long id, Path output, AtomicLong rows, CompletableFuture<JobRunStore.JobRun> done)
+    {
+    }
+
+    private final Database db;
+    private final JobRunStore jobs;
+    private final PgExporter exporter;
+    private final ExecutorService pool;
+    private final Map<Long, ExportJob> active = new ConcurrentHashMap<>();
+
+    public ExportService(final Database db, final int threads)
+    {
+        this.db = db;
+        this.jobs = new JobRunStore(db.dataSource());
+        this.exporter = new PgExporter(db.dataSource());
+        this.pool = Executors.newFixedThreadPool(threads, r ->
+        {
+            final Thread t = new Thread(r, "export");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public JobRunStore jobs()
+    {
+        return jobs;
+    }
+
+    /** Starts an export and returns at once; {@link ExportJob#done()} completes with the job's final row. */
+    public ExportJob start(final ExportRequest request) throws SQLException
+    {
+        request.validate();
+        final PgExporter.Dataset dataset = request.datasetKind();
+        final Path output = Path.of(request.output()).toAbsolutePath();
+        final PgExporter.Format format = PgExporter.Format.of(output, request.format());
+        final Instant after = request.sinceLast() ? lastExported(request.queryKey()) : null;
+        final Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("dataset", dataset.label());
+        if (dataset == PgExporter.Dataset.BARS)
+        {
+            metadata.put("interval", request.barInterval());
+        }
+        metadata.put("end", request.end().toString());
+        metadata.put("output", output.toString());
+        metadata.put("format", format.label());
+        metadata.put("query_key", request.queryKey());
+        if (request.sinceLast())
+        {
+            metadata.put("since_last", true);
+            metadata.put("after", after == null ? null : after.toString());
+        }
+        final long id = jobs.insert(JOB_NAME, request.provider(), "running", request.symbols(), request.start(), metadata);
+        final ExportJob job = new ExportJob(id, output, new AtomicLong(), new CompletableFuture<>());
+        active.put(id, job);
+        final PgExporter.Query query = new PgExporter.Query(dataset, request.provider(), request.symbols(), request.start(), request.end(),
+            request.barInterval(), after);
+        pool.execute(() -> run(job, query, format, after));
+        return job;
+    }
+
+    /** Runs an export to its end on the caller's thread (the CLI). */
+    public JobRunStore.JobRun run(final ExportRequest request) throws SQLException, InterruptedException
+    {
+        final ExportJob job = start(request);
+        try
+        {
+            return job.done().get();
+        }
+        catch (final java.util.concurrent.ExecutionException e)
+        {
+            throw new IllegalStateException("export " + job.id() + " could not be recorded: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    public ExportJob active(final long id)
+    {
+        return active.get(id);
+    }
+
+    private void run(final ExportJob job, final PgExporter.Query query, final PgExporter.Format format, final Instant after)
+    {
+        final long t0 = System.nanoTime();
+        try
+        {
+            try
+            {
+                final PgExporter.Result result = exporter.export(query, job.output(), format, job.rows()::set);
+                final double seconds = (System.nanoTime() - t0) / 1e9;
+                final Map<String, Object> done = new LinkedHashMap<>();
+                done.put("bytes", result.bytes());
+                done.put("elapsed_seconds", Math.round(seconds * 1e3) / 1e3);
+                done.put("rows_per_second", Math.round(result.rows() / Math.max(seconds, 1e-9)));
+                // an incremental export that found nothing new keeps the mark where it was
+                jobs.finish(job.id(), "completed", result.rows(), result.maxTs() != null ? result.maxTs() : after, null, done);
+            }
+            catch (final SQLException | IOException | RuntimeException e)
+            {
+                LOG.debug("export {} failed", job.id(), e);
+                jobs.finish(job.id(), "failed", job.rows().get(), null, e.getMessage() == null ? e.toString() : e.getMessage(), Map.of());
+            }
+            job.done().complete(jobs.find(job.id()).orElseThrow());
+        }
+        catch (final SQLException | RuntimeException e)
+        {
+            LOG.error("export {} could not be recorded: {}", job.id(), e.getMessage());
+            job.done().completeExceptionally(e);
+        }
+        finally
+        {
+            active.remove(job.id());
+        }
+    }
+
+    /** The latest ts of the last completed export of the same query, or null when there was none. */
+    private Instant lastExported(final String queryKey) throws SQLException
+    {
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT max_ts FROM job_runs WHERE job_name = ? AND status = 'completed' AND " +
+                 "metadata->>'query_key' = ? AND max_ts IS NOT NULL ORDER BY id DESC LIMIT 1"))
+        {
+            s.setString(1, JOB_NAME);
+            s.setString(2, queryKey);
+            try (ResultSet rs = s.executeQuery())
+            {
+                return rs.next() ? rs.getObject(1, java.time.OffsetDateTime.class).toInstant() : null;
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        pool.shutdown();
+    }
+}
