@@ -8,6 +8,7 @@ import io.tickreplay.api.cli.ImportCommand;
 import io.tickreplay.api.cli.JournalCommand;
 import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
+import io.tickreplay.api.cli.ServeCommand;
 import io.tickreplay.api.cli.UsageException;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import picocli.CommandLine;
@@ -31,6 +32,7 @@ import java.io.PrintWriter;
         ReplayCommand.class,
         LiveCommand.class,
         ExportCommand.class,
+        ServeCommand.class,
         JournalCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class

@@ -79,4 +79,135 @@ public final class Services
         }
         return config;
     }
+
+    /**
+     * Everything {@code serve} and {@code demo} run: the database, the in-process bus, a Prometheus
+     * registry with the JVM's metrics, the replay and export services and the HTTP API on top,
+     * started; closed in reverse order.
+     */
+    public static final class Api implements AutoCloseable
+    {
+        private final io.tickreplay.adapters.postgres.Database db;
+        private final io.tickreplay.engine.bus.InProcessBus bus;
+        private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
+        private final ReplayService replays;
+        private final io.tickreplay.api.export.ExportService exports;
+        private final io.tickreplay.api.http.ApiServer server;
+        private final String host;
+
+        private Api(final Settings settings)
+        {
+            final ReplayService.Config replayConfig = replayConfig(settings);
+            final io.tickreplay.api.http.ApiServer.Config apiConfig = apiConfig(settings);
+            registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+            db = CommonOptions.openDatabase(settings);
+            io.tickreplay.engine.bus.InProcessBus b = null;
+            ReplayService r = null;
+            io.tickreplay.api.export.ExportService e = null;
+            try
+            {
+                b = bus(settings);
+                r = new ReplayService(db, b, registry, replayConfig);
+                e = new io.tickreplay.api.export.ExportService(db, settings.integer("api.export-threads"));
+                server = new io.tickreplay.api.http.ApiServer(apiConfig, db, r, e, registry);
+                server.start();
+            }
+            catch (final RuntimeException ex)
+            {
+                if (e != null)
+                {
+                    e.close();
+                }
+                if (r != null)
+                {
+                    r.close();
+                }
+                if (b != null)
+                {
+                    b.close();
+                }
+                db.close();
+                if (ex.getCause() instanceof java.net.BindException || ex.getMessage() != null && ex.getMessage().contains("Address already in use"))
+                {
+                    throw new UsageException("port " + apiConfig.port() + " on " + apiConfig.bind() + " is in use: another serve or demo? choose one with --port");
+                }
+                throw ex;
+            }
+            bus = b;
+            replays = r;
+            exports = e;
+            host = apiConfig.bind().equals("0.0.0.0") ? "localhost" : apiConfig.bind();
+        }
+
+        public io.tickreplay.adapters.postgres.Database db()
+        {
+            return db;
+        }
+
+        public ReplayService replays()
+        {
+            return replays;
+        }
+
+        public io.micrometer.core.instrument.MeterRegistry registry()
+        {
+            return registry;
+        }
+
+        public String baseUrl()
+        {
+            return "http://" + host + ":" + server.port();
+        }
+
+        /** The routes to try, with curl lines. */
+        public void printUrls()
+        {
+            final String base = baseUrl();
+            System.out.println("API: " + base + "  (docs/api.md; the OpenAPI document at " + base + "/openapi.json)");
+            System.out.println("  curl " + base + "/health");
+            System.out.println("  curl " + base + "/v1/replay/ticks");
+            System.out.println("  curl " + base + "/metrics | grep tick_replay");
+        }
+
+        @Override
+        public void close()
+        {
+            server.close();
+            exports.close();
+            replays.close();
+            bus.close();
+            db.close();
+        }
+    }
+
+    public static Api api(final Settings settings)
+    {
+        return new Api(settings);
+    }
+
+    public static io.tickreplay.api.http.ApiServer.Config apiConfig(final Settings settings)
+    {
+        final int port = settings.integer("api.port");
+        if (port < 0 || port > 65535)
+        {
+            throw new UsageException("api.port must be in [0, 65535], was " + port);
+        }
+        final int maxBody = settings.integer("api.max-body-bytes");
+        if (maxBody < 1024)
+        {
+            throw new UsageException("api.max-body-bytes must be >= 1024, was " + maxBody);
+        }
+        if (settings.integer("api.export-threads") < 1)
+        {
+            throw new UsageException("api.export-threads must be >= 1");
+        }
+        return new io.tickreplay.api.http.ApiServer.Config(settings.string("api.bind"), port, settings.string("api.token"), maxBody,
+            Path.of(settings.string("api.export-dir")).toAbsolutePath());
+    }
 }

@@ -31,7 +31,11 @@ public final class Settings
         "TICKREPLAY_DB_POOL_SIZE", "db.pool-size",
         "TICKREPLAY_IMPORT_ON_ERROR", "import.on-error",
         "TICKREPLAY_REPLAY_MAX_CONCURRENT", "replay.max-concurrent",
-        "TICKREPLAY_JOURNAL_DIR", "replay.journal-dir");
+        "TICKREPLAY_JOURNAL_DIR", "replay.journal-dir",
+        "TICKREPLAY_API_PORT", "api.port",
+        "TICKREPLAY_API_BIND", "api.bind",
+        "TICKREPLAY_API_TOKEN", "api.token",
+        "TICKREPLAY_EXPORT_DIR", "api.export-dir");
 
     private final Config config;
     private final Map<String, String> origins;

@@ -1,0 +1,47 @@
+package io.tickreplay.api.cli;
+
+import io.tickreplay.api.config.Settings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "The control API on port 8083: the seed's /v1/replay/ticks routes, live control of runs, /v1/signals, /v1/bars, " +
+        "/v1/exports, /health, Prometheus /metrics and /openapi.json (docs/api.md). Runs until Ctrl-C.")
+public final class ServeCommand implements Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (default api.port, 8083).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default api.bind, 0.0.0.0).")
+    String bind;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Map<String, Object> flags = new HashMap<>();
+        flags.put("api.port", port);
+        flags.put("api.bind", bind);
+        final Settings settings = common.settings(flags);
+        System.out.println("tickreplay serve: effective configuration");
+        System.out.print(settings.describe());
+        try (Services.Api api = Services.api(settings))
+        {
+            System.out.println("database: " + api.db().describe());
+            api.printUrls();
+            System.out.println("Ctrl-C to stop");
+            new CountDownLatch(1).await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,156 @@
+package io.tickreplay.api.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tickreplay.adapters.csv.TimestampParser;
+import io.tickreplay.engine.tick.Micros;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A request's JSON object, read field by field with its type checked: every mistake is an
+ * {@link ApiError} 400 naming the field. Fields the route does not know are refused.
+ */
+final class JsonBody
+{
+    private final ObjectNode node;
+
+    JsonBody(final JsonNode node, final Set<String> allowed)
+    {
+        if (node == null || !node.isObject())
+        {
+            throw ApiError.badRequest(null, "the body must be a JSON object");
+        }
+        this.node = (ObjectNode)node;
+        final Iterator<String> names = node.fieldNames();
+        while (names.hasNext())
+        {
+            final String name = names.next();
+            if (!allowed.contains(name))
+            {
+                throw ApiError.badRequest(name, "unknown field '" + name + "'; this route takes " + allowed.stream().sorted().toList());
+            }
+        }
+    }
+
+    boolean has(final String field)
+    {
+        return node.hasNonNull(field);
+    }
+
+    String string(final String field)
+    {
+        final JsonNode v = node.get(field);
+        if (v == null || v.isNull())
+        {
+            return null;
+        }
+        if (!v.isTextual())
+        {
+            throw ApiError.badRequest(field, field + " must be a string, was " + v.getNodeType().name().toLowerCase());
+        }
+        return v.textValue();
+    }
+
+    List<String> strings(final String field)
+    {
+        final JsonNode v = node.get(field);
+        if (v == null || v.isNull())
+        {
+            return null;
+        }
+        if (!v.isArray())
+        {
+            throw ApiError.badRequest(field, field + " must be an array of strings, was " + v.getNodeType().name().toLowerCase());
+        }
+        final List<String> out = new ArrayList<>(v.size());
+        for (final JsonNode e : v)
+        {
+            if (!e.isTextual())
+            {
+                throw ApiError.badRequest(field, field + " must be an array of strings; it holds a " + e.getNodeType().name().toLowerCase());
+            }
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
+    /** An array of strings, or one string (for {@code "all"} / {@code "none"}). */
+    List<String> stringOrStrings(final String field)
+    {
+        final JsonNode v = node.get(field);
+        return v != null && v.isTextual() ? List.of(v.textValue()) : strings(field);
+    }
+
+    Double number(final String field)
+    {
+        final JsonNode v = node.get(field);
+        if (v == null || v.isNull())
+        {
+            return null;
+        }
+        if (!v.isNumber())
+        {
+            throw ApiError.badRequest(field, field + " must be a number, was " + v.getNodeType().name().toLowerCase());
+        }
+        return v.doubleValue();
+    }
+
+    Long integer(final String field)
+    {
+        final JsonNode v = node.get(field);
+        if (v == null || v.isNull())
+        {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong())
+        {
+            throw ApiError.badRequest(field, field + " must be an integer, was " + v.getNodeType().name().toLowerCase());
+        }
+        return v.longValue();
+    }
+
+    Boolean bool(final String field)
+    {
+        final JsonNode v = node.get(field);
+        if (v == null || v.isNull())
+        {
+            return null;
+        }
+        if (!v.isBoolean())
+        {
+            throw ApiError.badRequest(field, field + " must be true or false, was " + v.getNodeType().name().toLowerCase());
+        }
+        return v.booleanValue();
+    }
+
+    Instant time(final String field)
+    {
+        return time(field, string(field));
+    }
+
+    /** ISO-8601 (no offset = UTC), as the seed's times are. */
+    static Instant time(final String field, final String value)
+    {
+        if (value == null)
+        {
+            return null;
+        }
+        if (value.isBlank() || Character.isDigit(value.charAt(0)) && value.chars().allMatch(Character::isDigit))
+        {
+            throw ApiError.badRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z, was '" + value + "'");
+        }
+        try
+        {
+            return Micros.toInstant(TimestampParser.parseMicros(value));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw ApiError.badRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z: " + e.getMessage());
+        }
+    }
+}

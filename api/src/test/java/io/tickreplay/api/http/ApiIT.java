@@ -1,0 +1,406 @@
+package io.tickreplay.api.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.PostgresTestSupport;
+import io.tickreplay.adapters.postgres.TickStore;
+import io.tickreplay.api.export.ExportService;
+import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.synth.SyntheticSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The HTTP API against a live server on a real PostgreSQL, as its clients use it: HttpClient, the seed's curl and Python examples. */
+class ApiIT
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String TOKEN = "s3cret-token";
+
+    @TempDir
+    static Path dir;
+
+    private static Database db;
+    private static InProcessBus bus;
+    private static PrometheusMeterRegistry registry;
+    private static ReplayService replays;
+    private static ExportService exports;
+    private static ApiServer open;
+    private static ApiServer guarded;
+    private static String base;
+    private static String guardedBase;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        db = PostgresTestSupport.freshSchema("api");
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL", "MSFT")).ticksPerSecond(1).seed(8);
+        new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
+        bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        replays = new ReplayService(db, bus, registry, new ReplayService.Config(4, true, dir.resolve("journal"), 1 << 14, "backoff", 8192, 262_144, 100, 5)
+            .withSignals(ReplayService.SignalConfig.standard()));
+        exports = new ExportService(db, 2);
+        open = new ApiServer(new ApiServer.Config("127.0.0.1", 0, "", 16384, dir.resolve("exports")), db, replays, exports, registry);
+        base = "http://127.0.0.1:" + open.start();
+        guarded = new ApiServer(new ApiServer.Config("127.0.0.1", 0, TOKEN, 16384, dir.resolve("exports")), db, replays, exports, registry);
+        guardedBase = "http://127.0.0.1:" + guarded.start();
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        open.close();
+        guarded.close();
+        replays.close();
+        exports.close();
+        bus.close();
+        db.close();
+    }
+
+    record Reply(int status, JsonNode json, String text)
+    {
+    }
+
+    private static Reply call(final String method, final String url, final String body, final String... headers) throws Exception
+    {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null)
+        {
+            request.header("Content-Type", "application/json");
+        }
+        for (int i = 0; i < headers.length; i += 2)
+        {
+            request.setHeader(headers[i], headers[i + 1]);
+        }
+        final HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = null;
+        if (response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"))
+        {
+            json = JSON.readTree(response.body());
+        }
+        return new Reply(response.statusCode(), json, response.body());
+    }
+
+    private static Reply get(final String path) throws Exception
+    {
+        return call("GET", base + path, null);
+    }
+
+    private static Reply post(final String path, final String body) throws Exception
+    {
+        return call("POST", base + path, body);
+    }
+
+    private static long jobCount() throws Exception
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM job_runs"))
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static JsonNode awaitStatus(final long runId, final String status) throws Exception
+    {
+        await().atMost(Duration.ofSeconds(90)).until(() -> get("/v1/replay/ticks/" + runId).json().get("status").asText().equals(status));
+        return get("/v1/replay/ticks/" + runId).json();
+    }
+
+    private static String run(final Path dirToRunIn, final String... command) throws Exception
+    {
+        final Path stderr = Files.createTempFile(dirToRunIn, "stderr", ".txt");
+        final Process p = new ProcessBuilder(command).directory(dirToRunIn.toFile()).redirectError(stderr.toFile()).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out + Files.readString(stderr)).isZero();
+        return out;
+    }
+
+    private static String seedExample(final String name) throws IOException
+    {
+        try (var in = ApiIT.class.getResourceAsStream("/seed/" + name))
+        {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("http://pipeline-api:8083", base).replace("http://localhost:8083", base);
+        }
+    }
+
+    @Test
+    void theSeedsCurlExampleStartsAReplayAndItsJobAnswersWithTheSeedsFields() throws Exception
+    {
+        final Path script = dir.resolve("training.sh");
+        Files.writeString(script, seedExample("training_data_replay.sh"));
+        final JsonNode job = JSON.readTree(run(dir, "bash", script.toString()));
+        final List<String> fields = new ArrayList<>();
+        job.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactly("run_id", "job_name", "provider", "status", "symbols", "rows_written", "min_ts", "max_ts", "started_at",
+            "completed_at", "error_message", "metadata");
+        assertThat(job.get("job_name").asText()).isEqualTo("tick_replay");
+        assertThat(job.get("status").asText()).isIn("running", "completed");
+        assertThat(job.get("symbols").toString()).isEqualTo("[\"NVDA\",\"AAPL\",\"MSFT\"]");
+        assertThat(job.get("min_ts").asText()).isEqualTo("2025-10-01T09:30:00Z");
+        assertThat(job.get("metadata").get("speed").asDouble()).isZero();
+        final JsonNode done = awaitStatus(job.get("run_id").asLong(), "completed");
+        assertThat(done.get("completed_at").isNull()).isFalse();
+    }
+
+    @Test
+    void theSeedsPythonRequestsExamplesRunAsWritten() throws Exception
+    {
+        final Path backtest = dir.resolve("backtest.py");
+        Files.writeString(backtest, "import requests\n" + seedExample("backtest.py"));
+        assertThat(run(dir, "python3", backtest.toString())).matches("(?s)Replayed [0-9]+ ticks\\s*");
+
+        final Path panel = dir.resolve("panel.py");
+        Files.writeString(panel, "import json, requests\n" + seedExample("control_panel_api_calls.py") + "\nprint(json.dumps(status))\n");
+        final JsonNode status = JSON.readTree(run(dir, "python3", panel.toString()));
+        assertThat(status.get("provider").asText()).isEqualTo("ibkr");
+        assertThat(status.get("status").asText()).isIn("running", "completed");
+        assertThat(status.get("metadata").get("speed").asDouble()).isEqualTo(10.0);
+        // an hour at 10x takes six minutes: the test does not wait for it
+        final long runId = status.get("run_id").asLong();
+        assertThat(post("/v1/replay/ticks/" + runId + "/cancel", null).json().get("status").asText()).isEqualTo("cancelled");
+    }
+
+    static Stream<Arguments> badRequests()
+    {
+        final String ok = "\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"";
+        final StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 1001; i++)
+        {
+            many.append(i == 0 ? "" : ",").append("\"S").append(i).append('"');
+        }
+        return Stream.of(
+            Arguments.of("{\"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "provider"),
+            Arguments.of("{\"provider\": 42, \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "provider"),
+            Arguments.of("{\"provider\": \"ib kr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "provider"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "symbols"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": \"NVDA\", \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "symbols"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [1], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "symbols"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NV;DA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "symbols"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "symbols"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [" + many + "], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "symbols"),
+            Arguments.of("{" + ok + ", \"padding\": \"" + "x".repeat(20_000) + "\"}", 413, null),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"yesterday\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "start"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": 1762178400, \"end\": \"2025-11-03T15:00:00Z\"}", 400, "start"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\"}", 400, "end"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T15:00:00Z\", \"end\": \"2025-11-03T14:00:00Z\"}", 400, "end"),
+            Arguments.of("{" + ok + ", \"speed\": -1}", 400, "speed"),
+            Arguments.of("{" + ok + ", \"speed\": \"fast\"}", 400, "speed"),
+            Arguments.of("{" + ok + ", \"speed\": 1e999}", 400, "speed"),
+            Arguments.of("{" + ok + ", \"sped\": 1}", 400, "sped"),
+            Arguments.of("{" + ok + ", \"signals\": [\"nope\"]}", 400, "signals"),
+            Arguments.of("{" + ok + ", \"journal\": \"yes\"}", 400, "journal"),
+            Arguments.of("{" + ok + ", \"source\": \"kafka\"}", 400, "source"),
+            Arguments.of("{\"source\": \"journal\"}", 400, "journal_run_id"),
+            Arguments.of("{\"source\": \"journal\", \"journal_run_id\": 999999}", 400, "journal_run_id"),
+            Arguments.of("{\"source\": \"journal\", \"journal_run_id\": 1, \"provider\": \"ibkr\"}", 400, "provider"),
+            Arguments.of("{" + ok + ",}", 400, null),
+            Arguments.of("{" + ok, 400, null),
+            Arguments.of("[1, 2]", 400, null),
+            Arguments.of("", 400, null),
+            Arguments.of("{" + ok + "} {}", 400, null));
+    }
+
+    @ParameterizedTest(name = "{index}: {1} {2}")
+    @MethodSource("badRequests")
+    void aBadReplayRequestGetsA4xxNamingTheFieldAndStartsNothing(final String body, final int status, final String field) throws Exception
+    {
+        final long jobs = jobCount();
+        final Reply reply = post("/v1/replay/ticks", body);
+        assertThat(reply.status()).as(reply.text()).isEqualTo(status);
+        assertThat(reply.json().get("error").asText()).isNotBlank();
+        if (field == null)
+        {
+            assertThat(reply.json().get("field").isNull()).isTrue();
+        }
+        else
+        {
+            assertThat(reply.json().get("field").asText()).isEqualTo(field);
+        }
+        assertThat(jobCount()).as("no job started").isEqualTo(jobs);
+    }
+
+    @Test
+    void otherRefusalsAreJsonWithTheirStatus() throws Exception
+    {
+        assertThat(get("/v1/replay/ticks/424242").status()).isEqualTo(404);
+        assertThat(get("/v1/replay/ticks/424242").json().get("field").asText()).isEqualTo("run_id");
+        assertThat(get("/v1/replay/ticks/abc").status()).isEqualTo(400);
+        assertThat(get("/v1/nothing").status()).isEqualTo(404);
+        assertThat(call("DELETE", base + "/v1/replay/ticks", null).status()).isEqualTo(405);
+        final Reply xml = call("POST", base + "/v1/replay/ticks", "<replay/>", "Content-Type", "text/xml");
+        assertThat(xml.status()).isEqualTo(415);
+        assertThat(xml.json().get("field").asText()).isEqualTo("Content-Type");
+        assertThat(get("/v1/replay/ticks?status=lost").json().get("field").asText()).isEqualTo("status");
+        assertThat(get("/v1/replay/ticks?limit=0").json().get("field").asText()).isEqualTo("limit");
+        assertThat(get("/v1/signals?limit=1000001").json().get("field").asText()).isEqualTo("limit");
+        assertThat(get("/v1/signals?colour=red").json().get("field").asText()).isEqualTo("colour");
+        assertThat(get("/v1/bars?interval=2m").json().get("field").asText()).isEqualTo("interval");
+        assertThat(get("/v1/signals?start=2025-11-03T15:00:00Z&end=2025-11-03T14:00:00Z").json().get("field").asText()).isEqualTo("end");
+        // a finished run cannot be controlled
+        final long runId = post("/v1/replay/ticks", "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", " +
+            "\"end\": \"2025-11-03T14:10:00Z\", \"speed\": 0, \"signals\": \"none\"}").json().get("run_id").asLong();
+        awaitStatus(runId, "completed");
+        final Reply late = post("/v1/replay/ticks/" + runId + "/pause", null);
+        assertThat(late.status()).isEqualTo(409);
+        assertThat(late.json().get("field").asText()).isEqualTo("run_id");
+    }
+
+    @Test
+    void aTokenGuardsEveryRouteThatChangesStateAndNoRouteThatOnlyReads() throws Exception
+    {
+        final String body = "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T14:01:00Z\", " +
+            "\"speed\": 0, \"signals\": \"none\"}";
+        final long jobs = jobCount();
+        final Reply none = call("POST", guardedBase + "/v1/replay/ticks", body);
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.json().get("field").asText()).isEqualTo("Authorization");
+        assertThat(call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", "Bearer wrong").status()).isEqualTo(401);
+        assertThat(call("POST", guardedBase + "/v1/exports", "{}").status()).isEqualTo(401);
+        assertThat(call("POST", guardedBase + "/v1/replay/ticks/1/cancel", null).status()).isEqualTo(401);
+        assertThat(jobCount()).isEqualTo(jobs);
+        final Reply ok = call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", "Bearer " + TOKEN);
+        assertThat(ok.status()).as(ok.text()).isEqualTo(200);
+        assertThat(call("GET", guardedBase + "/v1/replay/ticks/" + ok.json().get("run_id").asLong(), null).status()).isEqualTo(200);
+        assertThat(call("GET", guardedBase + "/health", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aRunIsPausedResumedSpedUpSeekedAndCancelledLive() throws Exception
+    {
+        final JsonNode started = post("/v1/replay/ticks", "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"AAPL\"], \"start\": \"2025-11-03T14:30:00Z\", " +
+            "\"end\": \"2025-11-03T21:00:00Z\", \"speed\": 1, \"signals\": \"none\"}").json();
+        final long runId = started.get("run_id").asLong();
+        final String run = "/v1/replay/ticks/" + runId;
+        assertThat(post(run + "/pause", null).json().get("status").asText()).isEqualTo("paused");
+        assertThat(replays.active(runId).orElseThrow().control().paused()).isTrue();
+        assertThat(post(run + "/resume", null).json().get("status").asText()).isEqualTo("running");
+        assertThat(post(run + "/speed", "{\"speed\": 1000}").status()).isEqualTo(200);
+        assertThat(replays.active(runId).orElseThrow().control().speed()).isEqualTo(1000.0);
+        assertThat(post(run + "/speed", "{\"speed\": -3}").json().get("field").asText()).isEqualTo("speed");
+        assertThat(post(run + "/speed", "{\"pace\": 3}").json().get("field").asText()).isEqualTo("pace");
+        assertThat(post(run + "/seek", "{\"to\": \"2025-11-03T20:00:00Z\"}").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> replays.active(runId).map(r -> r.progress().lastTsMicros()).orElse(Long.MAX_VALUE)
+            >= io.tickreplay.engine.tick.Micros.of(java.time.Instant.parse("2025-11-03T20:00:00Z")));
+        assertThat(post(run + "/seek", "{\"to\": \"2025-11-03T15:00:00Z\"}").json().get("field").asText()).isEqualTo("to");
+        final JsonNode cancelled = post(run + "/cancel", null).json();
+        assertThat(cancelled.get("status").asText()).isEqualTo("cancelled");
+        assertThat(cancelled.get("completed_at").isNull()).isFalse();
+        final JsonNode listed = get("/v1/replay/ticks?status=cancelled&provider=ibkr&limit=1").json();
+        assertThat(listed.get("runs").get(0).get("run_id").asLong()).isEqualTo(runId);
+        assertThat(listed.get("limit").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void signalsBarsAndMetricsOfABurstReplay() throws Exception
+    {
+        final long runId = post("/v1/replay/ticks", "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"AAPL\"], \"start\": \"2025-11-03T14:30:00Z\", " +
+            "\"end\": \"2025-11-03T16:00:00Z\", \"speed\": 0, \"signals\": [\"spread_bps\", \"vwap_deviation_bps\"]}").json().get("run_id").asLong();
+        final JsonNode job = awaitStatus(runId, "completed");
+        final JsonNode signals = get("/v1/signals?provider=ibkr&symbol=NVDA&name=spread_bps&replay_run_id=" + runId + "&limit=5").json();
+        assertThat(signals.get("count").asInt()).isEqualTo(5);
+        final Iterator<JsonNode> rows = signals.get("signals").elements();
+        String previous = "";
+        while (rows.hasNext())
+        {
+            final JsonNode row = rows.next();
+            assertThat(row.get("name").asText()).isEqualTo("spread_bps");
+            assertThat(row.get("metadata").get("replay_run_id").asLong()).isEqualTo(runId);
+            assertThat(row.get("ts").asText()).isGreaterThan(previous).isLessThan("2025-11-03T16:00:00Z");
+            previous = row.get("ts").asText();
+        }
+        final JsonNode bars = get("/v1/bars?provider=ibkr&symbol=AAPL&interval=5m&start=2025-11-03T14:30:00Z&end=2025-11-03T16:00:00Z").json();
+        assertThat(bars.get("count").asInt()).isEqualTo(18);
+        assertThat(bars.get("bars").get(0).get("ts").asText()).isEqualTo("2025-11-03T14:30:00Z");
+
+        final String metrics = get("/metrics").text();
+        assertThat(metrics).contains("tick_replay_ticks_emitted_total{provider=\"ibkr\",run_id=\"" + runId + "\",symbol=\"NVDA\"}")
+            .contains("tick_replay_lag_ms{run_id=\"" + runId + "\"}")
+            .contains("tick_replay_errors_total{run_id=\"" + runId + "\"} 0.0")
+            .contains("signals_written_total{name=\"spread_bps\"}")
+            .contains("signals_compute_duration_seconds{name=\"spread_bps\",quantile=\"0.99\"}")
+            .contains("jvm_memory_used_bytes");
+        assertThat(job.get("rows_written").asLong()).isPositive();
+    }
+
+    @Test
+    void anExportThroughTheApiIsTrackedAndItsFileDownloadsWhole() throws Exception
+    {
+        final Reply started = post("/v1/exports", "{\"dataset\": \"ticks\", \"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"MSFT\"], " +
+            "\"start\": \"2025-11-03T00:00:00Z\", \"end\": \"2025-11-04T00:00:00Z\", \"format\": \"parquet\", \"output\": \"nvda-msft.parquet\"}");
+        assertThat(started.status()).as(started.text()).isEqualTo(200);
+        final long id = started.json().get("run_id").asLong();
+        await().atMost(Duration.ofSeconds(60)).until(() -> get("/v1/exports/" + id).json().get("status").asText().equals("completed"));
+        final JsonNode job = get("/v1/exports/" + id).json();
+        assertThat(job.get("job_name").asText()).isEqualTo("tick_export");
+        assertThat(job.get("download").asText()).isEqualTo("/v1/exports/" + id + "/download");
+        final HttpResponse<byte[]> file = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/exports/" + id + "/download")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(file.statusCode()).isEqualTo(200);
+        assertThat(file.headers().firstValue("Content-Disposition").orElse("")).contains("nvda-msft.parquet");
+        final Path downloaded = dir.resolve("downloaded.parquet");
+        Files.write(downloaded, file.body());
+        try (ResultSet rs = DriverManager.getConnection("jdbc:duckdb:").createStatement().executeQuery("SELECT count(*) FROM read_parquet('" + downloaded + "')"))
+        {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(job.get("rows_written").asLong()).isPositive();
+        }
+        assertThat(get("/v1/exports?limit=5").json().get("exports").get(0).get("run_id").asLong()).isEqualTo(id);
+        final Reply escape = post("/v1/exports", "{\"dataset\": \"ticks\", \"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], " +
+            "\"start\": \"2025-11-03T00:00:00Z\", \"end\": \"2025-11-04T00:00:00Z\", \"output\": \"../../etc/x.csv\"}");
+        assertThat(escape.status()).isEqualTo(400);
+        assertThat(escape.json().get("field").asText()).isEqualTo("output");
+        assertThat(post("/v1/exports", "{\"dataset\": \"quotes\"}").json().get("field").asText()).isEqualTo("dataset");
+        assertThat(get("/v1/exports/999999").status()).isEqualTo(404);
+    }
+
+    @Test
+    void healthAndTheOpenApiDocumentDescribeWhatIsServed() throws Exception
+    {
+        final Reply health = get("/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().get("database").asText()).isEqualTo("ok");
+        final JsonNode openApi = get("/openapi.json").json();
+        assertThat(openApi.get("openapi").asText()).startsWith("3.");
+        final List<String> paths = new ArrayList<>();
+        openApi.get("paths").fieldNames().forEachRemaining(paths::add);
+        assertThat(paths).contains("/v1/replay/ticks", "/v1/replay/ticks/{run_id}", "/v1/replay/ticks/{run_id}/pause", "/v1/replay/ticks/{run_id}/resume",
+            "/v1/replay/ticks/{run_id}/cancel", "/v1/replay/ticks/{run_id}/speed", "/v1/replay/ticks/{run_id}/seek", "/v1/signals", "/v1/bars",
+            "/v1/exports", "/v1/exports/{id}", "/v1/exports/{id}/download", "/health", "/metrics", "/openapi.json");
+    }
+}
