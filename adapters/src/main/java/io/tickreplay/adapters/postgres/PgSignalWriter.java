@@ -80,6 +80,11 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         default void failed(final int signalId)
         {
         }
+
+        /** A batch of {@code rows} rows committed. */
+        default void batch(final int rows)
+        {
+        }
     }
 
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
@@ -253,6 +258,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
 
     private void counted()
     {
+        listener.batch(rows);
         for (int i = 0; i < pendingByName.length; i++)
         {
             if (pendingByName[i] > 0)

@@ -3,14 +3,12 @@ package io.tickreplay.api.cli;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
-import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.ReplayOutcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +27,7 @@ import java.util.concurrent.TimeUnit;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = "The main job on the embedded default: loads a realistic synthetic session (about 2M ticks) if the store is empty, " +
-        "shows what the store holds, replays the session in burst to the in-process bus (journaled) computing every signal and bar " +
+        "serves the API (printing URLs and curl lines to try), shows what the store holds, replays the session in burst to the in-process bus (journaled) computing every signal and bar " +
         "into PostgreSQL (signals.default), and prints a summary. " +
         "Then it stays up, keeping the embedded PostgreSQL running for other commands, until Ctrl-C; --exit ends after the summary.")
 public final class DemoCommand implements Callable<Integer>
@@ -43,22 +41,26 @@ public final class DemoCommand implements Callable<Integer>
     @Option(names = "--ticks", paramLabel = "N", description = "About how many ticks to generate when the store is empty (default 2,000,000).")
     Long ticks;
 
+    @Option(names = "--port", paramLabel = "PORT", description = "Port of the API the demo serves (default api.port, 8083; 0 = any free port).")
+    Integer port;
+
     @Override
     public Integer call() throws Exception
     {
         final Map<String, Object> flags = new HashMap<>();
         flags.put("demo.target-ticks", ticks);
+        flags.put("api.port", port);
         final Settings settings = common.settings(flags);
-        final ReplayService.Config replayConfig = Services.replayConfig(settings);
         System.out.println("tickreplay demo: effective configuration");
         System.out.print(settings.describe());
 
-        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (Database db = CommonOptions.openDatabase(settings);
-             InProcessBus bus = Services.bus(settings);
-             ReplayService replays = new ReplayService(db, bus, registry, replayConfig))
+        try (Services.Api api = Services.api(settings))
         {
+            final Database db = api.db();
+            final ReplayService replays = api.replays();
+            final MeterRegistry registry = api.registry();
             System.out.println("database: " + db.describe());
+            api.printUrls();
             final TickStore store = new TickStore(db.dataSource());
             if (store.isEmpty())
             {
@@ -85,15 +87,23 @@ public final class DemoCommand implements Callable<Integer>
             }
             System.out.printf("  %-19s %12s%n", "total", Format.count(total));
 
-            replaySession(replays, registry, summary);
-
+            final long runId = replaySession(replays, registry, summary);
             if (!exit)
             {
                 System.out.println();
-                System.out.println("staying up: " + db.describe());
-                System.out.println("try, in another terminal: ./tickreplay replay --provider " + summary.get(0).provider() + " --symbols " +
+                System.out.println("the API stays up with the database (try these, in another terminal):");
+                System.out.println("  curl " + api.baseUrl() + "/v1/replay/ticks/" + runId);
+                System.out.println("  curl '" + api.baseUrl() + "/v1/signals?provider=" + summary.get(0).provider() + "&symbol=" + summary.get(0).symbol() +
+                    "&name=vwap_deviation_bps&limit=5'");
+                System.out.println("  curl -X POST " + api.baseUrl() + "/v1/replay/ticks -H 'Content-Type: application/json' -d '{\"provider\": \"" +
+                    summary.get(0).provider() + "\", \"symbols\": [\"" + summary.get(0).symbol() + "\"], \"start\": \"" + summary.get(0).minTs() +
+                    "\", \"end\": \"" + summary.get(0).minTs().plusSeconds(3600) + "\", \"speed\": 10.0}'");
+                System.out.println("  curl -X POST " + api.baseUrl() + "/v1/exports -H 'Content-Type: application/json' -d '{\"dataset\": \"signals\", " +
+                    "\"provider\": \"" + summary.get(0).provider() + "\", \"symbols\": [\"" + summary.get(0).symbol() + "\"], \"start\": \"" +
+                    summary.get(0).minTs() + "\", \"end\": \"" + summary.get(0).maxTs().plusNanos(1000) + "\", \"format\": \"parquet\"}'");
+                System.out.println("  ./tickreplay replay --provider " + summary.get(0).provider() + " --symbols " +
                     summary.get(0).symbol() + " --start " + summary.get(0).minTs() + " --end " + summary.get(0).maxTs().plusNanos(1000) + " --speed 100");
-                System.out.println("Ctrl-C to stop");
+                System.out.println("staying up: " + db.describe() + ", API " + api.baseUrl() + "; Ctrl-C to stop");
                 final CountDownLatch forever = new CountDownLatch(1);
                 forever.await();
             }
@@ -102,7 +112,7 @@ public final class DemoCommand implements Callable<Integer>
     }
 
     /** A burst replay of the first provider's whole session, with a summary line or two. */
-    private static void replaySession(final ReplayService replays, final MeterRegistry registry, final List<TickStore.SymbolSummary> summary)
+    private static long replaySession(final ReplayService replays, final MeterRegistry registry, final List<TickStore.SymbolSummary> summary)
         throws Exception
     {
         final String provider = summary.get(0).provider();
@@ -142,5 +152,6 @@ public final class DemoCommand implements Callable<Integer>
             }
         }
         System.out.println("  replay it again without the database: ./tickreplay replay --from-journal " + run.runId());
+        return run.runId();
     }
 }

@@ -113,6 +113,8 @@ public final class Services
             try
             {
                 b = bus(settings);
+                io.micrometer.core.instrument.Gauge.builder("tickreplay_bus_ring_remaining", b, io.tickreplay.engine.bus.InProcessBus::remainingCapacity)
+                    .description("Free slots in the in-process bus's ring").register(registry);
                 r = new ReplayService(db, b, registry, replayConfig);
                 e = new io.tickreplay.api.export.ExportService(db, settings.integer("api.export-threads"));
                 server = new io.tickreplay.api.http.ApiServer(apiConfig, db, r, e, registry);

@@ -27,6 +27,47 @@ final class ReplayMetrics
         this.registry = registry;
     }
 
+    private final Map<String, io.micrometer.core.instrument.Timer> stageTimers = new ConcurrentHashMap<>();
+
+    /** Bounded buckets for per-stage latency: 1 us to 1 s by decades. */
+    private static final java.time.Duration[] LATENCY_BUCKETS = {
+        java.time.Duration.ofNanos(1_000), java.time.Duration.ofNanos(10_000), java.time.Duration.ofNanos(100_000), java.time.Duration.ofMillis(1),
+        java.time.Duration.ofMillis(10), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(1)};
+
+    /**
+     * {@code tickreplay_stage_latency_seconds{stage}}: how long after its emission a stage after the
+     * pacer had handled a tick (sampled, one in 64), as a histogram of fixed buckets; one series per
+     * stage name, whatever the number of runs.
+     */
+    io.tickreplay.engine.replay.ReplayPipeline.StageLatency stageLatency()
+    {
+        return (stage, nanos) -> stageTimers.computeIfAbsent(stage, n -> io.micrometer.core.instrument.Timer.builder("tickreplay_stage_latency")
+            .description("Time from a tick's emission to a stage after the pacer having handled it (sampled 1 in 64)")
+            .tag("stage", n).serviceLevelObjectives(LATENCY_BUCKETS).register(registry)).record(Math.max(0, nanos), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A run's engine internals: free slots per ring ({@code tickreplay_ring_remaining{run_id,ring}}, the
+     * ticks ring and each shard's signals ring) and the bytes its journal took.
+     */
+    void registerInternals(final ReplayRun run, final Map<String, java.util.function.LongSupplier> rings, final java.util.function.LongSupplier journalBytes)
+    {
+        final String runId = String.valueOf(run.runId());
+        final List<Meter> list = meters.computeIfAbsent(run.runId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        for (final Map.Entry<String, java.util.function.LongSupplier> ring : rings.entrySet())
+        {
+            final java.util.function.LongSupplier remaining = ring.getValue();
+            list.add(Gauge.builder("tickreplay_ring_remaining", remaining, r -> (double)r.getAsLong())
+                .description("Free slots in a ring of a replay (a ring near 0 is the bottleneck's input)")
+                .tags("run_id", runId, "ring", ring.getKey()).register(registry));
+        }
+        if (journalBytes != null)
+        {
+            list.add(FunctionCounter.builder("tickreplay_journal_bytes", journalBytes, j -> (double)j.getAsLong())
+                .description("Bytes a replay wrote to its journal").baseUnit("bytes").tags("run_id", runId).register(registry));
+        }
+    }
+
     void register(final ReplayRun run)
     {
         final String runId = String.valueOf(run.runId());
@@ -48,7 +89,7 @@ final class ReplayMetrics
             .description("Replay errors")
             .tags("run_id", runId)
             .register(registry));
-        meters.put(run.runId(), list);
+        meters.computeIfAbsent(run.runId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).addAll(list);
     }
 
     void remove(final ReplayRun run)

@@ -315,11 +315,21 @@ public final class ReplayService implements AutoCloseable
             stages.addAll(signalStages);
             final ReplayPipeline pipeline = new ReplayPipeline(
                 new ReplayPipeline.Context().ringSize(config.ringSize()).waitStrategy(config.waitStrategy()).batchSize(config.batchSize())
+                    .stageLatency(metrics.stageLatency())
                     .threadName("replay-" + runId),
                 source, new ReplayControl(request.speed(), Micros.of(start)), publisher, stages);
             final ReplayRun run = new ReplayRun(runId, provider, table, pipeline, progress, request.speed());
             active.put(runId, run);
             metrics.register(run);
+            final Map<String, java.util.function.LongSupplier> ringGauges = new LinkedHashMap<>();
+            ringGauges.put("ticks", pipeline::ringRemaining);
+            for (int i = 0; i < rings.size(); i++)
+            {
+                final SignalRing ring = rings.get(i);
+                ringGauges.put("signals-" + i, () -> config.signals().ringSize() - ring.backlog());
+            }
+            final ChronicleTickJournal journaled = journal;
+            metrics.registerInternals(run, ringGauges, journaled == null ? null : journaled::bytesWritten);
             pipeline.start();
             final ChronicleTickJournal runJournal = journal;
             final SignalFile runFile = signalFile;

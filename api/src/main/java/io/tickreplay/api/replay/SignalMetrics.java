@@ -39,6 +39,19 @@ final class SignalMetrics
             .tag("name", n).register(registry)).increment();
     }
 
+    private io.micrometer.core.instrument.DistributionSummary batches;
+
+    /** {@code tickreplay_signal_writer_batch_rows}: rows per committed writer batch, in fixed buckets. */
+    synchronized void batch(final long rows)
+    {
+        if (batches == null)
+        {
+            batches = io.micrometer.core.instrument.DistributionSummary.builder("tickreplay_signal_writer_batch_rows")
+                .description("Rows per batch a signals writer committed").serviceLevelObjectives(200, 1_000, 5_000, 20_000, 65_536).register(registry);
+        }
+        batches.record(rows);
+    }
+
     void computed(final String name, final long nanos)
     {
         compute.computeIfAbsent(name, n -> Timer.builder("signals_compute_duration").description("Time to compute one value of a signal (sampled)")
@@ -61,6 +74,12 @@ final class SignalMetrics
             public void failed(final int signalId)
             {
                 SignalMetrics.this.failed(names.get(signalId));
+            }
+
+            @Override
+            public void batch(final int rows)
+            {
+                SignalMetrics.this.batch(rows);
             }
         };
     }

@@ -141,7 +141,7 @@ class CliIT
         {
             final Path conf = dir.resolve("demo.conf");
             Files.writeString(conf, "tickreplay.replay.journal-dir = \"" + dir.resolve("journal") + "\"\n");
-            final Run run = run("demo", "--exit", "--config", conf.toString(), "--db-url", own.url(), "--ticks", "50000");
+            final Run run = run("demo", "--exit", "--port", "0", "--config", conf.toString(), "--db-url", own.url(), "--ticks", "50000");
             assertThat(run.exit()).as(run.err()).isZero();
             assertThat(run.out())
                 .contains("effective configuration")
@@ -149,8 +149,10 @@ class CliIT
                 .contains("the store is empty: generating")
                 .contains("tick_data holds:")
                 .contains("NVDA").contains("TSLA")
-                .contains("replaying ibkr").contains("ticks/s, checksum");
-            final Run second = run("demo", "--exit", "--config", conf.toString(), "--db-url", own.url());
+                .contains("replaying ibkr").contains("ticks/s, checksum")
+                .containsPattern("API: http://localhost:[0-9]+ ")
+                .contains("signals/s");
+            final Run second = run("demo", "--exit", "--port", "0", "--config", conf.toString(), "--db-url", own.url());
             assertThat(second.out()).doesNotContain("the store is empty");
         }
     }

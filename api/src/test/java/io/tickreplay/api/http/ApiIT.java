@@ -354,7 +354,13 @@ class ApiIT
             .contains("tick_replay_errors_total{run_id=\"" + runId + "\"} 0.0")
             .contains("signals_written_total{name=\"spread_bps\"}")
             .contains("signals_compute_duration_seconds{name=\"spread_bps\",quantile=\"0.99\"}")
-            .contains("jvm_memory_used_bytes");
+            .contains("jvm_memory_used_bytes")
+            // engine internals: rings, per-stage latency in fixed buckets, writer batches, journal bytes
+            .contains("tickreplay_ring_remaining{ring=\"ticks\",run_id=\"" + runId + "\"}")
+            .contains("tickreplay_ring_remaining{ring=\"signals-0\",run_id=\"" + runId + "\"}")
+            .containsPattern("tickreplay_stage_latency_seconds_bucket\\{stage=\"signals-0\",le=\"1.0E-4\"\\} [0-9]")
+            .containsPattern("tickreplay_signal_writer_batch_rows_count [1-9]")
+            .containsPattern("tickreplay_journal_bytes_total\\{run_id=\"" + runId + "\"\\} [1-9]");
         assertThat(job.get("rows_written").asLong()).isPositive();
     }
 

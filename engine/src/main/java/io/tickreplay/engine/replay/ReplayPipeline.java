@@ -42,6 +42,18 @@ public final class ReplayPipeline
     {
     }
 
+    /**
+     * Told, for one emitted tick in 64 per stage, how long after its emission by the pacer a stage
+     * after the pacer had handled it (waiting in the ring plus the stage's own work), on the stage's thread.
+     */
+    @FunctionalInterface
+    public interface StageLatency
+    {
+        StageLatency NONE = (stage, nanos) -> { };
+
+        void record(String stage, long nanos);
+    }
+
     private final Context ctx;
     private final TickBatchSource source;
     private final ReplayControl control;
@@ -152,6 +164,18 @@ public final class ReplayPipeline
                 progress.set(sequence);
             }
         }
+    }
+
+    /** Free slots in the ticks ring (its whole size before the start). */
+    public long ringRemaining()
+    {
+        final Disruptor<TickEvent> d = disruptor;
+        return d == null ? ctx.ringSize : d.getRingBuffer().remainingCapacity();
+    }
+
+    public int ringSize()
+    {
+        return ctx.ringSize;
     }
 
     /** Waits for the run to end; returns null if it has not within the timeout. */
@@ -290,13 +314,16 @@ public final class ReplayPipeline
         private final String name;
         private final EventHandler<TickEvent> delegate;
         private final boolean countsEnd;
+        private final boolean timed;
         private boolean failed;
+        private int ticks;
 
         Guarded(final String name, final EventHandler<TickEvent> delegate, final boolean countsEnd)
         {
             this.name = name;
             this.delegate = delegate;
             this.countsEnd = countsEnd;
+            this.timed = countsEnd && !name.equals("bus-publisher") && ctx.stageLatency != StageLatency.NONE;
         }
 
         @Override
@@ -313,6 +340,10 @@ public final class ReplayPipeline
                 if (!failed)
                 {
                     delegate.onEvent(event, sequence, endOfBatch);
+                    if (timed && event.type == TickEvent.TICK && !event.skipped && (++ticks & 63) == 0)
+                    {
+                        ctx.stageLatency.record(name, ctx.clock.nanoTime() - event.emitNanos);
+                    }
                 }
             }
             catch (final Throwable t)
@@ -340,6 +371,13 @@ public final class ReplayPipeline
         private NanoClock clock = NanoClock.SYSTEM;
         private String threadName = "replay";
         private int cores = Runtime.getRuntime().availableProcessors();
+        private StageLatency stageLatency = StageLatency.NONE;
+
+        public Context stageLatency(final StageLatency listener)
+        {
+            this.stageLatency = listener;
+            return this;
+        }
 
         public Context ringSize(final int ringSize)
         {
