@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One real embedded PostgreSQL per test JVM, in a temporary directory, stopped at JVM exit. Each test
+ * One real embedded PostgreSQL per test JVM, in a temporary directory, stopped and deleted at JVM exit
+ * (a run of the integration tests writes gigabytes there; left behind, they fill the disk). Each test
  * class takes a schema of its own ({@link #freshSchema}) so that classes do not see each other's rows.
  */
 public final class PostgresTestSupport
@@ -34,7 +35,12 @@ public final class PostgresTestSupport
                 throw new UncheckedIOException(e);
             }
             server = Database.open(null, dataDirectory.resolve("pg"), 4);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-test-postgres"));
+            final Path dir = dataDirectory;
+            Runtime.getRuntime().addShutdownHook(new Thread(() ->
+            {
+                server.close();
+                deleteTree(dir);
+            }, "stop-test-postgres"));
         }
         return server;
     }
@@ -50,6 +56,18 @@ public final class PostgresTestSupport
     public static String url(final Database db)
     {
         return db.url();
+    }
+
+    private static void deleteTree(final Path dir)
+    {
+        try (var paths = Files.walk(dir))
+        {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        catch (final IOException | UncheckedIOException e)
+        {
+            System.err.println("could not delete the test database in " + dir + ": " + e.getMessage());
+        }
     }
 
     public static Path dataDirectory()

@@ -28,6 +28,7 @@ final class ReplayMetrics
     }
 
     private final Map<String, io.micrometer.core.instrument.Timer> stageTimers = new ConcurrentHashMap<>();
+    private final Map<Long, List<Object>> keep = new ConcurrentHashMap<>();
 
     /** Bounded buckets for per-stage latency: 1 us to 1 s by decades. */
     private static final java.time.Duration[] LATENCY_BUCKETS = {
@@ -54,6 +55,13 @@ final class ReplayMetrics
     {
         final String runId = String.valueOf(run.runId());
         final List<Meter> list = meters.computeIfAbsent(run.runId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        // Micrometer holds a gauge's object weakly: these suppliers live as long as the run's series do
+        final List<Object> held = keep.computeIfAbsent(run.runId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        held.addAll(rings.values());
+        if (journalBytes != null)
+        {
+            held.add(journalBytes);
+        }
         for (final Map.Entry<String, java.util.function.LongSupplier> ring : rings.entrySet())
         {
             final java.util.function.LongSupplier remaining = ring.getValue();
@@ -94,6 +102,7 @@ final class ReplayMetrics
 
     void remove(final ReplayRun run)
     {
+        keep.remove(run.runId());
         final List<Meter> list = meters.remove(run.runId());
         if (list != null)
         {
