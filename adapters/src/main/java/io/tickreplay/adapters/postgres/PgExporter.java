@@ -178,7 +178,7 @@ public final class PgExporter
             return w.toString();
         }
 
-        String select(final String symbol)
+        public String select(final String symbol)
         {
             return "SELECT " + String.join(", ", dataset.columnNames().stream().map(c -> '"' + c + '"').toList()) + " FROM " + dataset.table + " WHERE " + where(symbol) + " ORDER BY " + dataset.order;
         }

@@ -233,17 +233,17 @@ public final class ReplayBench
         return String.format(Locale.ROOT, "%,.0f", perSecond);
     }
 
-    private static double max(final List<Double> values)
+    static double max(final List<Double> values)
     {
         return values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     }
 
-    private static double ratio(final double a, final double b)
+    static double ratio(final double a, final double b)
     {
         return Math.round(a / b * 1000) / 1000.0;
     }
 
-    private static List<Long> rounded(final List<Double> values)
+    static List<Long> rounded(final List<Double> values)
     {
         return values.stream().map(Math::round).toList();
     }

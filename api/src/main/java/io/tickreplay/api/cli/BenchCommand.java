@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x.")
+    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows.")
 public final class BenchCommand implements Callable<Integer>
 {
     private static final String SCHEMA = "tickreplay_bench";
@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--suite", paramLabel = "import|replay|signals|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
+    @Option(names = "--suite", paramLabel = "import|replay|signals|export|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
     String suite = "all";
 
     @Option(names = "--paced-seconds", paramLabel = "S", description = "Length of the 1x pacing run (default 60, --quick 10).")
@@ -77,9 +77,9 @@ public final class BenchCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (!List.of("import", "replay", "signals", "all").contains(suite))
+        if (!List.of("import", "replay", "signals", "export", "all").contains(suite))
         {
-            throw new UsageException("--suite must be import, replay, signals or all, was '" + suite + "'");
+            throw new UsageException("--suite must be import, replay, signals, export or all, was '" + suite + "'");
         }
         final long n = ticks != null ? ticks : quick ? 200_000 : 5_000_000;
         final int r = rounds != null ? rounds : quick ? 1 : 2;
@@ -106,6 +106,11 @@ public final class BenchCommand implements Callable<Integer>
                 if (suite.equals("signals") || suite.equals("all"))
                 {
                     report.put("signals", new io.tickreplay.api.bench.SignalsBench(db, workDir).run(Math.min(n, quick ? 100_000 : 1_000_000)));
+                    truncate(db);
+                }
+                if (suite.equals("export") || suite.equals("all"))
+                {
+                    report.put("export", new io.tickreplay.api.bench.ExportBench(db, workDir, r).run(n));
                     truncate(db);
                 }
                 if (suite.equals("replay") || suite.equals("all"))
