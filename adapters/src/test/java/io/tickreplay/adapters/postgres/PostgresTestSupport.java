@@ -38,8 +38,21 @@ public final class PostgresTestSupport
             final Path dir = dataDirectory;
             Runtime.getRuntime().addShutdownHook(new Thread(() ->
             {
-                server.close();
-                deleteTree(dir);
+                try
+                {
+                    server.close();
+                }
+                finally
+                {
+                    // the postmaster writes its shutdown checkpoint and stats after the stop request returns: wait for it to be gone
+                    awaitGone(dir.resolve("pg").resolve("postmaster.pid"));
+                    deleteTree(dir);
+                    if (Files.exists(dir))
+                    {
+                        pause(1000); // a last file written meanwhile: once more
+                        deleteTree(dir);
+                    }
+                }
             }, "stop-test-postgres"));
         }
         return server;
@@ -56,6 +69,36 @@ public final class PostgresTestSupport
     public static String url(final Database db)
     {
         return db.url();
+    }
+
+    private static void awaitGone(final Path file)
+    {
+        final long deadline = System.nanoTime() + 15_000_000_000L;
+        while (Files.exists(file) && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(50);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        pause(300);
+    }
+
+    private static void pause(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void deleteTree(final Path dir)
