@@ -110,7 +110,14 @@ public final class Main implements Runnable
         return false;
     }
 
+    /** One line, and not a screenful: a batch error of the driver quotes the whole batch. */
     static String message(final Throwable e)
+    {
+        final String m = fullMessage(e);
+        return m == null || m.length() <= 600 ? m : m.substring(0, 600) + " ... (" + (m.length() - 600) + " more characters; --verbose shows all)";
+    }
+
+    private static String fullMessage(final Throwable e)
     {
         final String own = e.getMessage();
         if (own != null && !own.isBlank())

@@ -33,7 +33,7 @@ import java.util.Map;
  * <p>Fill a row with the setters, then {@link #endRow()}; the row buffer is reused, so a row costs
  * no allocation beyond the strings given. The file is written to {@code <target>.tmp} and renamed
  * into place by {@link #commit()}; {@link #close()} without a commit deletes it, so a failure never
- * leaves a partial file. Memory: one row group (128 MB by default, less with
+ * leaves a partial file. Memory: one row group (64 MB by default, less with
  * {@link #ParquetRowWriter(Path, List, Map, int)}), whatever the number of rows. One thread.
  */
 public final class ParquetRowWriter implements AutoCloseable
@@ -87,7 +87,6 @@ public final class ParquetRowWriter implements AutoCloseable
         throws IOException
     {
         this.target = target;
-        this.tmp = target.resolveSibling(target.getFileName() + ".tmp");
         this.columns = columns.toArray(Column[]::new);
         final int n = this.columns.length;
         longs = new long[n];
@@ -95,10 +94,9 @@ public final class ParquetRowWriter implements AutoCloseable
         strings = new Binary[n];
         present = new boolean[n];
         final Path parent = target.toAbsolutePath().getParent();
-        if (parent != null)
-        {
-            Files.createDirectories(parent);
-        }
+        Files.createDirectories(parent);
+        // a name of its own: two writers of the same target never share a temporary file
+        this.tmp = Files.createTempFile(parent, target.getFileName() + ".", ".tmp");
         final MessageType schema = schema(this.columns);
         try
         {

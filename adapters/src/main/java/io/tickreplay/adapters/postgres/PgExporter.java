@@ -32,7 +32,7 @@ import javax.sql.DataSource;
  * Exports ticks, bars or signals of a window to CSV, CSV.gz or Parquet, streamed in constant memory
  * whatever the size: one COPY per symbol (an index range scan in key order, no sort), in one
  * REPEATABLE READ snapshot so the file and the {@code max_ts} reported agree. CSV is PostgreSQL's own
- * {@code COPY ... (FORMAT csv, HEADER)} in UTC ({@code 2025-11-03 14:30:00.011922+00}), gzipped for
+ * {@code COPY ... (FORMAT csv)} in UTC, under a header line of ours ({@code 2025-11-03 14:30:00.011922+00}), gzipped for
  * {@code .csv.gz}; Parquet is the binary COPY decoded into {@link ParquetRowWriter} (UTC timestamps,
  * doubles, zstd). The file is written under a temporary name and renamed when complete, so a failure
  * leaves no partial file. Rows are ordered by symbol, then the table's key.
@@ -163,6 +163,21 @@ public final class PgExporter
      */
     public record Query(Dataset dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, Instant after)
     {
+        private static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/^=@#$&+-]{0,63}");
+
+        /** The values go into the COPY's SQL as literals: only what cannot break out of one is accepted, whoever builds the query. */
+        public Query
+        {
+            if (!IDENTIFIER.matcher(provider).matches() || symbols.isEmpty() || !symbols.stream().allMatch(v -> v != null && IDENTIFIER.matcher(v).matches()))
+            {
+                throw new IllegalArgumentException("provider and symbols must be identifiers (letters, digits, ._:/^=@#$&+-)");
+            }
+            if (!List.of("1m", "5m", "1h").contains(interval))
+            {
+                throw new IllegalArgumentException("interval must be 1m, 5m or 1h, was '" + interval + "'");
+            }
+        }
+
         String where(final String symbol)
         {
             final StringBuilder w = new StringBuilder("provider = ").append(literal(provider)).append(" AND symbol = ").append(literal(symbol))
@@ -225,9 +240,21 @@ public final class PgExporter
                 c.commit();
                 return result;
             }
-            catch (final SQLException | IOException | RuntimeException e)
+            catch (final SQLException | IOException | RuntimeException | Error e)
             {
-                c.rollback();
+                try
+                {
+                    c.rollback();
+                }
+                catch (final SQLException | RuntimeException again)
+                {
+                    e.addSuppressed(again); // the first failure is the one to report
+                }
+                if (dataSource instanceof com.zaxxer.hikari.HikariDataSource pool)
+                {
+                    // a cancelled COPY's cancel request travels on its own and could hit this connection's next query: retire it
+                    pool.evictConnection(c);
+                }
                 throw e;
             }
         }
@@ -257,7 +284,7 @@ public final class PgExporter
     private static Result csv(final CopyManager copy, final Query query, final List<String> symbols, final Path output, final boolean gzip,
         final Instant maxTs, final LongConsumer progress) throws SQLException, IOException
     {
-        final Path tmp = output.resolveSibling(output.getFileName() + ".tmp");
+        final Path tmp = Files.createTempFile(output.toAbsolutePath().getParent(), output.getFileName() + ".", ".tmp");
         boolean done = false;
         try
         {
@@ -298,39 +325,55 @@ public final class PgExporter
         {
             for (final String symbol : symbols)
             {
-                final PgTickSource.CopyOutStream in = new PgTickSource.CopyOutStream(copy.copyOut("COPY (" + query.select(symbol) + ") TO STDOUT (FORMAT binary)"));
-                final CopyBinaryReader rows = new CopyBinaryReader(in);
-                while (rows.nextRow())
+                final org.postgresql.copy.CopyOut op = copy.copyOut("COPY (" + query.select(symbol) + ") TO STDOUT (FORMAT binary)");
+                try
                 {
-                    for (int i = 0; i < columns.length; i++)
+                    writeRows(new CopyBinaryReader(new PgTickSource.CopyOutStream(op)), columns, last, out, progress);
+                }
+                finally
+                {
+                    if (op.isActive())
                     {
-                        if (!rows.next())
-                        {
-                            continue; // NULL: left unset
-                        }
-                        switch (columns[i].pg())
-                        {
-                            case TEXT -> out.set(i, last[i] = reuse(last[i], rows.bytes(), rows.offset(), rows.length()));
-                            case JSONB -> out.set(i, new String(rows.bytes(), rows.offset() + 1, rows.length() - 1, StandardCharsets.UTF_8)); // version byte, then text
-                            case TIMESTAMPTZ -> out.set(i, rows.timestampMicros());
-                            case FLOAT8 -> out.set(i, rows.float8());
-                            case INT4 -> out.set(i, (long)rows.int4());
-                            case INT8 -> out.set(i, rows.int8());
-                            default -> throw new IllegalStateException(columns[i].pg().name());
-                        }
-                    }
-                    out.endRow();
-                    if ((out.rows() & 0xffff) == 0)
-                    {
-                        progress.accept(out.rows());
+                        // failed half way: end the COPY, or the connection waits on it for ever (the rollback would hang)
+                        op.cancelCopy();
                     }
                 }
-                rows.drain();
             }
             progress.accept(out.rows());
             out.commit();
             return new Result(out.rows(), maxTs, Files.size(output));
         }
+    }
+
+    private static void writeRows(final CopyBinaryReader rows, final Col[] columns, final Binary[] last, final ParquetRowWriter out,
+        final LongConsumer progress) throws IOException
+    {
+        while (rows.nextRow())
+        {
+            for (int i = 0; i < columns.length; i++)
+            {
+                if (!rows.next())
+                {
+                    continue; // NULL: left unset
+                }
+                switch (columns[i].pg())
+                {
+                    case TEXT -> out.set(i, last[i] = reuse(last[i], rows.bytes(), rows.offset(), rows.length()));
+                    case JSONB -> out.set(i, new String(rows.bytes(), rows.offset() + 1, rows.length() - 1, StandardCharsets.UTF_8)); // version byte, then text
+                    case TIMESTAMPTZ -> out.set(i, rows.timestampMicros());
+                    case FLOAT8 -> out.set(i, rows.float8());
+                    case INT4 -> out.set(i, (long)rows.int4());
+                    case INT8 -> out.set(i, rows.int8());
+                    default -> throw new IllegalStateException(columns[i].pg().name());
+                }
+            }
+            out.endRow();
+            if ((out.rows() & 0xffff) == 0)
+            {
+                progress.accept(out.rows());
+            }
+        }
+        rows.drain();
     }
 
     /** Text columns repeat (provider, symbol, name, interval): keep the previous value's Binary while the bytes are the same. */

@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
@@ -125,13 +126,25 @@ public final class SignalsBench
         }
         execute("TRUNCATE signals");
 
+        // (e) the naive replayer the seed describes: fetch rows, compute per tick, executeBatch of 200 INSERT ... ON CONFLICT
+        final double naiveRate = naive(start, end, generated);
+        final long naiveMismatches = count("SELECT count(*) FROM signals s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
+            "WHERE s.value IS NULL OR r.value IS NULL OR abs(s.value - r.value) > 1e-9 * greatest(1, abs(s.value))");
+        if (naiveMismatches != 0)
+        {
+            throw new IllegalStateException(naiveMismatches + " signal rows differ between the replay and the naive JDBC replayer");
+        }
+        execute("TRUNCATE signals");
+
         final double replayRowsPerSecond = replayRate * rows / generated;
-        System.out.printf(Locale.ROOT, "bench signals: the replay and PostgreSQL wrote the same %,d rows%n", rows);
+        System.out.printf(Locale.ROOT, "bench signals: the replay, PostgreSQL and the naive JDBC replayer wrote the same %,d rows%n", rows);
         System.out.printf(Locale.ROOT, "  %-58s %12s ticks/s (%s rows/s)%n", "replay, burst, 2 signals persisted (tickreplay)", rate(replayRate), rate(replayRowsPerSecond));
         System.out.printf(Locale.ROOT, "  %-58s %12s ticks/s   replay = %.2fx%n", "PostgreSQL computing them itself (window functions)", rate(postgresRate),
             replayRate / postgresRate);
         System.out.printf(Locale.ROOT, "  %-58s %12s rows/s    replay = %.2fx%n", "PostgreSQL COPY-in of the same rows (limit)", rate(copyInRowsPerSecond),
             replayRowsPerSecond / copyInRowsPerSecond);
+        System.out.printf(Locale.ROOT, "  %-58s %12s ticks/s   replay = %.2fx%n", "naive JDBC replayer (batches of 200 INSERT ... ON CONFLICT)",
+            rate(naiveRate), replayRate / naiveRate);
 
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("ticks", generated);
@@ -143,7 +156,115 @@ public final class SignalsBench
         out.put("postgres_copy_in_rows_per_s", Math.round(copyInRowsPerSecond));
         out.put("ratio_replay_to_postgres_compute", Math.round(replayRate / postgresRate * 1000) / 1000.0);
         out.put("ratio_replay_to_copy_in", Math.round(replayRowsPerSecond / copyInRowsPerSecond * 1000) / 1000.0);
+        out.put("naive_jdbc_replayer_ticks_per_s", Math.round(naiveRate));
+        out.put("ratio_replay_to_naive_jdbc", Math.round(replayRate / naiveRate * 1000) / 1000.0);
         return out;
+    }
+
+    /**
+     * The seed's Python replayer, written plainly in Java: one query for the window in replay order
+     * (a cursor of 10,000 rows), the two signals computed per tick with a map per symbol, and the
+     * rows sent as {@code INSERT ... ON CONFLICT DO UPDATE} in JDBC batches of 200, each batch
+     * committed (the seed's 200 rows / 5 s). The last tick of a ts wins by overwriting.
+     */
+    private double naive(final Instant start, final Instant end, final long generated) throws Exception
+    {
+        final long t0 = System.nanoTime();
+        long ticks = 0;
+        try (Connection read = db.connection(); Connection write = db.connection())
+        {
+            read.setAutoCommit(false);
+            write.setAutoCommit(false);
+            try (PreparedStatement select = read.prepareStatement("SELECT provider, symbol, ts, seq, price, size, bid, ask FROM tick_data " +
+                     "WHERE provider = 'sigbench' AND ts >= ? AND ts < ? ORDER BY ts, symbol, seq");
+                 PreparedStatement insert = write.prepareStatement("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
+                     "VALUES (?, ?, ?, ?, ?, ?::jsonb) ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, " +
+                     "metadata = EXCLUDED.metadata"))
+            {
+                select.setFetchSize(10_000);
+                select.setObject(1, java.time.OffsetDateTime.ofInstant(start, java.time.ZoneOffset.UTC));
+                select.setObject(2, java.time.OffsetDateTime.ofInstant(end, java.time.ZoneOffset.UTC));
+                final Map<String, double[]> vwap = new java.util.HashMap<>(); // symbol -> {day, sum(price*size), sum(size)}
+                final java.util.Set<String> inBatch = new java.util.HashSet<>();
+                int batched = 0;
+                try (ResultSet rs = select.executeQuery())
+                {
+                    while (rs.next())
+                    {
+                        ticks++;
+                        final String provider = rs.getString(1);
+                        final String symbol = rs.getString(2);
+                        final java.time.OffsetDateTime ts = rs.getObject(3, java.time.OffsetDateTime.class);
+                        final double price = rs.getDouble(5);
+                        final double size = rs.getDouble(6);
+                        final double bid = rs.getDouble(7);
+                        final boolean hasBid = !rs.wasNull();
+                        final double ask = rs.getDouble(8);
+                        final boolean hasAsk = !rs.wasNull();
+                        final double day = Math.floorDiv(ts.toInstant().getEpochSecond(), 86_400L);
+                        if (!inBatch.add(symbol + ts) && batched > 0)
+                        {
+                            // one statement may not touch a key twice: a second tick of the same ts goes in the next batch
+                            insert.executeBatch();
+                            write.commit();
+                            batched = 0;
+                            inBatch.clear();
+                            inBatch.add(symbol + ts);
+                        }
+                        final double[] v = vwap.computeIfAbsent(symbol, k -> new double[] {day, 0, 0});
+                        if (v[0] != day)
+                        {
+                            v[0] = day;
+                            v[1] = 0;
+                            v[2] = 0;
+                        }
+                        v[1] += price * size;
+                        v[2] += size;
+                        if (v[2] != 0)
+                        {
+                            final double w = v[1] / v[2];
+                            batched += add(insert, provider, symbol, ts, "vwap_deviation_bps", (price - w) / w * 10_000, "{\"origin\": \"replay\", \"vwap\": " + w + "}");
+                        }
+                        if (hasBid && hasAsk && bid > 0 && ask > 0 && ask >= bid)
+                        {
+                            final double mid = (ask + bid) / 2;
+                            batched += add(insert, provider, symbol, ts, "spread_bps", (ask - bid) / mid * 10_000, "{\"origin\": \"replay\", \"mid\": " + mid + "}");
+                        }
+                        if (batched >= 200)
+                        {
+                            insert.executeBatch();
+                            write.commit();
+                            batched = 0;
+                            inBatch.clear();
+                        }
+                    }
+                }
+                if (batched > 0)
+                {
+                    insert.executeBatch();
+                    write.commit();
+                }
+                read.commit();
+            }
+        }
+        if (ticks != generated)
+        {
+            throw new IllegalStateException("the naive replayer read " + ticks + " ticks of " + generated);
+        }
+        return ticks * 1e9 / (System.nanoTime() - t0);
+    }
+
+    private static int add(final PreparedStatement insert, final String provider, final String symbol, final java.time.OffsetDateTime ts, final String name,
+        final double value, final String metadata) throws java.sql.SQLException
+    {
+        insert.setString(1, provider);
+        insert.setString(2, symbol);
+        insert.setObject(3, ts);
+        insert.setString(4, name);
+        insert.setDouble(5, value);
+        insert.setString(6, metadata);
+        insert.addBatch();
+        return 1;
     }
 
     private void execute(final String sql) throws Exception

@@ -94,6 +94,8 @@ public final class Services
         private final io.tickreplay.api.export.ExportService exports;
         private final io.tickreplay.api.http.ApiServer server;
         private final String host;
+        private final boolean guarded;
+        private final boolean loopback;
 
         private Api(final Settings settings)
         {
@@ -145,6 +147,8 @@ public final class Services
             replays = r;
             exports = e;
             host = apiConfig.bind().equals("0.0.0.0") ? "localhost" : apiConfig.bind();
+            guarded = apiConfig.token() != null && !apiConfig.token().isEmpty();
+            loopback = apiConfig.bind().startsWith("127.") || apiConfig.bind().equals("localhost") || apiConfig.bind().equals("::1");
         }
 
         public io.tickreplay.adapters.postgres.Database db()
@@ -175,6 +179,11 @@ public final class Services
             System.out.println("  curl " + base + "/health");
             System.out.println("  curl " + base + "/v1/replay/ticks");
             System.out.println("  curl " + base + "/metrics | grep tick_replay");
+            if (!guarded && !loopback)
+            {
+                System.out.println("  note: the API listens on every interface and takes POSTs without a token; set api.token (TICKREPLAY_API_TOKEN) " +
+                    "or --bind 127.0.0.1");
+            }
         }
 
         @Override

@@ -218,6 +218,10 @@ public final class Settings
             {
                 value = value.replaceAll("(?i)(password=)[^&\"]*", "$1***");
             }
+            if (e.getKey().equals("api.token") && !value.equals("\"\""))
+            {
+                value = "***";
+            }
             out.append("  ").append(e.getKey()).append(" = ").append(value).append("   (").append(e.getValue()).append(")\n");
         }
         return out.toString();

@@ -20,12 +20,25 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
 {
     public static final Set<String> INTERVALS = Set.of("1m", "5m", "1h");
 
-    /** Checks every field; throws {@link InvalidField} naming the first bad one. */
+    /**
+     * Checks every field; throws {@link InvalidField} naming the first bad one. Returns the request
+     * with the seed's cockpit dataset names ({@code bars_1m}, {@code bars_5m}, {@code bars_1h}) read as
+     * bars of that interval.
+     */
     public ExportRequest validate()
     {
+        if (dataset != null && dataset.matches("bars_(1m|5m|1h)"))
+        {
+            final String aliasInterval = dataset.substring(5);
+            if (interval != null && !interval.equals(aliasInterval))
+            {
+                throw new InvalidField("interval", "dataset " + dataset + " is bars of " + aliasInterval + ", but interval says " + interval);
+            }
+            return new ExportRequest("bars", provider, symbols, start, end, aliasInterval, output, format, sinceLast).validate();
+        }
         if (dataset == null)
         {
-            throw new InvalidField("dataset", "dataset is required: ticks, bars or signals");
+            throw new InvalidField("dataset", "dataset is required: ticks, bars (or bars_1m, bars_5m, bars_1h) or signals");
         }
         try
         {

@@ -55,6 +55,18 @@ public final class ExportService implements AutoCloseable
             t.setDaemon(true);
             return t;
         });
+        try
+        {
+            final int orphans = jobs.failOrphans(JOB_NAME, io.tickreplay.api.replay.ReplayService.host());
+            if (orphans > 0)
+            {
+                LOG.warn("marked {} export(s) left running by an ended process as failed", orphans);
+            }
+        }
+        catch (final SQLException e)
+        {
+            LOG.warn("could not check for exports left running by an ended process: {}", e.getMessage());
+        }
     }
 
     public JobRunStore jobs()
@@ -63,9 +75,9 @@ public final class ExportService implements AutoCloseable
     }
 
     /** Starts an export and returns at once; {@link ExportJob#done()} completes with the job's final row. */
-    public ExportJob start(final ExportRequest request) throws SQLException
+    public ExportJob start(final ExportRequest asked) throws SQLException
     {
-        request.validate();
+        final ExportRequest request = asked.validate();
         final PgExporter.Dataset dataset = request.datasetKind();
         final Path output = Path.of(request.output()).toAbsolutePath();
         final PgExporter.Format format = PgExporter.Format.of(output, request.format());
@@ -80,6 +92,8 @@ public final class ExportService implements AutoCloseable
         metadata.put("output", output.toString());
         metadata.put("format", format.label());
         metadata.put("query_key", request.queryKey());
+        metadata.put("pid", ProcessHandle.current().pid());
+        metadata.put("host", io.tickreplay.api.replay.ReplayService.host());
         if (request.sinceLast())
         {
             metadata.put("since_last", true);
@@ -129,14 +143,15 @@ public final class ExportService implements AutoCloseable
                 // an incremental export that found nothing new keeps the mark where it was
                 jobs.finish(job.id(), "completed", result.rows(), result.maxTs() != null ? result.maxTs() : after, null, done);
             }
-            catch (final SQLException | IOException | RuntimeException e)
+            catch (final Throwable e)
             {
+                // whatever went wrong (an Error too: a native library that will not load, memory), the job says so
                 LOG.debug("export {} failed", job.id(), e);
                 jobs.finish(job.id(), "failed", job.rows().get(), null, e.getMessage() == null ? e.toString() : e.getMessage(), Map.of());
             }
             job.done().complete(jobs.find(job.id()).orElseThrow());
         }
-        catch (final SQLException | RuntimeException e)
+        catch (final Throwable e)
         {
             LOG.error("export {} could not be recorded: {}", job.id(), e.getMessage());
             job.done().completeExceptionally(e);

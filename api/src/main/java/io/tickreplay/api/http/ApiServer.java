@@ -154,7 +154,8 @@ public final class ApiServer implements AutoCloseable
             if (token != null)
             {
                 final String header = e.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-                final byte[] given = header != null && header.startsWith("Bearer ") ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : null;
+                final byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                    ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : null;
                 if (given == null || !MessageDigest.isEqual(given, token))
                 {
                     e.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");
@@ -643,7 +644,7 @@ public final class ApiServer implements AutoCloseable
         if (output != null)
         {
             // a name under api.export-dir, never a path elsewhere on the server
-            if (output.isBlank() || output.contains("/") || output.contains("\\") || output.startsWith("."))
+            if (output.isBlank() || output.contains("/") || output.contains("\\") || output.startsWith(".") || output.indexOf('\0') >= 0)
             {
                 throw ApiError.badRequest("output", "output must be a plain file name (it goes under the server's export directory), was '" + output + "'");
             }
@@ -651,11 +652,26 @@ public final class ApiServer implements AutoCloseable
         else
         {
             final String extension = format == null ? "csv" : format;
-            output = (dataset == null ? "export" : dataset) + "-" + System.currentTimeMillis() + "." + extension;
+            output = (dataset == null ? "export" : dataset) + "-" + System.currentTimeMillis() + "-" +
+                Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL) + "." + extension;
+        }
+        final Path target;
+        try
+        {
+            target = config.exportDir().resolve(output);
+        }
+        catch (final java.nio.file.InvalidPathException e)
+        {
+            throw ApiError.badRequest("output", "output is not a valid file name: " + e.getMessage());
+        }
+        if (Files.exists(target))
+        {
+            // an earlier export's download would otherwise serve other rows than its job says
+            throw new ApiError(409, "output", "an export named " + output + " exists already; choose another name");
         }
         final Boolean sinceLast = b.bool("since_last");
         final ExportRequest request = new ExportRequest(dataset, b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"),
-            b.string("interval"), config.exportDir().resolve(output).toString(), format, sinceLast != null && sinceLast);
+            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast);
         final ExportService.ExportJob job = exports.start(request);
         send(exchange, 200, exportJson(exports.jobs().find(job.id()).orElseThrow()));
     }
@@ -668,7 +684,7 @@ public final class ApiServer implements AutoCloseable
 
     private void listExports(final HttpServerExchange exchange) throws SQLException
     {
-        list(exchange, ExportService.JOB_NAME, "exports", ApiServer::exportJson);
+        list(exchange, ExportService.JOB_NAME, "exports", this::exportJson);
     }
 
     private JobRunStore.JobRun exportJob(final long id) throws SQLException
@@ -677,9 +693,14 @@ public final class ApiServer implements AutoCloseable
             .orElseThrow(() -> ApiError.notFound("id", "no export " + id));
     }
 
-    private static Map<String, Object> exportJson(final JobRunStore.JobRun job)
+    private Map<String, Object> exportJson(final JobRunStore.JobRun job)
     {
         final Map<String, Object> body = JobJson.of(job);
+        final ExportService.ExportJob running = exports.active(job.id());
+        if (running != null && job.status().equals("running"))
+        {
+            body.put("rows_written", running.rows().get()); // live, ahead of the row's final count
+        }
         body.put("download", job.status().equals("completed") ? "/v1/exports/" + job.id() + "/download" : null);
         return body;
     }

@@ -140,17 +140,27 @@ final class JsonBody
         {
             return null;
         }
-        if (value.isBlank() || Character.isDigit(value.charAt(0)) && value.chars().allMatch(Character::isDigit))
+        if (value.isBlank() || value.matches("[+-]?[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?"))
         {
             throw ApiError.badRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z, was '" + value + "'");
         }
+        final Instant t;
         try
         {
-            return Micros.toInstant(TimestampParser.parseMicros(value));
+            t = Micros.toInstant(TimestampParser.parseMicros(value));
         }
-        catch (final IllegalArgumentException e)
+        catch (final IllegalArgumentException | ArithmeticException e)
         {
             throw ApiError.badRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z: " + e.getMessage());
         }
+        try
+        {
+            io.tickreplay.api.replay.ReplayRequest.checkYear(field, t);
+        }
+        catch (final io.tickreplay.api.replay.ReplayRequest.InvalidField e)
+        {
+            throw ApiError.badRequest(field, e.getMessage());
+        }
+        return t;
     }
 }

@@ -16,6 +16,8 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     List<String> signals, String sink)
 {
     public static final int MAX_SYMBOLS = 1000;
+    private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/^=@#$&+-]{0,63}");
 
     /** A request field that is wrong, named so that the API can say {@code {"error": ..., "field": ...}}. */
@@ -142,6 +144,17 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         if (!start.isBefore(end))
         {
             throw new InvalidField("end", "end must be after start (the window is [start, end))");
+        }
+        checkYear("start", start);
+        checkYear("end", end);
+    }
+
+    /** Times PostgreSQL and ISO-8601 both handle: years 1900 to 9999. */
+    public static void checkYear(final String field, final Instant t)
+    {
+        if (t.isBefore(EARLIEST) || !t.isBefore(LATEST))
+        {
+            throw new InvalidField(field, field + " must be between the years 1900 and 9999, was " + t);
         }
     }
 }

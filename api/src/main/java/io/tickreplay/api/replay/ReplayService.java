@@ -118,7 +118,7 @@ public final class ReplayService implements AutoCloseable
     private final Config config;
     private final Map<Long, ReplayRun> active = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
-    private final String host = hostName();
+    private final String host = host();
 
     public ReplayService(final Database db, final TickBus bus, final MeterRegistry registry, final Config config)
     {
@@ -575,7 +575,8 @@ public final class ReplayService implements AutoCloseable
         return micros == Long.MIN_VALUE ? null : Micros.toInstant(micros);
     }
 
-    private static String hostName()
+    /** This machine's name, as job rows record it to find the runs of processes that ended ({@code failOrphans}). */
+    public static String host()
     {
         final String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank())

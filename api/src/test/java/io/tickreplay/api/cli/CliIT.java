@@ -68,7 +68,7 @@ class CliIT
     }
 
     @ParameterizedTest(name = "{0} --help")
-    @ValueSource(strings = {"demo", "generate", "import", "replay", "live", "bench"})
+    @ValueSource(strings = {"demo", "serve", "generate", "import", "replay", "live", "export", "bench"})
     void everyCommandExplainsItself(final String command)
     {
         final Run run = run(command, "--help");

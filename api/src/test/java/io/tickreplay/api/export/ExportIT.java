@@ -107,7 +107,10 @@ class ExportIT
         assertThat(job.status()).as(job.errorMessage()).isEqualTo("completed");
         assertThat(job.jobName()).isEqualTo("tick_export");
         assertThat(job.metadata()).containsEntry("output", output.toString()).containsEntry("format", format).containsEntry("dataset", dataset);
-        assertThat(output.resolveSibling(output.getFileName() + ".tmp")).doesNotExist();
+        try (var files = Files.list(output.getParent()))
+        {
+            assertThat(files.map(p -> p.getFileName().toString())).as("no temporary file left").noneMatch(n -> n.endsWith(".tmp"));
+        }
 
         final String pgAggregates = aggregates.replace("sum(epoch_us(ts)) / 1e12", "sum(extract(epoch FROM ts) * 1e6) / 1e12");
         final double[] expected = sql("SELECT " + pgAggregates + " FROM " + table + " WHERE provider = 'ibkr'" + (dataset.equals("bars") ? " AND interval = '1m'" : ""));

@@ -217,6 +217,8 @@ class ApiIT
             Arguments.of("{" + ok + ", \"padding\": \"" + "x".repeat(20_000) + "\"}", 413, null),
             Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"yesterday\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "start"),
             Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": 1762178400, \"end\": \"2025-11-03T15:00:00Z\"}", 400, "start"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"1762178400.5\", \"end\": \"2025-11-03T15:00:00Z\"}", 400, "start"),
+            Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"+12025-11-03T15:00:00Z\"}", 400, "end"),
             Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\"}", 400, "end"),
             Arguments.of("{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T15:00:00Z\", \"end\": \"2025-11-03T14:00:00Z\"}", 400, "end"),
             Arguments.of("{" + ok + ", \"speed\": -1}", 400, "speed"),
@@ -291,10 +293,11 @@ class ApiIT
         assertThat(none.status()).isEqualTo(401);
         assertThat(none.json().get("field").asText()).isEqualTo("Authorization");
         assertThat(call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", "Bearer wrong").status()).isEqualTo(401);
+        assertThat(call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", TOKEN).status()).isEqualTo(401);
         assertThat(call("POST", guardedBase + "/v1/exports", "{}").status()).isEqualTo(401);
         assertThat(call("POST", guardedBase + "/v1/replay/ticks/1/cancel", null).status()).isEqualTo(401);
         assertThat(jobCount()).isEqualTo(jobs);
-        final Reply ok = call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", "Bearer " + TOKEN);
+        final Reply ok = call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", "bearer " + TOKEN); // the scheme is case-insensitive
         assertThat(ok.status()).as(ok.text()).isEqualTo(200);
         assertThat(call("GET", guardedBase + "/v1/replay/ticks/" + ok.json().get("run_id").asLong(), null).status()).isEqualTo(200);
         assertThat(call("GET", guardedBase + "/health", null).status()).isEqualTo(200);
@@ -392,6 +395,19 @@ class ApiIT
         assertThat(escape.status()).isEqualTo(400);
         assertThat(escape.json().get("field").asText()).isEqualTo("output");
         assertThat(post("/v1/exports", "{\"dataset\": \"quotes\"}").json().get("field").asText()).isEqualTo("dataset");
+        // the same name again would make the first export's download serve other rows: refused
+        final Reply again = post("/v1/exports", "{\"dataset\": \"ticks\", \"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], " +
+            "\"start\": \"2025-11-03T00:00:00Z\", \"end\": \"2025-11-04T00:00:00Z\", \"output\": \"nvda-msft.parquet\"}");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json().get("field").asText()).isEqualTo("output");
+        // the cockpit's dataset names (seed 4.3): bars_1m, bars_5m, bars_1h
+        final Reply bars = post("/v1/exports", "{\"dataset\": \"bars_5m\", \"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], " +
+            "\"start\": \"2025-11-03T00:00:00Z\", \"end\": \"2025-11-04T00:00:00Z\", \"format\": \"csv\"}");
+        assertThat(bars.status()).as(bars.text()).isEqualTo(200);
+        assertThat(bars.json().get("metadata").get("dataset").asText()).isEqualTo("bars");
+        assertThat(bars.json().get("metadata").get("interval").asText()).isEqualTo("5m");
+        assertThat(post("/v1/exports", "{\"dataset\": \"ticks\", \"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], " +
+            "\"start\": \"-5000-01-01T00:00:00Z\", \"end\": \"2025-11-04T00:00:00Z\"}").json().get("field").asText()).isEqualTo("start");
         assertThat(get("/v1/exports/999999").status()).isEqualTo(404);
     }
 
