@@ -22,7 +22,7 @@ import java.sql.Statement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The CLI as a user runs it, in-process, against a real PostgreSQL (a schema of its own). */
-class CliIT
+public class CliIT
 {
     private static Database db;
     private static String url;
@@ -30,7 +30,7 @@ class CliIT
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err)
+    public record Run(int exit, String out, String err)
     {
     }
 
@@ -47,7 +47,7 @@ class CliIT
         db.close();
     }
 
-    static synchronized Run run(final String... args)
+    public static synchronized Run run(final String... args)
     {
         final PrintStream out = System.out;
         final PrintStream err = System.err;
