@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows.")
+    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows. Suite 'latency': per-tick latency through the in-memory pipeline at --offered ticks/s, per stage, with .hgrm files.")
 public final class BenchCommand implements Callable<Integer>
 {
     private static final String SCHEMA = "tickreplay_bench";
@@ -53,8 +53,14 @@ public final class BenchCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--suite", paramLabel = "import|replay|signals|export|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
+    @Option(names = "--suite", paramLabel = "import|replay|signals|export|latency|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
     String suite = "all";
+
+    @Option(names = "--offered", paramLabel = "TICKS_PER_S", description = "Load offered to the in-memory pipeline by the latency suite (default 1,000,000).")
+    double offered = 1_000_000;
+
+    @Option(names = "--latency-wait-strategy", paramLabel = "NAME", description = "Ring wait strategy of the latency suite (default backoff, the engine's default).")
+    String latencyWait = "backoff";
 
     @Option(names = "--paced-seconds", paramLabel = "S", description = "Length of the 1x pacing run (default 60, --quick 10).")
     Long pacedSeconds;
@@ -77,9 +83,13 @@ public final class BenchCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (!List.of("import", "replay", "signals", "export", "all").contains(suite))
+        if (!List.of("import", "replay", "signals", "export", "latency", "all").contains(suite))
         {
-            throw new UsageException("--suite must be import, replay, signals, export or all, was '" + suite + "'");
+            throw new UsageException("--suite must be import, replay, signals, export, latency or all, was '" + suite + "'");
+        }
+        if (!(offered > 0) || Double.isInfinite(offered))
+        {
+            throw new UsageException("--offered must be a finite number > 0, was " + offered);
         }
         final long n = ticks != null ? ticks : quick ? 200_000 : 5_000_000;
         final int r = rounds != null ? rounds : quick ? 1 : 2;
@@ -107,6 +117,13 @@ public final class BenchCommand implements Callable<Integer>
                 {
                     report.put("signals", new io.tickreplay.api.bench.SignalsBench(db, workDir).run(Math.min(n, quick ? 100_000 : 1_000_000)));
                     truncate(db);
+                }
+                if (suite.equals("latency") || suite.equals("all"))
+                {
+                    final Path hgrm = json != null && json.toAbsolutePath().getParent() != null
+                        ? json.toAbsolutePath().getParent().resolve(json.getFileName().toString().replaceFirst("\\.json$", "") + "-hgrm")
+                        : workDir.resolve("latency");
+                    report.put("latency", new io.tickreplay.api.bench.LatencyBench(hgrm, latencyWait).run(quick ? 200_000 : Math.min(n, 5_000_000), offered));
                 }
                 if (suite.equals("export") || suite.equals("all"))
                 {
