@@ -152,6 +152,11 @@ public final class BenchCommand implements Callable<Integer>
                 }
             }
         }
+        final Map<String, Object> goals = goals(report);
+        if (!goals.isEmpty())
+        {
+            report.put("goals", goals);
+        }
         if (json != null)
         {
             final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -163,6 +168,63 @@ public final class BenchCommand implements Callable<Integer>
             System.out.println("results written to " + json);
         }
         return 0;
+    }
+
+    /** The benchmark issue's goals, judged on this run's figures (only those whose suites ran), printed and kept in the report. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> goals(final Map<String, Object> report)
+    {
+        final Map<String, Object> goals = new LinkedHashMap<>();
+        final Map<String, Object> signals = (Map<String, Object>)report.get("signals");
+        final Map<String, Object> replay = (Map<String, Object>)report.get("replay");
+        final Map<String, Object> latency = (Map<String, Object>)report.get("latency");
+        if (signals != null)
+        {
+            goal(goals, "(b) replay with 2 signals persisted >= 3x PostgreSQL computing them", number(signals, "ratio_replay_to_postgres_compute"), 3.0);
+            goal(goals, "(b) >= 0.8x PostgreSQL's COPY-in of the same rows", number(signals, "ratio_replay_to_copy_in"), 0.8);
+            goal(goals, "(b) >= 10x the naive JDBC replayer", number(signals, "ratio_replay_to_naive_jdbc"), 10.0);
+        }
+        if (replay != null)
+        {
+            goal(goals, "(a) replay to the bus >= 0.8x PostgreSQL's ordered COPY-out", number(replay, "ratio_replay_to_copy_out_ordered"), 0.8);
+            final double journal = ((List<Number>)replay.get("replay_journal_to_bus_ticks_per_s")).stream().mapToDouble(Number::doubleValue).max().orElse(0);
+            goal(goals, "(f) journal replay >= 10M ticks/s", journal, 10_000_000);
+        }
+        if (latency != null)
+        {
+            final double p99 = number((Map<String, Object>)latency.get("signals"), "p99_us");
+            final Map<String, Object> g = new LinkedHashMap<>();
+            g.put("value", p99);
+            g.put("goal", 5.0);
+            g.put("met", p99 <= 5.0);
+            goals.put("latency p99 <= 5 us at " + latency.get("offered_ticks_per_s") + " ticks/s offered", g);
+        }
+        if (!goals.isEmpty())
+        {
+            System.out.println("goals (this run, this machine):");
+            goals.forEach((name, v) ->
+            {
+                final Map<String, Object> g = (Map<String, Object>)v;
+                System.out.printf(Locale.ROOT, "  %-72s %14s  %s%n", name, String.format(Locale.ROOT, "%,.2f", (Double)g.get("value")),
+                    (Boolean)g.get("met") ? "met" : "NOT met");
+            });
+        }
+        return goals;
+    }
+
+    private static void goal(final Map<String, Object> goals, final String name, final double value, final double goal)
+    {
+        final Map<String, Object> g = new LinkedHashMap<>();
+        g.put("value", value);
+        g.put("goal", goal);
+        g.put("met", value >= goal);
+        goals.put(name, g);
+    }
+
+    private static double number(final Map<String, Object> m, final String key)
+    {
+        final Object v = m.get(key);
+        return v instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     private Map<String, Object> importSuite(final Database db, final long n, final int rounds) throws Exception
