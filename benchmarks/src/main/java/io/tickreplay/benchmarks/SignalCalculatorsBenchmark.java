@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Per-tick cost of the signal calculators on one core, over a realistic synthetic session held in
  * primitive arrays: each signal alone, the four per-tick ones together, and all six (with the
- * one-minute bars the bar signals need). Run with {@code -prof gc} to see the allocation per tick.
+ * one-minute bars the bar signals need): each of the seven alone, the four per-tick ones together, and all seven. Run with {@code -prof gc} to see the allocation per tick.
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar SignalCalculators -prof gc</pre>
  */
@@ -40,7 +40,7 @@ public class SignalCalculatorsBenchmark
 {
     static final int TICKS = 65_536;
 
-    @Param({"vwap_deviation_bps", "spread_bps", "tick_rate_zscore", "book_imbalance", "per_tick", "all"})
+    @Param({"vwap_deviation_bps", "spread_bps", "tick_rate_zscore", "book_imbalance", "rsi_14", "bb_zscore_20", "volume_profile", "per_tick", "all"})
     String signals;
 
     private final int[] symbol = new int[TICKS];
