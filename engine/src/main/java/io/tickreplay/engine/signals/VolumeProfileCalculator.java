@@ -72,39 +72,49 @@ public final class VolumeProfileCalculator implements BarSignalCalculator
         }
     }
 
-    /** Price level -> volume, linear probing on the price's bits; 0 is never a price (prices are > 0). */
+    /**
+     * Price level -> volume: the levels and their volumes kept densely in arrival order (what a bar's
+     * scan reads, front to back), found through an open-addressing index on the price's bits
+     * (linear probing; slot value = level + 1, 0 = empty).
+     */
     static final class Profile
     {
-        double[] prices = new double[64];
-        double[] volumes = new double[64];
+        double[] prices = new double[32];
+        double[] volumes = new double[32];
+        int[] index = new int[64];
         int size;
         double total;
 
         void clear()
         {
-            Arrays.fill(prices, 0);
-            Arrays.fill(volumes, 0);
+            Arrays.fill(index, 0);
             size = 0;
             total = 0;
         }
 
         void add(final double price, final double volume)
         {
-            if ((size + 1) * 2 > prices.length)
+            final int mask = index.length - 1;
+            int i = slot(price, mask);
+            int level;
+            while ((level = index[i]) != 0 && prices[level - 1] != price)
             {
-                grow();
+                i = (i + 1) & mask;
             }
-            int i = slot(price, prices.length);
-            while (prices[i] != 0 && prices[i] != price)
+            if (level == 0)
             {
-                i = (i + 1) & (prices.length - 1);
+                if (size == prices.length)
+                {
+                    grow();
+                    add(price, volume);
+                    return;
+                }
+                prices[size] = price;
+                volumes[size] = 0;
+                index[i] = ++size;
+                level = size;
             }
-            if (prices[i] == 0)
-            {
-                prices[i] = price;
-                size++;
-            }
-            volumes[i] += volume;
+            volumes[level - 1] += volume;
             total += volume;
         }
 
@@ -113,19 +123,16 @@ public final class VolumeProfileCalculator implements BarSignalCalculator
         {
             double below = 0;
             double at = 0;
-            for (int i = 0; i < prices.length; i++)
+            for (int k = 0; k < size; k++)
             {
-                final double p = prices[i];
-                if (p != 0)
+                final double p = prices[k];
+                if (p < close)
                 {
-                    if (p < close)
-                    {
-                        below += volumes[i];
-                    }
-                    else if (p == close)
-                    {
-                        at += volumes[i];
-                    }
+                    below += volumes[k];
+                }
+                else if (p == close)
+                {
+                    at += volumes[k];
                 }
             }
             return below + at / 2;
@@ -133,30 +140,26 @@ public final class VolumeProfileCalculator implements BarSignalCalculator
 
         private void grow()
         {
-            final double[] oldPrices = prices;
-            final double[] oldVolumes = volumes;
-            prices = new double[oldPrices.length * 2];
-            volumes = new double[oldPrices.length * 2];
-            for (int k = 0; k < oldPrices.length; k++)
+            prices = Arrays.copyOf(prices, prices.length * 2);
+            volumes = Arrays.copyOf(volumes, volumes.length * 2);
+            index = new int[index.length * 2];
+            final int mask = index.length - 1;
+            for (int k = 0; k < size; k++)
             {
-                if (oldPrices[k] != 0)
+                int i = slot(prices[k], mask);
+                while (index[i] != 0)
                 {
-                    int i = slot(oldPrices[k], prices.length);
-                    while (prices[i] != 0)
-                    {
-                        i = (i + 1) & (prices.length - 1);
-                    }
-                    prices[i] = oldPrices[k];
-                    volumes[i] = oldVolumes[k];
+                    i = (i + 1) & mask;
                 }
+                index[i] = k + 1;
             }
         }
 
-        private static int slot(final double price, final int length)
+        private static int slot(final double price, final int mask)
         {
             long h = Double.doubleToLongBits(price) * 0x9E3779B97F4A7C15L;
             h ^= h >>> 32;
-            return (int)h & (length - 1);
+            return (int)h & mask;
         }
     }
 }
