@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Chronicle Queue journal, one thread: {@code append} writes ticks as the journal stage does
- * (64-byte records in blocks, one queue document per ring batch of 1,024); {@code read} reads a
- * journal of the same ticks back into batches, as a journal replay's source does. An operation is
- * one tick. Each invocation uses a fresh queue under the temporary directory.
+ * (64-byte records in blocks, one queue document per ring batch of 1,024) into a journal opened once
+ * per iteration (steady state: what a running replay pays); {@code appendFreshJournal} includes
+ * creating the queue for every 262,144 ticks; {@code read} reads a journal of the same ticks back
+ * into batches, as a journal replay's source does. An operation is one tick.
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar Journal</pre>
  */
@@ -48,6 +49,8 @@ public class JournalBenchmark
     private Path root;
     private Path written;
     private int round;
+    private ChronicleTickJournal open;
+    private long index;
     private final TickEvent event = new TickEvent();
     private final TickBatch batch = new TickBatch(8192);
 
@@ -57,6 +60,18 @@ public class JournalBenchmark
         root = Files.createTempDirectory("tickreplay-jmh-journal");
         written = root.resolve("read");
         append(written);
+    }
+
+    @Setup(Level.Iteration)
+    public void openJournal()
+    {
+        open = new ChronicleTickJournal(root.resolve("steady-" + round++));
+    }
+
+    @TearDown(Level.Iteration)
+    public void closeJournal()
+    {
+        open.close();
     }
 
     @TearDown(Level.Trial)
@@ -72,32 +87,44 @@ public class JournalBenchmark
     {
         try (ChronicleTickJournal journal = new ChronicleTickJournal(dir))
         {
-            for (int i = 0; i < TICKS; i++)
-            {
-                event.type = TickEvent.TICK;
-                event.symbolId = i & 7;
-                event.tsMicros = 1_762_180_200_000_000L + i * 50L;
-                event.seq = 0;
-                event.price = 100 + (i & 31) * 0.01;
-                event.size = 100;
-                event.bid = event.price - 0.01;
-                event.ask = event.price + 0.01;
-                event.bidSize = 300;
-                event.askSize = 200;
-                journal.append(event);
-                if ((i & 1023) == 1023)
-                {
-                    journal.endOfBatch();
-                }
-            }
-            journal.endOfBatch();
-            return journal.bytesWritten();
+            return appendTo(journal);
         }
+    }
+
+    private long appendTo(final ChronicleTickJournal journal)
+    {
+        for (int i = 0; i < TICKS; i++)
+        {
+            event.type = TickEvent.TICK;
+            event.symbolId = i & 7;
+            event.tsMicros = 1_762_180_200_000_000L + index++ * 50L;
+            event.seq = 0;
+            event.price = 100 + (i & 31) * 0.01;
+            event.size = 100;
+            event.bid = event.price - 0.01;
+            event.ask = event.price + 0.01;
+            event.bidSize = 300;
+            event.askSize = 200;
+            journal.append(event);
+            if ((i & 1023) == 1023)
+            {
+                journal.endOfBatch();
+            }
+        }
+        journal.endOfBatch();
+        return journal.bytesWritten();
     }
 
     @Benchmark
     @OperationsPerInvocation(TICKS)
     public long append()
+    {
+        return appendTo(open);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(TICKS)
+    public long appendFreshJournal()
     {
         return append(root.resolve("append-" + round++));
     }
