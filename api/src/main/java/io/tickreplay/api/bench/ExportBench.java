@@ -2,8 +2,6 @@ package io.tickreplay.api.bench;
 
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.PgExporter;
-import io.tickreplay.adapters.postgres.TickStore;
-import io.tickreplay.engine.synth.SyntheticSession;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -14,7 +12,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,11 +41,7 @@ public final class ExportBench
 
     public Map<String, Object> run(final long ticks) throws Exception
     {
-        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("expbench").symbols(SYMBOLS).seed(17)
-            .startDate(LocalDate.of(2025, 11, 3));
-        final long atOne = new SyntheticSession(new SyntheticSession.Context().provider("expbench").symbols(SYMBOLS).ticksPerSecond(1.0)).expectedTicks();
-        ctx.ticksPerSecond(ticks / (double)atOne);
-        final long generated = new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
+        final long generated = SignalsBench.writeSession(db, "expbench", SYMBOLS, 17, ticks);
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
             s.execute("VACUUM ANALYZE tick_data");

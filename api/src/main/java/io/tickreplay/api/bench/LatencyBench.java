@@ -112,7 +112,7 @@ public final class LatencyBench
         for (int shard = 0; shard < shards; shard++)
         {
             final SignalSet set = SignalSet.of(SIGNALS, table.size());
-            final SignalRing ring = new SignalRing("latency-writer-" + shard, 16_384, "backoff", DROP);
+            final SignalRing ring = new SignalRing("latency-writer-" + shard, 16_384, "backoff", SignalShardStage.Sink.DISCARD);
             rings.add(ring);
             final SignalShardStage stage = new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), ring));
             final Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
@@ -146,25 +146,6 @@ public final class LatencyBench
         out.put("signals", signals);
         return out;
     }
-
-    private static final SignalShardStage.Sink DROP = new SignalShardStage.Sink()
-    {
-        @Override
-        public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1, final double m2,
-            final double m3)
-        {
-        }
-
-        @Override
-        public void endOfBatch()
-        {
-        }
-
-        @Override
-        public void endOfStream()
-        {
-        }
-    };
 
     /** Ticks of a synthetic feed handed over on a fixed schedule: tick i is due {@code i / offered} seconds after the start. */
     private static final class OfferedSource implements TickBatchSource

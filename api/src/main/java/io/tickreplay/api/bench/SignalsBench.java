@@ -51,11 +51,7 @@ public final class SignalsBench
 
     public Map<String, Object> run(final long ticks) throws Exception
     {
-        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("sigbench").symbols(SYMBOLS).seed(13)
-            .startDate(LocalDate.of(2025, 11, 3));
-        final long atOne = new SyntheticSession(new SyntheticSession.Context().provider("sigbench").symbols(SYMBOLS).ticksPerSecond(1.0)).expectedTicks();
-        ctx.ticksPerSecond(ticks / (double)atOne);
-        final long generated = new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
+        final long generated = writeSession(db, "sigbench", SYMBOLS, 13, ticks);
         final Instant start = Instant.parse("2025-11-03T00:00:00Z");
         final Instant end = Instant.parse("2025-11-04T00:00:00Z");
         execute("VACUUM ANALYZE tick_data");
@@ -287,5 +283,16 @@ public final class SignalsBench
     private static String rate(final double perSecond)
     {
         return String.format(Locale.ROOT, "%,.0f", perSecond);
+    }
+
+    /** A one-day synthetic session (2025-11-03) of about {@code ticks} ticks for {@code provider}'s symbols, written to tick_data. */
+    static long writeSession(final Database db, final String provider, final List<String> symbols, final long seed, final long ticks)
+        throws java.sql.SQLException
+    {
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider(provider).symbols(symbols).seed(seed)
+            .startDate(LocalDate.of(2025, 11, 3));
+        final long atOne = new SyntheticSession(new SyntheticSession.Context().provider(provider).symbols(symbols).ticksPerSecond(1.0)).expectedTicks();
+        ctx.ticksPerSecond(ticks / (double)atOne);
+        return new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
     }
 }

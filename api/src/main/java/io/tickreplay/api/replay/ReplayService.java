@@ -275,7 +275,7 @@ public final class ReplayService implements AutoCloseable
             for (int shard = 0; shard < shards; shard++)
             {
                 final SignalSet set = SignalSet.of(signalNames, table.size());
-                SignalShardStage.Sink out = DISCARD;
+                SignalShardStage.Sink out = SignalShardStage.Sink.DISCARD;
                 if (toTable)
                 {
                     set.timings((signalId, nanos) -> signalMetrics.computed(signalNames.get(signalId), nanos));
@@ -289,7 +289,7 @@ public final class ReplayService implements AutoCloseable
                 {
                     out = signalFile.shard();
                 }
-                if (out != DISCARD)
+                if (out != SignalShardStage.Sink.DISCARD)
                 {
                     // the shard computes on while its writer thread encodes and commits
                     final SignalRing ring = new SignalRing("replay-" + runId + "-writer-" + shard, config.signals().ringSize(), config.waitStrategy(), out);
@@ -529,25 +529,6 @@ public final class ReplayService implements AutoCloseable
         }
         scheduler.shutdownNow();
     }
-
-    private static final SignalShardStage.Sink DISCARD = new SignalShardStage.Sink()
-    {
-        @Override
-        public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1, final double m2,
-            final double m3)
-        {
-        }
-
-        @Override
-        public void endOfBatch()
-        {
-        }
-
-        @Override
-        public void endOfStream()
-        {
-        }
-    };
 
     public static String statusName(final ReplayOutcome.Status status)
     {

@@ -15,6 +15,26 @@ public final class SignalShardStage implements EventHandler<TickEvent>
     /** Where a shard's values go, with the batch boundaries the writer needs. */
     public interface Sink extends SignalOutput
     {
+        /** Computes and keeps nothing (a replay with {@code --sink none}, benchmarks). */
+        Sink DISCARD = new Sink()
+        {
+            @Override
+            public void signal(final int signalId, final int symbolId, final long tsMicros, final int seq, final double value, final double m1,
+                final double m2, final double m3)
+            {
+            }
+
+            @Override
+            public void endOfBatch()
+            {
+            }
+
+            @Override
+            public void endOfStream()
+            {
+            }
+        };
+
         /** The ring had no more ticks for now: a writer may hand its batch on. */
         void endOfBatch();
 
