@@ -163,12 +163,10 @@ public final class PgExporter
      */
     public record Query(Dataset dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, Instant after)
     {
-        private static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/^=@#$&+-]{0,63}");
-
         /** The values go into the COPY's SQL as literals: only what cannot break out of one is accepted, whoever builds the query. */
         public Query
         {
-            if (!IDENTIFIER.matcher(provider).matches() || symbols.isEmpty() || !symbols.stream().allMatch(v -> v != null && IDENTIFIER.matcher(v).matches()))
+            if (!Identifiers.isValid(provider) || symbols.isEmpty() || !symbols.stream().allMatch(Identifiers::isValid))
             {
                 throw new IllegalArgumentException("provider and symbols must be identifiers (letters, digits, ._:/^=@#$&+-)");
             }
@@ -180,15 +178,15 @@ public final class PgExporter
 
         String where(final String symbol)
         {
-            final StringBuilder w = new StringBuilder("provider = ").append(literal(provider)).append(" AND symbol = ").append(literal(symbol))
-                .append(" AND ts >= '").append(start).append("'::timestamptz AND ts < '").append(end).append("'::timestamptz");
+            final StringBuilder w = new StringBuilder("provider = ").append(SqlLiteral.quote(provider)).append(" AND symbol = ").append(SqlLiteral.quote(symbol))
+                .append(" AND ts >= ").append(SqlLiteral.timestamptz(start)).append(" AND ts < ").append(SqlLiteral.timestamptz(end));
             if (after != null)
             {
-                w.append(" AND ts > '").append(after).append("'::timestamptz");
+                w.append(" AND ts > ").append(SqlLiteral.timestamptz(after));
             }
             if (dataset == Dataset.BARS)
             {
-                w.append(" AND \"interval\" = ").append(literal(interval));
+                w.append(" AND \"interval\" = ").append(SqlLiteral.quote(interval));
             }
             return w.toString();
         }
@@ -388,11 +386,6 @@ public final class PgExporter
             }
         }
         return Binary.fromConstantByteArray(Arrays.copyOfRange(bytes, offset, offset + length));
-    }
-
-    static String literal(final String s)
-    {
-        return "'" + s.replace("'", "''") + "'";
     }
 
     /** Counts the bytes that reach the file. */

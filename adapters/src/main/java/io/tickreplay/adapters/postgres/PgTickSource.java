@@ -189,7 +189,7 @@ public final class PgTickSource implements TickBatchSource
             c = dataSource.getConnection();
             try (Statement s = c.createStatement())
             {
-                s.execute("SET application_name = '" + options.applicationName.replace("'", "''") + "'");
+                s.execute("SET application_name = " + SqlLiteral.quote(options.applicationName));
                 // a chunk is a narrow index range per symbol; never let a small table tempt the planner into scanning and sorting it
                 s.execute("SET enable_seqscan = off");
                 s.execute("SET enable_bitmapscan = off");
@@ -323,14 +323,15 @@ public final class PgTickSource implements TickBatchSource
     {
         chunk.clear();
         final long seekBefore = seekTarget;
-        final String window = " AND ts >= " + timestamp(start) + " AND ts < " + timestamp(end) + " ORDER BY ts, seq) TO STDOUT (FORMAT binary)";
+        final String window = " AND ts >= " + SqlLiteral.timestamptz(Micros.toInstant(start)) + " AND ts < " + SqlLiteral.timestamptz(Micros.toInstant(end)) +
+            " ORDER BY ts, seq) TO STDOUT (FORMAT binary)";
         ChunkRead result = ChunkRead.COMPLETE;
         // one COPY per symbol: with provider and symbol fixed the primary-key index yields (ts, seq) order,
         // so the server streams an index range scan and never sorts; the symbol runs are merged here
         for (int symbolId = 0; symbolId < symbols.size() && result == ChunkRead.COMPLETE; symbolId++)
         {
             final String sql = "COPY (SELECT ts, seq, price, size, bid, ask, bid_size, ask_size FROM tick_data WHERE provider = " +
-                literal(provider) + " AND symbol = " + literal(symbols.name(symbolId)) + window;
+                SqlLiteral.quote(provider) + " AND symbol = " + SqlLiteral.quote(symbols.name(symbolId)) + window;
             copyOpen = true;
             final CopyRowReader rows = new CopyRowReader(new CopyOutStream(c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql)), symbolId);
             while (rows.nextRow())
@@ -358,20 +359,6 @@ public final class PgTickSource implements TickBatchSource
             result = ChunkRead.INTERRUPTED;
         }
         return result;
-    }
-
-    static String literal(final String s)
-    {
-        if (s.indexOf('\u0000') >= 0)
-        {
-            throw new IllegalArgumentException("NUL character in " + s);
-        }
-        return "'" + s.replace("'", "''") + "'";
-    }
-
-    static String timestamp(final long micros)
-    {
-        return "'" + Micros.toInstant(micros) + "'::timestamptz";
     }
 
     /** One chunk in the order the server sent it: symbol runs, each sorted by (ts, seq). Grows as needed up to the cap. */

@@ -1,8 +1,9 @@
 package io.tickreplay.api.replay;
 
+import io.tickreplay.adapters.postgres.Identifiers;
+
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * What to replay: the seed's {@code POST /v1/replay/ticks} body ({@code provider}, {@code symbols},
@@ -18,7 +19,6 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     public static final int MAX_SYMBOLS = 1000;
     private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/^=@#$&+-]{0,63}");
 
     /** A request field that is wrong, named so that the API can say {@code {"error": ..., "field": ...}}. */
     public static final class InvalidField extends IllegalArgumentException
@@ -110,9 +110,9 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         {
             throw new InvalidField("provider", "provider is required");
         }
-        if (!IDENTIFIER.matcher(provider).matches())
+        if (!Identifiers.isValid(provider))
         {
-            throw new InvalidField("provider", "provider must be 1-64 letters, digits or ._:/^=@#$&+- starting with a letter or digit, was '" + provider + "'");
+            throw new InvalidField("provider", "provider must be " + Identifiers.RULE + ", was '" + provider + "'");
         }
         if (symbols == null || symbols.isEmpty())
         {
@@ -124,9 +124,9 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         }
         for (final String symbol : symbols)
         {
-            if (symbol == null || !IDENTIFIER.matcher(symbol).matches())
+            if (!Identifiers.isValid(symbol))
             {
-                throw new InvalidField("symbols", "each symbol must be 1-64 letters, digits or ._:/^=@#$&+- starting with a letter or digit, got '" + symbol + "'");
+                throw new InvalidField("symbols", "each symbol must be " + Identifiers.RULE + ", got '" + symbol + "'");
             }
         }
         if (symbols.stream().distinct().count() != symbols.size())
