@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
+import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.parquet.ParquetRowWriter;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Column;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Type;
@@ -118,42 +119,25 @@ public final class PgExporter
         }
     }
 
-    /** The file formats, from the output's name unless given. */
+    /**
+     * The file formats under their old name. {@link FileFormat} holds the rule now; this stays while
+     * {@code ExportBench} (api/bench) still names it, and goes when that switches to FileFormat.
+     */
+    @Deprecated
     public enum Format
     {
-        CSV, CSV_GZ, PARQUET;
+        CSV(FileFormat.CSV), CSV_GZ(FileFormat.CSV_GZ), PARQUET(FileFormat.PARQUET);
 
-        public static Format of(final Path output, final String override)
+        private final FileFormat file;
+
+        Format(final FileFormat file)
         {
-            final String name = override != null ? override.toLowerCase(Locale.ROOT) : output.getFileName().toString().toLowerCase(Locale.ROOT);
-            if (override != null)
-            {
-                return switch (name)
-                {
-                    case "csv" -> CSV;
-                    case "csv.gz", "csv_gz", "csvgz" -> CSV_GZ;
-                    case "parquet" -> PARQUET;
-                    default -> throw new IllegalArgumentException("format must be csv, csv.gz or parquet, was '" + override + "'");
-                };
-            }
-            if (name.endsWith(".parquet"))
-            {
-                return PARQUET;
-            }
-            if (name.endsWith(".csv.gz"))
-            {
-                return CSV_GZ;
-            }
-            if (name.endsWith(".csv"))
-            {
-                return CSV;
-            }
-            throw new IllegalArgumentException("the output must end in .csv, .csv.gz or .parquet (or give the format), was '" + output.getFileName() + "'");
+            this.file = file;
         }
 
         public String label()
         {
-            return this == CSV_GZ ? "csv.gz" : name().toLowerCase(Locale.ROOT);
+            return file.label();
         }
     }
 
@@ -213,7 +197,7 @@ public final class PgExporter
      * Writes the query's rows to {@code output} in {@code format}; {@code progress} hears the rows
      * written so far now and then (any thread may read them for a job's progress).
      */
-    public Result export(final Query query, final Path output, final Format format, final LongConsumer progress) throws SQLException, IOException
+    public Result export(final Query query, final Path output, final FileFormat format, final LongConsumer progress) throws SQLException, IOException
     {
         final List<String> symbols = query.symbols().stream().sorted().distinct().toList();
         final Path parent = output.toAbsolutePath().getParent();
@@ -233,8 +217,8 @@ public final class PgExporter
                 }
                 final Instant maxTs = maxTs(c, query, symbols);
                 final CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-                final Result result = format == Format.PARQUET ? parquet(copy, query, symbols, output, maxTs, progress)
-                    : csv(copy, query, symbols, output, format == Format.CSV_GZ, maxTs, progress);
+                final Result result = format == FileFormat.PARQUET ? parquet(copy, query, symbols, output, maxTs, progress)
+                    : csv(copy, query, symbols, output, format == FileFormat.CSV_GZ, maxTs, progress);
                 c.commit();
                 return result;
             }
@@ -256,6 +240,13 @@ public final class PgExporter
                 throw e;
             }
         }
+    }
+
+    /** {@link #export(Query, Path, FileFormat, LongConsumer)} under the old format type, for {@code ExportBench} until it switches. */
+    @Deprecated
+    public Result export(final Query query, final Path output, final Format format, final LongConsumer progress) throws SQLException, IOException
+    {
+        return export(query, output, format.file, progress);
     }
 
     private static Instant maxTs(final Connection c, final Query query, final List<String> symbols) throws SQLException

@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
+import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.engine.synth.SyntheticSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,8 +44,8 @@ class PgExporterIT
     }
 
     @ParameterizedTest
-    @EnumSource(PgExporter.Format.class)
-    void aFailureOfTheWriterHalfWayThroughACopyEndsTheExportCleanly(final PgExporter.Format format) throws Exception
+    @EnumSource(FileFormat.class)
+    void aFailureOfTheWriterHalfWayThroughACopyEndsTheExportCleanly(final FileFormat format) throws Exception
     {
         final Path output = dir.resolve("out." + format.label());
         final PgExporter.Query query = new PgExporter.Query(PgExporter.Dataset.TICKS, "ibkr", List.of("AAPL", "NVDA"),

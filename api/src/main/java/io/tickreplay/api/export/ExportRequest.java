@@ -1,5 +1,6 @@
 package io.tickreplay.api.export;
 
+import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.postgres.PgExporter;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRequest.InvalidField;
@@ -59,7 +60,7 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
         }
         if (output == null || output.isBlank())
         {
-            throw new InvalidField("output", "output is required: a file ending in .csv, .csv.gz or .parquet");
+            throw new InvalidField("output", "output is required: a file ending in " + FileFormat.EXTENSIONS);
         }
         final Path path;
         try
@@ -72,7 +73,7 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
         }
         try
         {
-            PgExporter.Format.of(path, format);
+            FileFormat.of(path.getFileName().toString(), format);
         }
         catch (final IllegalArgumentException e)
         {

@@ -1,5 +1,6 @@
 package io.tickreplay.api.export;
 
+import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgExporter;
@@ -80,7 +81,7 @@ public final class ExportService implements AutoCloseable
         final ExportRequest request = asked.validate();
         final PgExporter.Dataset dataset = request.datasetKind();
         final Path output = Path.of(request.output()).toAbsolutePath();
-        final PgExporter.Format format = PgExporter.Format.of(output, request.format());
+        final FileFormat format = FileFormat.of(output.getFileName().toString(), request.format());
         final Instant after = request.sinceLast() ? lastExported(request.queryKey()) : null;
         final Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("dataset", dataset.label());
@@ -127,7 +128,7 @@ public final class ExportService implements AutoCloseable
         return active.get(id);
     }
 
-    private void run(final ExportJob job, final PgExporter.Query query, final PgExporter.Format format, final Instant after)
+    private void run(final ExportJob job, final PgExporter.Query query, final FileFormat format, final Instant after)
     {
         final long t0 = System.nanoTime();
         try

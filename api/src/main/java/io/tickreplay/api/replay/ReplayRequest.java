@@ -1,5 +1,6 @@
 package io.tickreplay.api.replay;
 
+import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.postgres.Identifiers;
 
 import java.time.Instant;
@@ -69,9 +70,10 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
     public ReplayRequest validate()
     {
+        // SignalFile decides, not FileFormat: what passes here must be what SignalFile.open accepts (today case-sensitively)
         if (sink != null && !sink.equals("postgres") && !sink.equals("none") && !io.tickreplay.adapters.sink.SignalFile.supports(sink))
         {
-            throw new InvalidField("sink", "sink must be postgres, none, or a file ending in .csv, .csv.gz or .parquet, was '" + sink + "'");
+            throw new InvalidField("sink", "sink must be postgres, none, or a file ending in " + FileFormat.EXTENSIONS + ", was '" + sink + "'");
         }
         if (signals != null)
         {
