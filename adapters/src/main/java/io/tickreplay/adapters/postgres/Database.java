@@ -128,6 +128,17 @@ public final class Database implements AutoCloseable
         }
     }
 
+    /** Runs {@code SELECT 1}: throws when the database does not answer (the health check). */
+    public void ping() throws SQLException
+    {
+        try (Connection connection = pool.getConnection();
+             java.sql.Statement statement = connection.createStatement();
+             java.sql.ResultSet rs = statement.executeQuery("SELECT 1"))
+        {
+            rs.next();
+        }
+    }
+
     public DataSource dataSource()
     {
         return pool;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportRequest;
 import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.JobJson;
@@ -35,13 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -74,6 +70,7 @@ public final class ApiServer implements AutoCloseable
 
     private final Config config;
     private final Database db;
+    private final SeriesStore series;
     private final ReplayService replays;
     private final ExportService exports;
     private final PrometheusMeterRegistry metrics;
@@ -85,6 +82,7 @@ public final class ApiServer implements AutoCloseable
     {
         this.config = config;
         this.db = db;
+        this.series = new SeriesStore(db.dataSource());
         this.replays = replays;
         this.exports = exports;
         this.metrics = metrics;
@@ -504,129 +502,74 @@ public final class ApiServer implements AutoCloseable
 
     // ---- signals and bars ----------------------------------------------------------------------
 
-    private void signals(final HttpServerExchange exchange) throws SQLException
+    private void signals(final HttpServerExchange exchange) throws SQLException, IOException
     {
         final Map<String, String> q = query(exchange, Set.of("provider", "symbol", "name", "start", "end", "replay_run_id", "limit"));
-        final List<Object> args = new ArrayList<>();
-        final StringBuilder where = window(q, args);
-        if (q.containsKey("name"))
+        final SeriesStore.Window window = window(q);
+        final Long replayRunId = q.containsKey("replay_run_id") ? integer(q, "replay_run_id", 0, 1, Long.MAX_VALUE) : null;
+        final int limit = limit(q, 1000, MAX_ROWS);
+        final List<Map<String, Object>> rows = new ArrayList<>();
+        for (final SeriesStore.SignalRow s : series.latestSignals(window, q.get("name"), replayRunId, limit))
         {
-            where.append(" AND name = ?");
-            args.add(q.get("name"));
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("provider", s.provider());
+            row.put("symbol", s.symbol());
+            row.put("ts", s.ts().toString());
+            row.put("name", s.name());
+            row.put("value", s.value());
+            row.put("score", s.score());
+            row.put("metadata", s.metadata() == null ? null : JSON.readTree(s.metadata()));
+            rows.add(row);
         }
-        if (q.containsKey("replay_run_id"))
-        {
-            where.append(" AND metadata->>'replay_run_id' = ?");
-            args.add(String.valueOf(integer(q, "replay_run_id", 0, 1, Long.MAX_VALUE)));
-        }
-        rows(exchange, "signals", "SELECT provider, symbol, ts, name, value, score, metadata::text FROM signals WHERE " + where, args, limit(q, 1000, MAX_ROWS),
-            (rs, row) ->
-            {
-                row.put("provider", rs.getString(1));
-                row.put("symbol", rs.getString(2));
-                row.put("ts", rs.getObject(3, OffsetDateTime.class).toInstant().toString());
-                row.put("name", rs.getString(4));
-                row.put("value", rs.getDouble(5));
-                row.put("score", rs.getObject(6));
-                final String metadata = rs.getString(7);
-                row.put("metadata", metadata == null ? null : JSON.readTree(metadata));
-            });
+        sendRows(exchange, "signals", rows, limit);
     }
 
     private void bars(final HttpServerExchange exchange) throws SQLException
     {
         final Map<String, String> q = query(exchange, Set.of("provider", "symbol", "interval", "start", "end", "limit"));
-        final List<Object> args = new ArrayList<>();
-        final StringBuilder where = window(q, args);
+        final SeriesStore.Window window = window(q);
         final String interval = q.getOrDefault("interval", "1m");
         if (!ExportRequest.INTERVALS.contains(interval))
         {
             throw ApiError.badRequest("interval", "interval must be 1m, 5m or 1h, was '" + interval + "'");
         }
-        where.append(" AND \"interval\" = ?");
-        args.add(interval);
-        rows(exchange, "bars", "SELECT provider, symbol, \"interval\", ts, open, high, low, close, volume, trade_count, vwap FROM bars_ohlcv WHERE " + where,
-            args, limit(q, 1000, MAX_ROWS), (rs, row) ->
-            {
-                row.put("provider", rs.getString(1));
-                row.put("symbol", rs.getString(2));
-                row.put("interval", rs.getString(3));
-                row.put("ts", rs.getObject(4, OffsetDateTime.class).toInstant().toString());
-                for (final String c : List.of("open", "high", "low", "close", "volume"))
-                {
-                    row.put(c, rs.getDouble(c));
-                }
-                row.put("trade_count", rs.getLong(10));
-                row.put("vwap", rs.getObject(11));
-            });
+        final int limit = limit(q, 1000, MAX_ROWS);
+        final List<Map<String, Object>> rows = new ArrayList<>();
+        for (final SeriesStore.BarRow b : series.latestBars(window, interval, limit))
+        {
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("provider", b.provider());
+            row.put("symbol", b.symbol());
+            row.put("interval", b.interval());
+            row.put("ts", b.ts().toString());
+            row.put("open", b.open());
+            row.put("high", b.high());
+            row.put("low", b.low());
+            row.put("close", b.close());
+            row.put("volume", b.volume());
+            row.put("trade_count", b.tradeCount());
+            row.put("vwap", b.vwap());
+            rows.add(row);
+        }
+        sendRows(exchange, "bars", rows, limit);
     }
 
-    private static StringBuilder window(final Map<String, String> q, final List<Object> args)
+    private static SeriesStore.Window window(final Map<String, String> q)
     {
-        final StringBuilder where = new StringBuilder("TRUE");
-        for (final String f : List.of("provider", "symbol"))
-        {
-            if (q.containsKey(f))
-            {
-                where.append(" AND ").append(f).append(" = ?");
-                args.add(q.get(f));
-            }
-        }
         final Instant start = JsonBody.time("start", q.get("start"));
         final Instant end = JsonBody.time("end", q.get("end"));
         if (start != null && end != null && !start.isBefore(end))
         {
             throw ApiError.badRequest("end", "end must be after start (the window is [start, end))");
         }
-        if (start != null)
-        {
-            where.append(" AND ts >= ?");
-            args.add(OffsetDateTime.ofInstant(start, ZoneOffset.UTC));
-        }
-        if (end != null)
-        {
-            where.append(" AND ts < ?");
-            args.add(OffsetDateTime.ofInstant(end, ZoneOffset.UTC));
-        }
-        return where;
+        return new SeriesStore.Window(q.get("provider"), q.get("symbol"), start, end);
     }
 
-    @FunctionalInterface
-    private interface RowMapper
+    private static void sendRows(final HttpServerExchange exchange, final String key, final List<Map<String, Object>> rows, final int limit)
     {
-        void map(ResultSet rs, Map<String, Object> row) throws SQLException, IOException;
-    }
-
-    /** The latest {@code limit} rows of the window, oldest first (what a chart wants). */
-    private void rows(final HttpServerExchange exchange, final String key, final String select, final List<Object> args, final int limit,
-        final RowMapper mapper) throws SQLException
-    {
-        final List<Map<String, Object>> out = new ArrayList<>();
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("SELECT * FROM (" + select + " ORDER BY ts DESC LIMIT ?) latest ORDER BY ts, symbol"))
-        {
-            for (int i = 0; i < args.size(); i++)
-            {
-                s.setObject(i + 1, args.get(i));
-            }
-            s.setInt(args.size() + 1, limit);
-            try (ResultSet rs = s.executeQuery())
-            {
-                while (rs.next())
-                {
-                    final Map<String, Object> row = new LinkedHashMap<>();
-                    mapper.map(rs, row);
-                    out.add(row);
-                }
-            }
-        }
-        catch (final IOException e)
-        {
-            throw new SQLException(e.getMessage(), e);
-        }
         final Map<String, Object> body = new LinkedHashMap<>();
-        body.put(key, out);
-        body.put("count", out.size());
+        body.put(key, rows);
+        body.put("count", rows.size());
         body.put("limit", limit);
         send(exchange, 200, body);
     }
@@ -738,9 +681,9 @@ public final class ApiServer implements AutoCloseable
     private void health(final HttpServerExchange exchange)
     {
         final Map<String, Object> body = new LinkedHashMap<>();
-        try (Connection c = db.connection(); var s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1"))
+        try
         {
-            rs.next();
+            db.ping();
             body.put("status", "ok");
             body.put("database", "ok");
             body.put("active_replays", replays.activeRuns().size());

@@ -1,0 +1,138 @@
+package io.tickreplay.adapters.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Reads of the series that replays write, for the cockpit's charts ({@code GET /v1/signals},
+ * {@code GET /v1/bars}): the latest {@code limit} rows of {@code signals} or {@code bars_ohlcv} in a
+ * window, handed back oldest first. Each call is one bounded query (an index scan from the newest
+ * row, at most {@code limit} rows) on a pooled connection. Thread-safe: the API's worker threads
+ * share one instance.
+ */
+public final class SeriesStore
+{
+    /** Which rows: a null field does not narrow them. The window is [start, end). */
+    public record Window(String provider, String symbol, Instant start, Instant end)
+    {
+    }
+
+    /** A row of {@code signals}; {@code metadata} is the JSONB as text (null when none). */
+    public record SignalRow(String provider, String symbol, Instant ts, String name, double value, Double score, String metadata)
+    {
+    }
+
+    /** A row of {@code bars_ohlcv}. */
+    public record BarRow(String provider, String symbol, String interval, Instant ts, double open, double high, double low, double close,
+        double volume, long tradeCount, Double vwap)
+    {
+    }
+
+    @FunctionalInterface
+    private interface RowReader<T>
+    {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private final DataSource dataSource;
+
+    public SeriesStore(final DataSource dataSource)
+    {
+        this.dataSource = dataSource;
+    }
+
+    /** The latest signals of the window, of one {@code name} and one replay run when given (null: any). */
+    public List<SignalRow> latestSignals(final Window window, final String name, final Long replayRunId, final int limit) throws SQLException
+    {
+        final List<Object> args = new ArrayList<>();
+        final StringBuilder where = where(window, args);
+        if (name != null)
+        {
+            where.append(" AND name = ?");
+            args.add(name);
+        }
+        if (replayRunId != null)
+        {
+            where.append(" AND metadata->>'replay_run_id' = ?");
+            args.add(String.valueOf(replayRunId));
+        }
+        return latest("SELECT provider, symbol, ts, name, value, score, metadata::text FROM signals WHERE " + where, args, limit,
+            rs -> new SignalRow(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4),
+                rs.getDouble(5), nullableDouble(rs, 6), rs.getString(7)));
+    }
+
+    /** The latest bars of the window of one {@code interval}. */
+    public List<BarRow> latestBars(final Window window, final String interval, final int limit) throws SQLException
+    {
+        final List<Object> args = new ArrayList<>();
+        final StringBuilder where = where(window, args);
+        where.append(" AND \"interval\" = ?");
+        args.add(interval);
+        return latest("SELECT provider, symbol, \"interval\", ts, open, high, low, close, volume, trade_count, vwap FROM bars_ohlcv WHERE " + where,
+            args, limit, rs -> new BarRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class).toInstant(),
+                rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), nullableDouble(rs, 11)));
+    }
+
+    private static StringBuilder where(final Window window, final List<Object> args)
+    {
+        final StringBuilder where = new StringBuilder("TRUE");
+        if (window.provider() != null)
+        {
+            where.append(" AND provider = ?");
+            args.add(window.provider());
+        }
+        if (window.symbol() != null)
+        {
+            where.append(" AND symbol = ?");
+            args.add(window.symbol());
+        }
+        if (window.start() != null)
+        {
+            where.append(" AND ts >= ?");
+            args.add(OffsetDateTime.ofInstant(window.start(), ZoneOffset.UTC));
+        }
+        if (window.end() != null)
+        {
+            where.append(" AND ts < ?");
+            args.add(OffsetDateTime.ofInstant(window.end(), ZoneOffset.UTC));
+        }
+        return where;
+    }
+
+    /** The newest {@code limit} rows of {@code select}, oldest first (what a chart wants). */
+    private <T> List<T> latest(final String select, final List<Object> args, final int limit, final RowReader<T> reader) throws SQLException
+    {
+        final List<T> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT * FROM (" + select + " ORDER BY ts DESC LIMIT ?) latest ORDER BY ts, symbol"))
+        {
+            for (int i = 0; i < args.size(); i++)
+            {
+                s.setObject(i + 1, args.get(i));
+            }
+            s.setInt(args.size() + 1, limit);
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    out.add(reader.read(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Double nullableDouble(final ResultSet rs, final int column) throws SQLException
+    {
+        final double v = rs.getDouble(column);
+        return rs.wasNull() ? null : v;
+    }
+}
