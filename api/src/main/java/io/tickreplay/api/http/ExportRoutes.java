@@ -1,0 +1,136 @@
+package io.tickreplay.api.http;
+
+import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.api.export.ExportRequest;
+import io.tickreplay.api.export.ExportService;
+import io.tickreplay.api.replay.JobJson;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static io.tickreplay.api.http.Exchanges.body;
+import static io.tickreplay.api.http.Exchanges.id;
+import static io.tickreplay.api.http.Exchanges.query;
+import static io.tickreplay.api.http.Exchanges.send;
+
+/**
+ * The export routes, {@code /v1/exports...}: start an export into the server's export directory
+ * (a plain file name, never a path elsewhere), read one, list them, and download a completed one's
+ * file. Runs on Undertow's worker threads; the export itself runs on {@link ExportService}'s pool,
+ * and a download streams the file on the worker thread.
+ */
+record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
+{
+    private static final Set<String> EXPORT_FIELDS = Set.of("dataset", "provider", "symbols", "start", "end", "interval", "format", "output", "since_last");
+
+    /** {@code POST /v1/exports}. */
+    void start(final HttpServerExchange exchange) throws Exception
+    {
+        final JsonBody b = body(exchange, maxBodyBytes, EXPORT_FIELDS);
+        final String dataset = b.string("dataset");
+        String output = b.string("output");
+        final String format = b.string("format");
+        if (output != null)
+        {
+            // a name under api.export-dir, never a path elsewhere on the server
+            if (output.isBlank() || output.contains("/") || output.contains("\\") || output.startsWith(".") || output.indexOf('\0') >= 0)
+            {
+                throw ApiError.badRequest("output", "output must be a plain file name (it goes under the server's export directory), was '" + output + "'");
+            }
+        }
+        else
+        {
+            final String extension = format == null ? "csv" : format;
+            output = (dataset == null ? "export" : dataset) + "-" + System.currentTimeMillis() + "-" +
+                Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL) + "." + extension;
+        }
+        final Path target;
+        try
+        {
+            target = exportDir.resolve(output);
+        }
+        catch (final InvalidPathException e)
+        {
+            throw ApiError.badRequest("output", "output is not a valid file name: " + e.getMessage());
+        }
+        if (Files.exists(target))
+        {
+            // an earlier export's download would otherwise serve other rows than its job says
+            throw new ApiError(409, "output", "an export named " + output + " exists already; choose another name");
+        }
+        final Boolean sinceLast = b.bool("since_last");
+        final ExportRequest request = new ExportRequest(dataset, b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"),
+            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast);
+        final ExportService.ExportJob job = exports.start(request);
+        send(exchange, 200, json(exports.jobs().find(job.id()).orElseThrow()));
+    }
+
+    /** {@code GET /v1/exports/{id}}. */
+    void get(final HttpServerExchange exchange) throws SQLException
+    {
+        query(exchange, Set.of());
+        send(exchange, 200, json(job(id(exchange, "id"))));
+    }
+
+    /** {@code GET /v1/exports}. */
+    void list(final HttpServerExchange exchange) throws SQLException
+    {
+        Exchanges.sendJobs(exchange, exports.jobs(), ExportService.JOB_NAME, "exports", this::json);
+    }
+
+    /** {@code GET /v1/exports/{id}/download}: the file of a completed export. */
+    void download(final HttpServerExchange exchange) throws Exception
+    {
+        final JobRunStore.JobRun job = job(id(exchange, "id"));
+        if (!job.status().equals("completed"))
+        {
+            throw new ApiError(409, "id", "export " + job.id() + " is " + job.status() + ": there is a file only once it completed");
+        }
+        final Path file = Path.of(String.valueOf(job.metadata().get("output")));
+        if (!Files.isRegularFile(file))
+        {
+            throw new ApiError(410, "id", "the file of export " + job.id() + " is gone: " + file);
+        }
+        final String format = String.valueOf(job.metadata().get("format"));
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, switch (format)
+        {
+            case "parquet" -> "application/vnd.apache.parquet";
+            case "csv.gz" -> "application/gzip";
+            default -> "text/csv; charset=utf-8";
+        });
+        exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION, "attachment; filename=\"" + file.getFileName() + "\"");
+        exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, Files.size(file));
+        exchange.startBlocking();
+        try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getOutputStream())
+        {
+            in.transferTo(out);
+        }
+    }
+
+    private JobRunStore.JobRun job(final long id) throws SQLException
+    {
+        return exports.jobs().find(id).filter(j -> j.jobName().equals(ExportService.JOB_NAME))
+            .orElseThrow(() -> ApiError.notFound("id", "no export " + id));
+    }
+
+    private Map<String, Object> json(final JobRunStore.JobRun job)
+    {
+        final Map<String, Object> body = JobJson.of(job);
+        final ExportService.ExportJob running = exports.active(job.id());
+        if (running != null && job.status().equals("running"))
+        {
+            body.put("rows_written", running.rows().get()); // live, ahead of the row's final count
+        }
+        body.put("download", job.status().equals("completed") ? "/v1/exports/" + job.id() + "/download" : null);
+        return body;
+    }
+}

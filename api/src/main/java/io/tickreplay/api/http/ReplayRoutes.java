@@ -1,0 +1,171 @@
+package io.tickreplay.api.http;
+
+import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.api.replay.JobJson;
+import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.replay.ReplayRun;
+import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.engine.tick.Micros;
+import io.undertow.server.HttpServerExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static io.tickreplay.api.http.Exchanges.body;
+import static io.tickreplay.api.http.Exchanges.id;
+import static io.tickreplay.api.http.Exchanges.query;
+import static io.tickreplay.api.http.Exchanges.send;
+
+/**
+ * The seed's replay routes, {@code /v1/replay/ticks...}: start a run (from the database or from an
+ * earlier run's journal), read one, list them, and control a live one (pause, resume, cancel,
+ * speed, seek). Runs on Undertow's worker threads; a cancel waits there (up to 10 s) for the run's
+ * final row.
+ */
+record ReplayRoutes(ReplayService replays, int maxBodyBytes)
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
+    private static final Set<String> REPLAY_FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
+        "journal");
+
+    /** {@code POST /v1/replay/ticks}. */
+    void start(final HttpServerExchange exchange) throws Exception
+    {
+        final JsonBody b = body(exchange, maxBodyBytes, REPLAY_FIELDS);
+        final String source = b.has("source") ? b.string("source") : "database";
+        final Double speedValue = b.number("speed");
+        final double speed = speedValue == null ? 1.0 : speedValue;
+        final ReplayRequest request;
+        switch (source)
+        {
+            case "database" ->
+            {
+                if (b.has("journal_run_id"))
+                {
+                    throw ApiError.badRequest("journal_run_id", "journal_run_id goes with \"source\": \"journal\"");
+                }
+                final Boolean journal = b.bool("journal");
+                request = new ReplayRequest(b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"), speed, null, journal,
+                    b.stringOrStrings("signals"), null);
+            }
+            case "journal" ->
+            {
+                for (final String f : List.of("provider", "symbols", "start", "end", "journal"))
+                {
+                    if (b.has(f))
+                    {
+                        throw ApiError.badRequest(f, "a journal replay brings its own provider, symbols and window: drop " + f);
+                    }
+                }
+                final Long journalRun = b.integer("journal_run_id");
+                if (journalRun == null)
+                {
+                    throw ApiError.badRequest("journal_run_id", "journal_run_id (the run whose journal to replay) is required with \"source\": \"journal\"");
+                }
+                request = ReplayRequest.fromJournal(journalRun, speed).withSignals(b.stringOrStrings("signals"));
+            }
+            default -> throw ApiError.badRequest("source", "source must be \"database\" or \"journal\", was '" + source + "'");
+        }
+        ReplayRun run;
+        try
+        {
+            run = replays.start(request);
+        }
+        catch (final ReplayRequest.InvalidField e)
+        {
+            throw ApiError.badRequest(e.field().equals("from_journal") ? "journal_run_id" : e.field(), e.getMessage());
+        }
+        send(exchange, 200, JobJson.of(replays.jobs().find(run.runId()).orElseThrow()));
+    }
+
+    /** {@code GET /v1/replay/ticks/{run_id}}. */
+    void get(final HttpServerExchange exchange) throws SQLException
+    {
+        query(exchange, Set.of());
+        send(exchange, 200, JobJson.of(job(id(exchange, "run_id"))));
+    }
+
+    /** {@code GET /v1/replay/ticks}. */
+    void list(final HttpServerExchange exchange) throws SQLException
+    {
+        Exchanges.sendJobs(exchange, replays.jobs(), ReplayService.JOB_NAME, "runs", JobJson::of);
+    }
+
+    /** {@code POST /v1/replay/ticks/{run_id}/<action>}: pause, resume, cancel, speed or seek. */
+    void control(final HttpServerExchange exchange, final String action) throws Exception
+    {
+        final long runId = id(exchange, "run_id");
+        final JsonBody b = switch (action)
+        {
+            case "speed" -> body(exchange, maxBodyBytes, Set.of("speed"));
+            case "seek" -> body(exchange, maxBodyBytes, Set.of("to"));
+            default -> null;
+        };
+        final JobRunStore.JobRun job = job(runId);
+        final ReplayRun run = replays.active(runId)
+            .orElseThrow(() -> new ApiError(409, "run_id", "replay run " + runId + " is " + job.status() + ": only a running or paused run can be controlled"));
+        switch (action)
+        {
+            case "pause" -> run.control().pause();
+            case "resume" -> run.control().resume();
+            case "cancel" ->
+            {
+                run.control().cancel();
+                try
+                {
+                    run.done().get(10, TimeUnit.SECONDS); // answer with the final row, not a run still winding down
+                }
+                catch (final TimeoutException | ExecutionException e)
+                {
+                    LOG.warn("replay {} did not end within 10 s of its cancel", runId);
+                }
+            }
+            case "speed" ->
+            {
+                final Double speed = b.number("speed");
+                if (speed == null || !(speed >= 0) || speed.isInfinite())
+                {
+                    throw ApiError.badRequest("speed", "speed must be a finite number >= 0 (0 = burst), was " + speed);
+                }
+                run.control().setSpeed(speed);
+            }
+            case "seek" ->
+            {
+                final Instant to = b.time("to");
+                if (to == null)
+                {
+                    throw ApiError.badRequest("to", "to (the time to skip ahead to, ISO-8601) is required");
+                }
+                try
+                {
+                    run.control().seek(Micros.of(to));
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw ApiError.badRequest("to", e.getMessage());
+                }
+            }
+            default -> throw new IllegalStateException(action);
+        }
+        final Map<String, Object> body = JobJson.of(replays.jobs().find(runId).orElseThrow());
+        if (!run.done().isDone())
+        {
+            body.put("status", run.status()); // the live state, ahead of the row's next progress write
+        }
+        send(exchange, 200, body);
+    }
+
+    private JobRunStore.JobRun job(final long runId) throws SQLException
+    {
+        return replays.jobs().find(runId).filter(j -> j.jobName().equals(ReplayService.JOB_NAME))
+            .orElseThrow(() -> ApiError.notFound("run_id", "no replay run " + runId));
+    }
+}
