@@ -14,7 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -33,17 +32,8 @@ public final class ExportCommand implements Callable<Integer>
     @Parameters(index = "0", paramLabel = "ticks|bars|signals", description = "What to export.")
     String dataset;
 
-    @Option(names = "--provider", paramLabel = "NAME", description = "Provider.")
-    String provider;
-
-    @Option(names = "--symbols", split = ",", paramLabel = "A,B", description = "Symbols.")
-    List<String> symbols;
-
-    @Option(names = "--start", paramLabel = "TIME", description = "Start of the window, inclusive: ISO-8601 (no offset = UTC) or epoch.")
-    String start;
-
-    @Option(names = "--end", paramLabel = "TIME", description = "End of the window, exclusive.")
-    String end;
+    @Mixin
+    WindowOptions window;
 
     @Option(names = "--interval", paramLabel = "1m|5m|1h", description = "Bars of this interval (bars only; default 1m).")
     String interval;
@@ -61,8 +51,8 @@ public final class ExportCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final Settings settings = common.settings(Map.of());
-        final ExportRequest request = new ExportRequest(dataset, provider, symbols, ReplayCommand.time("--start", start), ReplayCommand.time("--end", end),
-            interval, output, format, sinceLast);
+        final ExportRequest request = new ExportRequest(dataset, window.provider, window.symbols, window.start(), window.end(), interval, output,
+            format, sinceLast);
         try
         {
             request.validate();

@@ -3,7 +3,6 @@ package io.tickreplay.api.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tickreplay.adapters.csv.TimestampParser;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.JobJson;
@@ -35,17 +34,8 @@ public final class ReplayCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--provider", paramLabel = "NAME", description = "Provider of the ticks.")
-    String provider;
-
-    @Option(names = "--symbols", split = ",", paramLabel = "A,B", description = "Symbols to replay.")
-    List<String> symbols;
-
-    @Option(names = "--start", paramLabel = "TIME", description = "Start of the window, inclusive: ISO-8601 (no offset = UTC) or epoch.")
-    String start;
-
-    @Option(names = "--end", paramLabel = "TIME", description = "End of the window, exclusive.")
-    String end;
+    @Mixin
+    WindowOptions window;
 
     @Option(names = "--speed", paramLabel = "X", description = "1 = original timing, N = N times faster, 0 = burst (default 0).")
     double speed = 0;
@@ -78,7 +68,7 @@ public final class ReplayCommand implements Callable<Integer>
         final ReplayRequest request;
         if (fromJournal != null)
         {
-            if (provider != null || symbols != null || start != null || end != null)
+            if (window.given())
             {
                 throw new UsageException("--from-journal replays the journal's own provider, symbols and window: drop --provider, --symbols, --start and --end");
             }
@@ -86,7 +76,8 @@ public final class ReplayCommand implements Callable<Integer>
         }
         else
         {
-            request = new ReplayRequest(provider, symbols, time("--start", start), time("--end", end), speed, null, noJournal ? false : null, signals, sink);
+            request = new ReplayRequest(window.provider, window.symbols, window.start(), window.end(), speed, null, noJournal ? false : null, signals,
+                sink);
         }
         try
         {
@@ -169,22 +160,6 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 // the JVM is shutting down: the hook has run
             }
-        }
-    }
-
-    static Instant time(final String flag, final String value)
-    {
-        if (value == null)
-        {
-            return null;
-        }
-        try
-        {
-            return Micros.toInstant(TimestampParser.parseMicros(value));
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw new UsageException(flag + ": " + e.getMessage());
         }
     }
 }
