@@ -1,18 +1,13 @@
 package io.tickreplay.benchmarks;
 
 import io.tickreplay.engine.bus.TickBus;
-import io.tickreplay.engine.replay.BusPublishStage;
-import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.ReplayPipeline;
-import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
 import io.tickreplay.engine.replay.TickBatchSource;
-import io.tickreplay.engine.signals.LastPerTimestamp;
-import io.tickreplay.engine.signals.SignalSet;
-import io.tickreplay.engine.signals.SignalShardStage;
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.synth.SyntheticSession;
+import io.tickreplay.engine.topology.ReplayTopology;
 import io.tickreplay.engine.tick.Tick;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,9 +29,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sharded signal stage in the real pipeline: an in-memory source, the pacer and bus publisher
- * (burst, to a bus that drops), and 1, 2 or 4 calculator shards computing all seven signals to a
- * sink that drops the values. An operation is one tick through the whole run; each invocation is a
+ * The sharded signal stage in the real pipeline, built by {@link ReplayTopology} in SHARED or
+ * DEDICATED mode: an in-memory source, the pacer and bus publisher (burst, to a bus that drops), and
+ * 1, 2 or 4 calculator shards computing all seven signals to a sink that drops the values. An operation is one tick through the whole run; each invocation is a
  * run of 262,144 ticks on threads of its own. On this 2-core machine more shards share the cores.
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar ShardedSignalStage</pre>
@@ -54,6 +49,9 @@ public class ShardedSignalStageBenchmark
 
     @Param({"1", "2", "4"})
     int shards;
+
+    @Param({"SHARED", "DEDICATED"})
+    String mode;
 
     private final TickBatch ticks = new TickBatch(TICKS);
     private SymbolTable table;
@@ -77,23 +75,25 @@ public class ShardedSignalStageBenchmark
     @OperationsPerInvocation(TICKS)
     public long pipeline() throws InterruptedException
     {
-        final List<ReplayPipeline.Stage> stages = new ArrayList<>();
+        final List<SignalSink> drops = new ArrayList<>();
         for (int shard = 0; shard < shards; shard++)
         {
-            final SignalSet set = SignalSet.of(List.of("all"), table.size());
-            stages.add(new ReplayPipeline.Stage("signals-" + shard,
-                new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), new Drop()))));
+            drops.add(SignalSink.DISCARD); // computed, then dropped where they leave the shard: no ring, no writer
         }
         final TickBus nowhere = m -> { };
-        final ReplayPipeline p = new ReplayPipeline(new ReplayPipeline.Context().ringSize(1 << 16).batchSize(8192).threadName("bench"),
-            new ArraySource(ticks), new ReplayControl(0.0), new BusPublishStage(nowhere, "bench", 1, table, new ReplayProgress(table.size())), stages);
-        p.start();
-        final ReplayOutcome outcome = p.awaitCompletion(5, TimeUnit.MINUTES);
-        if (outcome.status() != ReplayOutcome.Status.COMPLETED || outcome.ticks() != TICKS)
+        final ReplayTopology.Context ctx = new ReplayTopology.Context().source(new ArraySource(ticks), table).run("bench", 1).bus(nowhere)
+            .signals(List.of("all"), drops).threadingMode(ReplayTopology.ThreadingMode.valueOf(mode)).cores(64)
+            .ticksRingSize(1 << 16).batchSize(8192).threadName("bench");
+        try (ReplayTopology p = new ReplayTopology(ctx))
         {
-            throw new IllegalStateException("run " + outcome.status() + " with " + outcome.ticks() + " ticks: " + outcome.errorMessage());
+            p.start();
+            final ReplayOutcome outcome = p.awaitCompletion(5, TimeUnit.MINUTES);
+            if (outcome.status() != ReplayOutcome.Status.COMPLETED || outcome.ticks() != TICKS)
+            {
+                throw new IllegalStateException("run " + outcome.status() + " with " + outcome.ticks() + " ticks: " + outcome.errorMessage());
+            }
+            return outcome.ticks();
         }
-        return outcome.ticks();
     }
 
     /** Hands out the prepared ticks a batch at a time. */

@@ -1,10 +1,10 @@
 package io.tickreplay.adapters.csv;
 
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.adapters.sink.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
-import io.tickreplay.engine.signals.SignalShardStage;
 import io.tickreplay.engine.tick.Micros;
 
 import java.io.BufferedWriter;
@@ -41,7 +41,8 @@ public final class CsvSignalFile implements SignalFile
     private long rows;
     private boolean failed;
 
-    public CsvSignalFile(final Path target, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
+    /** @param gzip compress the file ({@code .csv.gz}) */
+    public CsvSignalFile(final Path target, final boolean gzip, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
         final String origin, final long runId) throws IOException
     {
         this.target = target;
@@ -51,7 +52,7 @@ public final class CsvSignalFile implements SignalFile
             Files.createDirectories(target.toAbsolutePath().getParent());
         }
         OutputStream stream = Files.newOutputStream(tmp);
-        if (target.getFileName().toString().endsWith(".gz"))
+        if (gzip)
         {
             stream = new GZIPOutputStream(stream, 1 << 16);
         }
@@ -65,9 +66,9 @@ public final class CsvSignalFile implements SignalFile
     }
 
     @Override
-    public SignalShardStage.Sink shard()
+    public SignalSink shard()
     {
-        return new SignalShardStage.Sink()
+        return new SignalSink()
         {
             private final StringBuilder buffer = new StringBuilder(1 << 16);
             private final StringBuilder json = new StringBuilder(256);

@@ -38,7 +38,7 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     private final SignalSet signals;
     private final PgSignalWriter writer;
     private final LastPerTimestamp sink;
-    private final InProcessBus.Subscription subscription;
+    private InProcessBus.Subscription subscription;
     private final ScheduledExecutorService timer;
     private long dropped;
     private byte origin = BusMessage.ORIGIN_LIVE;
@@ -60,14 +60,29 @@ public final class SignalConsumer implements BusListener, AutoCloseable
             t.setDaemon(true);
             return t;
         });
-        this.subscription = bus.subscribe("signal-consumer-" + provider, this);
-        timer.scheduleAtFixedRate(this::flushIfDue, batchMillis, batchMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** Builds the consumer, then subscribes it and starts its flush timer; on a failure closes what was built. */
     public static SignalConsumer start(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
         final int maxSymbols, final int batchRows, final long batchMillis)
     {
-        return new SignalConsumer(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis);
+        final SignalConsumer consumer = new SignalConsumer(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis);
+        try
+        {
+            consumer.subscription = bus.subscribe("signal-consumer-" + provider, consumer);
+            consumer.timer.scheduleAtFixedRate(consumer::flushIfDue, batchMillis, batchMillis, TimeUnit.MILLISECONDS);
+            return consumer;
+        }
+        catch (final RuntimeException e)
+        {
+            consumer.timer.shutdownNow();
+            if (consumer.subscription != null)
+            {
+                consumer.subscription.close();
+            }
+            consumer.writer.close();
+            throw e;
+        }
     }
 
     @Override

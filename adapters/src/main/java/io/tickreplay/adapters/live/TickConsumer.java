@@ -26,7 +26,7 @@ import javax.sql.DataSource;
 public final class TickConsumer implements BusListener, AutoCloseable
 {
     private final LiveTickWriter writer;
-    private final InProcessBus.Subscription subscription;
+    private InProcessBus.Subscription subscription;
     private final ScheduledExecutorService timer;
     private volatile Exception failure;
 
@@ -39,13 +39,27 @@ public final class TickConsumer implements BusListener, AutoCloseable
             t.setDaemon(true);
             return t;
         });
-        this.subscription = bus.subscribe("tick-consumer", this);
-        timer.scheduleAtFixedRate(this::flushIfDue, batchMillis, batchMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** Builds the consumer, then subscribes it and starts its flush timer; on a failure closes what was built. */
     public static TickConsumer start(final InProcessBus bus, final DataSource dataSource, final int batchRows, final long batchMillis)
     {
-        return new TickConsumer(bus, dataSource, batchRows, batchMillis);
+        final TickConsumer consumer = new TickConsumer(bus, dataSource, batchRows, batchMillis);
+        try
+        {
+            consumer.subscription = bus.subscribe("tick-consumer", consumer);
+            consumer.timer.scheduleAtFixedRate(consumer::flushIfDue, batchMillis, batchMillis, TimeUnit.MILLISECONDS);
+            return consumer;
+        }
+        catch (final RuntimeException e)
+        {
+            consumer.timer.shutdownNow();
+            if (consumer.subscription != null)
+            {
+                consumer.subscription.close();
+            }
+            throw e;
+        }
     }
 
     @Override

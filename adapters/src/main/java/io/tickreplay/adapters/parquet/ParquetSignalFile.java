@@ -1,12 +1,12 @@
 package io.tickreplay.adapters.parquet;
 
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Column;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Type;
 import io.tickreplay.adapters.sink.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
-import io.tickreplay.engine.signals.SignalShardStage;
 import org.apache.parquet.io.api.Binary;
 
 import java.io.IOException;
@@ -61,9 +61,9 @@ public final class ParquetSignalFile implements SignalFile
     }
 
     @Override
-    public SignalShardStage.Sink shard()
+    public SignalSink shard()
     {
-        return new SignalShardStage.Sink()
+        return new SignalSink()
         {
             private final int[] signalIds = new int[BATCH];
             private final int[] symbolIds = new int[BATCH];

@@ -165,6 +165,25 @@ public final class JobRunStore
      * as failed, so they do not look alive forever. A job records its process id in
      * {@code metadata.pid}; only jobs of dead processes on this host are touched.
      */
+    /**
+     * The {@code max_ts} of the latest completed job of {@code jobName} whose metadata has this
+     * {@code query_key} (where an incremental export goes on from), or null when there is none.
+     */
+    public Instant lastCompletedMaxTs(final String jobName, final String queryKey) throws SQLException
+    {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT max_ts FROM job_runs WHERE job_name = ? AND status = 'completed' AND " +
+                 "metadata->>'query_key' = ? AND max_ts IS NOT NULL ORDER BY id DESC LIMIT 1"))
+        {
+            s.setString(1, jobName);
+            s.setString(2, queryKey);
+            try (ResultSet rs = s.executeQuery())
+            {
+                return rs.next() ? instant(rs.getTimestamp(1)) : null;
+            }
+        }
+    }
+
     public int failOrphans(final String jobName, final String host) throws SQLException
     {
         int failed = 0;

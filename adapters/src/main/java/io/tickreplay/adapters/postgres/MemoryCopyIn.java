@@ -11,13 +11,13 @@ import java.util.Arrays;
  * A {@link CopyIn} that keeps what is written in memory, so that a batch encoded once can be sent,
  * and sent again to another table if the first try is refused. Single-threaded; grows as needed.
  */
-final class MemoryCopyIn implements CopyIn
+class MemoryCopyIn implements CopyIn
 {
     private byte[] bytes = new byte[1 << 16];
     private int length;
 
     @Override
-    public void writeToCopy(final byte[] buf, final int off, final int siz)
+    public void writeToCopy(final byte[] buf, final int off, final int siz) throws SQLException
     {
         if (length + siz > bytes.length)
         {
@@ -39,7 +39,7 @@ final class MemoryCopyIn implements CopyIn
     }
 
     @Override
-    public long endCopy()
+    public long endCopy() throws SQLException
     {
         return 0;
     }
@@ -69,7 +69,7 @@ final class MemoryCopyIn implements CopyIn
     }
 
     @Override
-    public void cancelCopy()
+    public void cancelCopy() throws SQLException
     {
         length = 0;
     }
@@ -85,6 +85,15 @@ final class MemoryCopyIn implements CopyIn
     {
         target.writeToCopy(bytes, 0, length);
         return target.endCopy();
+    }
+
+    /** Writes everything kept to {@code target} without ending that COPY. */
+    void writeTo(final CopyIn target) throws SQLException
+    {
+        if (length > 0)
+        {
+            target.writeToCopy(bytes, 0, length);
+        }
     }
 
     void clear()

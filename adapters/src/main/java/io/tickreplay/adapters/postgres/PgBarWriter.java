@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
+import io.tickreplay.engine.signals.BarSink;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.BarBuilder;
 import io.tickreplay.engine.signals.BarStage;
@@ -17,7 +18,7 @@ import javax.sql.DataSource;
  * each ring batch (a replay over the same window leaves the same rows). Bars are few (one a minute
  * per symbol and interval), so there is no row threshold. One thread; a failure throws.
  */
-public final class PgBarWriter implements BarStage.Sink, AutoCloseable
+public final class PgBarWriter implements BarSink, AutoCloseable
 {
     private final DataSource dataSource;
     private final byte[] provider;

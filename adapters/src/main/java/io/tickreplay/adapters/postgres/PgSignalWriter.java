@@ -1,20 +1,21 @@
 package io.tickreplay.adapters.postgres;
 
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
-import io.tickreplay.engine.signals.SignalShardStage;
 import io.tickreplay.engine.tick.Micros;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 
@@ -38,30 +39,38 @@ import javax.sql.DataSource;
  * <p>Used by one thread. A failed write throws {@link SignalWriteException} (the pipeline fails the
  * run with it) and counts in {@link #failures()}.
  */
-public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseable
+public final class PgSignalWriter implements SignalSink, AutoCloseable
 {
     /** A burst never holds more than this in one transaction. */
     static final int MAX_ROWS_PER_TRANSACTION = 65_536;
+    private static final String COPY_SIGNALS = "COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
+    private static final String COPY_STAGE = "COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
+    private static final byte[] CLOSE = {'}'};
 
     private final DataSource dataSource;
     private final byte[] provider;
-
     private final byte[][] signalNames;
-    private final List<List<String>> metadataKeys;
+    /** Per signal and metadata key: {@code ,"key":} */
+    private final byte[][][] keyPrefixes;
+    private final int maxMetadataBytes;
     private String origin;
     private long runId;
-    private final java.util.function.IntFunction<byte[]> symbolNameOf;
+    private byte[] metadataPrefix;
+    private SignalMetadata.Mode metadataMode = SignalMetadata.Mode.FULL;
+    private final IntFunction<byte[]> symbolNameOf;
     private final int batchRows;
     private final long batchNanos;
     private final LongSupplier clock;
     private final Listener listener;
     private final AtomicLongArray written;
     private final AtomicLongArray failures;
-    private final StringBuilder json = new StringBuilder(256);
     private final long[] pendingByName;
+    private final CopyBinaryEncoder encoder = new CopyBinaryEncoder(null, 1 << 16);
+    private final MemoryCopyIn kept = new MemoryCopyIn();
     private Connection connection;
-    private CopyBinaryEncoder encoder;
-    private final MemoryCopyIn batch = new MemoryCopyIn();
+    private CopyManager copyApi;
+    private CopyIn copyIn;
+    private boolean inBatch;
     private boolean direct;
     private int rows;
     private long batchStartNanos;
@@ -100,28 +109,45 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     }
 
     /** For symbols that are not known in advance (a live consumer): {@code symbolNames} gives the UTF-8 name of an id. */
-    public PgSignalWriter(final DataSource dataSource, final String provider, final java.util.function.IntFunction<byte[]> symbolNames,
+    public PgSignalWriter(final DataSource dataSource, final String provider, final IntFunction<byte[]> symbolNames,
         final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
         final LongSupplier nanoClock, final Listener listener)
     {
         this.listener = listener;
         this.dataSource = dataSource;
-        this.provider = provider.getBytes(StandardCharsets.UTF_8);
+        this.provider = utf8(provider);
         this.symbolNameOf = symbolNames;
         this.signalNames = new byte[signals.size()][];
-        this.metadataKeys = signals.stream().map(SignalCalculator::metadataKeys).toList();
+        this.keyPrefixes = new byte[signals.size()][][];
+        int longest = 0;
         for (int i = 0; i < signals.size(); i++)
         {
-            signalNames[i] = signals.get(i).name().getBytes(StandardCharsets.UTF_8);
+            signalNames[i] = utf8(signals.get(i).name());
+            final List<String> keys = signals.get(i).metadataKeys();
+            keyPrefixes[i] = new byte[keys.size()][];
+            int bytes = 0;
+            for (int k = 0; k < keys.size(); k++)
+            {
+                keyPrefixes[i][k] = utf8(",\"" + keys.get(k) + "\":");
+                bytes += keyPrefixes[i][k].length + 32;
+            }
+            longest = Math.max(longest, bytes + signalNames[i].length);
         }
-        this.origin = origin;
-        this.runId = runId;
+        this.maxMetadataBytes = longest + 128;
         this.batchRows = batchRows;
         this.batchNanos = batchMillis * 1_000_000L;
         this.clock = nanoClock;
         this.written = new AtomicLongArray(signals.size());
         this.failures = new AtomicLongArray(signals.size());
         this.pendingByName = new long[signals.size()];
+        context(origin, runId);
+    }
+
+    /** How much metadata the rows carry (default {@code full}). */
+    public PgSignalWriter metadata(final SignalMetadata.Mode mode)
+    {
+        this.metadataMode = mode;
+        return this;
     }
 
     @Override
@@ -130,23 +156,19 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     {
         try
         {
-            if (encoder == null)
+            try
             {
-                begin();
+                row(signalId, symbolId, ts, value, m1, m2, m3);
             }
-            json.setLength(0);
-            SignalMetadata.append(json, origin, runId, metadataKeys.get(signalId), m1, m2, m3);
-            final byte[] metadata = json.toString().getBytes(StandardCharsets.UTF_8);
-            final byte[] symbolName = symbolNameOf.apply(symbolId);
-            encoder.startRow(6, 64 + provider.length + symbolName.length + signalNames[signalId].length + metadata.length);
-            encoder.text(provider);
-            encoder.text(symbolName);
-            encoder.timestamptz(ts);
-            encoder.text(signalNames[signalId]);
-            encoder.float8(value);
-            encoder.jsonb(metadata);
-            rows++;
-            pendingByName[signalId]++;
+            catch (final SQLException e)
+            {
+                if (!direct || !uniqueViolation(e))
+                {
+                    throw e;
+                }
+                toMerge(false);
+                row(signalId, symbolId, ts, value, m1, m2, m3);
+            }
             if (rows >= MAX_ROWS_PER_TRANSACTION)
             {
                 commit();
@@ -161,10 +183,55 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         }
     }
 
+    private void row(final int signalId, final int symbolId, final long ts, final double value, final double m1, final double m2, final double m3)
+        throws SQLException
+    {
+        if (!inBatch)
+        {
+            begin();
+        }
+        final byte[] symbolName = symbolNameOf.apply(symbolId);
+        encoder.startRow(6, 64 + provider.length + symbolName.length + maxMetadataBytes);
+        encoder.text(provider);
+        encoder.text(symbolName);
+        encoder.timestamptz(ts);
+        encoder.text(signalNames[signalId]);
+        encoder.float8(value);
+        if (metadataMode == SignalMetadata.Mode.NONE)
+        {
+            encoder.nullValue();
+        }
+        else
+        {
+            encoder.startJsonb();
+            encoder.raw(metadataPrefix);
+            if (metadataMode == SignalMetadata.Mode.FULL)
+            {
+                final byte[][] keys = keyPrefixes[signalId];
+                number(keys, 0, m1);
+                number(keys, 1, m2);
+                number(keys, 2, m3);
+            }
+            encoder.raw(CLOSE);
+            encoder.endJsonb();
+        }
+        rows++;
+        pendingByName[signalId]++;
+    }
+
+    private void number(final byte[][] keys, final int i, final double v)
+    {
+        if (i < keys.length && Double.isFinite(v))
+        {
+            encoder.raw(keys[i]);
+            encoder.number(v);
+        }
+    }
+
     @Override
     public void endOfBatch()
     {
-        if (encoder != null && (rows >= batchRows || clock.getAsLong() - batchStartNanos >= batchNanos))
+        if (inBatch && (rows >= batchRows || clock.getAsLong() - batchStartNanos >= batchNanos))
         {
             commitOrThrow();
         }
@@ -173,7 +240,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     @Override
     public void endOfStream()
     {
-        if (encoder != null)
+        if (inBatch)
         {
             commitOrThrow();
         }
@@ -206,54 +273,84 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
         {
             connection = dataSource.getConnection();
             connection.setAutoCommit(false);
-            try (java.sql.Statement s = connection.createStatement())
+            try (Statement s = connection.createStatement())
             {
                 s.execute("CREATE TEMP TABLE IF NOT EXISTS signals_stage (LIKE signals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
             }
             connection.commit();
+            copyApi = connection.unwrap(PGConnection.class).getCopyAPI();
         }
-        batch.clear();
-        encoder = new CopyBinaryEncoder(batch, 1 << 16);
+        copyIn = copyApi.copyIn(direct ? COPY_SIGNALS : COPY_STAGE);
+        if (direct)
+        {
+            kept.clear();
+            encoder.target(new Tee(kept, copyIn));
+        }
+        else
+        {
+            encoder.target(copyIn);
+        }
         encoder.header();
+        inBatch = true;
         rows = 0;
         batchStartNanos = clock.getAsLong();
     }
 
     private void commit() throws SQLException
     {
-        encoder.finish();
-        final org.postgresql.copy.CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
-        if (direct)
+        try
         {
-            try
-            {
-                batch.sendTo(copy.copyIn("COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"));
-                connection.commit();
-                encoder = null;
-                counted();
-                return;
-            }
-            catch (final SQLException e)
-            {
-                connection.rollback();
-                if (!"23505".equals(e.getSQLState()))
-                {
-                    throw e;
-                }
-                direct = false; // a key exists after all: merge this batch and the rest
-            }
+            encoder.finish();
         }
-        batch.sendTo(copy.copyIn("COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)"));
-        try (java.sql.Statement s = connection.createStatement())
+        catch (final SQLException e)
+        {
+            if (!direct || !uniqueViolation(e))
+            {
+                throw e;
+            }
+            toMerge(true);
+        }
+        if (!direct)
+        {
+            merge();
+        }
+        connection.commit();
+        inBatch = false;
+        counted();
+    }
+
+    /**
+     * A key of this straight batch exists after all (an overlapping run at the same time): the batch so
+     * far goes through the staging table and the merge, and so does every later one.
+     */
+    private void toMerge(final boolean ended) throws SQLException
+    {
+        connection.rollback();
+        direct = false;
+        copyIn = copyApi.copyIn(COPY_STAGE);
+        if (ended)
+        {
+            kept.sendTo(copyIn);
+            return;
+        }
+        kept.writeTo(copyIn);
+        encoder.target(copyIn);
+    }
+
+    private void merge() throws SQLException
+    {
+        try (Statement s = connection.createStatement())
         {
             s.executeUpdate("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
                 "SELECT provider, symbol, ts, name, value, metadata FROM signals_stage " +
                 "ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, score = EXCLUDED.score, " +
                 "metadata = EXCLUDED.metadata, created_at = NOW()");
         }
-        connection.commit();
-        encoder = null;
-        counted();
+    }
+
+    private static boolean uniqueViolation(final SQLException e)
+    {
+        return "23505".equals(e.getSQLState());
     }
 
     private void counted()
@@ -272,10 +369,10 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
 
     private void abandon()
     {
-        if (encoder != null)
+        if (inBatch)
         {
             encoder.cancel();
-            encoder = null;
+            inBatch = false;
         }
         try
         {
@@ -296,6 +393,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     {
         origin = newOrigin;
         runId = newRunId;
+        metadataPrefix = utf8("{\"origin\":\"" + origin + "\"" + (runId > 0 ? ",\"replay_run_id\":" + runId : ""));
     }
 
     /**
@@ -325,7 +423,7 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
     @Override
     public void close()
     {
-        if (encoder != null)
+        if (inBatch)
         {
             abandon();
         }
@@ -340,6 +438,49 @@ public final class PgSignalWriter implements SignalShardStage.Sink, AutoCloseabl
                 // nothing to keep
             }
             connection = null;
+        }
+    }
+
+    private static byte[] utf8(final String s)
+    {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes a straight batch to the server and keeps a copy, for the merge if the server refuses it. */
+    private static final class Tee extends MemoryCopyIn
+    {
+        private final MemoryCopyIn memory;
+        private final CopyIn server;
+
+        Tee(final MemoryCopyIn memory, final CopyIn server)
+        {
+            this.memory = memory;
+            this.server = server;
+        }
+
+        @Override
+        public void writeToCopy(final byte[] buf, final int off, final int siz) throws SQLException
+        {
+            memory.writeToCopy(buf, off, siz); // first: what reached the server is always in memory
+            server.writeToCopy(buf, off, siz);
+        }
+
+        @Override
+        public long endCopy() throws SQLException
+        {
+            return server.endCopy();
+        }
+
+        @Override
+        public boolean isActive()
+        {
+            return server.isActive();
+        }
+
+        @Override
+        public void cancelCopy() throws SQLException
+        {
+            server.cancelCopy();
         }
     }
 

@@ -91,7 +91,7 @@ public final class PgTickSource implements TickBatchSource
     private final Options options;
     private final BlockingQueue<Object> ready = new ArrayBlockingQueue<>(3);
     private final BlockingQueue<TickBatch> free = new ArrayBlockingQueue<>(4);
-    private final Thread reader;
+    private volatile Thread reader;
     private volatile long seekTarget = Long.MIN_VALUE;
     private volatile boolean cancelled;
     private boolean copyOpen;
@@ -111,9 +111,18 @@ public final class PgTickSource implements TickBatchSource
         {
             free.add(new TickBatch(options.batchSize));
         }
-        reader = new Thread(this::readAll, options.applicationName + "-reader");
-        reader.setDaemon(true);
-        reader.start();
+    }
+
+    /** The reader thread starts with the first {@link #next} (the run's source thread): constructing a source starts nothing. */
+    private synchronized void startReader()
+    {
+        if (reader == null && !cancelled)
+        {
+            final Thread t = new Thread(this::readAll, options.applicationName + "-reader");
+            t.setDaemon(true);
+            reader = t;
+            t.start();
+        }
     }
 
     @Override
@@ -122,6 +131,15 @@ public final class PgTickSource implements TickBatchSource
         if (finished)
         {
             return false;
+        }
+        if (reader == null)
+        {
+            startReader();
+            if (reader == null)
+            {
+                finished = true; // cancelled before it began
+                return false;
+            }
         }
         final Object item = ready.take();
         if (item == END)
@@ -154,17 +172,29 @@ public final class PgTickSource implements TickBatchSource
     @Override
     public void cancel()
     {
-        cancelled = true;
-        reader.interrupt();
+        synchronized (this)
+        {
+            cancelled = true;
+        }
+        final Thread t = reader;
+        if (t != null)
+        {
+            t.interrupt();
+        }
     }
 
     @Override
     public void close()
     {
         cancel();
+        final Thread t = reader;
+        if (t == null)
+        {
+            return;
+        }
         try
         {
-            reader.join(10_000);
+            t.join(10_000);
         }
         catch (final InterruptedException e)
         {

@@ -10,6 +10,28 @@ import java.util.List;
  */
 public final class SignalMetadata
 {
+    /**
+     * How much metadata a signals writer stores ({@code signals.metadata}): {@code full} (origin, run id
+     * and the explaining numbers), {@code run} (only {@code origin} and {@code replay_run_id}, which the
+     * seed's queries use) or {@code none} (NULL). JSONB parsing is a large part of PostgreSQL's ingest.
+     */
+    public enum Mode
+    {
+        FULL, RUN, NONE;
+
+        public static Mode parse(final String name)
+        {
+            for (final Mode m : values())
+            {
+                if (m.name().equalsIgnoreCase(name))
+                {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("signals.metadata must be full, run or none, was '" + name + "'");
+        }
+    }
+
     private SignalMetadata()
     {
     }

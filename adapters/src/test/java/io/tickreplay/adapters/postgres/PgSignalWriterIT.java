@@ -2,16 +2,12 @@ package io.tickreplay.adapters.postgres;
 
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.bus.TickBus;
-import io.tickreplay.engine.replay.BusPublishStage;
-import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.ReplayPipeline;
-import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
-import io.tickreplay.engine.signals.LastPerTimestamp;
 import io.tickreplay.engine.signals.SignalSet;
-import io.tickreplay.engine.signals.SignalShardStage;
+import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.synth.SyntheticSession;
+import io.tickreplay.engine.topology.ReplayTopology;
 import io.tickreplay.engine.tick.Micros;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,18 +47,21 @@ class PgSignalWriterIT
 
     private static void replayWithSignals(final long runId, final int shards) throws Exception
     {
+        replayWithSignals(runId, shards, SignalMetadata.Mode.FULL);
+    }
+
+    private static void replayWithSignals(final long runId, final int shards, final SignalMetadata.Mode metadata) throws Exception
+    {
         final SymbolTable symbols = new SymbolTable(SYMBOLS);
-        final List<ReplayPipeline.Stage> stages = new ArrayList<>();
         final List<PgSignalWriter> writers = new ArrayList<>();
+        final List<io.tickreplay.engine.signals.SignalSink> sinks = new ArrayList<>();
         for (int shard = 0; shard < shards; shard++)
         {
-            final SignalSet set = SignalSet.of(List.of("all"), symbols.size());
             // straight COPY even on the re-run, whose keys all exist: the writer must fall back to the merge by itself
-            final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), "ibkr", symbols, set.calculators(), "replay", runId, 200, 5000, System::nanoTime)
-                .direct(true);
+            final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), "ibkr", symbols, SignalSet.of(List.of("all"), 1).calculators(), "replay",
+                runId, 200, 5000, System::nanoTime).direct(true).metadata(metadata);
             writers.add(writer);
-            stages.add(new ReplayPipeline.Stage("signals-" + shard,
-                new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), symbols.size(), writer))));
+            sinks.add(writer);
         }
         final TickBus nowhere = new TickBus()
         {
@@ -71,11 +70,14 @@ class PgSignalWriterIT
             {
             }
         };
-        final ReplayPipeline pipeline = new ReplayPipeline(new ReplayPipeline.Context(),
-            new PgTickSource(db.dataSource(), "ibkr", symbols, START, END, new PgTickSource.Options()), new ReplayControl(0),
-            new BusPublishStage(nowhere, "ibkr", runId, symbols, new ReplayProgress(symbols.size())), stages);
-        pipeline.start();
-        final ReplayOutcome outcome = pipeline.awaitCompletion(120, TimeUnit.SECONDS);
+        final ReplayOutcome outcome;
+        try (ReplayTopology topology = new ReplayTopology(new ReplayTopology.Context()
+            .source(new PgTickSource(db.dataSource(), "ibkr", symbols, START, END, new PgTickSource.Options()), symbols).run("ibkr", runId)
+            .bus(nowhere).window(START, END).signals(List.of("all"), sinks)))
+        {
+            topology.start();
+            outcome = topology.awaitCompletion(120, TimeUnit.SECONDS);
+        }
         writers.forEach(PgSignalWriter::close);
         assertThat(outcome.status()).as(outcome.errorMessage()).isEqualTo(ReplayOutcome.Status.COMPLETED);
         assertThat(writers.stream().mapToLong(w -> w.written(0)).sum()).isPositive();
@@ -123,5 +125,29 @@ class PgSignalWriterIT
         replayWithSignals(8, 2);
         assertThat(query(digest)).isEqualTo(first);
         assertThat(query("SELECT count(*) FROM signals WHERE metadata->>'replay_run_id' = '7'")).isEqualTo("0");
+    }
+
+    @Test
+    void metadataHoldsTheExplainingNumbersOnlyTheRunOrNothingAsConfigured() throws Exception
+    {
+        replayWithSignals(9, 2, SignalMetadata.Mode.FULL);
+        assertThat(query("SELECT count(*) FROM signals WHERE name = 'vwap_deviation_bps' AND NOT metadata ? 'vwap'")).isEqualTo("0");
+        // the numbers written in place (15 significant digits) are the vwap PostgreSQL computes for the same ticks
+        final String vwapMismatches = query(
+            "WITH v AS (SELECT symbol, ts, seq, sum(price * size) OVER w / sum(size) OVER w AS vwap FROM tick_data " +
+            " WHERE provider = 'ibkr' AND ts >= '2025-11-03T00:00:00Z' AND ts < '2025-11-03T16:00:00Z' " +
+            " WINDOW w AS (PARTITION BY symbol ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)), " +
+            "last AS (SELECT DISTINCT ON (symbol, ts) symbol, ts, vwap FROM v ORDER BY symbol, ts, seq DESC) " +
+            "SELECT count(*) || '/' || (SELECT count(*) FROM last) FROM last JOIN signals s ON s.symbol = last.symbol AND s.ts = last.ts " +
+            "AND s.name = 'vwap_deviation_bps' WHERE abs((s.metadata->>'vwap')::float8 - last.vwap) > 1e-12 * last.vwap");
+        assertThat(vwapMismatches).startsWith("0/").doesNotEndWith("/0");
+        assertThat(query("SELECT metadata->>'origin' || ' ' || (metadata->>'replay_run_id') FROM signals LIMIT 1")).isEqualTo("replay 9");
+
+        replayWithSignals(10, 2, SignalMetadata.Mode.RUN);
+        assertThat(query("SELECT count(*) FROM signals WHERE metadata <> '{\"origin\": \"replay\", \"replay_run_id\": 10}'::jsonb")).isEqualTo("0");
+
+        replayWithSignals(11, 1, SignalMetadata.Mode.NONE);
+        assertThat(query("SELECT count(*) FROM signals WHERE metadata IS NOT NULL")).isEqualTo("0");
+        assertThat(query("SELECT count(DISTINCT name) FROM signals")).isEqualTo(String.valueOf(SignalSet.REGISTRY.size()));
     }
 }

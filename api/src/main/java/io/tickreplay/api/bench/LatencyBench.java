@@ -1,42 +1,36 @@
 package io.tickreplay.api.bench;
 
-import com.lmax.disruptor.EventHandler;
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.bus.TickBus;
-import io.tickreplay.engine.replay.BusPublishStage;
-import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.ReplayPipeline;
-import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
 import io.tickreplay.engine.replay.TickBatchSource;
-import io.tickreplay.engine.replay.TickEvent;
-import io.tickreplay.engine.signals.LastPerTimestamp;
-import io.tickreplay.engine.signals.SignalRing;
-import io.tickreplay.engine.signals.SignalSet;
-import io.tickreplay.engine.signals.SignalShardStage;
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.synth.SyntheticFeed;
+import io.tickreplay.engine.topology.ReplayTopology;
 import io.tickreplay.engine.tick.Tick;
 import org.HdrHistogram.Histogram;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Per-tick latency through the in-memory pipeline at an offered load: a source hands ticks to the
- * ticks ring at {@code offered} ticks/s (on schedule; it parks, never spins), the pacer/bus publisher emits them (burst: no pacing delay) to a bus that drops them,
- * and two calculator shards compute the four per-tick signals and hand the values on through their
- * signals rings to writers that drop them. Each tick's latency from its publication into the ring
- * is recorded, per stage, in an HdrHistogram: {@code emitted} (the bus publisher has it out) and
- * {@code signals} (its shard has computed its values and handed them on towards the writer).
+ * Per-tick latency through the in-memory pipeline, built by {@link ReplayTopology} in SHARED and in
+ * DEDICATED mode, at an offered load: a source hands ticks to the ticks ring at {@code offered}
+ * ticks/s (on schedule; it parks, never spins), the pacer/bus publisher emits them (burst: no pacing
+ * delay) to a bus that drops them, and two calculator shards compute the four per-tick signals and
+ * hand the values on through their signals rings to writer threads that drop them. Each tick of a
+ * shard's symbols is timed, in an HdrHistogram, from its publication into the ticks ring to its
+ * values being in the signals ring.
  * A first pass of the same length, unmeasured, warms the JIT. Latency counts from the tick's
  * publication into the ring: a source that falls behind its schedule is not charged to the stages.
  */
@@ -54,10 +48,9 @@ public final class LatencyBench
         this.waitStrategy = waitStrategy;
     }
 
+    /** Runs the bench in SHARED mode (the goal's) and in DEDICATED mode, side by side; "signals" is the SHARED figure. */
     public Map<String, Object> run(final long ticks, final double offered) throws Exception
     {
-        pass(ticks, offered);  // warm-up, not measured
-        final Map<String, Histogram> stages = pass(ticks, offered);
         Files.createDirectories(hgrmDir);
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("ticks", ticks);
@@ -65,86 +58,65 @@ public final class LatencyBench
         out.put("wait_strategy", waitStrategy);
         System.out.printf(Locale.ROOT, "bench latency: %,d ticks offered at %,.0f ticks/s through the in-memory pipeline (2 shards, 4 per-tick signals, %s)%n",
             ticks, offered, waitStrategy);
-        System.out.printf(Locale.ROOT, "  %-44s %9s %9s %9s %9s%n", "from publication into the ticks ring to", "p50 us", "p99 us", "p99.9 us", "max us");
-        for (final Map.Entry<String, Histogram> e : stages.entrySet())
+        System.out.printf(Locale.ROOT, "  %-62s %9s %9s %9s %9s%n", "from publication into the ticks ring to", "p50 us", "p99 us", "p99.9 us", "max us");
+        for (final ReplayTopology.ThreadingMode mode : List.of(ReplayTopology.ThreadingMode.SHARED, ReplayTopology.ThreadingMode.DEDICATED))
         {
-            final Histogram h = e.getValue();
+            pass(ticks, offered, mode);  // warm-up, not measured
+            final Histogram h = pass(ticks, offered, mode);
+            final String name = mode.name().toLowerCase(Locale.ROOT);
             final Map<String, Object> stage = new LinkedHashMap<>();
+            stage.put("threading_mode", name);
             stage.put("count", h.getTotalCount());
             stage.put("p50_us", h.getValueAtPercentile(50) / 1e3);
             stage.put("p99_us", h.getValueAtPercentile(99) / 1e3);
             stage.put("p99_9_us", h.getValueAtPercentile(99.9) / 1e3);
             stage.put("max_us", h.getMaxValue() / 1e3);
-            final Path file = hgrmDir.resolve("latency-" + e.getKey() + ".hgrm");
+            final Path file = hgrmDir.resolve("latency-signals-" + name + ".hgrm");
             try (PrintStream ps = new PrintStream(Files.newOutputStream(file), false, "UTF-8"))
             {
                 h.outputPercentileDistribution(ps, 1000.0); // in microseconds
             }
             stage.put("hgrm", file.toString());
-            out.put(e.getKey(), stage);
-            System.out.printf(Locale.ROOT, "  %-44s %9.2f %9.2f %9.2f %9.2f%n", describe(e.getKey()), h.getValueAtPercentile(50) / 1e3,
-                h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3);
+            out.put(mode == ReplayTopology.ThreadingMode.SHARED ? "signals" : "signals_dedicated", stage);
+            System.out.printf(Locale.ROOT, "  %-62s %9.2f %9.2f %9.2f %9.2f%n", "signals computed and handed to the writer ring (" + name + ")",
+                h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3);
         }
         System.out.println("  histograms (microseconds, HdrHistogram .hgrm, plot at hdrhistogram.github.io/HdrHistogram/plotFiles.html): " + hgrmDir);
         return out;
     }
 
-    private static String describe(final String stage)
-    {
-        return stage.equals("emitted") ? "emitted to the bus (seen by the next stage)" : "signals computed and handed to the writer ring";
-    }
-
-    private Map<String, Histogram> pass(final long ticks, final double offered) throws Exception
+    /** One run; every tick of a shard's symbols timed from its publication into the ticks ring to its values in the signals ring. */
+    private Histogram pass(final long ticks, final double offered, final ReplayTopology.ThreadingMode mode) throws Exception
     {
         final SymbolTable table = new SymbolTable(SYMBOLS);
-        final Histogram emitted = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-        final int shards = 2;
-        final List<Histogram> computed = new ArrayList<>();
-        final List<SignalRing> rings = new ArrayList<>();
-        final List<ReplayPipeline.Stage> stages = new ArrayList<>();
-        stages.add(new ReplayPipeline.Stage("probe", (EventHandler<TickEvent>)(e, sequence, endOfBatch) ->
-        {
-            if (e.type == TickEvent.TICK)
-            {
-                emitted.recordValue(Math.max(0, System.nanoTime() - e.publishedNanos));
-            }
-        }));
-        for (int shard = 0; shard < shards; shard++)
-        {
-            final SignalSet set = SignalSet.of(SIGNALS, table.size());
-            final SignalRing ring = new SignalRing("latency-writer-" + shard, 16_384, "backoff", SignalShardStage.Sink.DISCARD);
-            rings.add(ring);
-            final SignalShardStage stage = new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), ring));
-            final Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-            computed.add(h);
-            final int mask = shards - 1;
-            final int own = shard;
-            stages.add(new ReplayPipeline.Stage("signals-" + shard, (EventHandler<TickEvent>)(e, sequence, endOfBatch) ->
-            {
-                stage.onEvent(e, sequence, endOfBatch);
-                if (e.type == TickEvent.TICK && (e.symbolId & mask) == own)
-                {
-                    h.recordValue(Math.max(0, System.nanoTime() - e.publishedNanos));
-                }
-            }));
-        }
+        final Map<String, Histogram> byStage = new ConcurrentHashMap<>();
         final TickBus nowhere = m -> { };
-        final ReplayPipeline pipeline = new ReplayPipeline(new ReplayPipeline.Context().ringSize(1 << 14).waitStrategy(waitStrategy).batchSize(64)
-            .threadName("latency"), new OfferedSource(table, ticks, offered), new ReplayControl(0.0), new BusPublishStage(nowhere, "lat", 1, table,
-            new ReplayProgress(table.size())), stages);
-        pipeline.start();
-        final ReplayOutcome outcome = pipeline.awaitCompletion(10, TimeUnit.MINUTES);
-        rings.forEach(SignalRing::close);
+        final List<SignalSink> dropping = List.of(SignalSink.dropping(), SignalSink.dropping()); // not DISCARD: each gets its ring and writer thread
+        final ReplayTopology.Context ctx = new ReplayTopology.Context().source(new OfferedSource(table, ticks, offered), table).run("lat", 1)
+            .bus(nowhere).signals(SIGNALS, dropping).threadingMode(mode).cores(64).ticksRingSize(1 << 14).batchSize(64)
+            .waitStrategy(waitStrategy).threadName("latency").latencySampleMask(0)
+            // in burst a tick's emission is its publication into the ring: the stage latency counts from there
+            .stageLatency((stage, nanos) -> byStage.computeIfAbsent(stage, n -> new Histogram(TimeUnit.SECONDS.toNanos(10), 3))
+                .recordValue(Math.max(0, Math.min(nanos, TimeUnit.SECONDS.toNanos(10)))));
+        final ReplayOutcome outcome;
+        try (ReplayTopology topology = new ReplayTopology(ctx))
+        {
+            topology.start();
+            outcome = topology.awaitCompletion(10, TimeUnit.MINUTES);
+        }
         if (outcome == null || outcome.status() != ReplayOutcome.Status.COMPLETED)
         {
             throw new IllegalStateException("the latency pipeline did not complete: " + (outcome == null ? "timeout" : outcome.errorMessage()));
         }
         final Histogram signals = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-        computed.forEach(signals::add);
-        final Map<String, Histogram> out = new LinkedHashMap<>();
-        out.put("emitted", emitted);
-        out.put("signals", signals);
-        return out;
+        byStage.forEach((stage, h) ->
+        {
+            if (stage.startsWith("signals-"))
+            {
+                signals.add(h);
+            }
+        });
+        return signals;
     }
 
     /** Ticks of a synthetic feed handed over on a fixed schedule: tick i is due {@code i / offered} seconds after the start. */

@@ -77,7 +77,7 @@ public final class ReplayBench
 
         try (InProcessBus bus = new InProcessBus(1 << 16, new BackoffWaitStrategy(100_000));
              ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(),
-                 new ReplayService.Config(4, true, journalDir, 1 << 16, "backoff", 8192, 262_144, 1000, 0)))
+                 new ReplayService.Context().journalDir(journalDir).metricsRetentionMinutes(0).signals(List.of("none"))))
         {
             final Counter counter = new Counter();
             try (InProcessBus.Subscription ignored = bus.subscribe("bench", counter))

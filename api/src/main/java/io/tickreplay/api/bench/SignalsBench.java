@@ -54,15 +54,15 @@ public final class SignalsBench
         final long generated = writeSession(db, "sigbench", SYMBOLS, 13, ticks);
         final Instant start = Instant.parse("2025-11-03T00:00:00Z");
         final Instant end = Instant.parse("2025-11-04T00:00:00Z");
-        execute("VACUUM ANALYZE tick_data");
+        BenchSql.execute(db, "VACUUM ANALYZE tick_data");
         System.out.printf(Locale.ROOT, "bench signals: %,d ticks of %d symbols; persisting vwap_deviation_bps and spread_bps%n", generated, SYMBOLS.size());
 
         // (b) tickreplay: burst replay with the two signals written to the signals table
-        execute("TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signals");
         final double replayRate;
         try (InProcessBus bus = new InProcessBus(1 << 16, new BackoffWaitStrategy(1_000_000));
              ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(),
-                 new ReplayService.Config(2, false, workDir.resolve("journal"), 1 << 16, "backoff", 8192, 262_144, 1000, 0)))
+                 new ReplayService.Context().maxConcurrent(2).journal(false).journalDir(workDir.resolve("journal")).metricsRetentionMinutes(0)))
         {
             final ReplayRun run = service.start(ReplayRequest.fromDatabase("sigbench", SYMBOLS, start, end, 0.0)
                 .withSignals(List.of("vwap_deviation_bps", "spread_bps")));
@@ -73,10 +73,10 @@ public final class SignalsBench
             }
             replayRate = outcome.ticksPerSecond();
         }
-        final long rows = count("SELECT count(*) FROM signals");
-        execute("CREATE TEMP TABLE IF NOT EXISTS signals_replayed AS SELECT * FROM signals WITH NO DATA");
-        execute("TRUNCATE signals_replayed");
-        execute("INSERT INTO signals_replayed SELECT * FROM signals");
+        final long rows = BenchSql.count(db, "SELECT count(*) FROM signals");
+        BenchSql.execute(db, "CREATE TEMP TABLE IF NOT EXISTS signals_replayed AS SELECT * FROM signals WITH NO DATA");
+        BenchSql.execute(db, "TRUNCATE signals_replayed");
+        BenchSql.execute(db, "INSERT INTO signals_replayed SELECT * FROM signals");
 
         // (c) the physical limit: PostgreSQL's COPY of the same rows into an empty copy of the table
         final Path rowsFile = workDir.resolve("signal-rows.bin");
@@ -85,21 +85,21 @@ public final class SignalsBench
         {
             c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY signals TO STDOUT (FORMAT binary)", out);
         }
-        execute("DROP TABLE IF EXISTS signals_copy_target");
-        execute("CREATE TABLE signals_copy_target (LIKE signals INCLUDING ALL)");
+        BenchSql.execute(db, "DROP TABLE IF EXISTS signals_copy_target");
+        BenchSql.execute(db, "CREATE TABLE signals_copy_target (LIKE signals INCLUDING ALL)");
         final long t0 = System.nanoTime();
         try (Connection c = db.connection(); InputStream in = Files.newInputStream(rowsFile))
         {
             c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY signals_copy_target FROM STDIN (FORMAT binary)", in, 1 << 16);
         }
         final double copyInRowsPerSecond = rows * 1e9 / (System.nanoTime() - t0);
-        execute("DROP TABLE signals_copy_target");
+        BenchSql.execute(db, "DROP TABLE signals_copy_target");
         Files.deleteIfExists(rowsFile);
 
         // (d) PostgreSQL computing the same two signals itself, keeping the last tick of each ts
-        execute("TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signals");
         final long t1 = System.nanoTime();
-        execute("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
+        BenchSql.execute(db, "INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
             "SELECT provider, symbol, ts, name, value, metadata FROM (" +
             " SELECT DISTINCT ON (symbol, ts) provider, symbol, ts, 'vwap_deviation_bps' AS name, (price - vwap) / vwap * 10000 AS value, " +
             "  jsonb_build_object('origin', 'replay', 'vwap', vwap) AS metadata FROM (" +
@@ -114,23 +114,23 @@ public final class SignalsBench
             "ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, metadata = EXCLUDED.metadata");
         final double postgresRate = generated * 1e9 / (System.nanoTime() - t1);
 
-        final long mismatches = count("SELECT count(*) FROM signals s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
+        final long mismatches = BenchSql.count(db, "SELECT count(*) FROM signals s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
             "WHERE s.value IS NULL OR r.value IS NULL OR abs(s.value - r.value) > 1e-9 * greatest(1, abs(s.value))");
         if (mismatches != 0)
         {
             throw new IllegalStateException(mismatches + " signal rows differ between the replay and PostgreSQL's own computation");
         }
-        execute("TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signals");
 
         // (e) the naive replayer the seed describes: fetch rows, compute per tick, executeBatch of 200 INSERT ... ON CONFLICT
         final double naiveRate = naive(start, end, generated);
-        final long naiveMismatches = count("SELECT count(*) FROM signals s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
+        final long naiveMismatches = BenchSql.count(db, "SELECT count(*) FROM signals s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
             "WHERE s.value IS NULL OR r.value IS NULL OR abs(s.value - r.value) > 1e-9 * greatest(1, abs(s.value))");
         if (naiveMismatches != 0)
         {
             throw new IllegalStateException(naiveMismatches + " signal rows differ between the replay and the naive JDBC replayer");
         }
-        execute("TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signals");
 
         final double replayRowsPerSecond = replayRate * rows / generated;
         System.out.printf(Locale.ROOT, "bench signals: the replay, PostgreSQL and the naive JDBC replayer wrote the same %,d rows%n", rows);
@@ -261,23 +261,6 @@ public final class SignalsBench
         insert.setString(6, metadata);
         insert.addBatch();
         return 1;
-    }
-
-    private void execute(final String sql) throws Exception
-    {
-        try (Connection c = db.connection(); Statement s = c.createStatement())
-        {
-            s.execute(sql);
-        }
-    }
-
-    private long count(final String sql) throws Exception
-    {
-        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
-        {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
     private static String rate(final double perSecond)

@@ -121,7 +121,7 @@ public final class DemoCommand implements Callable<Integer>
         final Instant end = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::maxTs).max(Instant::compareTo).orElseThrow()
             .plusNanos(1000);
         System.out.println();
-        final List<String> signals = replays.config().signals().names();
+        final List<String> signals = replays.config().signals();
         System.out.println("replaying " + provider + " " + String.join(",", symbols) + " [" + start + ", " + end + ") in burst to the in-process bus" +
             (signals.equals(List.of("none")) ? "" : ", computing signals " + String.join(",", signals) + " into the signals table and bars into bars_ohlcv"));
         final ReplayRun run = replays.start(ReplayRequest.fromDatabase(provider, symbols, start, end, 0.0));

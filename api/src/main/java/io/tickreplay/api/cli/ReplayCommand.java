@@ -37,8 +37,8 @@ public final class ReplayCommand implements Callable<Integer>
     @Mixin
     WindowOptions window;
 
-    @Option(names = "--speed", paramLabel = "X", description = "1 = original timing, N = N times faster, 0 = burst (default 0).")
-    double speed = 0;
+    @Option(names = "--speed", paramLabel = "X", description = "1 = original timing (the default, as in the API), N = N times faster, 0 = burst.")
+    double speed = ReplayRequest.DEFAULT_SPEED;
 
     @Option(names = "--from-journal", paramLabel = "RUN_ID", description = "Replay the journal of an earlier run instead of the database: the identical stream.")
     Long fromJournal;
@@ -64,7 +64,7 @@ public final class ReplayCommand implements Callable<Integer>
         final Map<String, Object> flags = new HashMap<>();
         flags.put("replay.journal-dir", journalDir);
         final Settings settings = common.settings(flags);
-        final ReplayService.Config config = Services.replayConfig(settings);
+        final ReplayService.Context config = Services.replayConfig(settings);
         final ReplayRequest request;
         if (fromJournal != null)
         {

@@ -30,54 +30,33 @@ public final class Services
         }
     }
 
-    public static ReplayService.Config replayConfig(final Settings settings)
+    /** The replay settings ({@code replay.*}, {@code signals.*}), concluded: a wrong one is a usage error naming it. */
+    public static ReplayService.Context replayConfig(final Settings settings)
     {
-        final ReplayService.Config config = new ReplayService.Config(
-            settings.integer("replay.max-concurrent"),
-            settings.bool("replay.journal"),
-            Path.of(settings.string("replay.journal-dir")),
-            settings.integer("replay.ring-size"),
-            settings.string("replay.wait-strategy"),
-            settings.integer("replay.batch-size"),
-            settings.integer("replay.chunk-rows"),
-            settings.longValue("replay.progress-interval-ms"),
-            settings.longValue("replay.metrics-retention-minutes"),
-            new ReplayService.SignalConfig(settings.strings("signals.default"), settings.integer("signals.shards"),
-                settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms"), settings.integer("signals.ring-size")));
-        if (config.signals().shards() < 1 || Integer.bitCount(config.signals().shards()) != 1)
-        {
-            throw new UsageException("signals.shards must be a power of two >= 1, was " + config.signals().shards());
-        }
-        if (config.signals().ringSize() < 2 || Integer.bitCount(config.signals().ringSize()) != 1)
-        {
-            throw new UsageException("signals.ring-size must be a power of two >= 2, was " + config.signals().ringSize());
-        }
-        if (config.signals().batchRows() < 1 || config.signals().batchMillis() < 1)
-        {
-            throw new UsageException("signals.batch-rows and signals.batch-ms must be >= 1");
-        }
         try
         {
-            io.tickreplay.engine.signals.SignalSet.of(config.signals().names(), 1);
+            return new ReplayService.Context()
+                .maxConcurrent(settings.integer("replay.max-concurrent"))
+                .journal(settings.bool("replay.journal"))
+                .journalDir(Path.of(settings.string("replay.journal-dir")))
+                .ticksRingSize(settings.integer("replay.ring-size"))
+                .waitStrategy(settings.string("replay.wait-strategy"))
+                .threadingMode(settings.string("replay.threading-mode"))
+                .batchSize(settings.integer("replay.batch-size"))
+                .chunkRows(settings.integer("replay.chunk-rows"))
+                .progressIntervalMillis(settings.longValue("replay.progress-interval-ms"))
+                .metricsRetentionMinutes(settings.longValue("replay.metrics-retention-minutes"))
+                .signals(settings.strings("signals.default"))
+                .shards(settings.integer("signals.shards"))
+                .signalBatch(settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms"))
+                .signalsRingSize(settings.integer("signals.ring-size"))
+                .signalMetadata(io.tickreplay.adapters.sink.SignalMetadata.Mode.parse(settings.string("signals.metadata")))
+                .conclude();
         }
         catch (final IllegalArgumentException e)
         {
-            throw new UsageException("signals.default: " + e.getMessage());
+            throw new UsageException(e.getMessage());
         }
-        if (config.maxConcurrent() < 1)
-        {
-            throw new UsageException("replay.max-concurrent must be >= 1");
-        }
-        try
-        {
-            new io.tickreplay.engine.replay.ReplayPipeline.Context().ringSize(config.ringSize()).batchSize(config.batchSize())
-                .waitStrategy(config.waitStrategy()).conclude(3);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw new UsageException("replay: " + e.getMessage());
-        }
-        return config;
     }
 
     /**
@@ -99,7 +78,7 @@ public final class Services
 
         private Api(final Settings settings)
         {
-            final ReplayService.Config replayConfig = replayConfig(settings);
+            final ReplayService.Context replayConfig = replayConfig(settings);
             final io.tickreplay.api.http.ApiServer.Config apiConfig = apiConfig(settings);
             registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);

@@ -1,6 +1,7 @@
 package io.tickreplay.api.export;
 
 import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgExporter;
@@ -9,15 +10,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,9 +38,9 @@ public final class ExportService implements AutoCloseable
 
     private final Database db;
     private final JobRunStore jobs;
+    private final JobLifecycle<ExportJob> lifecycle;
     private final PgExporter exporter;
     private final ExecutorService pool;
-    private final Map<Long, ExportJob> active = new ConcurrentHashMap<>();
 
     public ExportService(final Database db, final int threads)
     {
@@ -56,18 +53,7 @@ public final class ExportService implements AutoCloseable
             t.setDaemon(true);
             return t;
         });
-        try
-        {
-            final int orphans = jobs.failOrphans(JOB_NAME, io.tickreplay.api.replay.ReplayService.host());
-            if (orphans > 0)
-            {
-                LOG.warn("marked {} export(s) left running by an ended process as failed", orphans);
-            }
-        }
-        catch (final SQLException e)
-        {
-            LOG.warn("could not check for exports left running by an ended process: {}", e.getMessage());
-        }
+        this.lifecycle = new JobLifecycle<>(jobs, JOB_NAME);
     }
 
     public JobRunStore jobs()
@@ -82,7 +68,7 @@ public final class ExportService implements AutoCloseable
         final PgExporter.Dataset dataset = request.datasetKind();
         final Path output = Path.of(request.output()).toAbsolutePath();
         final FileFormat format = FileFormat.of(output.getFileName().toString(), request.format());
-        final Instant after = request.sinceLast() ? lastExported(request.queryKey()) : null;
+        final Instant after = request.sinceLast() ? jobs.lastCompletedMaxTs(JOB_NAME, request.queryKey()) : null;
         final Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("dataset", dataset.label());
         if (dataset == PgExporter.Dataset.BARS)
@@ -93,16 +79,14 @@ public final class ExportService implements AutoCloseable
         metadata.put("output", output.toString());
         metadata.put("format", format.label());
         metadata.put("query_key", request.queryKey());
-        metadata.put("pid", ProcessHandle.current().pid());
-        metadata.put("host", io.tickreplay.api.replay.ReplayService.host());
         if (request.sinceLast())
         {
             metadata.put("since_last", true);
             metadata.put("after", after == null ? null : after.toString());
         }
-        final long id = jobs.insert(JOB_NAME, request.provider(), "running", request.symbols(), request.start(), metadata);
+        final long id = lifecycle.begin(request.provider(), request.symbols(), request.start(), metadata);
         final ExportJob job = new ExportJob(id, output, new AtomicLong(), new CompletableFuture<>());
-        active.put(id, job);
+        lifecycle.running(id, job);
         final PgExporter.Query query = new PgExporter.Query(dataset, request.provider(), request.symbols(), request.start(), request.end(),
             request.barInterval(), after);
         pool.execute(() -> run(job, query, format, after));
@@ -125,7 +109,7 @@ public final class ExportService implements AutoCloseable
 
     public ExportJob active(final long id)
     {
-        return active.get(id);
+        return lifecycle.active(id).orElse(null);
     }
 
     private void run(final ExportJob job, final PgExporter.Query query, final FileFormat format, final Instant after)
@@ -142,13 +126,13 @@ public final class ExportService implements AutoCloseable
                 done.put("elapsed_seconds", Math.round(seconds * 1e3) / 1e3);
                 done.put("rows_per_second", Math.round(result.rows() / Math.max(seconds, 1e-9)));
                 // an incremental export that found nothing new keeps the mark where it was
-                jobs.finish(job.id(), "completed", result.rows(), result.maxTs() != null ? result.maxTs() : after, null, done);
+                lifecycle.finish(job.id(), "completed", result.rows(), result.maxTs() != null ? result.maxTs() : after, null, done);
             }
             catch (final Throwable e)
             {
                 // whatever went wrong (an Error too: a native library that will not load, memory), the job says so
                 LOG.debug("export {} failed", job.id(), e);
-                jobs.finish(job.id(), "failed", job.rows().get(), null, e.getMessage() == null ? e.toString() : e.getMessage(), Map.of());
+                lifecycle.finish(job.id(), "failed", job.rows().get(), null, e.getMessage() == null ? e.toString() : e.getMessage(), Map.of());
             }
             job.done().complete(jobs.find(job.id()).orElseThrow());
         }
@@ -159,23 +143,7 @@ public final class ExportService implements AutoCloseable
         }
         finally
         {
-            active.remove(job.id());
-        }
-    }
-
-    /** The latest ts of the last completed export of the same query, or null when there was none. */
-    private Instant lastExported(final String queryKey) throws SQLException
-    {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("SELECT max_ts FROM job_runs WHERE job_name = ? AND status = 'completed' AND " +
-                 "metadata->>'query_key' = ? AND max_ts IS NOT NULL ORDER BY id DESC LIMIT 1"))
-        {
-            s.setString(1, JOB_NAME);
-            s.setString(2, queryKey);
-            try (ResultSet rs = s.executeQuery())
-            {
-                return rs.next() ? rs.getObject(1, java.time.OffsetDateTime.class).toInstant() : null;
-            }
+            lifecycle.ended(job.id());
         }
     }
 

@@ -42,7 +42,7 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
         final JsonBody b = body(exchange, maxBodyBytes, REPLAY_FIELDS);
         final String source = b.has("source") ? b.string("source") : "database";
         final Double speedValue = b.number("speed");
-        final double speed = speedValue == null ? 1.0 : speedValue;
+        final double speed = speedValue == null ? ReplayRequest.DEFAULT_SPEED : speedValue;
         final ReplayRequest request;
         switch (source)
         {

@@ -40,7 +40,7 @@ final class ReplayMetrics
      * pacer had handled a tick (sampled, one in 64), as a histogram of fixed buckets; one series per
      * stage name, whatever the number of runs.
      */
-    io.tickreplay.engine.replay.ReplayPipeline.StageLatency stageLatency()
+    io.tickreplay.engine.topology.ReplayTopology.StageLatency stageLatency()
     {
         return (stage, nanos) -> stageTimers.computeIfAbsent(stage, n -> io.micrometer.core.instrument.Timer.builder("tickreplay_stage_latency")
             .description("Time from a tick's emission to a stage after the pacer having handled it (sampled 1 in 64)")

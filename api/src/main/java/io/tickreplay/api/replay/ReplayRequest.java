@@ -18,6 +18,8 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     List<String> signals, String sink)
 {
     public static final int MAX_SYMBOLS = 1000;
+    /** The speed of a request that names none, on the CLI and in the API alike: the original pace (the seed's 1.0, "real-time"). */
+    public static final double DEFAULT_SPEED = 1.0;
     private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
 
@@ -70,8 +72,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
     public ReplayRequest validate()
     {
-        // SignalFile decides, not FileFormat: what passes here must be what SignalFile.open accepts (today case-sensitively)
-        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && !io.tickreplay.adapters.sink.SignalFile.supports(sink))
+        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && io.tickreplay.adapters.FileFormat.fromFileName(sink) == null)
         {
             throw new InvalidField("sink", "sink must be postgres, none, or a file ending in " + FileFormat.EXTENSIONS + ", was '" + sink + "'");
         }

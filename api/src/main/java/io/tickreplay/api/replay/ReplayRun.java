@@ -2,7 +2,7 @@ package io.tickreplay.api.replay;
 
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.ReplayPipeline;
+import io.tickreplay.engine.topology.ReplayTopology;
 import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
 
@@ -17,19 +17,18 @@ public final class ReplayRun
     private final long runId;
     private final String provider;
     private final SymbolTable symbols;
-    private final ReplayPipeline pipeline;
+    private final ReplayTopology topology;
     private final ReplayProgress progress;
     private final CompletableFuture<ReplayOutcome> done = new CompletableFuture<>();
     private final double initialSpeed;
 
-    ReplayRun(final long runId, final String provider, final SymbolTable symbols, final ReplayPipeline pipeline, final ReplayProgress progress,
-        final double initialSpeed)
+    ReplayRun(final long runId, final String provider, final SymbolTable symbols, final ReplayTopology topology, final double initialSpeed)
     {
         this.runId = runId;
         this.provider = provider;
         this.symbols = symbols;
-        this.pipeline = pipeline;
-        this.progress = progress;
+        this.topology = topology;
+        this.progress = topology.progress();
         this.initialSpeed = initialSpeed;
     }
 
@@ -50,7 +49,7 @@ public final class ReplayRun
 
     public ReplayControl control()
     {
-        return pipeline.control();
+        return topology.control();
     }
 
     public ReplayProgress progress()
@@ -58,9 +57,9 @@ public final class ReplayRun
         return progress;
     }
 
-    ReplayPipeline pipeline()
+    ReplayTopology topology()
     {
-        return pipeline;
+        return topology;
     }
 
     double initialSpeed()
@@ -92,6 +91,6 @@ public final class ReplayRun
     /** Lag of the last paced tick in milliseconds; 0 in burst mode. */
     public double currentLagMillis()
     {
-        return pipeline.pacer().currentLagNanos() / 1e6;
+        return topology.pacer().currentLagNanos() / 1e6;
     }
 }

@@ -1,10 +1,13 @@
 package io.tickreplay.api.replay;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
 import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
-import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.chronicle.JournalLayout;
+import io.tickreplay.adapters.chronicle.JournalManifest;
+import io.tickreplay.adapters.csv.CsvSignalFile;
+import io.tickreplay.adapters.parquet.ParquetSignalFile;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgBarWriter;
@@ -12,23 +15,20 @@ import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
 import io.tickreplay.adapters.postgres.SignalWarmup;
 import io.tickreplay.adapters.sink.SignalFile;
+import io.tickreplay.adapters.sink.SignalMetadata;
+import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.engine.bus.TickBus;
-import io.tickreplay.engine.replay.BusPublishStage;
-import io.tickreplay.engine.replay.JournalStage;
-import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.ReplayPipeline;
-import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatchSource;
-import io.tickreplay.engine.signals.BarStage;
-import io.tickreplay.engine.signals.LastPerTimestamp;
 import io.tickreplay.engine.signals.SignalCalculator;
-import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalRing;
-import io.tickreplay.engine.signals.SignalShardStage;
+import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.tick.Micros;
+import io.tickreplay.engine.topology.ReplayTopology;
 import org.HdrHistogram.Histogram;
+import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,122 +41,60 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
- * Runs replays: each one a {@code job_runs} row ({@code tick_replay}) and a pipeline of its own,
- * several at once up to {@code replay.max-concurrent}. It writes each run's progess to its row about
- * once a second, journals runs from the database when asked, registers the seed's metrics per run
- * and removes them a while after the run ends. Thread-safe: the CLI and the HTTP API share one.
+ * Runs replays: each one a {@code job_runs} row ({@code tick_replay}) and a {@link ReplayTopology} of
+ * its own, several at once up to {@code replay.max-concurrent}. Starting one is four steps: a
+ * {@link Plan} (window, signals, warm-up), the job row, the resources the run writes with (source,
+ * journal, sinks) handed to the topology, and the start. It writes each run's progress to its row
+ * about once a second, registers the seed's metrics per run and removes them a while after the run
+ * ends. Thread-safe: the CLI and the HTTP API share one.
  */
 public final class ReplayService implements AutoCloseable
 {
     public static final String JOB_NAME = "tick_replay";
     private static final Logger LOG = LoggerFactory.getLogger(ReplayService.class);
 
-    /** The replay settings ({@code replay.*} in the configuration). */
-    public record Config(
-        int maxConcurrent,
-        boolean journal,
-        Path journalDir,
-        int ringSize,
-        String waitStrategy,
-        int batchSize,
-        int chunkRows,
-        long progressIntervalMillis,
-        long metricsRetentionMinutes,
-        SignalConfig signals)
-    {
-        public Config(final int maxConcurrent, final boolean journal, final Path journalDir, final int ringSize, final String waitStrategy,
-            final int batchSize, final int chunkRows, final long progressIntervalMillis, final long metricsRetentionMinutes)
-        {
-            this(maxConcurrent, journal, journalDir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis, metricsRetentionMinutes,
-                SignalConfig.busOnly());
-        }
-
-        public static Config defaults()
-        {
-            return new Config(4, true, Path.of("data", "journal"), 1 << 16, "backoff", 8192, 262_144, 1000, 5).withSignals(SignalConfig.standard());
-        }
-
-        public Config withSignals(final SignalConfig signalConfig)
-        {
-            return new Config(maxConcurrent, journal, journalDir, ringSize, waitStrategy, batchSize, chunkRows, progressIntervalMillis,
-                metricsRetentionMinutes, signalConfig);
-        }
-    }
-
-    /** Signals of replays ({@code signals.*}): which by default, how many calculator shards, the writer's batches. */
-    public record SignalConfig(List<String> names, int shards, int batchRows, long batchMillis, int ringSize)
-    {
-        public SignalConfig(final List<String> names, final int shards, final int batchRows, final long batchMillis)
-        {
-            this(names, shards, batchRows, batchMillis, 16_384);
-        }
-
-        /** config/tickreplay.conf's defaults: every signal, two shards, the seed's 200 rows / 5 s. */
-        public static SignalConfig standard()
-        {
-            return new SignalConfig(List.of("all"), 2, 200, 5000);
-        }
-
-        /** Requests that do not name signals compute none (benchmarks and tests of the bus path). */
-        public static SignalConfig busOnly()
-        {
-            return new SignalConfig(List.of("none"), 2, 200, 5000);
-        }
-    }
-
     private final Database db;
-    private final JobRunStore jobs;
+    private final JobLifecycle<ReplayRun> lifecycle;
     private final TickBus bus;
     private final ReplayMetrics metrics;
     private final SignalMetrics signalMetrics;
-    private final Config config;
-    private final Map<Long, ReplayRun> active = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService scheduler;
-    private final String host = host();
+    private final Context config;
+    private ScheduledExecutorService scheduler;
 
-    public ReplayService(final Database db, final TickBus bus, final MeterRegistry registry, final Config config)
+    public ReplayService(final Database db, final TickBus bus, final MeterRegistry registry, final Context config)
     {
         this.db = db;
-        this.jobs = new JobRunStore(db.dataSource());
+        this.config = config.conclude();
+        this.lifecycle = new JobLifecycle<>(new JobRunStore(db.dataSource()), JOB_NAME);
         this.bus = bus;
         this.metrics = new ReplayMetrics(registry);
         this.signalMetrics = new SignalMetrics(registry);
-        this.config = config;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            final Thread t = new Thread(r, "replay-progress");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleAtFixedRate(this::writeProgress, config.progressIntervalMillis(), config.progressIntervalMillis(), TimeUnit.MILLISECONDS);
-        try
-        {
-            final int orphans = jobs.failOrphans(JOB_NAME, host);
-            if (orphans > 0)
-            {
-                LOG.warn("marked {} replay(s) left running by an ended process as failed", orphans);
-            }
-        }
-        catch (final SQLException e)
-        {
-            LOG.warn("could not check for replays left running by an ended process: {}", e.getMessage());
-        }
     }
 
     public JobRunStore jobs()
     {
-        return jobs;
+        return lifecycle.store();
     }
 
-    public Config config()
+    public Context config()
     {
         return config;
+    }
+
+    /** What a request resolves to before anything is written. */
+    record Plan(String provider, List<String> requested, SymbolTable symbols, Instant start, Instant end, double speed, Long fromJournal, boolean journaling,
+        List<String> signals, long warmFromMicros, String sink)
+    {
+        boolean toTable()
+        {
+            return !signals.isEmpty() && sink.equals("postgres");
+        }
     }
 
     /** Starts a replay and returns at once; {@link ReplayRun#done()} completes when it has ended. */
@@ -165,210 +103,232 @@ public final class ReplayService implements AutoCloseable
         request.validate();
         synchronized (this)
         {
-            if (active.size() >= config.maxConcurrent())
+            if (lifecycle.activeCount() >= config.maxConcurrent)
             {
-                throw new ReplayLimitException(config.maxConcurrent());
+                throw new ReplayLimitException(config.maxConcurrent);
             }
-            return startLocked(request);
+            final Plan plan = plan(request);
+            final long runId = lifecycle.begin(plan.provider(), plan.requested(), plan.start(), metadata(plan));
+            final Resources resources = new Resources();
+            ReplayTopology topology = null;
+            try
+            {
+                resources.open(plan, runId);
+                topology = new ReplayTopology(topology(plan, resources, runId));
+                final ReplayRun run = new ReplayRun(runId, plan.provider(), plan.symbols(), topology, plan.speed());
+                lifecycle.running(runId, run);
+                lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(java.util.Locale.ROOT)));
+                metrics.register(run);
+                metrics.registerInternals(run, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);
+                if (topology.threadingMode() != ReplayTopology.ThreadingMode.INVOKER)
+                {
+                    topology.start();
+                }
+                progressWriter();
+                final Thread completer = new Thread(() -> complete(run, plan, resources), "replay-" + runId + "-completion");
+                completer.setDaemon(true);
+                completer.start();
+                return run;
+            }
+            catch (final IOException | RuntimeException | SQLException | Error e)
+            {
+                // close what was built, in reverse: threads first, then what they wrote to
+                CloseHelper.quietClose(topology);
+                resources.closeAll(e);
+                lifecycle.fail(runId, "could not start: " + e.getMessage(), 0, null, e);
+                throw e;
+            }
         }
     }
 
-    private ReplayRun startLocked(final ReplayRequest request) throws SQLException, IOException
+    private Plan plan(final ReplayRequest request) throws SQLException
     {
-        final boolean fromJournal = request.fromJournal() != null;
-        final String provider;
-        final List<String> symbols;
-        final Instant start;
-        final Instant end;
-        JournalManifest sourceManifest = null;
-        if (fromJournal)
+        final List<String> signals = SignalSet.of(request.signals() == null ? config.signals : request.signals(), 1)
+            .calculators().stream().map(SignalCalculator::name).toList();
+        final String sink = request.sink() == null ? "postgres" : request.sink();
+        if (request.fromJournal() != null)
         {
-            final Path dir = journalDirectory(request.fromJournal());
+            final JournalManifest manifest;
             try
             {
-                sourceManifest = JournalManifest.read(dir);
+                manifest = JournalManifest.read(journalDirectory(request.fromJournal()));
             }
             catch (final IOException e)
             {
-                throw new ReplayRequest.InvalidField("from_journal", "no journal of run " + request.fromJournal() + " in " + config.journalDir() + ": " + e.getMessage());
+                throw new ReplayRequest.InvalidField("from_journal", "no journal of run " + request.fromJournal() + " in " + config.journalDir + ": " +
+                    e.getMessage());
             }
-            provider = sourceManifest.provider();
-            symbols = sourceManifest.symbols();
-            start = Instant.parse(sourceManifest.start());
-            end = Instant.parse(sourceManifest.end());
+            final Instant start = Instant.parse(manifest.start());
+            return new Plan(manifest.provider(), manifest.symbols(), new SymbolTable(manifest.symbols()), start, Instant.parse(manifest.end()), request.speed(),
+                request.fromJournal(), false, signals, Micros.of(start), sink);
         }
-        else
-        {
-            provider = request.provider();
-            symbols = request.symbols();
-            start = request.start();
-            end = request.end();
-        }
-        final SymbolTable table = new SymbolTable(symbols);
-        final List<String> signalNames = SignalSet.of(request.signals() == null ? config.signals().names() : request.signals(), 1)
-            .calculators().stream().map(SignalCalculator::name).toList();
-        final boolean journaling = !fromJournal && (request.journal() == null ? config.journal() : request.journal());
+        final SymbolTable symbols = new SymbolTable(request.symbols());
         // a replay that starts mid-day first reads what its signals need, without emitting it (spec: warm-up)
-        final long warmFrom = fromJournal || signalNames.isEmpty() ? Micros.of(start)
-            : SignalWarmup.from(db.dataSource(), provider, symbols, Micros.of(start), SignalSet.of(signalNames, 1).calculators());
+        final long warmFrom = signals.isEmpty() ? Micros.of(request.start())
+            : SignalWarmup.from(db.dataSource(), request.provider(), request.symbols(), Micros.of(request.start()), SignalSet.of(signals, 1).calculators());
+        final boolean journaling = request.journal() == null ? config.journal : request.journal();
+        return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom, sink);
+    }
 
+    private Map<String, Object> metadata(final Plan plan)
+    {
         final Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("speed", request.speed());
-        metadata.put("end", end.toString());
-        metadata.put("source", fromJournal ? "journal" : "database");
-        if (fromJournal)
+        metadata.put("speed", plan.speed());
+        metadata.put("end", plan.end().toString());
+        metadata.put("source", plan.fromJournal() != null ? "journal" : "database");
+        if (plan.fromJournal() != null)
         {
-            metadata.put("journal_of", request.fromJournal());
+            metadata.put("journal_of", plan.fromJournal());
         }
-        metadata.put("signals", signalNames);
-        if (warmFrom < Micros.of(start))
+        metadata.put("signals", plan.signals());
+        if (plan.warmFromMicros() < Micros.of(plan.start()))
         {
-            metadata.put("warmup_from", Micros.toInstant(warmFrom).toString());
+            metadata.put("warmup_from", Micros.toInstant(plan.warmFromMicros()).toString());
         }
-        metadata.put("pid", ProcessHandle.current().pid());
-        metadata.put("host", host);
-        final long runId = jobs.insert(JOB_NAME, provider, "running", symbols, start, metadata);
+        return metadata;
+    }
 
-        ChronicleTickJournal journal = null;
-        TickBatchSource source = null;
-        SignalFile signalFile = null;
-        try
+    /** What one run reads from and writes to, opened in order and closed together (Aeron's CloseHelper). */
+    private final class Resources
+    {
+        TickBatchSource source;
+        ChronicleTickJournal journal;
+        JournalManifest manifest;
+        SignalFile file;
+        final List<PgSignalWriter> writers = new ArrayList<>();
+        PgBarWriter bars;
+        final List<SignalSink> sinks = new ArrayList<>();
+
+        void open(final Plan plan, final long runId) throws IOException, SQLException
         {
-            final JournalManifest manifest;
-            if (fromJournal)
+            if (plan.fromJournal() != null)
             {
-                source = new ChronicleJournalSource(journalDirectory(request.fromJournal()), table.size());
-                manifest = null;
+                source = new ChronicleJournalSource(journalDirectory(plan.fromJournal()), plan.symbols().size());
             }
             else
             {
-                source = new PgTickSource(db.dataSource(), provider, table, warmFrom, Micros.of(end),
-                    new PgTickSource.Options().batchSize(config.batchSize()).targetChunkRows(config.chunkRows())
-                        .applicationName("tickreplay-replay-" + runId));
-                if (journaling)
+                source = new PgTickSource(db.dataSource(), plan.provider(), plan.symbols(), plan.warmFromMicros(), Micros.of(plan.end()),
+                    new PgTickSource.Options().batchSize(config.batchSize).targetChunkRows(config.chunkRows).applicationName("tickreplay-replay-" + runId));
+                if (plan.journaling())
                 {
                     final Path dir = journalDirectory(runId);
                     journal = new ChronicleTickJournal(dir);
-                    manifest = new JournalManifest(JournalManifest.FORMAT, JournalLayout.VERSION, runId, provider, table.names(),
-                        start.toString(), end.toString(), request.speed(), describeQuery(provider, table, start, end), "running", 0, null,
-                        null, null, Instant.now().toString(), null);
+                    manifest = new JournalManifest(JournalManifest.FORMAT, JournalLayout.VERSION, runId, plan.provider(), plan.symbols().names(),
+                        plan.start().toString(), plan.end().toString(), plan.speed(), describeQuery(plan), "running", 0, null, null, null,
+                        Instant.now().toString(), null);
                     manifest.write(dir);
-                    jobs.mergeMetadata(runId, Map.of("journal", dir.toAbsolutePath().toString()));
-                }
-                else
-                {
-                    manifest = null;
+                    lifecycle.store().mergeMetadata(runId, Map.of("journal", dir.toAbsolutePath().toString()));
                 }
             }
-            final List<PgSignalWriter> writers = new ArrayList<>();
-            final List<SignalRing> rings = new ArrayList<>();
-            final List<ReplayPipeline.Stage> signalStages = new ArrayList<>();
-            final String sink = request.sink() == null ? "postgres" : request.sink();
-            final boolean toTable = sink.equals("postgres");
-            if (!signalNames.isEmpty() && !toTable && !sink.equals("none"))
+            if (plan.signals().isEmpty())
             {
-                signalFile = SignalFile.open(Path.of(sink), provider, table, SignalSet.of(signalNames, 1).calculators(), "replay", runId);
+                return;
             }
-            // nothing of this run's keys in the table yet: COPY straight in (the merge stays as the fallback)
-            final boolean straight = !signalNames.isEmpty() && toTable && !signalsExist(provider, symbols, signalNames, start, end);
-            final int shards = signalNames.isEmpty() ? 0 : config.signals().shards();
-            for (int shard = 0; shard < shards; shard++)
+            final List<SignalCalculator> calculators = SignalSet.of(plan.signals(), 1).calculators();
+            if (plan.toTable())
             {
-                final SignalSet set = SignalSet.of(signalNames, table.size());
-                SignalShardStage.Sink out = SignalShardStage.Sink.DISCARD;
-                if (toTable)
+                // nothing of this run's keys in the table yet: COPY straight in (the merge stays as the fallback)
+                final boolean straight = !signalsExist(plan);
+                for (int shard = 0; shard < config.shards; shard++)
                 {
-                    set.timings((signalId, nanos) -> signalMetrics.computed(signalNames.get(signalId), nanos));
-                    final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), provider, table, set.calculators(), "replay", runId,
-                        config.signals().batchRows(), config.signals().batchMillis(), System::nanoTime, signalMetrics.listener(signalNames));
+                    final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), plan.provider(), plan.symbols(), calculators, "replay", runId,
+                        config.signalBatchRows, config.signalBatchMillis, System::nanoTime, signalMetrics.listener(plan.signals()))
+                        .metadata(config.signalMetadata);
                     writer.direct(straight);
                     writers.add(writer);
-                    out = writer;
+                    sinks.add(writer);
                 }
-                else if (signalFile != null)
-                {
-                    out = signalFile.shard();
-                }
-                if (out != SignalShardStage.Sink.DISCARD)
-                {
-                    // the shard computes on while its writer thread encodes and commits
-                    final SignalRing ring = new SignalRing("replay-" + runId + "-writer-" + shard, config.signals().ringSize(), config.waitStrategy(), out);
-                    rings.add(ring);
-                    out = ring;
-                }
-                signalStages.add(new ReplayPipeline.Stage("signals-" + shard,
-                    new SignalShardStage(shard, shards, set, new LastPerTimestamp(set.calculators().size(), table.size(), out), Micros.of(start))));
+                bars = new PgBarWriter(db.dataSource(), plan.provider(), plan.symbols());
+                return;
             }
-            final PgBarWriter bars = signalNames.isEmpty() || !toTable ? null : new PgBarWriter(db.dataSource(), provider, table);
-            if (bars != null)
+            if (!plan.sink().equals("none"))
             {
-                // bars come with signals: OHLCV 1m, 5m and 1h of the emitted ticks into bars_ohlcv
-                signalStages.add(new ReplayPipeline.Stage("bars", new BarStage(table.size(), Micros.of(start), bars)));
+                file = openFile(Path.of(plan.sink()), plan, calculators, runId);
             }
-            final ReplayProgress progress = new ReplayProgress(table.size());
-            final BusPublishStage publisher = new BusPublishStage(bus, provider, runId, table, progress);
-            final List<ReplayPipeline.Stage> stages = new ArrayList<>();
-            if (journal != null)
+            for (int shard = 0; shard < config.shards; shard++)
             {
-                stages.add(new ReplayPipeline.Stage("journal", new JournalStage(journal)));
+                sinks.add(file == null ? SignalSink.DISCARD : file.shard());
             }
-            stages.addAll(signalStages);
-            final ReplayPipeline pipeline = new ReplayPipeline(
-                new ReplayPipeline.Context().ringSize(config.ringSize()).waitStrategy(config.waitStrategy()).batchSize(config.batchSize())
-                    .stageLatency(metrics.stageLatency())
-                    .threadName("replay-" + runId),
-                source, new ReplayControl(request.speed(), Micros.of(start)), publisher, stages);
-            final ReplayRun run = new ReplayRun(runId, provider, table, pipeline, progress, request.speed());
-            active.put(runId, run);
-            metrics.register(run);
-            final Map<String, java.util.function.LongSupplier> ringGauges = new LinkedHashMap<>();
-            ringGauges.put("ticks", pipeline::ringRemaining);
-            for (int i = 0; i < rings.size(); i++)
-            {
-                final SignalRing ring = rings.get(i);
-                ringGauges.put("signals-" + i, () -> config.signals().ringSize() - ring.backlog());
-            }
-            final ChronicleTickJournal journaled = journal;
-            metrics.registerInternals(run, ringGauges, journaled == null ? null : journaled::bytesWritten);
-            pipeline.start();
-            final ChronicleTickJournal runJournal = journal;
-            final SignalFile runFile = signalFile;
-            final Thread completer = new Thread(() -> complete(run, runJournal, manifest, rings, writers, signalNames, bars, runFile), "replay-" + runId + "-completion");
-            completer.setDaemon(true);
-            completer.start();
-            return run;
         }
-        catch (final IOException | RuntimeException | SQLException e)
+
+        /** Closes everything opened, adding what fails to close to {@code cause} as suppressed. */
+        void closeAll(final Throwable cause)
         {
-            if (source != null)
+            final List<AutoCloseable> all = new ArrayList<>();
+            all.add(source);
+            all.addAll(writers);
+            all.add(bars);
+            all.add(file);
+            all.add(journal);
+            for (final AutoCloseable c : all)
             {
-                source.close();
+                try
+                {
+                    if (c != null)
+                    {
+                        c.close();
+                    }
+                }
+                catch (final Exception e)
+                {
+                    cause.addSuppressed(e);
+                }
             }
-            if (journal != null)
-            {
-                journal.close();
-            }
-            if (signalFile != null)
-            {
-                signalFile.close();
-            }
-            active.remove(runId);
-            jobs.finish(runId, "failed", 0, null, "could not start: " + e.getMessage(), Map.of());
-            throw e;
         }
     }
 
-    private boolean signalsExist(final String provider, final List<String> symbols, final List<String> names, final Instant start, final Instant end)
-        throws SQLException
+    /** The api picks the file writer by the sink's extension: the adapters do not name each other. */
+    private static SignalFile openFile(final Path target, final Plan plan, final List<SignalCalculator> calculators, final long runId)
+        throws IOException
+    {
+        final FileFormat format = FileFormat.fromFileName(target.getFileName().toString());
+        if (format == null)
+        {
+            throw new ReplayRequest.InvalidField("sink", "a signals file must end in " + FileFormat.EXTENSIONS + ": " + target);
+        }
+        return format == FileFormat.PARQUET ? new ParquetSignalFile(target, plan.provider(), plan.symbols(), calculators, "replay", runId)
+            : new CsvSignalFile(target, format == FileFormat.CSV_GZ, plan.provider(), plan.symbols(), calculators, "replay", runId);
+    }
+
+    private ReplayTopology.Context topology(final Plan plan, final Resources r, final long runId)
+    {
+        return config.topology().copy()
+            .source(r.source, plan.symbols())
+            .run(plan.provider(), runId)
+            .speed(plan.speed())
+            .window(Micros.of(plan.start()), Micros.of(plan.end()))
+            .bus(bus)
+            .journal(r.journal)
+            .signals(plan.signals(), r.sinks)
+            .bars(r.bars)
+            .stageLatency(metrics.stageLatency())
+            .timings((signalId, nanos) -> signalMetrics.computed(plan.signals().get(signalId), nanos))
+            .threadName("replay-" + runId);
+    }
+
+    private static Map<String, LongSupplier> ringGauges(final ReplayTopology topology)
+    {
+        final Map<String, LongSupplier> gauges = new LinkedHashMap<>();
+        gauges.put("ticks", topology::ringRemaining);
+        final List<SignalRing> rings = topology.signalRings();
+        for (int i = 0; i < rings.size(); i++)
+        {
+            final SignalRing ring = rings.get(i);
+            gauges.put("signals-" + i, () -> ring.size() - ring.backlog());
+        }
+        return gauges;
+    }
+
+    private boolean signalsExist(final Plan plan) throws SQLException
     {
         try (var c = db.connection();
              var probe = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM signals WHERE provider = ? AND symbol = ANY(?) AND name = ANY(?) AND ts >= ? AND ts < ?)"))
         {
-            probe.setString(1, provider);
-            probe.setArray(2, c.createArrayOf("text", symbols.toArray()));
-            probe.setArray(3, c.createArrayOf("text", names.toArray()));
-            probe.setObject(4, java.time.OffsetDateTime.ofInstant(start, java.time.ZoneOffset.UTC));
-            probe.setObject(5, java.time.OffsetDateTime.ofInstant(end, java.time.ZoneOffset.UTC));
+            probe.setString(1, plan.provider());
+            probe.setArray(2, c.createArrayOf("text", plan.symbols().names().toArray()));
+            probe.setArray(3, c.createArrayOf("text", plan.signals().toArray()));
+            probe.setObject(4, java.time.OffsetDateTime.ofInstant(plan.start(), java.time.ZoneOffset.UTC));
+            probe.setObject(5, java.time.OffsetDateTime.ofInstant(plan.end(), java.time.ZoneOffset.UTC));
             try (var rs = probe.executeQuery())
             {
                 rs.next();
@@ -377,96 +337,55 @@ public final class ReplayService implements AutoCloseable
         }
     }
 
-    private void complete(final ReplayRun run, final ChronicleTickJournal journal, final JournalManifest manifest, final List<SignalRing> rings,
-        final List<PgSignalWriter> writers, final List<String> signalNames, final PgBarWriter bars, final SignalFile file)
+    private void complete(final ReplayRun run, final Plan plan, final Resources r)
     {
         ReplayOutcome outcome = null;
+        final ReplayTopology topology = run.topology();
         try
         {
-            outcome = run.pipeline().awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
-            rings.forEach(SignalRing::close);
-            writers.forEach(PgSignalWriter::close);
-            if (bars != null)
+            outcome = topology.threadingMode() == ReplayTopology.ThreadingMode.INVOKER ? topology.run()
+                : topology.awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
+            topology.close();
+            r.writers.forEach(PgSignalWriter::close);
+            if (r.bars != null)
             {
-                bars.close();
+                r.bars.close();
             }
             if (outcome.status() == ReplayOutcome.Status.FAILED)
             {
                 run.progress().error();
             }
             final String status = statusName(outcome.status());
-            final Map<String, Object> metadata = new LinkedHashMap<>();
-            metadata.put("ticks", outcome.ticks());
-            metadata.put("checksum", outcome.checksumHex());
-            metadata.put("elapsed_seconds", Math.round(outcome.elapsedNanos() / 1e6) / 1e3);
-            metadata.put("ticks_per_second", Math.round(outcome.ticksPerSecond()));
-            final Histogram lag = run.pipeline().pacer().lagMicros();
-            if (lag.getTotalCount() > 0)
+            final Map<String, Object> metadata = outcomeMetadata(run, outcome, plan, r);
+            if (r.file != null && outcome.status() == ReplayOutcome.Status.COMPLETED)
             {
-                metadata.put("lag_ms", Map.of(
-                    "p50", lag.getValueAtPercentile(50) / 1e3,
-                    "p99", lag.getValueAtPercentile(99) / 1e3,
-                    "p99_9", lag.getValueAtPercentile(99.9) / 1e3,
-                    "max", lag.getMaxValue() / 1e3));
+                r.file.commit();
+                metadata.put("signals_file", r.file.path().toAbsolutePath().toString());
+                metadata.put("signals_written", r.file.rows());
             }
-            metadata.put("speed_final", run.control().speed());
-            if (!writers.isEmpty())
+            if (r.journal != null)
             {
-                final Map<String, Object> written = new LinkedHashMap<>();
-                for (int i = 0; i < signalNames.size(); i++)
-                {
-                    final int id = i;
-                    written.put(signalNames.get(i), writers.stream().mapToLong(w -> w.written(id)).sum());
-                }
-                metadata.put("signals_written", written);
-            }
-            if (bars != null)
-            {
-                metadata.put("bars_written", bars.written());
-            }
-            if (file != null)
-            {
-                if (outcome.status() == ReplayOutcome.Status.COMPLETED)
-                {
-                    file.commit();
-                    metadata.put("signals_file", file.path().toAbsolutePath().toString());
-                    metadata.put("signals_written", file.rows());
-                }
-                else
-                {
-                    file.close();
-                }
-            }
-            if (journal != null)
-            {
-                journal.close();
-                metadata.put("journal_bytes", journal.bytesWritten());
-                manifest.withOutcome(status, outcome.ticks(), outcome.checksumHex(), tsOrNull(outcome.firstTsMicros()),
+                r.journal.close();
+                metadata.put("journal_bytes", r.journal.bytesWritten());
+                r.manifest.withOutcome(status, outcome.ticks(), outcome.checksumHex(), tsOrNull(outcome.firstTsMicros()),
                     tsOrNull(outcome.lastTsMicros()), Instant.now().toString()).write(journalDirectory(run.runId()));
             }
-            jobs.finish(run.runId(), status, outcome.ticks(), instantOrNull(outcome.lastTsMicros()), outcome.errorMessage(), metadata);
+            lifecycle.finish(run.runId(), status, outcome.ticks(), instantOrNull(outcome.lastTsMicros()), outcome.errorMessage(), metadata);
         }
         catch (final Exception e)
         {
             LOG.error("replay {} could not be finalised: {}", run.runId(), e.getMessage(), e);
-            try
-            {
-                jobs.finish(run.runId(), "failed", run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),
-                    "could not finalise: " + e.getMessage(), Map.of());
-            }
-            catch (final SQLException ignored)
-            {
-                // the database is gone: the row stays as it was; failOrphans repairs it at the next start
-            }
+            lifecycle.fail(run.runId(), "could not finalise: " + e.getMessage(), run.progress().emitted(),
+                instantOrNull(run.progress().lastTsMicros()), e);
         }
         finally
         {
-            if (file != null)
+            if (r.file != null)
             {
-                file.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
+                r.file.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
             }
-            active.remove(run.runId());
-            scheduler.schedule(() -> metrics.remove(run), config.metricsRetentionMinutes(), TimeUnit.MINUTES);
+            lifecycle.ended(run.runId());
+            scheduler.schedule(() -> metrics.remove(run), config.metricsRetentionMinutes, TimeUnit.MINUTES);
             if (outcome != null)
             {
                 run.completion().complete(outcome);
@@ -478,13 +397,61 @@ public final class ReplayService implements AutoCloseable
         }
     }
 
+    private static Map<String, Object> outcomeMetadata(final ReplayRun run, final ReplayOutcome outcome, final Plan plan, final Resources r)
+    {
+        final Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("ticks", outcome.ticks());
+        metadata.put("checksum", outcome.checksumHex());
+        metadata.put("elapsed_seconds", Math.round(outcome.elapsedNanos() / 1e6) / 1e3);
+        metadata.put("ticks_per_second", Math.round(outcome.ticksPerSecond()));
+        final Histogram lag = run.topology().pacer().lagMicros();
+        if (lag.getTotalCount() > 0)
+        {
+            metadata.put("lag_ms", Map.of(
+                "p50", lag.getValueAtPercentile(50) / 1e3,
+                "p99", lag.getValueAtPercentile(99) / 1e3,
+                "p99_9", lag.getValueAtPercentile(99.9) / 1e3,
+                "max", lag.getMaxValue() / 1e3));
+        }
+        metadata.put("speed_final", run.control().speed());
+        if (!r.writers.isEmpty())
+        {
+            final Map<String, Object> written = new LinkedHashMap<>();
+            for (int i = 0; i < plan.signals().size(); i++)
+            {
+                final int id = i;
+                written.put(plan.signals().get(i), r.writers.stream().mapToLong(w -> w.written(id)).sum());
+            }
+            metadata.put("signals_written", written);
+        }
+        if (r.bars != null)
+        {
+            metadata.put("bars_written", r.bars.written());
+        }
+        return metadata;
+    }
+
+    private synchronized void progressWriter()
+    {
+        if (scheduler == null)
+        {
+            scheduler = Executors.newSingleThreadScheduledExecutor(r ->
+            {
+                final Thread t = new Thread(r, "replay-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            scheduler.scheduleAtFixedRate(this::writeProgress, config.progressIntervalMillis, config.progressIntervalMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
     private void writeProgress()
     {
-        for (final ReplayRun run : active.values())
+        for (final ReplayRun run : lifecycle.active())
         {
             try
             {
-                jobs.progress(run.runId(), run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),
+                lifecycle.store().progress(run.runId(), run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),
                     run.control().paused() ? "paused" : "running");
             }
             catch (final SQLException | RuntimeException e)
@@ -496,27 +463,27 @@ public final class ReplayService implements AutoCloseable
 
     public Optional<ReplayRun> active(final long runId)
     {
-        return Optional.ofNullable(active.get(runId));
+        return lifecycle.active(runId);
     }
 
     public List<ReplayRun> activeRuns()
     {
-        return List.copyOf(active.values());
+        return lifecycle.active();
     }
 
     public Path journalDirectory(final long runId)
     {
-        return config.journalDir().resolve(String.valueOf(runId));
+        return config.journalDir.resolve(String.valueOf(runId));
     }
 
     @Override
     public void close()
     {
-        for (final ReplayRun run : active.values())
+        for (final ReplayRun run : lifecycle.active())
         {
             run.control().cancel();
         }
-        for (final ReplayRun run : List.copyOf(active.values()))
+        for (final ReplayRun run : lifecycle.active())
         {
             try
             {
@@ -527,7 +494,13 @@ public final class ReplayService implements AutoCloseable
                 LOG.warn("replay {} did not stop within 30 s", run.runId());
             }
         }
-        scheduler.shutdownNow();
+        synchronized (this)
+        {
+            if (scheduler != null)
+            {
+                scheduler.shutdownNow();
+            }
+        }
     }
 
     public static String statusName(final ReplayOutcome.Status status)
@@ -540,10 +513,10 @@ public final class ReplayService implements AutoCloseable
         };
     }
 
-    static String describeQuery(final String provider, final SymbolTable symbols, final Instant start, final Instant end)
+    private static String describeQuery(final Plan plan)
     {
-        return "tick_data WHERE provider = '" + provider + "' AND symbol IN (" + String.join(",", symbols.names()) + ") AND ts >= '" + start +
-            "' AND ts < '" + end + "' ORDER BY ts, symbol, seq";
+        return "tick_data WHERE provider = '" + plan.provider() + "' AND symbol IN (" + String.join(",", plan.symbols().names()) + ") AND ts >= '" +
+            plan.start() + "' AND ts < '" + plan.end() + "' ORDER BY ts, symbol, seq";
     }
 
     private static String tsOrNull(final long micros)
@@ -556,21 +529,192 @@ public final class ReplayService implements AutoCloseable
         return micros == Long.MIN_VALUE ? null : Micros.toInstant(micros);
     }
 
-    /** This machine's name, as job rows record it to find the runs of processes that ended ({@code failOrphans}). */
-    public static String host()
+    /**
+     * The replay settings ({@code replay.*} and {@code signals.*} in the configuration), with fluent
+     * setters and a {@link #conclude()} that checks them all (Aeron's context idiom); the defaults are
+     * those of {@code config/tickreplay.conf}.
+     */
+    public static final class Context
     {
-        final String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank())
+        private int maxConcurrent = 4;
+        private boolean journal = true;
+        private Path journalDir = Path.of("data", "journal");
+        private int ticksRingSize = 1 << 16;
+        private String waitStrategy = "backoff";
+        private String threadingMode = "auto";
+        private int batchSize = 8192;
+        private int chunkRows = 262_144;
+        private long progressIntervalMillis = 1000;
+        private long metricsRetentionMinutes = 5;
+        private List<String> signals = List.of("all");
+        private int shards = 2;
+        private int signalBatchRows = 200;
+        private long signalBatchMillis = 5000;
+        private int signalsRingSize = 16_384;
+        private SignalMetadata.Mode signalMetadata = SignalMetadata.Mode.FULL;
+        private int cores = Runtime.getRuntime().availableProcessors();
+        private ReplayTopology.Context topology;
+
+        public Context maxConcurrent(final int n)
         {
-            return env;
+            this.maxConcurrent = n;
+            return this;
         }
-        try
+
+        public Context journal(final boolean journal)
         {
-            return java.nio.file.Files.readString(Path.of("/etc/hostname")).strip();
+            this.journal = journal;
+            return this;
         }
-        catch (final IOException | RuntimeException e)
+
+        public Context journalDir(final Path dir)
         {
-            return "localhost";
+            this.journalDir = dir;
+            return this;
+        }
+
+        public Context ticksRingSize(final int size)
+        {
+            this.ticksRingSize = size;
+            return this;
+        }
+
+        public Context waitStrategy(final String name)
+        {
+            this.waitStrategy = name;
+            return this;
+        }
+
+        /** {@code auto}, {@code dedicated}, {@code shared} or {@code invoker}. */
+        public Context threadingMode(final String mode)
+        {
+            this.threadingMode = mode;
+            return this;
+        }
+
+        public Context batchSize(final int size)
+        {
+            this.batchSize = size;
+            return this;
+        }
+
+        public Context chunkRows(final int rows)
+        {
+            this.chunkRows = rows;
+            return this;
+        }
+
+        public Context progressIntervalMillis(final long millis)
+        {
+            this.progressIntervalMillis = millis;
+            return this;
+        }
+
+        public Context metricsRetentionMinutes(final long minutes)
+        {
+            this.metricsRetentionMinutes = minutes;
+            return this;
+        }
+
+        /** What a request that names none computes: names, {@code all} or {@code none}. */
+        public Context signals(final List<String> names)
+        {
+            this.signals = List.copyOf(names);
+            return this;
+        }
+
+        public Context shards(final int shards)
+        {
+            this.shards = shards;
+            return this;
+        }
+
+        public Context signalBatch(final int rows, final long millis)
+        {
+            this.signalBatchRows = rows;
+            this.signalBatchMillis = millis;
+            return this;
+        }
+
+        public Context signalsRingSize(final int size)
+        {
+            this.signalsRingSize = size;
+            return this;
+        }
+
+        public Context signalMetadata(final SignalMetadata.Mode mode)
+        {
+            this.signalMetadata = mode;
+            return this;
+        }
+
+        /** The cores runs share, for the threading mode and the wait strategy's check (the JVM's by default). */
+        public Context cores(final int cores)
+        {
+            this.cores = cores;
+            return this;
+        }
+
+        public int maxConcurrent()
+        {
+            return maxConcurrent;
+        }
+
+        public List<String> signals()
+        {
+            return signals;
+        }
+
+        public Path journalDir()
+        {
+            return journalDir;
+        }
+
+        /** The topology settings every run of this service starts from (a copy each; each run concludes its own). */
+        public ReplayTopology.Context topology()
+        {
+            return topology;
+        }
+
+        /** Checks every setting; throws {@link IllegalArgumentException} naming the one that is wrong. */
+        public Context conclude()
+        {
+            if (maxConcurrent < 1)
+            {
+                throw new IllegalArgumentException("replay.max-concurrent must be >= 1, was " + maxConcurrent);
+            }
+            if (shards < 1 || Integer.bitCount(shards) != 1)
+            {
+                throw new IllegalArgumentException("signals.shards must be a power of two >= 1, was " + shards);
+            }
+            if (signalBatchRows < 1 || signalBatchMillis < 1)
+            {
+                throw new IllegalArgumentException("signals.batch-rows and signals.batch-ms must be >= 1");
+            }
+            if (chunkRows < 1 || progressIntervalMillis < 1 || metricsRetentionMinutes < 0)
+            {
+                throw new IllegalArgumentException("replay.chunk-rows and replay.progress-interval-ms must be >= 1, replay.metrics-retention-minutes >= 0");
+            }
+            try
+            {
+                SignalSet.of(signals, 1);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new IllegalArgumentException("signals.default: " + e.getMessage());
+            }
+            try
+            {
+                topology = new ReplayTopology.Context().ticksRingSize(ticksRingSize).signalsRingSize(signalsRingSize).batchSize(batchSize)
+                    .waitStrategy(waitStrategy).threadingMode(ReplayTopology.ThreadingMode.parse(threadingMode)).cores(cores);
+                // each run concludes its own copy, for the threads it really starts; this checks the rest now
+                topology.copy().conclude();
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new IllegalArgumentException("replay: " + e.getMessage());
+            }
+            return this;
         }
     }
 }

@@ -25,6 +25,18 @@ final class SignalMetrics
     SignalMetrics(final MeterRegistry registry)
     {
         this.registry = registry;
+        // every series exists at 0 from the start, so rate(signals_write_failures_total[1m]) is 0, not "no data"
+        for (final String name : io.tickreplay.engine.signals.SignalSet.REGISTRY.keySet())
+        {
+            written(name, 0);
+            failureCounter(name);
+        }
+    }
+
+    private Counter failureCounter(final String name)
+    {
+        return failures.computeIfAbsent(name, n -> Counter.builder("signals_write_failures").description("Signal batches that failed to write")
+            .tag("name", n).register(registry));
     }
 
     void written(final String name, final long rows)
@@ -35,8 +47,7 @@ final class SignalMetrics
 
     void failed(final String name)
     {
-        failures.computeIfAbsent(name, n -> Counter.builder("signals_write_failures").description("Signal batches that failed to write")
-            .tag("name", n).register(registry)).increment();
+        failureCounter(name).increment();
     }
 
     private io.micrometer.core.instrument.DistributionSummary batches;

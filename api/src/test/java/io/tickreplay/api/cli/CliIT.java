@@ -180,7 +180,7 @@ public class CliIT
         final Run verify = run("journal", "verify", "--journal-dir", journals.toString(), runId);
         assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
         assertThat(verify.out()).contains("OK");
-        final Run again = run("replay", "--db-url", url, "--journal-dir", journals.toString(), "--from-journal", runId);
+        final Run again = run("replay", "--db-url", url, "--journal-dir", journals.toString(), "--from-journal", runId, "--speed", "0");
         assertThat(again.exit()).as(again.err()).isZero();
         final com.fasterxml.jackson.databind.JsonNode second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(again.out());
         assertThat(second.get("metadata").get("checksum").asText()).isEqualTo(job.get("metadata").get("checksum").asText());

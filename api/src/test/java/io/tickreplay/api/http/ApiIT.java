@@ -71,8 +71,8 @@ class ApiIT
         bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
-        replays = new ReplayService(db, bus, registry, new ReplayService.Config(4, true, dir.resolve("journal"), 1 << 14, "backoff", 8192, 262_144, 100, 5)
-            .withSignals(ReplayService.SignalConfig.standard()));
+        replays = new ReplayService(db, bus, registry, new ReplayService.Context().journalDir(dir.resolve("journal")).ticksRingSize(1 << 14)
+            .progressIntervalMillis(100));
         exports = new ExportService(db, 2);
         open = new ApiServer(new ApiServer.Config("127.0.0.1", 0, "", 16384, dir.resolve("exports")), db, replays, exports, registry);
         base = "http://127.0.0.1:" + open.start();

@@ -90,9 +90,10 @@ class ReplayServiceIT
         subscription.close();
     }
 
-    private ReplayService.Config config(final int maxConcurrent, final int batchSize, final int ringSize, final int chunkRows)
+    private ReplayService.Context config(final int maxConcurrent, final int batchSize, final int ringSize, final int chunkRows)
     {
-        return new ReplayService.Config(maxConcurrent, true, journals, ringSize, "backoff", batchSize, chunkRows, 100, 0);
+        return new ReplayService.Context().maxConcurrent(maxConcurrent).journalDir(journals).ticksRingSize(ringSize).batchSize(batchSize)
+            .chunkRows(chunkRows).progressIntervalMillis(100).metricsRetentionMinutes(0).signals(List.of("none"));
     }
 
     private static List<String> expectedStream(final Instant start, final Instant end) throws Exception
@@ -280,7 +281,8 @@ class ReplayServiceIT
     void metricsCarryTheSeedsNamesWhileARunLivesAndGoAwayAfter() throws Exception
     {
         service.close();
-        service = new ReplayService(db, bus, registry, new ReplayService.Config(3, false, journals, 1 << 16, "backoff", 8192, 262_144, 100, 1));
+        service = new ReplayService(db, bus, registry, new ReplayService.Context().maxConcurrent(3).journal(false).journalDir(journals)
+            .progressIntervalMillis(100).metricsRetentionMinutes(1).signals(List.of("none")));
         final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 1.0));
         await().atMost(Duration.ofSeconds(30)).until(() -> run.progress().emitted() > 0);
         run.control().pause();
@@ -497,5 +499,82 @@ class ReplayServiceIT
         assertThatThrownBy(() -> service.start(ReplayRequest.fromJournal(999_999, 0)))
             .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("from_journal"));
         assertThat(service.jobs().list("tick_replay", null, null, 1000, 0)).hasSize((int)before);
+    }
+
+    private List<String> rows(final String sql) throws Exception
+    {
+        final List<String> out = new ArrayList<>();
+        try (java.sql.Connection c = db.connection(); java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql))
+        {
+            final int columns = rs.getMetaData().getColumnCount();
+            while (rs.next())
+            {
+                final StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= columns; i++)
+                {
+                    row.append(rs.getString(i)).append('|');
+                }
+                out.add(row.toString());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aCancelledReplayOfAWindowLeavesTheCompleteBarsAndBarSignalsOfAnEarlierRunAsTheyWere() throws Exception
+    {
+        final ReplayRun whole = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0.0).withSignals(List.of("all")));
+        assertThat(whole.done().get(120, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        final String barQuery = "SELECT symbol, interval, ts, open, high, low, close, volume, trade_count FROM bars_ohlcv WHERE provider = 'ibkr' " +
+            "ORDER BY 1, 2, 3";
+        final String barSignalQuery = "SELECT symbol, ts, name, value FROM signals WHERE provider = 'ibkr' AND name IN ('rsi_14', 'bb_zscore_20', " +
+            "'volume_profile') ORDER BY 1, 2, 3";
+        final List<String> barsBefore = rows(barQuery);
+        final List<String> barSignalsBefore = rows(barSignalQuery);
+        assertThat(barsBefore).anyMatch(r -> r.contains("|1h|")).anyMatch(r -> r.contains("|5m|")).hasSizeGreaterThan(100);
+        assertThat(barSignalsBefore).isNotEmpty();
+
+        // the same window at 10x, cancelled a few seconds in (the first user's case): its partial bars must not replace whole ones
+        final ReplayRun partial = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 10.0).withSignals(List.of("all")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> partial.progress().emitted() > 2_000);
+        Thread.sleep(3_000);
+        partial.control().cancel();
+        assertThat(partial.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.CANCELLED);
+        assertThat(rows(barQuery)).containsExactlyElementsOf(barsBefore);
+        assertThat(rows(barSignalQuery)).containsExactlyElementsOf(barSignalsBefore);
+        // and it wrote no bar signal at a minute it never emitted
+        final long lastEmitted = io.tickreplay.engine.tick.Micros.of(Instant.parse(
+            service.jobs().find(partial.runId()).orElseThrow().maxTs().toString()));
+        assertThat(rows("SELECT count(*) FROM signals WHERE name IN ('rsi_14', 'bb_zscore_20', 'volume_profile') AND " +
+            "metadata->>'replay_run_id' = '" + partial.runId() + "' AND ts + interval '1 minute' > '" +
+            io.tickreplay.engine.tick.Micros.toInstant(lastEmitted) + "'")).containsExactly("0|");
+    }
+
+    @Test
+    void everySignalCounterOfTheSeedExistsAtZeroFromTheStart()
+    {
+        for (final String name : io.tickreplay.engine.signals.SignalSet.REGISTRY.keySet())
+        {
+            assertThat(registry.find("signals_write_failures").tag("name", name).counter()).as(name).isNotNull()
+                .extracting(io.micrometer.core.instrument.Counter::count).isEqualTo(0.0);
+            assertThat(registry.find("signals_written").tag("name", name).counter()).as(name).isNotNull();
+        }
+    }
+
+    @Test
+    void aReplayThatCannotStartLeavesNoThreadAndAFailedJobSayingWhy() throws Exception
+    {
+        service.close();
+        // a spinning wait strategy with more threads than cores: refused only once the run's writers and source are built
+        service = new ReplayService(db, bus, registry, config(3, 8192, 1 << 16, 262_144).waitStrategy("yielding").cores(2));
+        final java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0.0).withSignals(List.of("all"))))
+            .hasMessageContaining("yielding keeps a core busy");
+        final List<io.tickreplay.adapters.postgres.JobRunStore.JobRun> failed = service.jobs().list(ReplayService.JOB_NAME, "failed", "ibkr", 10, 0);
+        assertThat(failed).isNotEmpty();
+        assertThat(failed.get(0).errorMessage()).startsWith("could not start: ").contains("yielding");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.isAlive() && !before.contains(t) && t.getName().contains("replay-")).map(Thread::getName).toList()).isEmpty());
+        assertThat(service.activeRuns()).isEmpty();
     }
 }

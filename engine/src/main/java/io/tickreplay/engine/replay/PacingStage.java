@@ -1,7 +1,6 @@
 package io.tickreplay.engine.replay;
 
 import com.lmax.disruptor.EventHandler;
-import com.lmax.disruptor.Sequence;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -14,7 +13,9 @@ import org.HdrHistogram.Histogram;
  * from where it is without catching up or jumping ahead. The lag (emit time minus due time) of every
  * paced tick is recorded in an HdrHistogram in microseconds.
  *
- * <p>Runs on its own thread (one per replay); waits by parking, then spinning the last 150 us (see
+ * <p>Marks the first event after a seek with the gap it left ({@link TickEvent#gapFromMicros}).
+ *
+ * <p>Runs on the thread the topology gives it (with the bus publisher); waits by parking, then spinning the last 150 us (see
  * {@link NanoClock#SYSTEM}), and looks at the {@link ReplayControl} at least every 2 ms.
  * Allocation-free per tick.
  */
@@ -32,12 +33,13 @@ public final class PacingStage implements EventHandler<TickEvent>
     private long anchorNanos;
     private long lastEmittedTs = Long.MIN_VALUE;
     private volatile long currentLagNanos;
-    private Sequence sequenceCallback;
+    private long accountedSeekTarget;
 
     public PacingStage(final ReplayControl control, final NanoClock clock)
     {
         this.control = control;
         this.clock = clock;
+        this.accountedSeekTarget = control.emitFrom(); // the initial seek target: the start of emission
     }
 
     @Override
@@ -45,6 +47,7 @@ public final class PacingStage implements EventHandler<TickEvent>
     {
         if (event.type != TickEvent.TICK)
         {
+            markGap(event); // a seek past the last tick leaves its gap on END
             return;
         }
         long now;
@@ -90,15 +93,11 @@ public final class PacingStage implements EventHandler<TickEvent>
         }
         event.scheduledNanos = due;
         event.emitNanos = now;
+        markGap(event);
         lastEmittedTs = event.tsMicros;
         if (speed > 0)
         {
             event.paced = true;
-            if (sequenceCallback != null)
-            {
-                // release this tick to the stages after us now, not at the end of the batch the ring handed us
-                sequenceCallback.set(sequence);
-            }
             final long lag = now - due;
             lagMicros.recordValue(Math.max(0, lag) / 1_000);
             if (endOfBatch)
@@ -109,6 +108,25 @@ public final class PacingStage implements EventHandler<TickEvent>
         else if (endOfBatch)
         {
             currentLagNanos = 0;
+        }
+    }
+
+    /**
+     * On the first event after a seek: no tick from the last emitted one up to the seek target went out
+     * (the source may not even have read them), which the stages that write bars must know.
+     */
+    private void markGap(final TickEvent event)
+    {
+        final long target = control.seekTarget();
+        if (target != accountedSeekTarget)
+        {
+            accountedSeekTarget = target;
+            final long from = Math.max(lastEmittedTs, control.emitFrom());
+            if (target > from)
+            {
+                event.gapFromMicros = from;
+                event.gapToMicros = target;
+            }
         }
     }
 
@@ -146,12 +164,6 @@ public final class PacingStage implements EventHandler<TickEvent>
     private long dueTime(final long ts)
     {
         return anchorNanos + (long)((ts - anchorTs) * 1_000.0 / speed);
-    }
-
-    @Override
-    public void setSequenceCallback(final Sequence sequence)
-    {
-        this.sequenceCallback = sequence;
     }
 
     /** The lag histogram in microseconds; read it after the run has ended (the pacer thread writes it). */

@@ -21,7 +21,8 @@ public final class ReplayOutcome
     private long lastTsMicros = Long.MIN_VALUE;
     private long elapsedNanos;
 
-    synchronized void fail(final String where, final Throwable t)
+    /** The first failure wins; called by the topology on the failing stage's thread. */
+    public synchronized void fail(final String where, final Throwable t)
     {
         if (error == null)
         {
@@ -31,7 +32,8 @@ public final class ReplayOutcome
         }
     }
 
-    synchronized void finish(final boolean cancelled, final StreamChecksum sum, final long firstTs, final long lastTs, final long elapsed)
+    /** Called once by the topology when every stage has ended. */
+    public synchronized void finish(final boolean cancelled, final StreamChecksum sum, final long firstTs, final long lastTs, final long elapsed)
     {
         status = error != null ? Status.FAILED : cancelled ? Status.CANCELLED : Status.COMPLETED;
         ticks = sum.count();

@@ -37,6 +37,15 @@ public final class TickEvent
     public boolean paced;
     /** Set by the pacer for a tick before the replay's start, read only to warm signals up (also skipped). */
     public boolean warmup;
+    /**
+     * Set by the pacer on the first event after a seek skipped part of the window: no tick in
+     * [{@link #gapFromMicros}, {@link #gapToMicros}) was emitted, so a bar over that time is partial
+     * ({@link EmissionCoverage}). {@code gapToMicros} is Long.MIN_VALUE on every other event.
+     */
+    public long gapFromMicros;
+    public long gapToMicros = Long.MIN_VALUE;
+    /** On {@code END}: the source delivered the whole window and nothing was cancelled or failed before it. */
+    public boolean complete;
 
     public void copyFrom(final TickBatch batch, final int i, final long index)
     {
@@ -54,14 +63,23 @@ public final class TickEvent
         this.skipped = false;
         this.paced = false;
         this.warmup = false;
+        this.gapToMicros = Long.MIN_VALUE;
         this.scheduledNanos = 0;
         this.emitNanos = 0;
     }
 
-    public void end(final long index)
+    /**
+     * @param complete the source delivered the whole window and the run was not cancelled: every open
+     *                 bar whose interval the window covers is complete
+     */
+    public void end(final long index, final boolean complete)
     {
         this.type = END;
         this.index = index;
         this.skipped = true;
+        this.paced = false;
+        this.warmup = false;
+        this.gapToMicros = Long.MIN_VALUE;
+        this.complete = complete;
     }
 }

@@ -1,37 +1,36 @@
 package io.tickreplay.engine.signals;
 
 import com.lmax.disruptor.EventHandler;
+import io.tickreplay.engine.replay.EmissionCoverage;
 import io.tickreplay.engine.replay.TickEvent;
 
 /**
  * The bar aggregator after the pacer (the seed's MicroBatcher): OHLCV bars of 1m, 5m and 1h from the
- * emitted ticks, per docs/signals.md. Bars that start before the replay's start would be partial and
- * are not passed on; open bars complete at the end of the stream. One thread; allocation-free.
+ * emitted ticks, per docs/signals.md. A bar is passed on only when the run emitted every tick of its
+ * interval ({@link EmissionCoverage}): a bar cut by the window's start or end, a seek, a cancel or a
+ * failure is never written, so a partial run cannot overwrite a complete bar. One thread;
+ * allocation-free.
  */
 public final class BarStage implements EventHandler<TickEvent>
 {
-    /** Where completed bars go, with the batch boundaries a writer needs. */
-    public interface Sink extends BarBuilder.BarOutput
-    {
-        void endOfBatch();
-
-        void endOfStream();
-    }
-
     private final BarBuilder[] builders;
-    private final Sink sink;
-    private final long emitFrom;
-    private final BarBuilder.BarOutput filtered;
+    private final BarSink sink;
+    private final EmissionCoverage coverage;
+    private final BarBuilder.BarOutput covered;
 
-    public BarStage(final int symbols, final long emitFromMicros, final Sink sink)
+    /**
+     * @param startMicros the window's start: bars before it are partial (warm-up) and not passed on
+     * @param endMicros   the window's end: bars reaching past it are partial
+     */
+    public BarStage(final int symbols, final long startMicros, final long endMicros, final BarSink sink)
     {
         this.builders = new BarBuilder[] {
             new BarBuilder(BarBuilder.ONE_MINUTE, symbols), new BarBuilder(BarBuilder.FIVE_MINUTES, symbols), new BarBuilder(BarBuilder.ONE_HOUR, symbols)};
         this.sink = sink;
-        this.emitFrom = emitFromMicros;
-        this.filtered = (symbolId, interval, start, open, high, low, close, volume, trades, vwap) ->
+        this.coverage = new EmissionCoverage(startMicros, endMicros);
+        this.covered = (symbolId, interval, start, open, high, low, close, volume, trades, vwap) ->
         {
-            if (start >= emitFrom)
+            if (coverage.covers(start, start + interval))
             {
                 sink.bar(symbolId, interval, start, open, high, low, close, volume, trades, vwap);
             }
@@ -43,11 +42,12 @@ public final class BarStage implements EventHandler<TickEvent>
     {
         if (e.type == TickEvent.TICK)
         {
+            coverage.onTick(e);
             if (!e.skipped && e.price > 0 && e.price != Double.POSITIVE_INFINITY && e.size >= 0 && e.size != Double.POSITIVE_INFINITY)
             {
                 for (final BarBuilder builder : builders)
                 {
-                    builder.onTick(e.symbolId, e.tsMicros, e.price, e.size, filtered);
+                    builder.onTick(e.symbolId, e.tsMicros, e.price, e.size, covered);
                 }
             }
             if (endOfBatch)
@@ -56,9 +56,10 @@ public final class BarStage implements EventHandler<TickEvent>
             }
             return;
         }
+        coverage.onEnd(e);
         for (final BarBuilder builder : builders)
         {
-            builder.completeAll(filtered);
+            builder.completeAll(covered);
         }
         sink.endOfBatch();
         sink.endOfStream();

@@ -9,16 +9,16 @@ import java.util.Arrays;
  * ts arrives or the stream ends, then passes it on: the writer sees each key once, so it can COPY
  * without conflicts. Memory: six numbers per (signal, symbol). One thread.
  */
-public final class LastPerTimestamp implements SignalShardStage.Sink
+public final class LastPerTimestamp implements SignalSink
 {
-    private final SignalShardStage.Sink next;
+    private final SignalSink next;
     private final int symbols;
     private final boolean[] held;
     private final long[] ts;
     private final int[] seq;
     private final double[] values;
 
-    public LastPerTimestamp(final int signals, final int symbols, final SignalShardStage.Sink next)
+    public LastPerTimestamp(final int signals, final int symbols, final SignalSink next)
     {
         this.next = next;
         this.symbols = symbols;

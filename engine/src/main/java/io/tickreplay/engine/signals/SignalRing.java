@@ -1,63 +1,31 @@
 package io.tickreplay.engine.signals;
 
-import com.lmax.disruptor.BatchEventProcessor;
-import com.lmax.disruptor.BatchEventProcessorBuilder;
-import com.lmax.disruptor.EventHandler;
-import com.lmax.disruptor.RingBuffer;
-import io.tickreplay.engine.replay.WaitStrategies;
-
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
 /**
- * The signals ring: a calculator shard hands its values to a ring of preallocated slots and goes
- * on computing, while a writer thread of its own drains the ring into the shard's writer (COPY to
- * PostgreSQL, a CSV or Parquet file). The compute thread never waits on a commit or a socket; it
- * waits only when the ring is full, which is the back-pressure a writer slower than the calculators
- * must exert.
+ * The signals ring of one calculator shard (a {@link WriterRing}): the shard's {@link LastPerTimestamp}
+ * hands each value to a preallocated slot, the shard's writer thread passes it to the shard's
+ * {@link SignalSink}.
  *
  * <pre>
  *  shard thread                          writer thread
- *  calculators -> LastPerTimestamp -> [ | | | | | ] -> writer (batches, commits at its ring batch ends)
+ *  calculators -> LastPerTimestamp -> [ | | | | | ] -> sink (batches, commits at its ring batch ends)
  * </pre>
  *
- * <p>The writer sees {@link SignalShardStage.Sink#endOfBatch()} when its own ring runs dry (the
- * Disruptor's batching: a writer that falls behind gets bigger batches and so commits less often),
- * and {@link SignalShardStage.Sink#endOfStream()} once. {@link #endOfStream()} on the shard thread
- * returns only when the writer has finished the stream, so a run ends only when its values are
- * durable; a writer's failure is thrown on the shard thread (at the next end of batch, and at the
- * end of the stream), which fails the run with the writer's message. After a failure the writer
- * thread keeps draining (and dropping) so the shard never blocks on a full ring.
- *
- * <p>One producer (the shard thread), one consumer thread. {@link #close()} stops the writer thread
- * if the stream never ended (a run that failed upstream).
+ * <p>Costs one slot claim per value (a few ns); the slot is 56 bytes.
  */
-public final class SignalRing implements SignalShardStage.Sink, AutoCloseable
+public final class SignalRing extends WriterRing<SignalRing.ValueSlot> implements SignalSink
 {
-    private static final int VALUE = 0;
-    private static final int END = 1;
-
-    private final RingBuffer<Slot> ring;
-    private final BatchEventProcessor<Slot> processor;
-    private final Thread thread;
-    private final CountDownLatch drained = new CountDownLatch(1);
-    private volatile RuntimeException failure;
-    private boolean ended;
+    private final SignalSink writer;
 
     /**
      * @param name         the writer thread's name
      * @param size         slots (a power of two)
-     * @param waitStrategy how the writer waits when the ring is empty ({@link WaitStrategies})
+     * @param waitStrategy how the writer waits when the ring is empty ({@link io.tickreplay.engine.replay.WaitStrategies})
      * @param writer       where the values go, called on the writer thread only
      */
-    public SignalRing(final String name, final int size, final String waitStrategy, final SignalShardStage.Sink writer)
+    public SignalRing(final String name, final int size, final String waitStrategy, final SignalSink writer)
     {
-        ring = RingBuffer.createSingleProducer(Slot::new, size, WaitStrategies.of(waitStrategy));
-        processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), new Drain(writer));
-        ring.addGatingSequences(processor.getSequence());
-        thread = new Thread(processor, name);
-        thread.setDaemon(true);
-        thread.start();
+        super(name, size, waitStrategy, ValueSlot::new);
+        this.writer = writer;
     }
 
     @Override
@@ -65,8 +33,7 @@ public final class SignalRing implements SignalShardStage.Sink, AutoCloseable
         final double m2, final double m3)
     {
         final long s = ring.next();
-        final Slot slot = ring.get(s);
-        slot.type = VALUE;
+        final ValueSlot slot = ring.get(s);
         slot.signalId = signalId;
         slot.symbolId = symbolId;
         slot.ts = tsMicros;
@@ -75,117 +42,30 @@ public final class SignalRing implements SignalShardStage.Sink, AutoCloseable
         slot.m1 = m1;
         slot.m2 = m2;
         slot.m3 = m3;
-        ring.publish(s);
+        publish(s);
     }
 
-    /** The writer batches by its own ring; here only a failure it has met is reported. */
     @Override
-    public void endOfBatch()
+    protected void write(final ValueSlot e)
     {
-        final RuntimeException e = failure;
-        if (e != null)
-        {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        writer.signal(e.signalId, e.symbolId, e.ts, e.seq, e.value, e.m1, e.m2, e.m3);
     }
 
-    /** Hands the end of the stream to the writer and waits until it has written everything (or failed). */
     @Override
-    public void endOfStream()
+    protected void writerEndOfBatch()
     {
-        if (ended)
-        {
-            return;
-        }
-        ended = true;
-        final long s = ring.next();
-        ring.get(s).type = END;
-        ring.publish(s);
-        try
-        {
-            drained.await();
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the signals writer finished", e);
-        }
-        endOfBatch();
+        writer.endOfBatch();
     }
 
-    /** Values waiting in the ring for the writer. */
-    public long backlog()
-    {
-        return ring.getBufferSize() - ring.remainingCapacity();
-    }
-
-    /** Stops the writer thread (after the stream has ended, or abandoning what is left if it never did). */
     @Override
-    public void close()
+    protected void writerEndOfStream()
     {
-        if (drained.getCount() > 0)
-        {
-            processor.halt();
-        }
-        try
-        {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private final class Drain implements EventHandler<Slot>
-    {
-        private final SignalShardStage.Sink writer;
-
-        Drain(final SignalShardStage.Sink writer)
-        {
-            this.writer = writer;
-        }
-
-        @Override
-        public void onEvent(final Slot e, final long sequence, final boolean endOfBatch)
-        {
-            try
-            {
-                if (failure == null)
-                {
-                    if (e.type == VALUE)
-                    {
-                        writer.signal(e.signalId, e.symbolId, e.ts, e.seq, e.value, e.m1, e.m2, e.m3);
-                    }
-                    if (endOfBatch || e.type == END)
-                    {
-                        writer.endOfBatch();
-                    }
-                    if (e.type == END)
-                    {
-                        writer.endOfStream();
-                    }
-                }
-            }
-            catch (final RuntimeException t)
-            {
-                failure = t;
-            }
-            finally
-            {
-                if (e.type == END)
-                {
-                    drained.countDown();
-                    processor.halt();
-                }
-            }
-        }
+        writer.endOfStream();
     }
 
     /** A ring slot: one signal value. */
-    static final class Slot
+    static final class ValueSlot extends WriterRing.Slot
     {
-        int type;
         int signalId;
         int symbolId;
         long ts;

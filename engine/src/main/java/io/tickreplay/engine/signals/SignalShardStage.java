@@ -1,6 +1,7 @@
 package io.tickreplay.engine.signals;
 
 import com.lmax.disruptor.EventHandler;
+import io.tickreplay.engine.replay.EmissionCoverage;
 import io.tickreplay.engine.replay.TickEvent;
 
 /**
@@ -8,67 +9,35 @@ import io.tickreplay.engine.replay.TickEvent;
  * {@code (symbolId & mask) == shard} (exchange-core's router), so each symbol's ticks stay in order on
  * one thread and the output is the same for any number of shards. Its own {@link SignalSet} holds
  * state for all symbols (ids are dense; the unused rows cost a few bytes each) and emits to the
- * shard's {@link SignalOutput}, which is told at the end of each ring batch and of the stream.
+ * shard's {@link SignalSink}, which is told at the end of each ring batch and of the stream. Bar
+ * signals (rsi_14, bb_zscore_20, volume_profile) are passed on only for minutes the run emitted whole
+ * ({@link EmissionCoverage}).
  */
 public final class SignalShardStage implements EventHandler<TickEvent>
 {
-    /** Where a shard's values go, with the batch boundaries the writer needs. */
-    public interface Sink extends SignalOutput
-    {
-        /** Computes and keeps nothing (a replay with {@code --sink none}, benchmarks). */
-        Sink DISCARD = new Sink()
-        {
-            @Override
-            public void signal(final int signalId, final int symbolId, final long tsMicros, final int seq, final double value, final double m1,
-                final double m2, final double m3)
-            {
-            }
-
-            @Override
-            public void endOfBatch()
-            {
-            }
-
-            @Override
-            public void endOfStream()
-            {
-            }
-        };
-
-        /** The ring had no more ticks for now: a writer may hand its batch on. */
-        void endOfBatch();
-
-        /** The stream has ended and every value is out. */
-        void endOfStream();
-    }
-
     private final int shard;
     private final int mask;
     private final SignalSet signals;
-    private final Sink sink;
+    private final SignalSink sink;
     private final long emitFrom;
+    private final boolean[] barSignal;
+    private final EmissionCoverage coverage;
     private final SignalOutput filtered;
     private boolean suppress;
 
-    public SignalShardStage(final int shard, final int shards, final SignalSet signals, final Sink sink)
+    public SignalShardStage(final int shard, final int shards, final SignalSet signals, final SignalSink sink)
     {
-        this(shard, shards, signals, sink, Long.MIN_VALUE);
+        this(shard, shards, signals, sink, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
     /**
-     * @param emitFromMicros values with a ts before this are computed (state) but not passed on: the
-     *                       warm-up of a replay that starts mid-day
+     * @param startMicros values with a ts before this are computed (state) but not passed on: the
+     *                    warm-up of a replay that starts mid-day
+     * @param endMicros   the window's end: a bar signal's minute must end by then (no partial bars)
      */
-    public SignalShardStage(final int shard, final int shards, final SignalSet signals, final Sink sink, final long emitFromMicros)
+    public SignalShardStage(final int shard, final int shards, final SignalSet signals, final SignalSink sink, final long startMicros,
+        final long endMicros)
     {
-        this.emitFrom = emitFromMicros;
-        this.filtered = (signalId, symbolId, ts, seq, value, m1, m2, m3) ->
-        {
-            if (!suppress && ts >= emitFrom)
-            {
-                sink.signal(signalId, symbolId, ts, seq, value, m1, m2, m3);
-            }
-        };
         if (shards < 1 || Integer.bitCount(shards) != 1 || shard < 0 || shard >= shards)
         {
             throw new IllegalArgumentException("shards must be a power of two and shard in [0, shards): " + shard + " of " + shards);
@@ -77,6 +46,27 @@ public final class SignalShardStage implements EventHandler<TickEvent>
         this.mask = shards - 1;
         this.signals = signals;
         this.sink = sink;
+        this.emitFrom = startMicros;
+        this.coverage = new EmissionCoverage(startMicros, endMicros);
+        this.barSignal = new boolean[signals.calculators().size()];
+        for (int i = 0; i < barSignal.length; i++)
+        {
+            barSignal[i] = signals.calculators().get(i) instanceof BarSignalCalculator;
+        }
+        this.filtered = (signalId, symbolId, ts, seq, value, m1, m2, m3) ->
+        {
+            // a bar signal's ts is its minute's start: written only when the run emitted that whole minute
+            if (barSignal[signalId] ? coverage.covers(ts, ts + BarBuilder.ONE_MINUTE) : !suppress && ts >= emitFrom)
+            {
+                sink.signal(signalId, symbolId, ts, seq, value, m1, m2, m3);
+            }
+        };
+    }
+
+    /** True when this shard computes the signals of {@code symbolId}. */
+    public boolean owns(final int symbolId)
+    {
+        return (symbolId & mask) == shard;
     }
 
     @Override
@@ -84,6 +74,7 @@ public final class SignalShardStage implements EventHandler<TickEvent>
     {
         if (e.type == TickEvent.TICK)
         {
+            coverage.onTick(e);
             if ((e.symbolId & mask) == shard)
             {
                 // every tick the source read updates the state; only emitted ones (and not warm-up values) produce rows
@@ -97,6 +88,7 @@ public final class SignalShardStage implements EventHandler<TickEvent>
             }
             return;
         }
+        coverage.onEnd(e);
         signals.finish(filtered);
         sink.endOfBatch();
         sink.endOfStream();

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A source over ticks held in memory, for tests; optionally fails after a number of ticks. */
-final class ListTickSource implements TickBatchSource
+public final class ListTickSource implements TickBatchSource
 {
     /** One tick as the tests write it. */
-    record T(int symbol, long ts, int seq, double price, double size)
+    public record T(int symbol, long ts, int seq, double price, double size)
     {
     }
 
@@ -16,16 +16,16 @@ final class ListTickSource implements TickBatchSource
     private final int failAfter;
     private int next;
     private volatile long seekTarget = Long.MIN_VALUE;
-    volatile boolean closed;
+    public volatile boolean closed;
 
-    ListTickSource(final List<T> ticks, final int batchSize, final int failAfter)
+    public ListTickSource(final List<T> ticks, final int batchSize, final int failAfter)
     {
         this.ticks = new ArrayList<>(ticks);
         this.batchSize = batchSize;
         this.failAfter = failAfter;
     }
 
-    ListTickSource(final List<T> ticks)
+    public ListTickSource(final List<T> ticks)
     {
         this(ticks, 7, Integer.MAX_VALUE);
     }
@@ -73,7 +73,7 @@ final class ListTickSource implements TickBatchSource
      * About {@code n} ticks in replay order (ts, symbol, seq): each time step holds every symbol, each
      * with 1 to 3 ticks on the same ts (ties numbered by seq); steps are {@code gapMicros} apart.
      */
-    static List<T> ticks(final int n, final int symbols, final long gapMicros)
+    public static List<T> ticks(final int n, final int symbols, final long gapMicros)
     {
         final List<T> out = new ArrayList<>();
         long ts = 1_762_180_200_000_000L;

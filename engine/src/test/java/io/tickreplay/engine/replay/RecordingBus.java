@@ -8,9 +8,9 @@ import java.util.Collections;
 import java.util.List;
 
 /** A bus that keeps a copy of everything published, for tests. */
-final class RecordingBus implements TickBus
+public final class RecordingBus implements TickBus
 {
-    final List<BusMessage> messages = Collections.synchronizedList(new ArrayList<>());
+    public final List<BusMessage> messages = Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public void publish(final BusMessage message)

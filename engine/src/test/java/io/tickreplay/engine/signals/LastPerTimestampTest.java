@@ -13,7 +13,7 @@ class LastPerTimestampTest
     void passesOnOnlyTheValueOfTheLastTickOfEachTimestampPerSignalAndSymbol()
     {
         final List<String> out = new ArrayList<>();
-        final LastPerTimestamp filter = new LastPerTimestamp(2, 2, new SignalShardStage.Sink()
+        final LastPerTimestamp filter = new LastPerTimestamp(2, 2, new SignalSink()
         {
             @Override
             public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1,

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SignalRingTest
 {
     /** Records what reaches it, on whichever thread calls it. */
-    private static final class Recording implements SignalShardStage.Sink
+    private static final class Recording implements SignalSink
     {
         final List<String> values = Collections.synchronizedList(new ArrayList<>());
         final List<String> threads = Collections.synchronizedList(new ArrayList<>());
@@ -50,6 +50,23 @@ class SignalRingTest
         }
     }
 
+    /** The ring's writer thread, as the topology starts it. */
+    private static Thread start(final SignalRing ring)
+    {
+        final Thread t = new Thread(ring.processor(), ring.name());
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Test
+    void constructingARingStartsNoThread()
+    {
+        final SignalRing ring = new SignalRing("not-started-writer", 64, "backoff", new Recording(-1));
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("not-started-writer"));
+        ring.close();
+    }
+
     @Test
     void handsEveryValueInOrderToTheWriterOnItsOwnThreadAndEndsOnlyWhenTheWriterHasFinished()
     {
@@ -57,6 +74,7 @@ class SignalRingTest
         final int n = 100_000;  // several times the ring: the producer must wait for the writer
         try (SignalRing ring = new SignalRing("writer-under-test", 1024, "backoff", writer))
         {
+            start(ring);
             final List<String> expected = new ArrayList<>(n);
             for (int i = 0; i < n; i++)
             {
@@ -83,6 +101,7 @@ class SignalRingTest
         final Recording writer = new Recording(10);
         try (SignalRing ring = new SignalRing("failing-writer", 64, "backoff", writer))
         {
+            start(ring);
             // far more than the ring holds: after the failure the writer thread must drop, not stall
             for (int i = 0; i < 10_000; i++)
             {
@@ -101,10 +120,11 @@ class SignalRingTest
     {
         final Recording writer = new Recording(-1);
         final SignalRing ring = new SignalRing("abandoned-writer", 64, "backoff", writer);
+        final Thread thread = start(ring);
         ring.signal(0, 0, 1, 0, 1.0, 0, 0, 0);
         ring.close();
-        final boolean alive = Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("abandoned-writer") && t.isAlive());
-        assertThat(alive).isFalse();
+        thread.join(10_000);
+        assertThat(thread.isAlive()).isFalse();
         assertThat(writer.ends).isZero();
     }
 }

@@ -1,6 +1,18 @@
-package io.tickreplay.engine.replay;
+package io.tickreplay.engine.topology;
+
+import io.tickreplay.engine.replay.ListTickSource;
+import io.tickreplay.engine.replay.ManualNanoClock;
+import io.tickreplay.engine.replay.NanoClock;
+import io.tickreplay.engine.replay.RecordingBus;
+import io.tickreplay.engine.replay.ReplayControl;
+import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.replay.StreamChecksum;
+import io.tickreplay.engine.replay.SymbolTable;
+import io.tickreplay.engine.replay.TickBatchSource;
+import io.tickreplay.engine.replay.TickEvent;
 
 import io.tickreplay.engine.bus.BusMessage;
+import io.tickreplay.engine.signals.SignalSink;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -11,15 +23,25 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ReplayPipelineTest
+class ReplayTopologyTest
 {
     private static final SymbolTable SYMBOLS = new SymbolTable(List.of("AAPL", "MSFT", "NVDA"));
 
-    private static ReplayPipeline pipeline(final TickBatchSource source, final ReplayControl control, final RecordingBus bus,
-        final NanoClock clock, final List<ReplayPipeline.Stage> stages)
+    private static ReplayTopology.Context context(final TickBatchSource source, final double speed, final RecordingBus bus, final NanoClock clock,
+        final ReplayTopology.ThreadingMode mode)
     {
-        final BusPublishStage publisher = new BusPublishStage(bus, "ibkr", 42, SYMBOLS, new ReplayProgress(SYMBOLS.size()));
-        return new ReplayPipeline(new ReplayPipeline.Context().ringSize(64).batchSize(16).clock(clock), source, control, publisher, stages);
+        return new ReplayTopology.Context().source(source, SYMBOLS).run("ibkr", 42).bus(bus).speed(speed).ticksRingSize(64).batchSize(16)
+            .clock(clock).threadingMode(mode);
+    }
+
+    private static ReplayTopology invoker(final TickBatchSource source, final double speed, final RecordingBus bus, final NanoClock clock)
+    {
+        return new ReplayTopology(context(source, speed, bus, clock, ReplayTopology.ThreadingMode.INVOKER));
+    }
+
+    private static ReplayTopology threaded(final TickBatchSource source, final double speed, final RecordingBus bus)
+    {
+        return new ReplayTopology(context(source, speed, bus, NanoClock.SYSTEM, ReplayTopology.ThreadingMode.DEDICATED).cores(64));
     }
 
     private static long checksumOf(final List<ListTickSource.T> ticks)
@@ -33,12 +55,12 @@ class ReplayPipelineTest
     }
 
     @Test
-    void emitsEveryTickInOrderAsTheSeedsReplayMessage()
+    void emitsEveryTickInOrderAsTheSeedsReplayMessage() throws Exception
     {
         final List<ListTickSource.T> ticks = ListTickSource.ticks(1000, 3, 1000);
         final RecordingBus bus = new RecordingBus();
         final ListTickSource source = new ListTickSource(ticks);
-        final ReplayOutcome outcome = pipeline(source, new ReplayControl(0), bus, new ManualNanoClock(0), List.of()).runOnCallingThread();
+        final ReplayOutcome outcome = invoker(source, 0, bus, new ManualNanoClock(0)).run();
 
         assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
         assertThat(outcome.ticks()).isEqualTo(1000);
@@ -63,7 +85,7 @@ class ReplayPipelineTest
     {
         final List<ListTickSource.T> ticks = ListTickSource.ticks(50_000, 3, 10);
         final RecordingBus bus = new RecordingBus();
-        final ReplayPipeline threaded = pipeline(new ListTickSource(ticks, 1000, Integer.MAX_VALUE), new ReplayControl(0), bus, NanoClock.SYSTEM, List.of());
+        final ReplayTopology threaded = threaded(new ListTickSource(ticks, 1000, Integer.MAX_VALUE), 0, bus);
         threaded.start();
         final ReplayOutcome outcome = threaded.awaitCompletion(60, TimeUnit.SECONDS);
         assertThat(outcome).isNotNull();
@@ -73,13 +95,13 @@ class ReplayPipelineTest
     }
 
     @Test
-    void pacesTicksAtTheirOriginalGapsDividedBySpeed()
+    void pacesTicksAtTheirOriginalGapsDividedBySpeed() throws Exception
     {
         for (final double speed : new double[] {1.0, 10.0, 0.5})
         {
             final List<ListTickSource.T> ticks = ListTickSource.ticks(300, 3, 1500);
             final List<long[]> emitted = Collections.synchronizedList(new ArrayList<>());
-            final ReplayPipeline.Stage recorder = new ReplayPipeline.Stage("recorder", (e, s, end) ->
+            final ReplayTopology.Tap recorder = new ReplayTopology.Tap("recorder", (e, s, end) ->
             {
                 if (e.type == TickEvent.TICK && !e.skipped)
                 {
@@ -87,8 +109,8 @@ class ReplayPipelineTest
                 }
             });
             final ManualNanoClock clock = new ManualNanoClock(1_000_000_000L);
-            final ReplayOutcome outcome = pipeline(new ListTickSource(ticks), new ReplayControl(speed), new RecordingBus(), clock, List.of(recorder))
-                .runOnCallingThread();
+            final ReplayOutcome outcome = new ReplayTopology(context(new ListTickSource(ticks), speed, new RecordingBus(), clock,
+                ReplayTopology.ThreadingMode.INVOKER).tap(recorder)).run();
             assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
             final long[] first = emitted.get(0);
             for (final long[] e : emitted)
@@ -100,25 +122,24 @@ class ReplayPipelineTest
     }
 
     @Test
-    void burstModeNeverWaits()
+    void burstModeNeverWaits() throws Exception
     {
         final ManualNanoClock clock = new ManualNanoClock(5);
-        final ReplayOutcome outcome = pipeline(new ListTickSource(ListTickSource.ticks(500, 3, 1_000_000)), new ReplayControl(0), new RecordingBus(),
-            clock, List.of()).runOnCallingThread();
+        final ReplayOutcome outcome = invoker(new ListTickSource(ListTickSource.ticks(500, 3, 1_000_000)), 0, new RecordingBus(), clock).run();
         assertThat(outcome.ticks()).isEqualTo(500);
         assertThat(clock.nanoTime()).isEqualTo(5);
     }
 
     @Test
-    void aSeekSkipsTicksBeforeTheTargetAndStartsPacingAfresh()
+    void aSeekSkipsTicksBeforeTheTargetAndStartsPacingAfresh() throws Exception
     {
         final List<ListTickSource.T> ticks = ListTickSource.ticks(600, 3, 1000);
         final long target = ticks.get(300).ts();
-        final ReplayControl control = new ReplayControl(1.0);
-        control.seek(target);
         final RecordingBus bus = new RecordingBus();
         final ManualNanoClock clock = new ManualNanoClock(0);
-        pipeline(new ListTickSource(ticks), control, bus, clock, List.of()).runOnCallingThread();
+        final ReplayTopology topology = invoker(new ListTickSource(ticks), 1.0, bus, clock);
+        topology.control().seek(target);
+        topology.run();
         assertThat(bus.messages).isNotEmpty().allSatisfy(m -> assertThat(m.tsMicros).isGreaterThanOrEqualTo(target));
         assertThat(bus.messages.get(0).tsMicros).isEqualTo(target);
         assertThat(bus.messages).hasSize((int)ticks.stream().filter(t -> t.ts() >= target).count());
@@ -127,12 +148,11 @@ class ReplayPipelineTest
     }
 
     @Test
-    void aFailingSourceFailsTheRunAfterEmittingEverythingItRead()
+    void aFailingSourceFailsTheRunAfterEmittingEverythingItRead() throws Exception
     {
         final List<ListTickSource.T> ticks = ListTickSource.ticks(1000, 3, 1000);
         final RecordingBus bus = new RecordingBus();
-        final ReplayOutcome outcome = pipeline(new ListTickSource(ticks, 7, 400), new ReplayControl(0), bus, new ManualNanoClock(0), List.of())
-            .runOnCallingThread();
+        final ReplayOutcome outcome = invoker(new ListTickSource(ticks, 7, 400), 0, bus, new ManualNanoClock(0)).run();
         assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.FAILED);
         assertThat(outcome.errorMessage()).isEqualTo("source: the database went away");
         assertThat(bus.messages).hasSize(400);
@@ -143,15 +163,15 @@ class ReplayPipelineTest
     @Test
     void aFailingStageFailsTheRunWithItsNameAndStopsTheRest() throws Exception
     {
-        final ReplayPipeline.Stage broken = new ReplayPipeline.Stage("signals", (e, s, end) ->
+        final ReplayTopology.Tap broken = new ReplayTopology.Tap("signals", (e, s, end) ->
         {
             if (e.type == TickEvent.TICK && e.index == 100)
             {
                 throw new IllegalStateException("disk full");
             }
         });
-        final ReplayPipeline p = pipeline(new ListTickSource(ListTickSource.ticks(100_000, 3, 10), 100, Integer.MAX_VALUE), new ReplayControl(0),
-            new RecordingBus(), NanoClock.SYSTEM, List.of(broken));
+        final ReplayTopology p = new ReplayTopology(context(new ListTickSource(ListTickSource.ticks(100_000, 3, 10), 100, Integer.MAX_VALUE), 0,
+            new RecordingBus(), NanoClock.SYSTEM, ReplayTopology.ThreadingMode.DEDICATED).cores(64).tap(broken));
         p.start();
         final ReplayOutcome outcome = p.awaitCompletion(60, TimeUnit.SECONDS);
         assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.FAILED);
@@ -163,9 +183,9 @@ class ReplayPipelineTest
     void pauseHoldsEmissionResumeGoesOnAndCancelEnds() throws Exception
     {
         final List<ListTickSource.T> ticks = ListTickSource.ticks(3000, 3, 1000);
-        final ReplayControl control = new ReplayControl(1.0);
         final RecordingBus bus = new RecordingBus();
-        final ReplayPipeline p = pipeline(new ListTickSource(ticks, 50, Integer.MAX_VALUE), control, bus, NanoClock.SYSTEM, List.of());
+        final ReplayTopology p = threaded(new ListTickSource(ticks, 50, Integer.MAX_VALUE), 1.0, bus);
+        final ReplayControl control = p.control();
         p.start();
         waitFor(() -> bus.messages.size() > 10);
         control.pause();
@@ -190,9 +210,9 @@ class ReplayPipelineTest
     {
         // ticks a minute apart at 1x: the run would take an hour
         final List<ListTickSource.T> ticks = ListTickSource.ticks(60, 3, 60_000_000);
-        final ReplayControl control = new ReplayControl(1.0);
         final RecordingBus bus = new RecordingBus();
-        final ReplayPipeline p = pipeline(new ListTickSource(ticks), control, bus, NanoClock.SYSTEM, List.of());
+        final ReplayTopology p = threaded(new ListTickSource(ticks), 1.0, bus);
+        final ReplayControl control = p.control();
         p.start();
         waitFor(() -> bus.messages.size() >= 1);
         control.setSpeed(0);
@@ -211,8 +231,29 @@ class ReplayPipelineTest
         assertThatThrownBy(() -> control.setSpeed(Double.NaN)).hasMessageContaining("speed");
         control.seek(100);
         assertThatThrownBy(() -> control.seek(50)).hasMessageContaining("forward");
-        assertThatThrownBy(() -> new ReplayPipeline.Context().ringSize(1000).conclude(3)).hasMessageContaining("power of two");
-        assertThatThrownBy(() -> new ReplayPipeline.Context().waitStrategy("busy-spin").cores(2).conclude(3)).hasMessageContaining("busy");
+        assertThatThrownBy(() -> new ReplayTopology.Context().ticksRingSize(1000).conclude()).hasMessageContaining("power of two");
+        assertThatThrownBy(() -> new ReplayTopology.Context().signalsRingSize(3).conclude()).hasMessageContaining("signals ring size");
+        assertThatThrownBy(() -> new ReplayTopology.Context().speed(-1).conclude()).hasMessageContaining("speed");
+        assertThatThrownBy(() -> new ReplayTopology.Context().speed(Double.NaN).conclude()).hasMessageContaining("speed");
+        assertThatThrownBy(() -> new ReplayTopology.Context().signals(List.of("all"), List.of(SignalSink.DISCARD, SignalSink.DISCARD, SignalSink.DISCARD))
+            .conclude()).hasMessageContaining("power of two");
+        assertThatThrownBy(() -> new ReplayTopology.Context().signals(List.of("nope"), List.of(SignalSink.DISCARD))).hasMessageContaining("unknown signal");
+        assertThatThrownBy(() -> new ReplayTopology.Context().window(10, 10).conclude()).hasMessageContaining("end");
+        // the wait strategy is checked against the threads the run really starts, source and writers included
+        assertThat(new ReplayTopology.Context().waitStrategy("busy-spin").cores(2).threadingMode(ReplayTopology.ThreadingMode.INVOKER).conclude()
+            .threadCount()).isEqualTo(1);
+        assertThatThrownBy(() -> new ReplayTopology.Context().waitStrategy("busy-spin").cores(1).conclude()).hasMessageContaining("busy");
+        final ReplayTopology.Context four = new ReplayTopology.Context().waitStrategy("yielding").cores(4)
+            .signals(List.of("all"), List.of(SignalSink.DISCARD, SignalSink.DISCARD));
+        assertThat(four.conclude().threadCount()).isEqualTo(4); // source, pacer, two shards: DEDICATED fits
+        // two writers: DEDICATED would start 6 threads, SHARED (chosen) still starts 4, more than 3 cores
+        final ReplayTopology.Context writers = new ReplayTopology.Context().waitStrategy("yielding").cores(3)
+            .signals(List.of("all"), List.of(SignalSink.dropping(), SignalSink.dropping()));
+        assertThatThrownBy(writers::conclude).hasMessageContaining("starts 4 threads (SHARED");
+        assertThat(new ReplayTopology.Context().signals(List.of("all"), List.of(SignalSink.dropping(), SignalSink.dropping()))
+            .cores(2).conclude().threadingMode()).isEqualTo(ReplayTopology.ThreadingMode.SHARED);
+        assertThat(new ReplayTopology.Context().signals(List.of("all"), List.of(SignalSink.dropping(), SignalSink.dropping()))
+            .cores(8).conclude().threadingMode()).isEqualTo(ReplayTopology.ThreadingMode.DEDICATED);
     }
 
     private static void waitFor(final java.util.function.BooleanSupplier condition) throws InterruptedException

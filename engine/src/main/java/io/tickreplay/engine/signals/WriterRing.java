@@ -1,0 +1,179 @@
+package io.tickreplay.engine.signals;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.EventFactory;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
+import io.tickreplay.engine.replay.WaitStrategies;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A ring between a compute stage and its writer: the stage hands values over and goes on, a writer
+ * thread drains them into the writer (COPY to PostgreSQL, a file), so compute never waits on a commit
+ * or a socket, only on a full ring (the back-pressure a slower writer must exert).
+ *
+ * <pre>
+ *  stage thread                   writer thread
+ *  producer -> [ | | | | | ] -> writer (batches; endOfBatch when its ring runs dry, endOfStream once)
+ * </pre>
+ *
+ * <p>The writer sees {@code endOfBatch} when its ring runs dry (the Disruptor's batching: a writer
+ * that falls behind gets bigger batches and so commits less often) and {@code endOfStream} once.
+ * {@link #endOfStream()} on the stage thread returns only when the writer has finished, so a run
+ * ends only when its values are durable; a writer's failure is thrown on the stage thread (at the
+ * next end of batch, and at the end of the stream), which fails the run with the writer's message.
+ * After a failure the writer thread keeps draining (and dropping) so the stage never blocks.
+ *
+ * <p>Built without a thread: the topology runs {@link #processor()} on a thread it starts, and
+ * {@link #close()} halts it if the stream never ended. One producer thread, one writer thread.
+ *
+ * @param <S> the slot type, preallocated
+ */
+public abstract class WriterRing<S extends WriterRing.Slot> implements AutoCloseable
+{
+    /** The fields every slot has: what it is. */
+    public static class Slot
+    {
+        static final int VALUE = 0;
+        static final int END = 1;
+
+        int type;
+    }
+
+    protected final RingBuffer<S> ring;
+    private final BatchEventProcessor<S> processor;
+    private final String name;
+    private final CountDownLatch drained = new CountDownLatch(1);
+    private volatile RuntimeException failure;
+    private boolean ended;
+
+    protected WriterRing(final String name, final int size, final String waitStrategy, final EventFactory<S> slots)
+    {
+        this.name = name;
+        this.ring = RingBuffer.createSingleProducer(slots, size, WaitStrategies.of(waitStrategy));
+        this.processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), new Drain());
+        ring.addGatingSequences(processor.getSequence());
+    }
+
+    /** The writer thread's name. */
+    public String name()
+    {
+        return name;
+    }
+
+    /** What the writer thread runs; returns when the stream has ended or {@link #close()} halted it. */
+    public Runnable processor()
+    {
+        return processor;
+    }
+
+    /** Hands a value slot on to the writer (the producer filled {@code ring.get(sequence)}). */
+    protected final void publish(final long sequence)
+    {
+        ring.get(sequence).type = Slot.VALUE;
+        ring.publish(sequence);
+    }
+
+    /** Writes one value slot; on the writer thread. */
+    protected abstract void write(S slot);
+
+    /** The writer's own end of batch; on the writer thread. */
+    protected abstract void writerEndOfBatch();
+
+    /** The writer's own end of stream; on the writer thread. */
+    protected abstract void writerEndOfStream();
+
+    /** The writer batches by its own ring; here only a failure it has met is reported, on the producer's thread. */
+    public void endOfBatch()
+    {
+        final RuntimeException e = failure;
+        if (e != null)
+        {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Hands the end of the stream to the writer and waits until it has written everything (or failed). */
+    public void endOfStream()
+    {
+        if (ended)
+        {
+            return;
+        }
+        ended = true;
+        final long s = ring.next();
+        ring.get(s).type = Slot.END;
+        ring.publish(s);
+        try
+        {
+            drained.await();
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the " + name + " writer finished", e);
+        }
+        endOfBatch();
+    }
+
+    /** Values waiting in the ring for the writer. Any thread. */
+    public long backlog()
+    {
+        return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
+    public int size()
+    {
+        return ring.getBufferSize();
+    }
+
+    /** Halts the writer's processor if the stream never ended (a run that failed upstream); the topology joins its thread. */
+    @Override
+    public void close()
+    {
+        if (drained.getCount() > 0)
+        {
+            processor.halt(); // also before its thread runs it: a halted processor returns at once
+        }
+    }
+
+    private final class Drain implements EventHandler<S>
+    {
+        @Override
+        public void onEvent(final S e, final long sequence, final boolean endOfBatch)
+        {
+            try
+            {
+                if (failure == null)
+                {
+                    if (e.type == Slot.VALUE)
+                    {
+                        write(e);
+                    }
+                    if (endOfBatch || e.type == Slot.END)
+                    {
+                        writerEndOfBatch();
+                    }
+                    if (e.type == Slot.END)
+                    {
+                        writerEndOfStream();
+                    }
+                }
+            }
+            catch (final RuntimeException t)
+            {
+                failure = t;
+            }
+            finally
+            {
+                if (e.type == Slot.END)
+                {
+                    drained.countDown();
+                    processor.halt();
+                }
+            }
+        }
+    }
+}
