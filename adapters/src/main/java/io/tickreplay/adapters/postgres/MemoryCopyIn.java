@@ -96,6 +96,12 @@ class MemoryCopyIn implements CopyIn
         }
     }
 
+    /** Bytes kept. */
+    int length()
+    {
+        return length;
+    }
+
     void clear()
     {
         length = 0;

@@ -14,18 +14,25 @@ import javax.sql.DataSource;
 
 /**
  * Writes completed bars into {@code bars_ohlcv}: binary COPY into a session-local staging table,
- * merged with {@code INSERT ... ON CONFLICT (provider, symbol, interval, ts) DO UPDATE} at the end of
- * each ring batch (a replay over the same window leaves the same rows). Bars are few (one a minute
- * per symbol and interval), so there is no row threshold. One thread; a failure throws.
+ * merged with {@code INSERT ... ON CONFLICT (provider, symbol, interval, ts) DO UPDATE} (a replay
+ * over the same window leaves the same rows), committed at the end of a ring batch once the bars are a
+ * second old or 4,096 strong, and at the end of the stream. One thread; a failure throws.
  */
 public final class PgBarWriter implements BarSink, AutoCloseable
 {
     private final DataSource dataSource;
     private final byte[] provider;
     private final byte[][] symbols;
+    /** A batch of bars is committed once it is this old (or at the end of the stream): bars stay fresh within a second. */
+    static final long COMMIT_NANOS = 1_000_000_000L;
+    /** ... or this big. */
+    static final int COMMIT_BARS = 4096;
+
     private Connection connection;
     private CopyBinaryEncoder encoder;
     private long written;
+    private int pending;
+    private long batchStartNanos;
 
     public PgBarWriter(final DataSource dataSource, final String provider, final SymbolTable symbols)
     {
@@ -62,6 +69,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
             encoder.int8(trades);
             encoder.float8OrNull(vwap);
             written++;
+            pending++;
         }
         catch (final SQLException e)
         {
@@ -69,8 +77,20 @@ public final class PgBarWriter implements BarSink, AutoCloseable
         }
     }
 
+    /**
+     * Commits the bars so far once they are a second old or 4,096 strong: in a burst a bar completes
+     * every few milliseconds, and a merge and commit per bar cost the server more than the signals did.
+     */
     @Override
     public void endOfBatch()
+    {
+        if (encoder != null && (pending >= COMMIT_BARS || System.nanoTime() - batchStartNanos >= COMMIT_NANOS))
+        {
+            commit();
+        }
+    }
+
+    private void commit()
     {
         if (encoder == null)
         {
@@ -88,6 +108,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
                     "close = EXCLUDED.close, volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, vwap = EXCLUDED.vwap");
             }
             connection.commit();
+            pending = 0;
         }
         catch (final SQLException e)
         {
@@ -98,7 +119,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
     @Override
     public void endOfStream()
     {
-        endOfBatch();
+        commit();
     }
 
     private void begin() throws SQLException
@@ -116,6 +137,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
         encoder = new CopyBinaryEncoder(connection.unwrap(PGConnection.class).getCopyAPI().copyIn(
             "COPY bars_stage (provider, symbol, interval, ts, open, high, low, close, volume, trade_count, vwap) FROM STDIN (FORMAT binary)"), 1 << 16);
         encoder.header();
+        batchStartNanos = System.nanoTime();
     }
 
     /** Bars handed over so far (committed or about to be). */

@@ -317,7 +317,7 @@ public final class PgExporter
                 final org.postgresql.copy.CopyOut op = copy.copyOut("COPY (" + query.select(symbol) + ") TO STDOUT (FORMAT binary)");
                 try
                 {
-                    writeRows(new CopyBinaryReader(new PgTickSource.CopyOutStream(op)), columns, last, out, progress);
+                    writeRows(new CopyBinaryReader(new CopyOutStream(op)), columns, last, out, progress);
                 }
                 finally
                 {

@@ -43,6 +43,14 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
 {
     /** A burst never holds more than this in one transaction. */
     static final int MAX_ROWS_PER_TRANSACTION = 65_536;
+    /** A straight batch kept in memory for the merge fallback commits at this size: a writer's memory stays bounded (~4 MiB). */
+    static final int MAX_KEPT_BYTES = 3 << 20;
+    /**
+     * A batch of batchRows rows still waits until it is this old: a writer whose ring runs dry every
+     * few hundred rows (a burst whose other shard holds the compute thread) would otherwise commit a
+     * COPY per few hundred rows, and PostgreSQL spent half again as much CPU per row that way.
+     */
+    static final long MIN_COMMIT_NANOS = 50_000_000L;
     private static final String COPY_SIGNALS = "COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
     private static final String COPY_STAGE = "COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
     private static final byte[] CLOSE = {'}'};
@@ -169,7 +177,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
                 toMerge(false);
                 row(signalId, symbolId, ts, value, m1, m2, m3);
             }
-            if (rows >= MAX_ROWS_PER_TRANSACTION)
+            if (rows >= MAX_ROWS_PER_TRANSACTION || direct && kept.length() >= MAX_KEPT_BYTES)
             {
                 commit();
             }
@@ -231,9 +239,13 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     @Override
     public void endOfBatch()
     {
-        if (inBatch && (rows >= batchRows || clock.getAsLong() - batchStartNanos >= batchNanos))
+        if (inBatch)
         {
-            commitOrThrow();
+            final long age = clock.getAsLong() - batchStartNanos;
+            if (rows >= batchRows && age >= MIN_COMMIT_NANOS || age >= batchNanos)
+            {
+                commitOrThrow();
+            }
         }
     }
 

@@ -554,65 +554,6 @@ public final class PgTickSource implements TickBatchSource
     }
 
     /**
-     * A COPY OUT as an InputStream that, unlike pgjdbc's own, may be read again after its end (it
-     * keeps returning -1). It never cancels: the reader always reads a COPY to its end.
-     */
-    static final class CopyOutStream extends InputStream
-    {
-        private final CopyOut op;
-        private byte[] current;
-        private int at;
-        private boolean ended;
-
-        CopyOutStream(final CopyOut op)
-        {
-            this.op = op;
-        }
-
-        @Override
-        public int read() throws IOException
-        {
-            final byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(final byte[] b, final int off, final int len) throws IOException
-        {
-            if (ended)
-            {
-                return -1;
-            }
-            if (current == null || at == current.length)
-            {
-                try
-                {
-                    current = op.readFromCopy();
-                }
-                catch (final SQLException e)
-                {
-                    throw new IOException(e.getMessage(), e);
-                }
-                at = 0;
-                if (current == null)
-                {
-                    ended = true;
-                    return -1;
-                }
-            }
-            final int n = Math.min(len, current.length - at);
-            System.arraycopy(current, at, b, off, n);
-            at += n;
-            return n;
-        }
-
-        boolean ended()
-        {
-            return ended || !op.isActive();
-        }
-    }
-
-    /**
      * Reads PostgreSQL's binary COPY stream of one symbol's (ts timestamptz, seq int4, six float8)
      * through {@link CopyBinaryReader}, without allocating per row.
      */

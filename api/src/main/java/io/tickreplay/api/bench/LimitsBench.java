@@ -81,10 +81,12 @@ public final class LimitsBench
             for (int round = 0; round < rounds; round++)
             {
                 BenchSql.execute(db, "TRUNCATE signals, bars_ohlcv");
+                BenchSql.execute(db, "CHECKPOINT"); // each side starts without the other's dirty pages to write
                 final double replay = replay(mode, start, end);
                 rows = BenchSql.count(db, "SELECT count(*) FROM signals");
                 final byte[][] captured = capture();
                 BenchSql.execute(db, "TRUNCATE signals");
+                BenchSql.execute(db, "CHECKPOINT");
                 final double limitSeconds = limit(start, end, generated, captured);
                 if (BenchSql.count(db, "SELECT count(*) FROM signals") != rows)
                 {

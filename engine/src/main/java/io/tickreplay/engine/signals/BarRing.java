@@ -20,7 +20,7 @@ public final class BarRing extends WriterRing<BarRing.BarSlot> implements BarSin
     public void bar(final int symbolId, final long intervalMicros, final long startMicros, final double open, final double high, final double low,
         final double close, final double volume, final long trades, final double vwap)
     {
-        final long s = ring.next();
+        final long s = claim();
         final BarSlot slot = ring.get(s);
         slot.symbolId = symbolId;
         slot.interval = intervalMicros;

@@ -50,7 +50,7 @@ public final class BarStage implements EventHandler<TickEvent>
                     builder.onTick(e.symbolId, e.tsMicros, e.price, e.size, covered);
                 }
             }
-            if (endOfBatch)
+            if (endOfBatch || e.paced)
             {
                 sink.endOfBatch();
             }

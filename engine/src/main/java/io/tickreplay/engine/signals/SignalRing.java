@@ -32,7 +32,7 @@ public final class SignalRing extends WriterRing<SignalRing.ValueSlot> implement
     public void signal(final int signalId, final int symbolId, final long tsMicros, final int seq, final double value, final double m1,
         final double m2, final double m3)
     {
-        final long s = ring.next();
+        final long s = claim();
         final ValueSlot slot = ring.get(s);
         slot.signalId = signalId;
         slot.symbolId = symbolId;

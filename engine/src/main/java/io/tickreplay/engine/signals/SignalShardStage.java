@@ -82,9 +82,9 @@ public final class SignalShardStage implements EventHandler<TickEvent>
                 signals.onTick(e.symbolId, e.tsMicros, e.seq, e.price, e.size, e.bid, e.ask, e.bidSize, e.askSize, filtered);
                 suppress = false;
             }
-            if (endOfBatch)
+            if (endOfBatch || e.paced)
             {
-                sink.endOfBatch();
+                sink.endOfBatch(); // a paced tick's values leave at once, not with the rest of the ring batch
             }
             return;
         }

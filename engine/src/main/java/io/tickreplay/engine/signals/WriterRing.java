@@ -5,6 +5,7 @@ import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventFactory;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
+import io.tickreplay.engine.replay.FullRingBackoff;
 import io.tickreplay.engine.replay.WaitStrategies;
 
 import java.util.concurrent.CountDownLatch;
@@ -47,11 +48,17 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
     private final String name;
     private final CountDownLatch drained = new CountDownLatch(1);
     private volatile RuntimeException failure;
+    private static final int PUBLISH_EVERY = 64;
+
     private boolean ended;
+    private final int refill;
+    private long pending = -1;
+    private long published = -1;
 
     protected WriterRing(final String name, final int size, final String waitStrategy, final EventFactory<S> slots)
     {
         this.name = name;
+        this.refill = Math.max(1, size / 4);
         this.ring = RingBuffer.createSingleProducer(slots, size, WaitStrategies.of(waitStrategy));
         this.processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), new Drain());
         ring.addGatingSequences(processor.getSequence());
@@ -69,11 +76,39 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
         return processor;
     }
 
-    /** Hands a value slot on to the writer (the producer filled {@code ring.get(sequence)}). */
+    /** Claims a slot for a value; when the ring is full, publishes what it holds and waits (parked) until a quarter of it is free. */
+    protected final long claim()
+    {
+        if (!ring.hasAvailableCapacity(1))
+        {
+            flush();
+        }
+        return FullRingBackoff.next(ring, 1, refill);
+    }
+
+    /**
+     * Hands a value slot on to the writer (the producer filled {@code ring.get(sequence)}): visible to
+     * the writer at the producer's next end of batch, or with the 64th value before it, so that a
+     * burst pays one publication (and one wake-up check) per 64 values, not per value.
+     */
     protected final void publish(final long sequence)
     {
         ring.get(sequence).type = Slot.VALUE;
-        ring.publish(sequence);
+        pending = sequence;
+        if (sequence - published >= PUBLISH_EVERY)
+        {
+            flush();
+        }
+    }
+
+    /** Makes every value handed over visible to the writer. */
+    private void flush()
+    {
+        if (pending > published)
+        {
+            ring.publish(pending);
+            published = pending;
+        }
     }
 
     /** Writes one value slot; on the writer thread. */
@@ -85,9 +120,10 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
     /** The writer's own end of stream; on the writer thread. */
     protected abstract void writerEndOfStream();
 
-    /** The writer batches by its own ring; here only a failure it has met is reported, on the producer's thread. */
+    /** Publishes what the producer handed over; the writer batches by its own ring; a failure it has met is reported here. */
     public void endOfBatch()
     {
+        flush();
         final RuntimeException e = failure;
         if (e != null)
         {
@@ -103,6 +139,7 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
             return;
         }
         ended = true;
+        flush();
         final long s = ring.next();
         ring.get(s).type = Slot.END;
         ring.publish(s);
@@ -162,9 +199,10 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
                     }
                 }
             }
-            catch (final RuntimeException t)
+            catch (final Throwable t)
             {
-                failure = t;
+                // an Error too (out of memory): the run fails with it, the ring keeps draining so the producer never blocks
+                failure = t instanceof RuntimeException r ? r : new IllegalStateException(t.toString(), t);
             }
             finally
             {

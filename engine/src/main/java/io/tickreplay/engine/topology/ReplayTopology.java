@@ -7,6 +7,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.replay.BusPublishStage;
+import io.tickreplay.engine.replay.FullRingBackoff;
 import io.tickreplay.engine.replay.JournalStage;
 import io.tickreplay.engine.replay.NanoClock;
 import io.tickreplay.engine.replay.PacingStage;
@@ -362,7 +363,7 @@ public final class ReplayTopology implements AutoCloseable
                 while (i < batch.count)
                 {
                     final int n = Math.min(batch.count - i, maxClaim);
-                    final long hi = ticks.next(n);
+                    final long hi = FullRingBackoff.next(ticks, n, n);
                     final long lo = hi - n + 1;
                     final long now = ctx.clock.nanoTime();
                     for (long s = lo; s <= hi; s++)

@@ -127,4 +127,37 @@ class SignalRingTest
         assertThat(thread.isAlive()).isFalse();
         assertThat(writer.ends).isZero();
     }
+
+    @Test
+    void aWriterThatRunsOutOfMemoryFailsTheRunInsteadOfStoppingTheRing()
+    {
+        final SignalSink dying = new SignalSink()
+        {
+            @Override
+            public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1,
+                final double m2, final double m3)
+            {
+                throw new OutOfMemoryError("Java heap space (simulated)");
+            }
+
+            @Override
+            public void endOfBatch()
+            {
+            }
+
+            @Override
+            public void endOfStream()
+            {
+            }
+        };
+        try (SignalRing ring = new SignalRing("oom-writer", 64, "backoff", dying))
+        {
+            start(ring);
+            for (int i = 0; i < 10_000; i++)
+            {
+                ring.signal(0, 0, i, 0, i, 0, 0, 0); // many times the ring: a dead writer thread would block this forever
+            }
+            assertThatThrownBy(ring::endOfStream).hasMessageContaining("OutOfMemoryError");
+        }
+    }
 }
