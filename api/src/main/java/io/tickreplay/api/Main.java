@@ -1,6 +1,7 @@
 package io.tickreplay.api;
 
 import io.tickreplay.api.cli.BenchCommand;
+import io.tickreplay.api.cli.ConsumeCommand;
 import io.tickreplay.api.cli.DemoCommand;
 import io.tickreplay.api.cli.ExportCommand;
 import io.tickreplay.api.cli.GenerateCommand;
@@ -31,6 +32,7 @@ import java.io.PrintWriter;
         ImportCommand.class,
         ReplayCommand.class,
         LiveCommand.class,
+        ConsumeCommand.class,
         ExportCommand.class,
         ServeCommand.class,
         JournalCommand.class,

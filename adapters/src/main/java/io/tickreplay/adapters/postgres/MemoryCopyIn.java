@@ -11,7 +11,7 @@ import java.util.Arrays;
  * A {@link CopyIn} that keeps what is written in memory, so that a batch encoded once can be sent,
  * and sent again to another table if the first try is refused. Single-threaded; grows as needed.
  */
-class MemoryCopyIn implements CopyIn
+public class MemoryCopyIn implements CopyIn
 {
     private byte[] bytes = new byte[1 << 16];
     private int length;
@@ -81,14 +81,14 @@ class MemoryCopyIn implements CopyIn
     }
 
     /** Sends everything kept to {@code target} and ends that COPY. */
-    long sendTo(final CopyIn target) throws SQLException
+    public long sendTo(final CopyIn target) throws SQLException
     {
         target.writeToCopy(bytes, 0, length);
         return target.endCopy();
     }
 
     /** Writes everything kept to {@code target} without ending that COPY. */
-    void writeTo(final CopyIn target) throws SQLException
+    public void writeTo(final CopyIn target) throws SQLException
     {
         if (length > 0)
         {
@@ -97,12 +97,12 @@ class MemoryCopyIn implements CopyIn
     }
 
     /** Bytes kept. */
-    int length()
+    public int length()
     {
         return length;
     }
 
-    void clear()
+    public void clear()
     {
         length = 0;
     }

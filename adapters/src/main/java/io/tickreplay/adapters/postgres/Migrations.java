@@ -26,7 +26,8 @@ import javax.sql.DataSource;
 public final class Migrations
 {
     static final List<String> SCRIPTS = List.of(
-        "V1__baseline.sql");
+        "V1__baseline.sql",
+        "V2__bus_offsets.sql");
 
     private static final long LOCK_KEY = 0x7469636b72706c79L; // "tickrply"
 

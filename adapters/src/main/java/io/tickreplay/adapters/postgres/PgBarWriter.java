@@ -55,19 +55,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
             {
                 begin();
             }
-            final byte[] name = BarBuilder.intervalName(interval).getBytes(StandardCharsets.UTF_8);
-            encoder.startRow(11, 128 + provider.length + symbols[symbolId].length + name.length);
-            encoder.text(provider);
-            encoder.text(symbols[symbolId]);
-            encoder.text(name);
-            encoder.timestamptz(start);
-            encoder.float8(open);
-            encoder.float8(high);
-            encoder.float8(low);
-            encoder.float8(close);
-            encoder.float8(volume);
-            encoder.int8(trades);
-            encoder.float8OrNull(vwap);
+            row(encoder, provider, symbols[symbolId], interval, start, open, high, low, close, volume, trades, vwap);
             written++;
             pending++;
         }
@@ -102,10 +90,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
             encoder = null;
             try (Statement s = connection.createStatement())
             {
-                s.executeUpdate("INSERT INTO bars_ohlcv (provider, symbol, interval, ts, open, high, low, close, volume, trade_count, vwap) " +
-                    "SELECT provider, symbol, interval, ts, open, high, low, close, volume, trade_count, vwap FROM bars_stage " +
-                    "ON CONFLICT (provider, symbol, interval, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, " +
-                    "close = EXCLUDED.close, volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, vwap = EXCLUDED.vwap");
+                s.executeUpdate(MERGE);
             }
             connection.commit();
             pending = 0;
@@ -135,9 +120,37 @@ public final class PgBarWriter implements BarSink, AutoCloseable
             connection.commit();
         }
         encoder = new CopyBinaryEncoder(connection.unwrap(PGConnection.class).getCopyAPI().copyIn(
-            "COPY bars_stage (provider, symbol, interval, ts, open, high, low, close, volume, trade_count, vwap) FROM STDIN (FORMAT binary)"), 1 << 16);
+            "COPY bars_stage (" + COLUMNS + ") FROM STDIN (FORMAT binary)"), 1 << 16);
         encoder.header();
         batchStartNanos = System.nanoTime();
+    }
+
+    /** The columns of a {@code bars_ohlcv} row in the order {@link #row} writes them. */
+    public static final String COLUMNS = "provider, symbol, interval, ts, open, high, low, close, volume, trade_count, vwap";
+
+    /** The merge of staged bars into {@code bars_ohlcv}: a bar written again replaces the one there. */
+    public static final String MERGE = "INSERT INTO bars_ohlcv (" + COLUMNS + ") SELECT " + COLUMNS + " FROM bars_stage " +
+        "ON CONFLICT (provider, symbol, interval, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, " +
+        "close = EXCLUDED.close, volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, vwap = EXCLUDED.vwap";
+
+    /** One {@code bars_ohlcv} row in binary COPY form (the bus consumers write bars the same way). */
+    public static void row(final CopyBinaryEncoder encoder, final byte[] provider, final byte[] symbol, final long interval, final long start,
+        final double open, final double high, final double low, final double close, final double volume, final long trades, final double vwap)
+        throws SQLException
+    {
+        final byte[] name = BarBuilder.intervalName(interval).getBytes(StandardCharsets.UTF_8);
+        encoder.startRow(11, 128 + provider.length + symbol.length + name.length);
+        encoder.text(provider);
+        encoder.text(symbol);
+        encoder.text(name);
+        encoder.timestamptz(start);
+        encoder.float8(open);
+        encoder.float8(high);
+        encoder.float8(low);
+        encoder.float8(close);
+        encoder.float8(volume);
+        encoder.int8(trades);
+        encoder.float8OrNull(vwap);
     }
 
     /** Bars handed over so far (committed or about to be). */

@@ -53,18 +53,10 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     static final long MIN_COMMIT_NANOS = 50_000_000L;
     private static final String COPY_SIGNALS = "COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
     private static final String COPY_STAGE = "COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
-    private static final byte[] CLOSE = {'}'};
 
     private final DataSource dataSource;
     private final byte[] provider;
-    private final byte[][] signalNames;
-    /** Per signal and metadata key: {@code ,"key":} */
-    private final byte[][][] keyPrefixes;
-    private final int maxMetadataBytes;
-    private String origin;
-    private long runId;
-    private byte[] metadataPrefix;
-    private SignalMetadata.Mode metadataMode = SignalMetadata.Mode.FULL;
+    private final SignalRowEncoder rowEncoder;
     private final IntFunction<byte[]> symbolNameOf;
     private final int batchRows;
     private final long batchNanos;
@@ -125,23 +117,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         this.dataSource = dataSource;
         this.provider = utf8(provider);
         this.symbolNameOf = symbolNames;
-        this.signalNames = new byte[signals.size()][];
-        this.keyPrefixes = new byte[signals.size()][][];
-        int longest = 0;
-        for (int i = 0; i < signals.size(); i++)
-        {
-            signalNames[i] = utf8(signals.get(i).name());
-            final List<String> keys = signals.get(i).metadataKeys();
-            keyPrefixes[i] = new byte[keys.size()][];
-            int bytes = 0;
-            for (int k = 0; k < keys.size(); k++)
-            {
-                keyPrefixes[i][k] = utf8(",\"" + keys.get(k) + "\":");
-                bytes += keyPrefixes[i][k].length + 32;
-            }
-            longest = Math.max(longest, bytes + signalNames[i].length);
-        }
-        this.maxMetadataBytes = longest + 128;
+        this.rowEncoder = new SignalRowEncoder(signals);
         this.batchRows = batchRows;
         this.batchNanos = batchMillis * 1_000_000L;
         this.clock = nanoClock;
@@ -154,7 +130,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     /** How much metadata the rows carry (default {@code full}). */
     public PgSignalWriter metadata(final SignalMetadata.Mode mode)
     {
-        this.metadataMode = mode;
+        rowEncoder.mode(mode);
         return this;
     }
 
@@ -187,7 +163,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
             failures.incrementAndGet(signalId);
             listener.failed(signalId);
             abandon();
-            throw new SignalWriteException("writing " + new String(signalNames[signalId], StandardCharsets.UTF_8) + " signals: " + e.getMessage(), e);
+            throw new SignalWriteException("writing " + rowEncoder.signalName(signalId) + " signals: " + e.getMessage(), e);
         }
     }
 
@@ -198,42 +174,9 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         {
             begin();
         }
-        final byte[] symbolName = symbolNameOf.apply(symbolId);
-        encoder.startRow(6, 64 + provider.length + symbolName.length + maxMetadataBytes);
-        encoder.text(provider);
-        encoder.text(symbolName);
-        encoder.timestamptz(ts);
-        encoder.text(signalNames[signalId]);
-        encoder.float8(value);
-        if (metadataMode == SignalMetadata.Mode.NONE)
-        {
-            encoder.nullValue();
-        }
-        else
-        {
-            encoder.startJsonb();
-            encoder.raw(metadataPrefix);
-            if (metadataMode == SignalMetadata.Mode.FULL)
-            {
-                final byte[][] keys = keyPrefixes[signalId];
-                number(keys, 0, m1);
-                number(keys, 1, m2);
-                number(keys, 2, m3);
-            }
-            encoder.raw(CLOSE);
-            encoder.endJsonb();
-        }
+        rowEncoder.row(encoder, provider, symbolNameOf.apply(symbolId), signalId, ts, value, m1, m2, m3);
         rows++;
         pendingByName[signalId]++;
-    }
-
-    private void number(final byte[][] keys, final int i, final double v)
-    {
-        if (i < keys.length && Double.isFinite(v))
-        {
-            encoder.raw(keys[i]);
-            encoder.number(v);
-        }
     }
 
     @Override
@@ -403,9 +346,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     /** The origin and replay run id that the metadata of the next values carries (a live consumer sees both kinds). */
     public void context(final String newOrigin, final long newRunId)
     {
-        origin = newOrigin;
-        runId = newRunId;
-        metadataPrefix = utf8("{\"origin\":\"" + origin + "\"" + (runId > 0 ? ",\"replay_run_id\":" + runId : ""));
+        rowEncoder.context(newOrigin, newRunId);
     }
 
     /**

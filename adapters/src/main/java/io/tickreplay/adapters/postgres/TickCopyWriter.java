@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public final class TickCopyWriter implements TickSink
 {
-    static final String COLUMNS = "provider, symbol, ts, seq, price, size, bid, ask, bid_size, ask_size";
+    public static final String COLUMNS = "provider, symbol, ts, seq, price, size, bid, ask, bid_size, ask_size";
     private static final int MAX_FIXED_ROW_BYTES = 10 * 4 + 8 * 8 + 4;
 
     private final CopyBinaryEncoder encoder;
@@ -69,9 +69,20 @@ public final class TickCopyWriter implements TickSink
             lastSymbol = tick.symbol;
             lastSymbolBytes = utf8.computeIfAbsent(tick.symbol, CopyBinaryEncoder::utf8);
         }
-        encoder.startRow(10, MAX_FIXED_ROW_BYTES + lastProviderBytes.length + lastSymbolBytes.length);
-        encoder.text(lastProviderBytes);
-        encoder.text(lastSymbolBytes);
+        row(encoder, lastProviderBytes, lastSymbolBytes, tick);
+        rows++;
+        if (utf8.size() > 100_000)
+        {
+            utf8.clear(); // a file with ever-new symbols must not grow the cache without bound
+        }
+    }
+
+    /** One {@code tick_data} row in binary COPY form, names given as UTF-8. */
+    public static void row(final CopyBinaryEncoder encoder, final byte[] provider, final byte[] symbol, final Tick tick) throws SQLException
+    {
+        encoder.startRow(10, MAX_FIXED_ROW_BYTES + provider.length + symbol.length);
+        encoder.text(provider);
+        encoder.text(symbol);
         encoder.timestamptz(tick.tsMicros);
         encoder.int4(tick.seq);
         encoder.float8(tick.price);
@@ -80,11 +91,6 @@ public final class TickCopyWriter implements TickSink
         encoder.float8OrNull(tick.ask);
         encoder.float8OrNull(tick.bidSize);
         encoder.float8OrNull(tick.askSize);
-        rows++;
-        if (utf8.size() > 100_000)
-        {
-            utf8.clear(); // a file with ever-new symbols must not grow the cache without bound
-        }
     }
 
     public long rows()

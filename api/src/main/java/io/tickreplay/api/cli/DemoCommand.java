@@ -35,6 +35,9 @@ public final class DemoCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BusOptions busOptions = new BusOptions();
+
     @Option(names = "--exit", description = "End after the summary instead of staying up.")
     boolean exit;
 
@@ -50,6 +53,7 @@ public final class DemoCommand implements Callable<Integer>
         final Map<String, Object> flags = new HashMap<>();
         flags.put("demo.target-ticks", ticks);
         flags.put("api.port", port);
+        busOptions.into(flags);
         final Settings settings = common.settings(flags);
         System.out.println("tickreplay demo: effective configuration");
         System.out.print(settings.describe());

@@ -35,6 +35,9 @@ public final class ReplayCommand implements Callable<Integer>
     CommonOptions common;
 
     @Mixin
+    BusOptions busOptions = new BusOptions();
+
+    @Mixin
     WindowOptions window;
 
     @Option(names = "--speed", paramLabel = "X", description = "1 = original timing (the default, as in the API), N = N times faster, 0 = burst.")
@@ -63,6 +66,7 @@ public final class ReplayCommand implements Callable<Integer>
     {
         final Map<String, Object> flags = new HashMap<>();
         flags.put("replay.journal-dir", journalDir);
+        busOptions.into(flags);
         final Settings settings = common.settings(flags);
         final ReplayService.Context config = Services.replayConfig(settings);
         final ReplayRequest request;
@@ -90,7 +94,8 @@ public final class ReplayCommand implements Callable<Integer>
 
         try (Database db = CommonOptions.openDatabase(settings);
              InProcessBus bus = Services.bus(settings);
-             ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(), config))
+             io.tickreplay.api.bus.Buses buses = Services.buses(settings, bus, new SimpleMeterRegistry());
+             ReplayService service = new ReplayService(db, buses, new SimpleMeterRegistry(), config))
         {
             final ReplayRun run;
             try

@@ -20,6 +20,9 @@ public final class ServeCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BusOptions busOptions = new BusOptions();
+
     @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (default api.port, 8083).")
     Integer port;
 
@@ -32,6 +35,7 @@ public final class ServeCommand implements Callable<Integer>
         final Map<String, Object> flags = new HashMap<>();
         flags.put("api.port", port);
         flags.put("api.bind", bind);
+        busOptions.into(flags);
         final Settings settings = common.settings(flags);
         System.out.println("tickreplay serve: effective configuration");
         System.out.print(settings.describe());

@@ -30,6 +30,34 @@ public final class Services
         }
     }
 
+    /** The configured bus ({@code bus.*}); a wrong setting is a usage error naming it. */
+    public static io.tickreplay.api.bus.BusSpec busSpec(final Settings settings)
+    {
+        try
+        {
+            return new io.tickreplay.api.bus.BusSpec(settings.string("bus.kind"), settings.string("bus.url"), settings.string("bus.topic"),
+                io.tickreplay.adapters.bus.BusFormat.parse(settings.string("bus.format")));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** The buses of this process: the in-process one, and Kafka or Redis connections opened on first use. */
+    public static io.tickreplay.api.bus.Buses buses(final Settings settings, final io.tickreplay.engine.bus.InProcessBus inProcess,
+        final io.micrometer.core.instrument.MeterRegistry registry)
+    {
+        final int partitions = settings.integer("bus.kafka.partitions");
+        final int shards = settings.integer("bus.redis.shards");
+        final long maxlen = settings.longValue("bus.redis.maxlen");
+        if (partitions < 1 || shards < 1 || maxlen < 0)
+        {
+            throw new UsageException("bus.kafka.partitions and bus.redis.shards must be >= 1, bus.redis.maxlen >= 0");
+        }
+        return new io.tickreplay.api.bus.Buses(inProcess, new io.tickreplay.api.bus.Buses.Settings(partitions, shards, maxlen), registry);
+    }
+
     /** The replay settings ({@code replay.*}, {@code signals.*}), concluded: a wrong one is a usage error naming it. */
     public static ReplayService.Context replayConfig(final Settings settings)
     {
@@ -51,6 +79,7 @@ public final class Services
                 .signalBatch(settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms"))
                 .signalsRingSize(settings.integer("signals.ring-size"))
                 .signalMetadata(io.tickreplay.adapters.sink.SignalMetadata.Mode.parse(settings.string("signals.metadata")))
+                .bus(busSpec(settings))
                 .conclude();
         }
         catch (final IllegalArgumentException e)
@@ -68,6 +97,7 @@ public final class Services
     {
         private final io.tickreplay.adapters.postgres.Database db;
         private final io.tickreplay.engine.bus.InProcessBus bus;
+        private io.tickreplay.api.bus.Buses buses;
         private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
         private final ReplayService replays;
         private final io.tickreplay.api.export.ExportService exports;
@@ -96,7 +126,8 @@ public final class Services
                 b = bus(settings);
                 io.micrometer.core.instrument.Gauge.builder("tickreplay_bus_ring_remaining", b, io.tickreplay.engine.bus.InProcessBus::remainingCapacity)
                     .description("Free slots in the in-process bus's ring").register(registry);
-                r = new ReplayService(db, b, registry, replayConfig);
+                buses = buses(settings, b, registry);
+                r = new ReplayService(db, buses, registry, replayConfig);
                 e = new io.tickreplay.api.export.ExportService(db, settings.integer("api.export-threads"));
                 server = new io.tickreplay.api.http.ApiServer(apiConfig, db, r, e, registry);
                 server.start();
@@ -171,6 +202,7 @@ public final class Services
             server.close();
             exports.close();
             replays.close();
+            buses.close();
             bus.close();
             db.close();
         }

@@ -25,17 +25,19 @@ import java.util.TreeMap;
 public final class Settings
 {
     /** Environment variables and the settings they set. */
-    public static final Map<String, String> ENVIRONMENT = Map.of(
-        "TICKREPLAY_DB_URL", "db.url",
-        "TICKREPLAY_PG_DIR", "db.embedded-dir",
-        "TICKREPLAY_DB_POOL_SIZE", "db.pool-size",
-        "TICKREPLAY_IMPORT_ON_ERROR", "import.on-error",
-        "TICKREPLAY_REPLAY_MAX_CONCURRENT", "replay.max-concurrent",
-        "TICKREPLAY_JOURNAL_DIR", "replay.journal-dir",
-        "TICKREPLAY_API_PORT", "api.port",
-        "TICKREPLAY_API_BIND", "api.bind",
-        "TICKREPLAY_API_TOKEN", "api.token",
-        "TICKREPLAY_EXPORT_DIR", "api.export-dir");
+    public static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+        Map.entry("TICKREPLAY_DB_URL", "db.url"),
+        Map.entry("TICKREPLAY_PG_DIR", "db.embedded-dir"),
+        Map.entry("TICKREPLAY_DB_POOL_SIZE", "db.pool-size"),
+        Map.entry("TICKREPLAY_IMPORT_ON_ERROR", "import.on-error"),
+        Map.entry("TICKREPLAY_REPLAY_MAX_CONCURRENT", "replay.max-concurrent"),
+        Map.entry("TICKREPLAY_JOURNAL_DIR", "replay.journal-dir"),
+        Map.entry("TICKREPLAY_API_PORT", "api.port"),
+        Map.entry("TICKREPLAY_API_BIND", "api.bind"),
+        Map.entry("TICKREPLAY_API_TOKEN", "api.token"),
+        Map.entry("TICKREPLAY_EXPORT_DIR", "api.export-dir"),
+        Map.entry("TICKREPLAY_BUS", "bus.kind"),
+        Map.entry("TICKREPLAY_BUS_URL", "bus.url"));
 
     private final Config config;
     private final Map<String, String> origins;

@@ -152,6 +152,10 @@ public final class ApiServer implements AutoCloseable
         {
             error(exchange, 429, null, e.getMessage());
         }
+        catch (final io.tickreplay.adapters.bus.BusUnavailableException e)
+        {
+            error(exchange, 503, "bus_url", e.getMessage());
+        }
         catch (final Exception e)
         {
             LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestPath(), e);

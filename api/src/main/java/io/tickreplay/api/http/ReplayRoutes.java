@@ -34,7 +34,7 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
     private static final Set<String> REPLAY_FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
-        "journal");
+        "journal", "bus", "bus_url", "topic");
 
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
@@ -43,7 +43,7 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
         final String source = b.has("source") ? b.string("source") : "database";
         final Double speedValue = b.number("speed");
         final double speed = speedValue == null ? ReplayRequest.DEFAULT_SPEED : speedValue;
-        final ReplayRequest request;
+        ReplayRequest request;
         switch (source)
         {
             case "database" ->
@@ -73,6 +73,10 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
                 request = ReplayRequest.fromJournal(journalRun, speed).withSignals(b.stringOrStrings("signals"));
             }
             default -> throw ApiError.badRequest("source", "source must be \"database\" or \"journal\", was '" + source + "'");
+        }
+        if (b.has("bus") || b.has("bus_url") || b.has("topic"))
+        {
+            request = request.withBus(new ReplayRequest.BusChoice(b.string("bus"), b.string("bus_url"), b.string("topic")));
         }
         ReplayRun run;
         try

@@ -15,8 +15,27 @@ import java.util.List;
  * or {@code none} (computed, not kept).
  */
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
-    List<String> signals, String sink)
+    List<String> signals, String sink, BusChoice bus)
 {
+    /** A request's choice of bus ({@code bus}, {@code bus_url}, {@code topic}); null fields keep the configured ones. */
+    public record BusChoice(String kind, String url, String topic)
+    {
+        public static final BusChoice CONFIGURED = new BusChoice(null, null, null);
+    }
+
+    /** The request before it chose a bus: the configured one. */
+    public ReplayRequest(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed,
+        final Long fromJournal, final Boolean journal, final List<String> signals, final String sink)
+    {
+        this(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, BusChoice.CONFIGURED);
+    }
+
+    /** The same request publishing to another bus. */
+    public ReplayRequest withBus(final BusChoice choice)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, choice == null ? BusChoice.CONFIGURED : choice);
+    }
+
     public static final int MAX_SYMBOLS = 1000;
     /** The speed of a request that names none, on the CLI and in the API alike: the original pace (the seed's 1.0, "real-time"). */
     public static final double DEFAULT_SPEED = 1.0;
@@ -54,19 +73,19 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** The same request with {@code signals} set. */
     public ReplayRequest withSignals(final List<String> names)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus);
     }
 
     /** The same request with journaling set. */
     public ReplayRequest withJournal(final Boolean journaling)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus);
     }
 
     /** The same request with its signals going to {@code where}. */
     public ReplayRequest withSink(final String where)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus);
     }
 
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */

@@ -16,6 +16,8 @@ import io.tickreplay.adapters.postgres.PgTickSource;
 import io.tickreplay.adapters.postgres.SignalWarmup;
 import io.tickreplay.adapters.sink.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
+import io.tickreplay.api.bus.BusSpec;
+import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.replay.ReplayOutcome;
@@ -61,18 +63,31 @@ public final class ReplayService implements AutoCloseable
 
     private final Database db;
     private final JobLifecycle<ReplayRun> lifecycle;
-    private final TickBus bus;
+    private final Buses buses;
+    private final boolean ownsBuses;
     private final ReplayMetrics metrics;
     private final SignalMetrics signalMetrics;
     private final Context config;
     private ScheduledExecutorService scheduler;
 
-    public ReplayService(final Database db, final TickBus bus, final MeterRegistry registry, final Context config)
+    /** Replays to {@code bus} (in-process) by default, and to Kafka or Redis when a request or the configuration says so. */
+    public ReplayService(final Database db, final io.tickreplay.engine.bus.InProcessBus bus, final MeterRegistry registry, final Context config)
+    {
+        this(db, new Buses(bus, Buses.Settings.defaults(), registry), true, registry, config);
+    }
+
+    public ReplayService(final Database db, final Buses buses, final MeterRegistry registry, final Context config)
+    {
+        this(db, buses, false, registry, config);
+    }
+
+    private ReplayService(final Database db, final Buses buses, final boolean ownsBuses, final MeterRegistry registry, final Context config)
     {
         this.db = db;
         this.config = config.conclude();
         this.lifecycle = new JobLifecycle<>(new JobRunStore(db.dataSource()), JOB_NAME);
-        this.bus = bus;
+        this.buses = buses;
+        this.ownsBuses = ownsBuses;
         this.metrics = new ReplayMetrics(registry);
         this.signalMetrics = new SignalMetrics(registry);
     }
@@ -89,7 +104,7 @@ public final class ReplayService implements AutoCloseable
 
     /** What a request resolves to before anything is written. */
     record Plan(String provider, List<String> requested, SymbolTable symbols, Instant start, Instant end, double speed, Long fromJournal, boolean journaling,
-        List<String> signals, long warmFromMicros, String sink)
+        List<String> signals, long warmFromMicros, String sink, BusSpec bus)
     {
         boolean toTable()
         {
@@ -108,6 +123,7 @@ public final class ReplayService implements AutoCloseable
                 throw new ReplayLimitException(config.maxConcurrent);
             }
             final Plan plan = plan(request);
+            buses.connect(plan.bus()); // a bus that cannot be reached refuses the start before there is a job
             final long runId = lifecycle.begin(plan.provider(), plan.requested(), plan.start(), metadata(plan));
             final Resources resources = new Resources();
             ReplayTopology topology = null;
@@ -160,14 +176,29 @@ public final class ReplayService implements AutoCloseable
             }
             final Instant start = Instant.parse(manifest.start());
             return new Plan(manifest.provider(), manifest.symbols(), new SymbolTable(manifest.symbols()), start, Instant.parse(manifest.end()), request.speed(),
-                request.fromJournal(), false, signals, Micros.of(start), sink);
+                request.fromJournal(), false, signals, Micros.of(start), sink, bus(request));
         }
         final SymbolTable symbols = new SymbolTable(request.symbols());
         // a replay that starts mid-day first reads what its signals need, without emitting it (spec: warm-up)
         final long warmFrom = signals.isEmpty() ? Micros.of(request.start())
             : SignalWarmup.from(db.dataSource(), request.provider(), request.symbols(), Micros.of(request.start()), SignalSet.of(signals, 1).calculators());
         final boolean journaling = request.journal() == null ? config.journal : request.journal();
-        return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom, sink);
+        return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom, sink, bus(request));
+    }
+
+    /** The configured bus with the request's choices over it; a wrong choice is the request's field. */
+    private BusSpec bus(final ReplayRequest request)
+    {
+        final ReplayRequest.BusChoice c = request.bus();
+        try
+        {
+            return config.bus.with(c.kind(), c.url(), c.topic());
+        }
+        catch (final IllegalArgumentException e)
+        {
+            final String field = e.getMessage().startsWith("topic") ? "topic" : e.getMessage().startsWith("a ") ? "bus_url" : "bus";
+            throw new ReplayRequest.InvalidField(field, e.getMessage());
+        }
     }
 
     private Map<String, Object> metadata(final Plan plan)
@@ -181,6 +212,7 @@ public final class ReplayService implements AutoCloseable
             metadata.put("journal_of", plan.fromJournal());
         }
         metadata.put("signals", plan.signals());
+        metadata.put("bus", plan.bus().describe(plan.provider()));
         if (plan.warmFromMicros() < Micros.of(plan.start()))
         {
             metadata.put("warmup_from", Micros.toInstant(plan.warmFromMicros()).toString());
@@ -191,6 +223,7 @@ public final class ReplayService implements AutoCloseable
     /** What one run reads from and writes to, opened in order and closed together (Aeron's CloseHelper). */
     private final class Resources
     {
+        TickBus bus;
         TickBatchSource source;
         ChronicleTickJournal journal;
         JournalManifest manifest;
@@ -201,6 +234,7 @@ public final class ReplayService implements AutoCloseable
 
         void open(final Plan plan, final long runId) throws IOException, SQLException
         {
+            bus = buses.forRun(plan.bus(), plan.provider(), runId);
             if (plan.fromJournal() != null)
             {
                 source = new ChronicleJournalSource(journalDirectory(plan.fromJournal()), plan.symbols().size());
@@ -255,6 +289,7 @@ public final class ReplayService implements AutoCloseable
         void closeAll(final Throwable cause)
         {
             final List<AutoCloseable> all = new ArrayList<>();
+            all.add(bus instanceof AutoCloseable c ? c : null);
             all.add(source);
             all.addAll(writers);
             all.add(bars);
@@ -297,7 +332,7 @@ public final class ReplayService implements AutoCloseable
             .run(plan.provider(), runId)
             .speed(plan.speed())
             .window(Micros.of(plan.start()), Micros.of(plan.end()))
-            .bus(bus)
+            .bus(r.bus)
             .journal(r.journal)
             .signals(plan.signals(), r.sinks)
             .bars(r.bars)
@@ -346,6 +381,10 @@ public final class ReplayService implements AutoCloseable
             outcome = topology.threadingMode() == ReplayTopology.ThreadingMode.INVOKER ? topology.run()
                 : topology.awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
             topology.close();
+            if (r.bus instanceof AutoCloseable c)
+            {
+                c.close();
+            }
             r.writers.forEach(PgSignalWriter::close);
             if (r.bars != null)
             {
@@ -501,6 +540,10 @@ public final class ReplayService implements AutoCloseable
                 scheduler.shutdownNow();
             }
         }
+        if (ownsBuses)
+        {
+            buses.close();
+        }
     }
 
     public static String statusName(final ReplayOutcome.Status status)
@@ -553,6 +596,7 @@ public final class ReplayService implements AutoCloseable
         private int signalsRingSize = 16_384;
         private SignalMetadata.Mode signalMetadata = SignalMetadata.Mode.FULL;
         private int cores = Runtime.getRuntime().availableProcessors();
+        private BusSpec bus = BusSpec.inProcess();
         private ReplayTopology.Context topology;
 
         public Context maxConcurrent(final int n)
@@ -646,6 +690,18 @@ public final class ReplayService implements AutoCloseable
         {
             this.signalMetadata = mode;
             return this;
+        }
+
+        /** The bus a request that names none publishes to ({@code bus.*}). */
+        public Context bus(final BusSpec spec)
+        {
+            this.bus = spec;
+            return this;
+        }
+
+        public BusSpec bus()
+        {
+            return bus;
         }
 
         /** The cores runs share, for the threading mode and the wait strategy's check (the JVM's by default). */

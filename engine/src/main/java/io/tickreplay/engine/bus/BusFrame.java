@@ -34,6 +34,20 @@ import java.nio.charset.StandardCharsets;
 public final class BusFrame
 {
     public static final byte VERSION = 1;
+    public static final int VERSION_OFFSET = 0;
+    public static final int KIND_OFFSET = 1;
+    public static final int RESERVED_OFFSET = 2;
+    public static final int ORIGIN_AND_FLAGS_OFFSET = 3;
+    public static final int SEQ_OFFSET = 4;
+    public static final int RUN_ID_OFFSET = 8;
+    public static final int TS_OFFSET = 16;
+    public static final int PRICE_OFFSET = 24;
+    public static final int SIZE_OFFSET = 32;
+    public static final int BID_OFFSET = 40;
+    public static final int ASK_OFFSET = 48;
+    public static final int BID_SIZE_OFFSET = 56;
+    public static final int ASK_SIZE_OFFSET = 64;
+    /** Where the names begin: a length byte and the UTF-8 of the provider, then of the symbol. */
     public static final int FIXED_LENGTH = 72;
     public static final int MAX_LENGTH = FIXED_LENGTH + 2 + 255 + 255;
 
@@ -43,30 +57,37 @@ public final class BusFrame
     {
     }
 
-    /** Encodes {@code m} at {@code offset}; returns the frame length. */
+    /** Encodes {@code m} at {@code offset}; returns the frame length. Encodes the names per call: see the other overload. */
     public static int encode(final BusMessage m, final MutableDirectBuffer buffer, final int offset)
+    {
+        return encode(m, name(m.provider), name(m.symbol), buffer, offset);
+    }
+
+    /** Encodes {@code m} with its provider's and symbol's UTF-8 given (a publisher caches them per symbol); returns the length. */
+    public static int encode(final BusMessage m, final byte[] providerUtf8, final byte[] symbolUtf8, final MutableDirectBuffer buffer,
+        final int offset)
     {
         int flags = 0;
         flags |= Double.isNaN(m.bid) ? 0 : 1;
         flags |= Double.isNaN(m.ask) ? 0 : 2;
         flags |= Double.isNaN(m.bidSize) ? 0 : 4;
         flags |= Double.isNaN(m.askSize) ? 0 : 8;
-        buffer.putByte(offset, VERSION);
-        buffer.putByte(offset + 1, m.kind);
-        buffer.putByte(offset + 2, (byte)0);
-        buffer.putByte(offset + 3, (byte)((m.origin & 0x0f) | flags << 4));
-        buffer.putInt(offset + 4, m.seq, ORDER);
-        buffer.putLong(offset + 8, m.origin == BusMessage.ORIGIN_REPLAY ? m.replayRunId : 0, ORDER);
-        buffer.putLong(offset + 16, m.tsMicros, ORDER);
-        buffer.putDouble(offset + 24, m.price, ORDER);
-        buffer.putDouble(offset + 32, m.size, ORDER);
-        buffer.putDouble(offset + 40, m.bid, ORDER);
-        buffer.putDouble(offset + 48, m.ask, ORDER);
-        buffer.putDouble(offset + 56, m.bidSize, ORDER);
-        buffer.putDouble(offset + 64, m.askSize, ORDER);
+        buffer.putByte(offset + VERSION_OFFSET, VERSION);
+        buffer.putByte(offset + KIND_OFFSET, m.kind);
+        buffer.putByte(offset + RESERVED_OFFSET, (byte)0);
+        buffer.putByte(offset + ORIGIN_AND_FLAGS_OFFSET, (byte)((m.origin & 0x0f) | flags << 4));
+        buffer.putInt(offset + SEQ_OFFSET, m.seq, ORDER);
+        buffer.putLong(offset + RUN_ID_OFFSET, m.origin == BusMessage.ORIGIN_REPLAY ? m.replayRunId : 0, ORDER);
+        buffer.putLong(offset + TS_OFFSET, m.tsMicros, ORDER);
+        buffer.putDouble(offset + PRICE_OFFSET, m.price, ORDER);
+        buffer.putDouble(offset + SIZE_OFFSET, m.size, ORDER);
+        buffer.putDouble(offset + BID_OFFSET, m.bid, ORDER);
+        buffer.putDouble(offset + ASK_OFFSET, m.ask, ORDER);
+        buffer.putDouble(offset + BID_SIZE_OFFSET, m.bidSize, ORDER);
+        buffer.putDouble(offset + ASK_SIZE_OFFSET, m.askSize, ORDER);
         int at = offset + FIXED_LENGTH;
-        at = putName(buffer, at, m.provider);
-        at = putName(buffer, at, m.symbol);
+        at = putName(buffer, at, providerUtf8);
+        at = putName(buffer, at, symbolUtf8);
         return at - offset;
     }
 
@@ -76,23 +97,23 @@ public final class BusFrame
      */
     public static int decode(final DirectBuffer buffer, final int offset, final BusMessage m)
     {
-        final byte version = buffer.getByte(offset);
+        final byte version = buffer.getByte(offset + VERSION_OFFSET);
         if (version != VERSION)
         {
             throw new IllegalArgumentException("unknown bus frame version " + version);
         }
-        m.kind = buffer.getByte(offset + 1);
-        final int originAndFlags = buffer.getByte(offset + 3) & 0xff;
+        m.kind = buffer.getByte(offset + KIND_OFFSET);
+        final int originAndFlags = buffer.getByte(offset + ORIGIN_AND_FLAGS_OFFSET) & 0xff;
         m.origin = (byte)(originAndFlags & 0x0f);
-        m.seq = buffer.getInt(offset + 4, ORDER);
-        m.replayRunId = buffer.getLong(offset + 8, ORDER);
-        m.tsMicros = buffer.getLong(offset + 16, ORDER);
-        m.price = buffer.getDouble(offset + 24, ORDER);
-        m.size = buffer.getDouble(offset + 32, ORDER);
-        m.bid = buffer.getDouble(offset + 40, ORDER);
-        m.ask = buffer.getDouble(offset + 48, ORDER);
-        m.bidSize = buffer.getDouble(offset + 56, ORDER);
-        m.askSize = buffer.getDouble(offset + 64, ORDER);
+        m.seq = buffer.getInt(offset + SEQ_OFFSET, ORDER);
+        m.replayRunId = buffer.getLong(offset + RUN_ID_OFFSET, ORDER);
+        m.tsMicros = buffer.getLong(offset + TS_OFFSET, ORDER);
+        m.price = buffer.getDouble(offset + PRICE_OFFSET, ORDER);
+        m.size = buffer.getDouble(offset + SIZE_OFFSET, ORDER);
+        m.bid = buffer.getDouble(offset + BID_OFFSET, ORDER);
+        m.ask = buffer.getDouble(offset + ASK_OFFSET, ORDER);
+        m.bidSize = buffer.getDouble(offset + BID_SIZE_OFFSET, ORDER);
+        m.askSize = buffer.getDouble(offset + ASK_SIZE_OFFSET, ORDER);
         int at = offset + FIXED_LENGTH;
         final int providerLength = buffer.getByte(at) & 0xff;
         m.provider = buffer.getStringWithoutLengthUtf8(at + 1, providerLength);
@@ -103,13 +124,19 @@ public final class BusFrame
         return at - offset;
     }
 
-    private static int putName(final MutableDirectBuffer buffer, final int at, final String name)
+    /** A provider's or symbol's UTF-8 as a frame carries it (at most 255 bytes). */
+    public static byte[] name(final String name)
     {
         final byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > 255)
         {
             throw new IllegalArgumentException("name longer than 255 bytes: " + name);
         }
+        return bytes;
+    }
+
+    private static int putName(final MutableDirectBuffer buffer, final int at, final byte[] bytes)
+    {
         buffer.putByte(at, (byte)bytes.length);
         buffer.putBytes(at + 1, bytes);
         return at + 1 + bytes.length;

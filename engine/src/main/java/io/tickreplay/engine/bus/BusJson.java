@@ -27,7 +27,8 @@ public final class BusJson
         string(out, m.symbol);
         out.append(",\"price\":");
         number(out, m.price);
-        out.append(",\"timestamp\":\"").append(Micros.toInstant(m.tsMicros)).append('"');
+        out.append(",\"timestamp\":\"");
+        Micros.appendIso(out, m.tsMicros).append('"');
         out.append(",\"size\":");
         number(out, m.size);
         out.append(",\"bid\":");
@@ -50,6 +51,70 @@ public final class BusJson
             out.append("null");
         }
         return out.append('}');
+    }
+
+    /**
+     * The run's end on a bus others read (the seed's {@code kind}): {@code {"kind":"replay_end","provider":"ibkr",
+     * "replay_run_id":42,"ticks":1009311,"checksum":"9b8859373e0e3878","complete":true}}.
+     */
+    public static StringBuilder encodeEnd(final String provider, final long runId, final long ticks, final String checksum, final boolean complete,
+        final StringBuilder out)
+    {
+        out.append("{\"kind\":\"replay_end\",\"provider\":");
+        string(out, provider);
+        out.append(",\"replay_run_id\":").append(runId).append(",\"ticks\":").append(ticks).append(",\"checksum\":");
+        string(out, checksum);
+        return out.append(",\"complete\":").append(complete).append('}');
+    }
+
+    /**
+     * The run's start on a bus others read: {@code {"kind":"replay_start","provider":"ibkr","replay_run_id":42,
+     * "start":"2025-11-03T14:30:00Z","end":"2025-11-03T21:00:00Z"}} (the window; absent ends are null).
+     */
+    public static StringBuilder encodeStart(final String provider, final long runId, final long startMicros, final long endMicros,
+        final StringBuilder out)
+    {
+        out.append("{\"kind\":\"replay_start\",\"provider\":");
+        string(out, provider);
+        out.append(",\"replay_run_id\":").append(runId).append(",\"start\":");
+        time(out, startMicros, Long.MIN_VALUE);
+        out.append(",\"end\":");
+        time(out, endMicros, Long.MAX_VALUE);
+        return out.append('}');
+    }
+
+    private static void time(final StringBuilder out, final long micros, final long none)
+    {
+        if (micros == none)
+        {
+            out.append("null");
+        }
+        else
+        {
+            out.append('"');
+            Micros.appendIso(out, micros).append('"');
+        }
+    }
+
+    /** ASCII or UTF-8 of {@code text} into a new array (what a Kafka record or a Redis field keeps). */
+    public static byte[] utf8(final CharSequence text)
+    {
+        final int n = text.length();
+        boolean ascii = true;
+        for (int i = 0; i < n && ascii; i++)
+        {
+            ascii = text.charAt(i) < 0x80;
+        }
+        if (!ascii)
+        {
+            return text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        final byte[] bytes = new byte[n];
+        for (int i = 0; i < n; i++)
+        {
+            bytes[i] = (byte)text.charAt(i);
+        }
+        return bytes;
     }
 
     private static void number(final StringBuilder out, final double v)

@@ -5,8 +5,10 @@ package io.tickreplay.engine.bus;
  *
  * <p>{@link #publish} is called by one thread per replay (its bus-publisher stage), possibly by
  * several replays at once: implementations are thread-safe. The message is a flyweight: copy it.
- * {@link #flush} is called at the end of each batch and of each run; a bus that buffers makes its
- * messages visible there. A bus applies back-pressure by blocking {@code publish}.
+ * {@link #flush} is called for each paced tick and at the end of each run: a bus that buffers sends
+ * what it holds there (a burst leaves through the bus's own batching). A bus applies back-pressure by
+ * blocking {@code publish}, and reports a failed delivery by throwing from a later call (the run
+ * then fails with it).
  */
 public interface TickBus
 {
@@ -22,6 +24,26 @@ public interface TickBus
     }
 
     default void flush()
+    {
+    }
+
+    /**
+     * The run has ended: a bus that others read tells them so (the seed's {@code kind}
+     * {@code replay_end}, with the run's tick count and stream checksum, on every partition or shard).
+     * Called once, by the run's bus-publisher stage, after its last message.
+     *
+     * @param complete the run emitted its whole window (not cancelled, not failed)
+     */
+    default void endOfRun(final String provider, final long runId, final long ticks, final String checksum, final boolean complete)
+    {
+    }
+
+    /**
+     * A run begins: a bus that others read tells them its window first ({@code replay_start} on every
+     * partition or shard), so that a consumer writes only the bars the window covers, as the replay does.
+     * Called once, before the run's first message.
+     */
+    default void startOfRun(final String provider, final long runId, final long windowStartMicros, final long windowEndMicros)
     {
     }
 }

@@ -16,6 +16,11 @@ import io.tickreplay.engine.bus.TickBus;
 public final class BusPublishStage implements EventHandler<TickEvent>
 {
     private final TickBus bus;
+    private final long windowStart;
+    private final long windowEnd;
+    private boolean started;
+    private final String provider;
+    private final long runId;
     private final SymbolTable symbols;
     private final ReplayProgress progress;
     private final StreamChecksum checksum;
@@ -30,7 +35,18 @@ public final class BusPublishStage implements EventHandler<TickEvent>
 
     public BusPublishStage(final TickBus bus, final String provider, final long runId, final SymbolTable symbols, final ReplayProgress progress)
     {
+        this(bus, provider, runId, symbols, progress, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** @param windowStartMicros the run's window, which the bus is told before the first message ({@link TickBus#startOfRun}) */
+    public BusPublishStage(final TickBus bus, final String provider, final long runId, final SymbolTable symbols, final ReplayProgress progress,
+        final long windowStartMicros, final long windowEndMicros)
+    {
+        this.windowStart = windowStartMicros;
+        this.windowEnd = windowEndMicros;
         this.bus = bus;
+        this.provider = provider;
+        this.runId = runId;
         this.symbols = symbols;
         this.progress = progress;
         this.checksum = new StreamChecksum(symbols);
@@ -49,6 +65,11 @@ public final class BusPublishStage implements EventHandler<TickEvent>
     @Override
     public void onEvent(final TickEvent event, final long sequence, final boolean endOfBatch)
     {
+        if (!started)
+        {
+            started = true;
+            bus.startOfRun(provider, runId, windowStart, windowEnd);
+        }
         if (event.type == TickEvent.TICK && !event.skipped)
         {
             final BusMessage message = buffer[buffered++];
@@ -76,10 +97,17 @@ public final class BusPublishStage implements EventHandler<TickEvent>
             bus.publish(buffer, buffered);
             buffered = 0;
         }
+        if (event.paced || event.type == TickEvent.END)
+        {
+            bus.flush(); // a paced tick is due now; a burst leaves through the bus's own batching
+        }
         if (endOfBatch || event.paced || event.type == TickEvent.END)
         {
-            bus.flush();
             progress.publish(emitted, lastTs, bySymbol);
+        }
+        if (event.type == TickEvent.END)
+        {
+            bus.endOfRun(provider, runId, emitted, checksum.hex(), event.complete);
         }
     }
 

@@ -146,7 +146,7 @@ public final class ReplayTopology implements AutoCloseable
         this.control = new ReplayControl(ctx.speed, ctx.windowStart);
         this.pacer = new PacingStage(control, ctx.clock);
         this.progress = new ReplayProgress(ctx.symbols.size());
-        this.publisher = new BusPublishStage(ctx.bus, ctx.provider, ctx.runId, ctx.symbols, progress);
+        this.publisher = new BusPublishStage(ctx.bus, ctx.provider, ctx.runId, ctx.symbols, progress, ctx.windowStart, ctx.windowEnd);
         control.onSeek(ctx.source::seek);
         control.onCancel(ctx.source::cancel);
         this.pace = new Guarded("pacer", pacer, false, 0, -1);

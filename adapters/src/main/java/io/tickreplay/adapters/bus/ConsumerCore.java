@@ -1,0 +1,633 @@
+package io.tickreplay.adapters.bus;
+
+import io.tickreplay.adapters.postgres.CopyBinaryEncoder;
+import io.tickreplay.adapters.postgres.MemoryCopyIn;
+import io.tickreplay.adapters.postgres.PgBarWriter;
+import io.tickreplay.adapters.postgres.SignalRowEncoder;
+import io.tickreplay.adapters.postgres.TickCopyWriter;
+import io.tickreplay.adapters.sink.SignalMetadata;
+import io.tickreplay.engine.bus.BusMessage;
+import io.tickreplay.engine.replay.TickEvent;
+import io.tickreplay.engine.signals.BarSink;
+import io.tickreplay.engine.signals.BarStage;
+import io.tickreplay.engine.signals.LastPerTimestamp;
+import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.signals.SignalShardStage;
+import io.tickreplay.engine.signals.SignalSink;
+import io.tickreplay.engine.tick.Tick;
+import org.postgresql.PGConnection;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * What a bus consumer does with the messages of the partitions (Kafka) or stream shards (Redis) it
+ * owns, whichever bus they come from: the seed's SignalConsumer ({@code signals}: the engine's own
+ * calculator stage per replay run, with its no-partial-bars rule, into {@code signals}),
+ * MicroBatcher ({@code bars}: the engine's bar stage into {@code bars_ohlcv}) or TickConsumer
+ * ({@code ticks}: live ticks into {@code tick_data}).
+ *
+ * <p>Each row once, whatever dies: the rows a batch of messages produced and the position after the
+ * batch, per partition, are written in ONE transaction ({@code bus_offsets}), and a consumer that is
+ * given a partition reads it again from its beginning, computing silently (state only, no rows) up to
+ * the stored position, then writes from there. The signals are deterministic, so the rows after the
+ * stored position are those the previous owner would have written: after any number of consumers,
+ * kills and rebalances the tables equal those of one consumer that never stopped. A row belongs to the
+ * message whose arrival produced it (a held value released by the next timestamp, a bar completed by
+ * the next interval's tick), and is written iff that message is at or after the stored position.
+ *
+ * <p>A run's state lives from its {@code replay_start} (which carries the window, so that only whole
+ * bars are written, as the replay itself does) to its {@code replay_end}. Live ticks (no run) form a
+ * state that never ends. One thread (the consumer loop's).
+ */
+public final class ConsumerCore implements AutoCloseable
+{
+    /** What a consumer writes. */
+    public enum Role
+    {
+        SIGNALS, TICKS, BARS;
+
+        public static Role parse(final String name)
+        {
+            for (final Role r : values())
+            {
+                if (r.name().equalsIgnoreCase(name))
+                {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("--role must be signals, ticks or bars, was '" + name + "'");
+        }
+    }
+
+    /** Told of each commit: rows per signal name (or "bars", "ticks") and the time it took; on the consumer's thread. */
+    public interface Listener
+    {
+        Listener NONE = new Listener()
+        {
+        };
+
+        default void committed(final String name, final long rows)
+        {
+        }
+
+        default void commitNanos(final long nanos)
+        {
+        }
+    }
+
+    /** The batch rules (the seed's 200 rows / 5 s, bigger in a burst: at least 50 ms of rows). */
+    public record Batching(int rows, long millis)
+    {
+        public static Batching seed()
+        {
+            return new Batching(200, 5000);
+        }
+    }
+
+    private static final long MIN_COMMIT_NANOS = 50_000_000L;
+    private static final int MAX_ROWS = 50_000;
+    private static final int MAX_BYTES = 8 << 20;
+    private static final int LATE_SEQ_BASE = 1_000_000_000;
+
+    private final Role role;
+    private final DataSource dataSource;
+    private final String group;
+    private final String topic;
+    private final List<String> signalNames;
+    private final int maxSymbols;
+    private final Batching batching;
+    private final Listener listener;
+    private final Map<String, Integer> symbolIds = new HashMap<>();
+    private final List<byte[]> symbolNames = new ArrayList<>();
+    private final Map<String, byte[]> providers = new HashMap<>();
+    private final Map<Integer, PartitionState> partitions = new HashMap<>();
+    private final Map<Integer, String> positions = new LinkedHashMap<>();
+    private final MemoryCopyIn batch = new MemoryCopyIn();
+    private final CopyBinaryEncoder encoder = new CopyBinaryEncoder(batch, 1 << 16);
+    private final SignalRowEncoder signalRows;
+    private final Map<String, Long> pendingByName = new HashMap<>();
+    private final TickEvent event = new TickEvent();
+    private final Tick tick = new Tick();
+    private final Map<String, long[]> liveSeq = new HashMap<>();
+    private Connection connection;
+    private boolean direct = true;
+    private boolean inBatch;
+    private int rows;
+    private long batchStart;
+    private PartitionState current;
+    private long currentPosition;
+
+    public ConsumerCore(final Role role, final List<String> signals, final DataSource dataSource, final String group, final String topic,
+        final int maxSymbols, final Batching batching, final Listener listener)
+    {
+        this.role = role;
+        this.dataSource = dataSource;
+        this.group = group;
+        this.topic = topic;
+        this.signalNames = SignalSet.of(signals, 1).calculators().stream().map(SignalCalculator::name).toList();
+        this.maxSymbols = maxSymbols;
+        this.batching = batching;
+        this.listener = listener;
+        this.signalRows = new SignalRowEncoder(SignalSet.of(signalNames, 1).calculators()).mode(SignalMetadata.Mode.FULL);
+    }
+
+    public Role role()
+    {
+        return role;
+    }
+
+    /** The stored positions of this group on the topic, by partition (empty for a new group). */
+    public Map<Integer, String> storedPositions() throws SQLException
+    {
+        final Map<Integer, String> out = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT partition, next_position FROM bus_offsets WHERE \"group\" = ? AND topic = ?"))
+        {
+            s.setString(1, group);
+            s.setString(2, topic);
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    out.put(rs.getInt(1), rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A partition is ours: its state starts empty; messages before {@code writeFrom} rebuild it without writing. */
+    public void assigned(final int partition, final long writeFrom)
+    {
+        partitions.put(partition, new PartitionState(writeFrom));
+    }
+
+    /** A partition is no longer ours (commit first): its state goes. */
+    public void revoked(final int partition)
+    {
+        partitions.remove(partition);
+        positions.remove(partition);
+    }
+
+    /** True when what {@code position} of {@code partition} produces is written (it is at or after the stored position). */
+    public boolean writes(final int partition, final long position)
+    {
+        final PartitionState st = partitions.get(partition);
+        return st != null && position >= st.writeFrom;
+    }
+
+    public boolean owns(final int partition)
+    {
+        return partitions.containsKey(partition);
+    }
+
+    /** Drops everything not committed (a partition was lost): the caller re-assigns and reads again from the stored positions. */
+    public void abandon()
+    {
+        resetBatch();
+        partitions.clear();
+        positions.clear();
+    }
+
+    /**
+     * A tick at {@code position} of {@code partition}; {@code next} is what to store once it is
+     * committed (Kafka: the next offset; Redis: this entry's id).
+     */
+    public void tick(final int partition, final long position, final String next, final BusMessage m) throws SQLException
+    {
+        final PartitionState st = enter(partition, position, next);
+        if (role == Role.TICKS)
+        {
+            if (m.origin == BusMessage.ORIGIN_LIVE && writing())
+            {
+                liveTick(m);
+            }
+            return;
+        }
+        final RunState run = st.run(m.origin == BusMessage.ORIGIN_REPLAY ? m.replayRunId : 0, m.provider, Long.MIN_VALUE, Long.MAX_VALUE);
+        final int symbolId = symbolId(m.symbol);
+        event.type = TickEvent.TICK;
+        event.index = run.ticks++;
+        event.symbolId = symbolId;
+        event.tsMicros = m.tsMicros;
+        event.seq = m.seq;
+        event.price = m.price;
+        event.size = m.size;
+        event.bid = m.bid;
+        event.ask = m.ask;
+        event.bidSize = m.bidSize;
+        event.askSize = m.askSize;
+        event.skipped = false;
+        event.paced = false;
+        event.warmup = false;
+        event.gapToMicros = Long.MIN_VALUE;
+        run.onEvent(event);
+    }
+
+    /** A control record: a run's window begins its state, its end finishes it (open bars completed as the replay does). */
+    public void control(final int partition, final long position, final String next, final BusRecordParser.Kind kind,
+        final BusRecordParser.Control c) throws SQLException
+    {
+        final PartitionState st = enter(partition, position, next);
+        if (role == Role.TICKS)
+        {
+            return;
+        }
+        if (kind == BusRecordParser.Kind.START)
+        {
+            st.runs.put(c.runId, new RunState(c.runId, c.provider, c.windowStart, c.windowEnd));
+            return;
+        }
+        final RunState run = st.runs.remove(c.runId);
+        if (run != null)
+        {
+            event.end(run.ticks, c.complete);
+            run.onEvent(event);
+        }
+    }
+
+    /** A message that could not be read (sent to the dead letters): only its position moves on. */
+    public void skipped(final int partition, final long position, final String next)
+    {
+        enter(partition, position, next);
+    }
+
+    private PartitionState enter(final int partition, final long position, final String next)
+    {
+        final PartitionState st = partitions.get(partition);
+        if (st == null)
+        {
+            throw new IllegalStateException("partition " + partition + " of " + topic + " is not assigned to this consumer");
+        }
+        current = st;
+        currentPosition = position;
+        if (position >= st.writeFrom)
+        {
+            positions.put(partition, next);
+        }
+        return st;
+    }
+
+    private boolean writing()
+    {
+        return currentPosition >= current.writeFrom;
+    }
+
+    private int symbolId(final String symbol)
+    {
+        Integer id = symbolIds.get(symbol);
+        if (id == null)
+        {
+            if (symbolIds.size() >= maxSymbols)
+            {
+                throw new IllegalStateException("more than " + maxSymbols + " symbols on " + topic + " (consume --max-symbols)");
+            }
+            id = symbolIds.size();
+            symbolIds.put(symbol, id);
+            symbolNames.add(symbol.getBytes(StandardCharsets.UTF_8));
+        }
+        return id;
+    }
+
+    private byte[] provider(final String provider)
+    {
+        return providers.computeIfAbsent(provider, p -> p.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Rows in the open batch. */
+    public int rows()
+    {
+        return rows;
+    }
+
+    /** True when the open batch should be committed now (rows and age, or size). */
+    public boolean due(final long nowNanos)
+    {
+        if (!inBatch && positions.isEmpty())
+        {
+            return false;
+        }
+        final long age = nowNanos - batchStart;
+        return rows >= batching.rows() && age >= MIN_COMMIT_NANOS || age >= batching.millis() * 1_000_000L || rows >= MAX_ROWS ||
+            batch.length() >= MAX_BYTES;
+    }
+
+    private void beginBatch() throws SQLException
+    {
+        if (!inBatch)
+        {
+            batch.clear();
+            encoder.target(batch);
+            encoder.header();
+            inBatch = true;
+            batchStart = System.nanoTime();
+        }
+    }
+
+    /** Writes the batch's rows and every moved position in one transaction. */
+    public void commit() throws SQLException
+    {
+        if (!inBatch && positions.isEmpty())
+        {
+            return;
+        }
+        final long t0 = System.nanoTime();
+        if (inBatch)
+        {
+            encoder.finish();
+        }
+        if (connection == null)
+        {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(false);
+            try (Statement s = connection.createStatement())
+            {
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS signals_stage (LIKE signals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS bars_stage (LIKE bars_ohlcv INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS live_tick_stage (LIKE tick_data INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+            }
+            connection.commit();
+        }
+        try
+        {
+            write();
+        }
+        catch (final SQLException e)
+        {
+            connection.rollback();
+            if (!(direct && "23505".equals(e.getSQLState())))
+            {
+                throw e;
+            }
+            direct = false; // some of these signals exist (an earlier replay of the window): merge from now on
+            write();
+        }
+        listener.commitNanos(System.nanoTime() - t0);
+        pendingByName.forEach(listener::committed);
+        resetBatch();
+        positions.clear();
+    }
+
+    private void write() throws SQLException
+    {
+        final org.postgresql.copy.CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+        if (rows > 0)
+        {
+            try (Statement s = connection.createStatement())
+            {
+                switch (role)
+                {
+                    case SIGNALS ->
+                    {
+                        if (direct)
+                        {
+                            batch.sendTo(copy.copyIn("COPY signals (" + SignalRowEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)"));
+                        }
+                        else
+                        {
+                            batch.sendTo(copy.copyIn("COPY signals_stage (" + SignalRowEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)"));
+                            s.executeUpdate("INSERT INTO signals (" + SignalRowEncoder.COLUMNS + ") SELECT " + SignalRowEncoder.COLUMNS +
+                                " FROM signals_stage ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, " +
+                                "score = EXCLUDED.score, metadata = EXCLUDED.metadata, created_at = NOW()");
+                        }
+                    }
+                    case BARS ->
+                    {
+                        batch.sendTo(copy.copyIn("COPY bars_stage (" + PgBarWriter.COLUMNS + ") FROM STDIN (FORMAT binary)"));
+                        s.executeUpdate(PgBarWriter.MERGE);
+                    }
+                    case TICKS ->
+                    {
+                        batch.sendTo(copy.copyIn("COPY live_tick_stage (" + TickCopyWriter.COLUMNS + ") FROM STDIN (FORMAT binary)"));
+                        s.executeUpdate("INSERT INTO tick_data (" + TickCopyWriter.COLUMNS + ") SELECT " + TickCopyWriter.COLUMNS +
+                            " FROM live_tick_stage ON CONFLICT DO NOTHING");
+                    }
+                }
+            }
+        }
+        try (PreparedStatement s = connection.prepareStatement("INSERT INTO bus_offsets (\"group\", topic, partition, next_position) " +
+            "VALUES (?, ?, ?, ?) ON CONFLICT (\"group\", topic, partition) DO UPDATE SET next_position = EXCLUDED.next_position, updated_at = now()"))
+        {
+            for (final Map.Entry<Integer, String> p : positions.entrySet())
+            {
+                s.setString(1, group);
+                s.setString(2, topic);
+                s.setInt(3, p.getKey());
+                s.setString(4, p.getValue());
+                s.addBatch();
+            }
+            if (!positions.isEmpty())
+            {
+                s.executeBatch();
+            }
+        }
+        connection.commit();
+    }
+
+    private void resetBatch()
+    {
+        if (inBatch)
+        {
+            encoder.cancel();
+        }
+        inBatch = false;
+        rows = 0;
+        batch.clear();
+        pendingByName.clear();
+    }
+
+    private void counted(final String name)
+    {
+        rows++;
+        pendingByName.merge(name, 1L, Long::sum);
+    }
+
+    private void liveTick(final BusMessage m) throws SQLException
+    {
+        beginBatch();
+        m.toTick(tick);
+        final long[] s = liveSeq.computeIfAbsent(m.provider + '\u0000' + m.symbol, k -> new long[] {Long.MIN_VALUE, 0, 0});
+        if (m.tsMicros == s[0])
+        {
+            tick.seq = (int)++s[1];
+        }
+        else if (m.tsMicros > s[0])
+        {
+            s[0] = m.tsMicros;
+            s[1] = 0;
+            tick.seq = 0;
+        }
+        else
+        {
+            tick.seq = (int)(LATE_SEQ_BASE + s[2]++);
+        }
+        TickCopyWriter.row(encoder, provider(m.provider), m.symbol.getBytes(StandardCharsets.UTF_8), tick);
+        counted("ticks");
+    }
+
+    @Override
+    public void close()
+    {
+        resetBatch();
+        if (connection != null)
+        {
+            try
+            {
+                connection.rollback();
+                connection.close();
+            }
+            catch (final SQLException ignored)
+            {
+                // nothing uncommitted is kept
+            }
+            connection = null;
+        }
+    }
+
+    /** What a consumer keeps of one partition: where writing starts, and the state of each run in it. */
+    private final class PartitionState
+    {
+        final long writeFrom;
+        final Map<Long, RunState> runs = new HashMap<>();
+
+        PartitionState(final long writeFrom)
+        {
+            this.writeFrom = writeFrom;
+        }
+
+        RunState run(final long runId, final String provider, final long start, final long end)
+        {
+            RunState run = runs.get(runId);
+            if (run == null)
+            {
+                run = new RunState(runId, provider, start, end);
+                runs.put(runId, run);
+            }
+            return run;
+        }
+    }
+
+    /** One replay run (or the live stream) within a partition: the engine's own stage, writing into the batch. */
+    private final class RunState
+    {
+        final com.lmax.disruptor.EventHandler<TickEvent> stage;
+        long ticks;
+
+        RunState(final long runId, final String providerName, final long start, final long end)
+        {
+            final byte[] provider = provider(providerName == null ? "" : providerName);
+            final String origin = runId > 0 ? "replay" : "live";
+            if (role == Role.SIGNALS)
+            {
+                final SignalSet set = SignalSet.of(signalNames, maxSymbols);
+                final SignalSink out = new SignalSink()
+                {
+                    @Override
+                    public void signal(final int signalId, final int symbolId, final long ts, final int seq, final double value, final double m1,
+                        final double m2, final double m3)
+                    {
+                        if (writing())
+                        {
+                            try
+                            {
+                                beginBatch();
+                                signalRows.context(origin, runId);
+                                signalRows.row(encoder, provider, symbolNames.get(symbolId), signalId, ts, value, m1, m2, m3);
+                                counted(signalNames.get(signalId));
+                            }
+                            catch (final SQLException e)
+                            {
+                                throw new IllegalStateException(e.getMessage(), e);
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void endOfBatch()
+                    {
+                    }
+
+                    @Override
+                    public void endOfStream()
+                    {
+                    }
+                };
+                stage = new SignalShardStage(0, 1, set, new LastPerTimestamp(set.calculators().size(), maxSymbols, out), start, end);
+            }
+            else
+            {
+                stage = new BarStage(maxSymbols, start, end, new BarSink()
+                {
+                    @Override
+                    public void bar(final int symbolId, final long interval, final long barStart, final double open, final double high,
+                        final double low, final double close, final double volume, final long trades, final double vwap)
+                    {
+                        if (writing())
+                        {
+                            try
+                            {
+                                beginBatch();
+                                PgBarWriter.row(encoder, provider, symbolNames.get(symbolId), interval, barStart, open, high, low, close, volume,
+                                    trades, vwap);
+                                counted("bars");
+                            }
+                            catch (final SQLException e)
+                            {
+                                throw new IllegalStateException(e.getMessage(), e);
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void endOfBatch()
+                    {
+                    }
+
+                    @Override
+                    public void endOfStream()
+                    {
+                    }
+                });
+            }
+        }
+
+        void onEvent(final TickEvent e) throws SQLException
+        {
+            try
+            {
+                stage.onEvent(e, 0, false);
+            }
+            catch (final IllegalStateException ex)
+            {
+                if (ex.getCause() instanceof SQLException sql)
+                {
+                    throw sql;
+                }
+                throw ex;
+            }
+            catch (final Exception ex)
+            {
+                throw new IllegalStateException(ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /** The label of a role in metrics and logs. */
+    public static String label(final Role role)
+    {
+        return role.name().toLowerCase(Locale.ROOT);
+    }
+}
