@@ -1,6 +1,7 @@
 package io.tickreplay.api;
 
 import io.tickreplay.api.cli.BenchCommand;
+import io.tickreplay.api.cli.BrokerCommand;
 import io.tickreplay.api.cli.ConsumeCommand;
 import io.tickreplay.api.cli.DemoCommand;
 import io.tickreplay.api.cli.ExportCommand;
@@ -33,6 +34,7 @@ import java.io.PrintWriter;
         ReplayCommand.class,
         LiveCommand.class,
         ConsumeCommand.class,
+        BrokerCommand.class,
         ExportCommand.class,
         ServeCommand.class,
         JournalCommand.class,
