@@ -59,6 +59,13 @@ public final class KafkaConsumerLoop implements io.tickreplay.adapters.bus.BusCo
 
     public KafkaConsumerLoop(final String bootstrap, final String topic, final String group, final ConsumerCore core, final Duration idleExit)
     {
+        this(bootstrap, topic, 4, group, core, idleExit);
+    }
+
+    /** @param partitions the partitions of {@code topic} if this member has to create it (before any replay did) */
+    public KafkaConsumerLoop(final String bootstrap, final String topic, final int partitions, final String group, final ConsumerCore core,
+        final Duration idleExit)
+    {
         KafkaBus.checkReachable(bootstrap, Duration.ofSeconds(10));
         this.bootstrap = bootstrap;
         this.topic = topic;
@@ -79,6 +86,7 @@ public final class KafkaConsumerLoop implements io.tickreplay.adapters.bus.BusCo
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(KafkaBus.adminConfig(bootstrap, Duration.ofSeconds(10))))
         {
+            KafkaBus.createTopic(admin, bootstrap, topic, partitions);
             KafkaBus.createTopic(admin, bootstrap, topic + ".dead-letter", 1);
         }
         this.consumer = new KafkaConsumer<>(p);

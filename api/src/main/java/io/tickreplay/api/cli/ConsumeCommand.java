@@ -124,7 +124,7 @@ public final class ConsumeCommand implements Callable<Integer>
         {
             final ConsumerCore core = new ConsumerCore(r, settings.strings("signals.default"), db.dataSource(), group, bus.topic(), maxSymbols,
                 new ConsumerCore.Batching(settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms")), listener);
-            final BusConsumerLoop loop = bus.kind().equals(BusSpec.KAFKA) ? new KafkaConsumerLoop(bus.url(), bus.topic(), group, core, idle)
+            final BusConsumerLoop loop = bus.kind().equals(BusSpec.KAFKA) ? new KafkaConsumerLoop(bus.url(), bus.topic(), settings.integer("bus.kafka.partitions"), group, core, idle)
                 : new RedisConsumerLoop(bus.url(), bus.topic(), settings.integer("bus.redis.shards"), group, core, idle);
             FunctionCounter.builder("tickreplay_bus_records_consumed", loop, BusConsumerLoop::consumed).description("Records a consumer read")
                 .tags("group", group, "topic", bus.topic()).register(registry);

@@ -54,7 +54,57 @@ public final class DemoCommand implements Callable<Integer>
         flags.put("demo.target-ticks", ticks);
         flags.put("api.port", port);
         busOptions.into(flags);
-        final Settings settings = common.settings(flags);
+        Settings settings = common.settings(flags);
+        Process broker = null;
+        final String busKind = settings.string("bus.kind").toLowerCase(java.util.Locale.ROOT);
+        if (!busKind.equals("inproc") && settings.string("bus.url").isBlank())
+        {
+            // no broker given: start one, as `tickreplay broker` does, for the length of the demo
+            broker = startBroker(busKind);
+            flags.put("bus.url", brokerUrl);
+            settings = common.settings(flags);
+        }
+        try
+        {
+            return run(settings, busKind);
+        }
+        finally
+        {
+            if (broker != null)
+            {
+                broker.destroy();
+                broker.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private String brokerUrl;
+
+    /** {@code tickreplay broker KIND} as a child process on a free port; returns once it printed its URL. */
+    private Process startBroker(final String kind) throws Exception
+    {
+        final int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0))
+        {
+            port = s.getLocalPort();
+        }
+        final List<String> command = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+            System.getProperty("java.class.path"), "io.tickreplay.api.Main", "broker", kind, "--port", String.valueOf(port));
+        System.out.println("tickreplay demo: starting a " + kind + " broker (tickreplay broker " + kind + " --port " + port + ") ...");
+        final Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        final String line = out.readLine();
+        if (line == null || line.isBlank())
+        {
+            p.destroyForcibly();
+            throw new IllegalStateException("the " + kind + " broker did not start (exit " + (p.isAlive() ? "?" : p.exitValue()) + ")");
+        }
+        brokerUrl = line.strip();
+        return p;
+    }
+
+    private int run(final Settings settings, final String busKind) throws Exception
+    {
         System.out.println("tickreplay demo: effective configuration");
         System.out.print(settings.describe());
 
@@ -91,7 +141,8 @@ public final class DemoCommand implements Callable<Integer>
             }
             System.out.printf("  %-19s %12s%n", "total", Format.count(total));
 
-            final long runId = replaySession(replays, registry, summary);
+            final long runId = busKind.equals("inproc") ? replaySession(replays, registry, summary)
+                : BusDemo.replayThroughBus(replays, db, Services.busSpec(settings), summary);
             if (!exit)
             {
                 System.out.println();
