@@ -196,6 +196,31 @@ public final class KafkaBus implements AutoCloseable
         }
     }
 
+    /** The end offset of every partition of {@code topic} (the next offset a record would get). */
+    public Map<Integer, Long> endOffsets(final String topic)
+    {
+        try
+        {
+            final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            for (final var p : producer.partitionsFor(topic))
+            {
+                latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            final Map<Integer, Long> out = new HashMap<>();
+            admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp.partition(), info.offset()));
+            return out;
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        catch (final ExecutionException | TimeoutException e)
+        {
+            throw new IllegalStateException("end offsets of " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A bus for one run's messages on {@code topic} (created if missing, with {@code partitions}). */
     public TickBus forRun(final String topic, final int partitions, final BusFormat format, final long runId)
     {

@@ -112,6 +112,15 @@ public final class RedisBus implements AutoCloseable
         return prefix + ":" + shard;
     }
 
+    /** Entries of {@code key} after the entry {@code id} (null: all), counted up to {@code cap}. */
+    public long entriesAfter(final String key, final String id, final long cap)
+    {
+        try (StatefulRedisConnection<String, String> c = client.connect(io.lettuce.core.codec.StringCodec.UTF8))
+        {
+            return c.sync().xrange(key, io.lettuce.core.Range.create(id == null ? "-" : "(" + id, "+"), io.lettuce.core.Limit.from(cap)).size();
+        }
+    }
+
     public long entriesAdded()
     {
         return entries.sum();

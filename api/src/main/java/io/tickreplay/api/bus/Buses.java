@@ -77,6 +77,62 @@ public final class Buses implements AutoCloseable
         return settings;
     }
 
+    /**
+     * How far behind the consumer groups reading {@code spec}'s topic for {@code provider} are: the
+     * largest, over the groups that stored a position in {@code bus_offsets}, of the messages between
+     * their positions and the end of every partition (Redis: counted up to {@code cap} per shard).
+     */
+    public long consumerLag(final BusSpec spec, final String provider, final javax.sql.DataSource dataSource, final long cap)
+    {
+        final String topic = spec.topicFor(provider);
+        final Map<String, Map<Integer, String>> stored = new java.util.HashMap<>();
+        try (java.sql.Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT \"group\", partition, next_position FROM bus_offsets WHERE topic = ?"))
+        {
+            s.setString(1, topic);
+            try (java.sql.ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    stored.computeIfAbsent(rs.getString(1), g -> new java.util.HashMap<>()).put(rs.getInt(2), rs.getString(3));
+                }
+            }
+        }
+        catch (final java.sql.SQLException e)
+        {
+            throw new IllegalStateException("reading bus_offsets: " + e.getMessage(), e);
+        }
+        long worst = 0;
+        if (spec.kind().equals(BusSpec.KAFKA))
+        {
+            final Map<Integer, Long> ends = kafka(spec.url()).endOffsets(topic);
+            for (final Map<Integer, String> positions : stored.values())
+            {
+                long lag = 0;
+                for (final Map.Entry<Integer, Long> end : ends.entrySet())
+                {
+                    final String next = positions.get(end.getKey());
+                    lag += end.getValue() - (next == null ? 0 : Long.parseLong(next));
+                }
+                worst = Math.max(worst, lag);
+            }
+        }
+        else if (spec.kind().equals(BusSpec.REDIS))
+        {
+            final RedisBus bus = redis(spec.url());
+            for (final Map<Integer, String> positions : stored.values())
+            {
+                long lag = 0;
+                for (int shard = 0; shard < settings.redisShards(); shard++)
+                {
+                    lag += bus.entriesAfter(RedisBus.key(topic, shard), positions.get(shard), cap);
+                }
+                worst = Math.max(worst, lag);
+            }
+        }
+        return worst;
+    }
+
     private KafkaBus kafka(final String url)
     {
         return kafka.computeIfAbsent(url, u ->

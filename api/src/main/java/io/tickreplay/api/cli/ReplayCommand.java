@@ -37,6 +37,10 @@ public final class ReplayCommand implements Callable<Integer>
     @Mixin
     BusOptions busOptions = new BusOptions();
 
+    @Option(names = "--max-lag", paramLabel = "N",
+        description = "Hold the replay back while the consumer groups reading its topic are more than N messages behind (Kafka or Redis).")
+    Long maxLag;
+
     @Mixin
     WindowOptions window;
 
@@ -69,7 +73,7 @@ public final class ReplayCommand implements Callable<Integer>
         busOptions.into(flags);
         final Settings settings = common.settings(flags);
         final ReplayService.Context config = Services.replayConfig(settings);
-        final ReplayRequest request;
+        ReplayRequest request;
         if (fromJournal != null)
         {
             if (window.given())
@@ -82,6 +86,10 @@ public final class ReplayCommand implements Callable<Integer>
         {
             request = new ReplayRequest(window.provider, window.symbols, window.start(), window.end(), speed, null, noJournal ? false : null, signals,
                 sink);
+        }
+        if (maxLag != null)
+        {
+            request = request.withBus(new ReplayRequest.BusChoice(null, null, null, maxLag));
         }
         try
         {

@@ -34,7 +34,7 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
     private static final Set<String> REPLAY_FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
-        "journal", "bus", "bus_url", "topic");
+        "journal", "bus", "bus_url", "topic", "max_lag");
 
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
@@ -74,9 +74,9 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
             }
             default -> throw ApiError.badRequest("source", "source must be \"database\" or \"journal\", was '" + source + "'");
         }
-        if (b.has("bus") || b.has("bus_url") || b.has("topic"))
+        if (b.has("bus") || b.has("bus_url") || b.has("topic") || b.has("max_lag"))
         {
-            request = request.withBus(new ReplayRequest.BusChoice(b.string("bus"), b.string("bus_url"), b.string("topic")));
+            request = request.withBus(new ReplayRequest.BusChoice(b.string("bus"), b.string("bus_url"), b.string("topic"), b.integer("max_lag")));
         }
         ReplayRun run;
         try

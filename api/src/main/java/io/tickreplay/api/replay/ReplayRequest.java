@@ -17,10 +17,18 @@ import java.util.List;
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
     List<String> signals, String sink, BusChoice bus)
 {
-    /** A request's choice of bus ({@code bus}, {@code bus_url}, {@code topic}); null fields keep the configured ones. */
-    public record BusChoice(String kind, String url, String topic)
+    /**
+     * A request's choice of bus ({@code bus}, {@code bus_url}, {@code topic}; null fields keep the configured
+     * ones) and {@code max_lag}: hold the replay back while its consumer groups are more messages behind than this.
+     */
+    public record BusChoice(String kind, String url, String topic, Long maxLag)
     {
-        public static final BusChoice CONFIGURED = new BusChoice(null, null, null);
+        public static final BusChoice CONFIGURED = new BusChoice(null, null, null, null);
+
+        public BusChoice(final String kind, final String url, final String topic)
+        {
+            this(kind, url, topic, null);
+        }
     }
 
     /** The request before it chose a bus: the configured one. */
@@ -105,6 +113,10 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
             {
                 throw new InvalidField("signals", e.getMessage());
             }
+        }
+        if (bus.maxLag() != null && bus.maxLag() < 1)
+        {
+            throw new InvalidField("max_lag", "max_lag must be a number of messages >= 1, was " + bus.maxLag());
         }
         if (!(speed >= 0) || Double.isInfinite(speed))
         {

@@ -18,6 +18,7 @@ import io.tickreplay.adapters.sink.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.api.bus.Buses;
+import io.tickreplay.api.bus.LagGate;
 import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.replay.ReplayOutcome;
@@ -104,7 +105,7 @@ public final class ReplayService implements AutoCloseable
 
     /** What a request resolves to before anything is written. */
     record Plan(String provider, List<String> requested, SymbolTable symbols, Instant start, Instant end, double speed, Long fromJournal, boolean journaling,
-        List<String> signals, long warmFromMicros, String sink, BusSpec bus)
+        List<String> signals, long warmFromMicros, String sink, BusSpec bus, Long maxLag)
     {
         boolean toTable()
         {
@@ -132,6 +133,10 @@ public final class ReplayService implements AutoCloseable
                 resources.open(plan, runId);
                 topology = new ReplayTopology(topology(plan, resources, runId));
                 final ReplayRun run = new ReplayRun(runId, plan.provider(), plan.symbols(), topology, plan.speed());
+                if (resources.gate != null)
+                {
+                    run.control().onCancel(resources.gate::close);
+                }
                 lifecycle.running(runId, run);
                 lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(java.util.Locale.ROOT)));
                 metrics.register(run);
@@ -176,14 +181,14 @@ public final class ReplayService implements AutoCloseable
             }
             final Instant start = Instant.parse(manifest.start());
             return new Plan(manifest.provider(), manifest.symbols(), new SymbolTable(manifest.symbols()), start, Instant.parse(manifest.end()), request.speed(),
-                request.fromJournal(), false, signals, Micros.of(start), sink, bus(request));
+                request.fromJournal(), false, signals, Micros.of(start), sink, bus(request), request.bus().maxLag());
         }
         final SymbolTable symbols = new SymbolTable(request.symbols());
         // a replay that starts mid-day first reads what its signals need, without emitting it (spec: warm-up)
         final long warmFrom = signals.isEmpty() ? Micros.of(request.start())
             : SignalWarmup.from(db.dataSource(), request.provider(), request.symbols(), Micros.of(request.start()), SignalSet.of(signals, 1).calculators());
         final boolean journaling = request.journal() == null ? config.journal : request.journal();
-        return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom, sink, bus(request));
+        return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom, sink, bus(request), request.bus().maxLag());
     }
 
     /** The configured bus with the request's choices over it; a wrong choice is the request's field. */
@@ -224,6 +229,8 @@ public final class ReplayService implements AutoCloseable
     private final class Resources
     {
         TickBus bus;
+        TickBus rawBus;
+        LagGate gate;
         TickBatchSource source;
         ChronicleTickJournal journal;
         JournalManifest manifest;
@@ -234,7 +241,15 @@ public final class ReplayService implements AutoCloseable
 
         void open(final Plan plan, final long runId) throws IOException, SQLException
         {
-            bus = buses.forRun(plan.bus(), plan.provider(), runId);
+            rawBus = buses.forRun(plan.bus(), plan.provider(), runId);
+            bus = rawBus;
+            if (plan.maxLag() != null && !plan.bus().isInProcess())
+            {
+                // hold the burst back while the consumers reading the topic are too far behind
+                gate = new LagGate(plan.maxLag(), () -> buses.consumerLag(plan.bus(), plan.provider(), db.dataSource(), plan.maxLag() + 1),
+                    "replay-" + runId + "-lag").start();
+                bus = gate.gate(rawBus);
+            }
             if (plan.fromJournal() != null)
             {
                 source = new ChronicleJournalSource(journalDirectory(plan.fromJournal()), plan.symbols().size());
@@ -289,7 +304,8 @@ public final class ReplayService implements AutoCloseable
         void closeAll(final Throwable cause)
         {
             final List<AutoCloseable> all = new ArrayList<>();
-            all.add(bus instanceof AutoCloseable c ? c : null);
+            all.add(gate);
+            all.add(rawBus instanceof AutoCloseable c ? c : null);
             all.add(source);
             all.addAll(writers);
             all.add(bars);
@@ -381,7 +397,11 @@ public final class ReplayService implements AutoCloseable
             outcome = topology.threadingMode() == ReplayTopology.ThreadingMode.INVOKER ? topology.run()
                 : topology.awaitCompletion(Long.MAX_VALUE, TimeUnit.DAYS);
             topology.close();
-            if (r.bus instanceof AutoCloseable c)
+            if (r.gate != null)
+            {
+                r.gate.close();
+            }
+            if (r.rawBus instanceof AutoCloseable c)
             {
                 c.close();
             }

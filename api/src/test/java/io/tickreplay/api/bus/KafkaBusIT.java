@@ -88,6 +88,8 @@ class KafkaBusIT
             .setConfigProp("auto.create.topics.enable", "false")
             .setConfigProp("broker.session.timeout.ms", "3000")
             .setConfigProp("broker.heartbeat.interval.ms", "500")
+            // one broker, no replicas: what survives its restart is what it flushed (with replicas, the others hold it)
+            .setConfigProp("log.flush.interval.messages", "1")
             .build();
         cluster.format();
         cluster.startup();
@@ -400,5 +402,43 @@ class KafkaBusIT
             .isInstanceOf(BusUnavailableException.class).hasMessageContaining("127.0.0.1:1");
         assertThat(before).isEqualTo(1);
         assertThat(Long.parseLong(rows("SELECT count(*) FROM job_runs").get(0).replace("|", ""))).isEqualTo(jobs);
+    }
+
+    @Test
+    void maxLagHoldsABurstBackUntilTheConsumersCatchUp() throws Exception
+    {
+        final String topic = "kb.lag";
+        // a group that has stored positions on the topic
+        replay(topic, 0, List.of("none"));
+        try (KafkaConsumerLoop first = new KafkaConsumerLoop(bootstrap, topic, "g-lag", core(ConsumerCore.Role.SIGNALS, "g-lag", topic), Duration.ofSeconds(3)))
+        {
+            first.run();
+        }
+        final ReplayRun held = service.start(ReplayRequest.fromDatabase("kb", SYMBOLS, START, END, 0.0).withSignals(List.of("none"))
+            .withBus(new ReplayRequest.BusChoice("kafka", bootstrap, topic, 2_000L)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> held.progress().emitted() > 0);
+        Thread.sleep(3_000);
+        final long total = readAll(topic).size(); // what the first run put there, plus what the held run got out
+        assertThat(held.done()).as("held back while nobody consumes").isNotDone();
+        assertThat(held.progress().emitted()).as("about max_lag, plus one batch").isLessThan(2_000 + 1_024);
+        // a signals member commits every 200 rows (>= 50 ms): its stored positions follow what it reads
+        final KafkaConsumerLoop catching = new KafkaConsumerLoop(bootstrap, topic, "g-lag", core(ConsumerCore.Role.SIGNALS, "g-lag", topic),
+            Duration.ofSeconds(10));
+        final Thread t = new Thread(() ->
+        {
+            try (catching)
+            {
+                catching.run();
+            }
+            catch (final Exception e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.start();
+        final ReplayOutcome outcome = held.done().get(3, TimeUnit.MINUTES);
+        assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        t.join(TimeUnit.MINUTES.toMillis(2));
+        assertThat(total).isGreaterThan(0);
     }
 }
