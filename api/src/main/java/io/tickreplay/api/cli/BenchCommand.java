@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'limits': the same replay, per signals.metadata mode, against PostgreSQL COPYing the ticks out and the replay's own rows in over as many connections as it has writers, at once. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows. Suite 'latency': per-tick latency through the in-memory pipeline at --offered ticks/s, per stage, with .hgrm files.")
+    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'limits': the same replay, per signals.metadata mode, against PostgreSQL COPYing the ticks out and the replay's own rows in over as many connections as it has writers, at once. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows. Suite 'latency': per-tick latency through the in-memory pipeline at --offered ticks/s, per stage, with .hgrm files. Suite 'bus': with a real Kafka and Redis started for the run, replays to each against Kafka's ProducerPerformance and a pipelined XADD loop, replay -> Kafka -> two SignalConsumers against the replay writing the rows itself, and publish -> consume latency at 10k ticks/s.")
 public final class BenchCommand implements Callable<Integer>
 {
     private static final String SCHEMA = "tickreplay_bench";
@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--suite", paramLabel = "import|replay|signals|limits|export|latency|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
+    @Option(names = "--suite", paramLabel = "import|replay|signals|limits|export|latency|bus|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
     String suite = "all";
 
     @Option(names = "--offered", paramLabel = "TICKS_PER_S", description = "Load offered to the in-memory pipeline by the latency suite (default 1,000,000).")
@@ -83,9 +83,9 @@ public final class BenchCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (!List.of("import", "replay", "signals", "limits", "export", "latency", "all").contains(suite))
+        if (!List.of("import", "replay", "signals", "limits", "export", "latency", "bus", "all").contains(suite))
         {
-            throw new UsageException("--suite must be import, replay, signals, limits, export, latency or all, was '" + suite + "'");
+            throw new UsageException("--suite must be import, replay, signals, limits, export, latency, bus or all, was '" + suite + "'");
         }
         if (!(offered > 0) || Double.isInfinite(offered))
         {
@@ -121,6 +121,11 @@ public final class BenchCommand implements Callable<Integer>
                 if (suite.equals("limits") || suite.equals("all"))
                 {
                     report.put("limits", new io.tickreplay.api.bench.LimitsBench(db, workDir, r).run(Math.min(n, quick ? 100_000 : 1_000_000)));
+                    truncate(db);
+                }
+                if (suite.equals("bus") || suite.equals("all"))
+                {
+                    report.put("bus", new io.tickreplay.api.bench.BusBench(db, workDir.resolve("bus"), quick).run(Math.min(n, quick ? 50_000 : 1_000_000)));
                     truncate(db);
                 }
                 if (suite.equals("latency") || suite.equals("all"))
@@ -184,6 +189,26 @@ public final class BenchCommand implements Callable<Integer>
         final Map<String, Object> replay = (Map<String, Object>)report.get("replay");
         final Map<String, Object> latency = (Map<String, Object>)report.get("latency");
         final Map<String, Object> limits = (Map<String, Object>)report.get("limits");
+        final Map<String, Object> bus = (Map<String, Object>)report.get("bus");
+        if (bus != null)
+        {
+            final Map<String, Object> kafka = (Map<String, Object>)bus.get("kafka");
+            goal(goals, "replay -> Kafka (json) >= 0.8x Kafka's ProducerPerformance", number((Map<String, Object>)kafka.get("json"), "ratio"), 0.8);
+            goal(goals, "replay -> Kafka (binary) >= 0.8x Kafka's ProducerPerformance", number((Map<String, Object>)kafka.get("binary"), "ratio"), 0.8);
+            goal(goals, "replay -> Redis >= 0.8x a pipelined XADD loop", number((Map<String, Object>)bus.get("redis"), "ratio"), 0.8);
+            goal(goals, "replay -> Kafka -> 2 SignalConsumers >= 0.8x the replay writing the rows itself",
+                number((Map<String, Object>)bus.get("kafka_consumers_signals"), "ratio"), 0.8);
+            final Map<String, Object> busLatency = (Map<String, Object>)bus.get("latency");
+            for (final String[] k : new String[][] {{"kafka", "5"}, {"redis", "2"}})
+            {
+                final double p99 = number((Map<String, Object>)busLatency.get(k[0]), "p99_ms");
+                final Map<String, Object> g = new LinkedHashMap<>();
+                g.put("value", p99);
+                g.put("goal", Double.parseDouble(k[1]));
+                g.put("met", p99 <= Double.parseDouble(k[1]));
+                goals.put("latency at 10k ticks/s, publish -> " + k[0] + " consumer, p99 <= " + k[1] + " ms", g);
+            }
+        }
         if (limits != null)
         {
             goal(goals, "replay with 2 signals persisted >= 0.9x PostgreSQL's concurrent COPY-out + COPY-in limit (metadata full)",

@@ -57,7 +57,7 @@ public final class BrokerCommand implements Callable<Integer>
     }
 
     /** The classpath file the build writes for the brokers: {@code broker/target/kafka-broker.classpath} beside {@code api/}. */
-    static Path classpathFile() throws URISyntaxException
+    public static Path classpathFile() throws URISyntaxException
     {
         final String configured = System.getProperty("tickreplay.broker.classpath");
         if (configured != null)
