@@ -225,7 +225,13 @@ public final class KafkaBus implements AutoCloseable
     public TickBus forRun(final String topic, final int partitions, final BusFormat format, final long runId)
     {
         final int count = ensureTopic(topic, partitions);
-        return new RunBus(topic, count, format, runId);
+        return new RunBus(topic, count, format, runId, "replay");
+    }
+
+    /** A bus for a live feed's messages on {@code topic} (origin live, no run). */
+    public TickBus forLive(final String topic, final int partitions, final BusFormat format)
+    {
+        return new RunBus(topic, ensureTopic(topic, partitions), format, 0, "live");
     }
 
     /** Records and bytes sent, and failed deliveries, by every run of this bus (metrics). */
@@ -310,13 +316,13 @@ public final class KafkaBus implements AutoCloseable
             }
         };
 
-        RunBus(final String topic, final int partitions, final BusFormat format, final long runId)
+        RunBus(final String topic, final int partitions, final BusFormat format, final long runId, final String origin)
         {
             this.topic = topic;
             this.partitions = partitions;
             this.encoder = new MessageEncoder(format);
             this.headers = List.of(
-                new RecordHeader("origin", "replay".getBytes(StandardCharsets.US_ASCII)),
+                new RecordHeader("origin", origin.getBytes(StandardCharsets.US_ASCII)),
                 new RecordHeader("replay_run_id", Long.toString(runId).getBytes(StandardCharsets.US_ASCII)),
                 new RecordHeader("format", format.label().getBytes(StandardCharsets.US_ASCII)));
         }

@@ -72,6 +72,17 @@ public final class Buses implements AutoCloseable
         };
     }
 
+    /** The bus a live feed publishes to (origin live). */
+    public TickBus forLive(final BusSpec spec, final String provider)
+    {
+        return switch (spec.kind())
+        {
+            case BusSpec.KAFKA -> kafka(spec.url()).forLive(spec.topicFor(provider), settings.kafkaPartitions(), spec.format());
+            case BusSpec.REDIS -> redis(spec.url()).forRun(spec.topicFor(provider), settings.redisShards(), spec.format(), 0, settings.redisMaxLen());
+            default -> inProcess;
+        };
+    }
+
     public Settings settings()
     {
         return settings;

@@ -34,6 +34,9 @@ public final class LiveCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BusOptions busOptions = new BusOptions();
+
     @Option(names = "--provider", paramLabel = "NAME", description = "Provider of the live ticks (default: generate.provider).")
     String provider;
 
@@ -63,7 +66,9 @@ public final class LiveCommand implements Callable<Integer>
         flags.put("generate.provider", provider);
         flags.put("generate.symbols", symbols);
         flags.put("signals.default", signals);
+        busOptions.into(flags);
         final Settings settings = common.settings(flags);
+        final io.tickreplay.api.bus.BusSpec busSpec = Services.busSpec(settings);
         final String feedProvider = settings.string("generate.provider");
         final List<String> feedSymbols = settings.strings("generate.symbols");
         if (!(rate > 0) || Double.isInfinite(rate))
@@ -86,6 +91,10 @@ public final class LiveCommand implements Callable<Integer>
         final int batchRows = settings.integer("signals.batch-rows");
         final long batchMillis = settings.longValue("signals.batch-ms");
 
+        if (!busSpec.isInProcess())
+        {
+            return liveOnBus(settings, busSpec, settings.string("generate.provider"), settings.strings("generate.symbols"));
+        }
         try (Database db = CommonOptions.openDatabase(settings);
              InProcessBus bus = Services.bus(settings))
         {
@@ -145,7 +154,45 @@ public final class LiveCommand implements Callable<Integer>
 
     private volatile boolean stop;
 
-    private long publish(final InProcessBus bus, final SyntheticFeed feed, final TickConsumer ticks, final SignalConsumer signalConsumer)
+    /** The feed onto Kafka or Redis (origin live): the consumers are `tickreplay consume` processes reading the topic. */
+    private int liveOnBus(final Settings settings, final io.tickreplay.api.bus.BusSpec spec, final String feedProvider, final List<String> feedSymbols)
+        throws Exception
+    {
+        try (InProcessBus inProcess = Services.bus(settings);
+             io.tickreplay.api.bus.Buses buses = Services.buses(settings, inProcess, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
+        {
+            buses.connect(spec);
+            final io.tickreplay.engine.bus.TickBus out = buses.forLive(spec, feedProvider);
+            System.out.println("live: " + feedProvider + " " + String.join(",", feedSymbols) + " at " + rate + " trades/s per symbol onto " +
+                spec.describe(feedProvider) + "; store and compute them with: ./tickreplay consume --bus " + spec.kind() + " --bus-url " + spec.url() +
+                " --topic " + spec.topicFor(feedProvider) + " --group live-ticks --role ticks   (and --group live-signals --role signals)" +
+                (seconds > 0 ? "; for " + seconds + " s" : "; Ctrl-C to stop"));
+            final Thread main = Thread.currentThread();
+            final Thread stopper = new Thread(() ->
+            {
+                stop = true;
+                LockSupport.unpark(main);
+            }, "live-ctrl-c");
+            Runtime.getRuntime().addShutdownHook(stopper);
+            final long published = publish(new io.tickreplay.engine.bus.TickBus()
+            {
+                @Override
+                public void publish(final BusMessage message)
+                {
+                    out.publish(message);
+                    out.flush(); // a live tick is due now
+                }
+            }, new SyntheticFeed(feedProvider, feedSymbols, rate, seed), null, null);
+            if (out instanceof AutoCloseable c)
+            {
+                c.close();
+            }
+            System.out.printf("live: published %s ticks onto %s%n", Format.count(published), spec.describe(feedProvider));
+        }
+        return 0;
+    }
+
+    private long publish(final io.tickreplay.engine.bus.TickBus bus, final SyntheticFeed feed, final TickConsumer ticks, final SignalConsumer signalConsumer)
     {
         final Tick tick = new Tick();
         final BusMessage m = new BusMessage();

@@ -277,4 +277,35 @@ class RedisBusIT
             "--group", "g-kill", "--role", "signals", "--signals", "all", "--idle-exit", "8"))
             .redirectErrorStream(true).redirectOutput(dir.resolve("redis-consumer-" + i + ".log").toFile()).start();
     }
+
+    @Test
+    void aLiveFeedGoesOntoTheBusWithOriginLiveAndATicksMemberStoresIt() throws Exception
+    {
+        final String dbUrl = PostgresTestSupport.url(db);
+        final Process live = new ProcessBuilder(ChildJvm.command("256m", "live", "--db-url", dbUrl, "--bus", "redis", "--bus-url", url, "--topic", "rb.live",
+            "--provider", "rblive", "--symbols", "LIVE1,LIVE2", "--rate", "50", "--seconds", "3"))
+            .redirectErrorStream(true).redirectOutput(dir.resolve("live.log").toFile()).start();
+        assertThat(live.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(live.exitValue()).as(java.nio.file.Files.readString(dir.resolve("live.log"))).isZero();
+        long ticks = 0;
+        try (StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8))
+        {
+            for (int shard = 0; shard < 4; shard++)
+            {
+                for (final StreamMessage<String, String> m : c.sync().xrange(RedisBus.key("rb.live", shard), Range.create("-", "+")))
+                {
+                    assertThat(m.getBody().get("origin")).isEqualTo("live");
+                    ticks++;
+                }
+            }
+        }
+        assertThat(ticks).isGreaterThan(50);
+        final RedisConsumerLoop loop = new RedisConsumerLoop(url, "rb.live", 4, "g-live", new ConsumerCore(ConsumerCore.Role.TICKS, List.of("all"),
+            db.dataSource(), "g-live", "rb.live", 64, ConsumerCore.Batching.seed(), ConsumerCore.Listener.NONE), Duration.ofSeconds(3));
+        try (loop)
+        {
+            loop.run();
+        }
+        assertThat(rows("SELECT count(*) FROM tick_data WHERE provider = 'rblive'")).containsExactly(ticks + "|");
+    }
 }
