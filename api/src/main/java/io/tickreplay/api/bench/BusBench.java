@@ -244,7 +244,7 @@ public final class BusBench
             "org.apache.kafka.tools.ProducerPerformance", "--bootstrap-server", url));
         command.addAll(args);
         command.addAll(List.of("--command-property", "acks=all", "enable.idempotence=true", "compression.type=lz4", "linger.ms=10", "batch.size=262144",
-            "buffer.memory=67108864", "max.in.flight.requests.per.connection=5"));
+            "buffer.memory=67108864", "max.in.flight.requests.per.connection=1"));
         final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         double rate = Double.NaN;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)))
