@@ -217,7 +217,7 @@ public final class RedisBus implements AutoCloseable
             {
                 text.setLength(0);
                 f.add(field);
-                f.add(io.tickreplay.engine.bus.BusJson.utf8(text.append(v)));
+                f.add(io.tickreplay.engine.bus.BusJson.utf8(io.tickreplay.engine.bus.Decimals.append(text, v)));
             }
         }
 

@@ -10,8 +10,8 @@ import io.tickreplay.engine.tick.Micros;
  *  "size":100.0,"bid":123.4,"ask":123.5,"bid_size":300.0,"ask_size":200.0,"seq":0,"origin":"replay","replay_run_id":42}
  * </pre>
  * {@code timestamp} is ISO-8601 UTC with microseconds when it has any; absent bid/ask/sizes are
- * {@code null}; {@code replay_run_id} is {@code null} for live ticks. Numbers are Java's shortest
- * round-trip form, so a reader gets back the exact doubles.
+ * {@code null}; {@code replay_run_id} is {@code null} for live ticks. Numbers are exact decimals
+ * ({@link Decimals}: {@code 231.45}, {@code 100}), so a reader gets back the exact doubles.
  */
 public final class BusJson
 {
@@ -125,7 +125,7 @@ public final class BusJson
         }
         else
         {
-            out.append(v);
+            Decimals.append(out, v);
         }
     }
 
