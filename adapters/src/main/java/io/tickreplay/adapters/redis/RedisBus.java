@@ -11,7 +11,9 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.tickreplay.adapters.bus.BusFormat;
 import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.bus.MessageEncoder;
+import io.tickreplay.engine.bus.BusJson;
 import io.tickreplay.engine.bus.BusMessage;
+import io.tickreplay.engine.bus.Decimals;
 import io.tickreplay.engine.bus.SymbolHash;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.tick.Micros;
@@ -193,7 +195,7 @@ public final class RedisBus implements AutoCloseable
             number(f, F_PRICE, m.price);
             text.setLength(0);
             f.add(F_TIMESTAMP);
-            f.add(io.tickreplay.engine.bus.BusJson.utf8(Micros.appendIso(text, m.tsMicros)));
+            f.add(BusJson.utf8(Micros.appendIso(text, m.tsMicros)));
             number(f, F_SIZE, m.size);
             number(f, F_BID, m.bid);
             number(f, F_ASK, m.ask);
@@ -217,7 +219,7 @@ public final class RedisBus implements AutoCloseable
             {
                 text.setLength(0);
                 f.add(field);
-                f.add(io.tickreplay.engine.bus.BusJson.utf8(io.tickreplay.engine.bus.Decimals.append(text, v)));
+                f.add(BusJson.utf8(Decimals.append(text, v)));
             }
         }
 

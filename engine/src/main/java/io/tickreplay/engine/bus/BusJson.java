@@ -11,7 +11,7 @@ import io.tickreplay.engine.tick.Micros;
  * </pre>
  * {@code timestamp} is ISO-8601 UTC with microseconds when it has any; absent bid/ask/sizes are
  * {@code null}; {@code replay_run_id} is {@code null} for live ticks. Numbers are exact decimals
- * ({@link Decimals}: {@code 231.45}, {@code 100}), so a reader gets back the exact doubles.
+ * ({@link Decimals}: {@code 231.45}, {@code 100.0}), so a reader gets back the exact doubles.
  */
 public final class BusJson
 {

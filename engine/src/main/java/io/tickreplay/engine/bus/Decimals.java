@@ -5,7 +5,8 @@ package io.tickreplay.engine.bus;
  * decimals): when {@code v * 10^k} is a whole number m below 2^53 for some k <= 9, and {@code m / 10^k}
  * gives back exactly {@code v} (both roundings are correct, so the text m·10^-k parses back to the very
  * same double), the digits of m with k decimals are written, without allocating: {@code 231.45},
- * {@code 100}, {@code 0.0001}. Anything else falls back to {@link StringBuilder#append(double)}, Java's
+ * {@code 100.0}, {@code 0.0001}. Whole numbers keep their {@code .0}, the shape the seed's Python
+ * producer ({@code json.dumps} of a float) puts on the bus, so a consumer typed on it sees a float. Anything else falls back to {@link StringBuilder#append(double)}, Java's
  * own round-trip form ({@code 1.0E-12}). Either way a reader gets back the exact double, which is what
  * the stream checksum of a consumer needs. Stateless; any thread.
  */
@@ -22,7 +23,7 @@ public final class Decimals
     {
         if (v == 0 || !Double.isFinite(v) || Math.abs(v) >= 1e15 || Math.abs(v) < 1e-9)
         {
-            return v == 0 && 1 / v > 0 ? out.append('0') : out.append(v);
+            return out.append(v);
         }
         final double a = Math.abs(v);
         for (int k = 0; k < POW10.length; k++)
@@ -41,7 +42,7 @@ public final class Decimals
                 final long digits = (long)m;
                 if (k == 0)
                 {
-                    return out.append(digits);
+                    return out.append(digits).append(".0");
                 }
                 final long unit = (long)POW10[k];
                 out.append(digits / unit).append('.');

@@ -17,11 +17,13 @@ class DecimalsTest
     void writesTheShortDecimalsOfPricesAndSizes()
     {
         assertThat(text(231.45)).isEqualTo("231.45");
-        assertThat(text(100)).isEqualTo("100");
+        assertThat(text(100)).isEqualTo("100.0");
         assertThat(text(0.5)).isEqualTo("0.5");
         assertThat(text(0.0001)).isEqualTo("0.0001");
         assertThat(text(-12.3)).isEqualTo("-12.3");
-        assertThat(text(0)).isEqualTo("0");
+        assertThat(text(0)).isEqualTo("0.0");
+        assertThat(text(-0.0)).isEqualTo("-0.0");
+        assertThat(text(1e300)).isEqualTo("1.0E300");
     }
 
     @Test
