@@ -5,6 +5,7 @@ import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.tick.Micros;
 import io.undertow.server.HttpServerExchange;
 import org.slf4j.Logger;
@@ -135,9 +136,10 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
             case "speed" ->
             {
                 final Double speed = b.number("speed");
-                if (speed == null || !(speed >= 0) || speed.isInfinite())
+                final String problem = speed == null ? "speed is required" : ReplayControl.speedProblem(speed);
+                if (problem != null)
                 {
-                    throw ApiError.badRequest("speed", "speed must be a finite number >= 0 (0 = burst), was " + speed);
+                    throw ApiError.badRequest("speed", problem);
                 }
                 run.control().setSpeed(speed);
             }

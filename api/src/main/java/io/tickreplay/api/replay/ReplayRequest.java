@@ -2,6 +2,7 @@ package io.tickreplay.api.replay;
 
 import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.postgres.Identifiers;
+import io.tickreplay.engine.replay.ReplayControl;
 
 import java.time.Instant;
 import java.util.List;
@@ -118,9 +119,10 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         {
             throw new InvalidField("max_lag", "max_lag must be a number of messages >= 1, was " + bus.maxLag());
         }
-        if (!(speed >= 0) || Double.isInfinite(speed))
+        final String speedProblem = ReplayControl.speedProblem(speed);
+        if (speedProblem != null)
         {
-            throw new InvalidField("speed", "speed must be a finite number >= 0 (0 = burst), was " + speed);
+            throw new InvalidField("speed", speedProblem);
         }
         if (fromJournal != null)
         {

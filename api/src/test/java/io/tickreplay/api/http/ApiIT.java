@@ -224,6 +224,7 @@ class ApiIT
             Arguments.of("{" + ok + ", \"speed\": -1}", 400, "speed"),
             Arguments.of("{" + ok + ", \"speed\": \"fast\"}", 400, "speed"),
             Arguments.of("{" + ok + ", \"speed\": 1e999}", 400, "speed"),
+            Arguments.of("{" + ok + ", \"speed\": 1e-15}", 400, "speed"), // too slow to schedule: refused, naming the floor
             Arguments.of("{" + ok + ", \"sped\": 1}", 400, "sped"),
             Arguments.of("{" + ok + ", \"signals\": [\"nope\"]}", 400, "signals"),
             Arguments.of("{" + ok + ", \"journal\": \"yes\"}", 400, "journal"),
@@ -316,6 +317,7 @@ class ApiIT
         assertThat(post(run + "/speed", "{\"speed\": 1000}").status()).isEqualTo(200);
         assertThat(replays.active(runId).orElseThrow().control().speed()).isEqualTo(1000.0);
         assertThat(post(run + "/speed", "{\"speed\": -3}").json().get("field").asText()).isEqualTo("speed");
+        assertThat(post(run + "/speed", "{\"speed\": 1e-15}").json().get("error").asText()).contains("at least 0.001");
         assertThat(post(run + "/speed", "{\"pace\": 3}").json().get("field").asText()).isEqualTo("pace");
         assertThat(post(run + "/seek", "{\"to\": \"2025-11-03T20:00:00Z\"}").status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).until(() -> replays.active(runId).map(r -> r.progress().lastTsMicros()).orElse(Long.MAX_VALUE)

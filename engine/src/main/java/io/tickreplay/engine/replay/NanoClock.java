@@ -31,7 +31,7 @@ public interface NanoClock
         public long waitUntil(final long deadline, final long maxWaitNanos)
         {
             final long start = System.nanoTime();
-            final long until = Math.min(deadline, start + maxWaitNanos);
+            final long until = deadline - start < maxWaitNanos ? deadline : start + maxWaitNanos; // wrap-safe
             long now = start;
             while (until - now > SPIN_NANOS)
             {

@@ -22,6 +22,7 @@ import org.HdrHistogram.Histogram;
 public final class PacingStage implements EventHandler<TickEvent>
 {
     private static final long CONTROL_POLL_NANOS = 2_000_000;
+    private static final double MAX_AHEAD_NANOS = 0x1p62;
 
     private final ReplayControl control;
     private final NanoClock clock;
@@ -163,7 +164,8 @@ public final class PacingStage implements EventHandler<TickEvent>
 
     private long dueTime(final long ts)
     {
-        return anchorNanos + (long)((ts - anchorTs) * 1_000.0 / speed);
+        // capped at 2^62 ns (146 years) ahead, so that due - now never wraps, whatever the gap and the speed
+        return anchorNanos + (long)Math.min((ts - anchorTs) * 1_000.0 / speed, MAX_AHEAD_NANOS);
     }
 
     /** The lag histogram in microseconds; read it after the run has ended (the pacer thread writes it). */

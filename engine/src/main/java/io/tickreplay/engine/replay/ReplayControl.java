@@ -12,6 +12,9 @@ import java.util.function.LongConsumer;
  */
 public final class ReplayControl
 {
+    /** The slowest speed a run takes: a minute of ticks in about 17 hours. */
+    public static final double MIN_SPEED = 0.001;
+
     private volatile double speed;
     private volatile boolean paused;
     private volatile boolean cancelled;
@@ -133,10 +136,29 @@ public final class ReplayControl
 
     static double checkSpeed(final double speed)
     {
-        if (!(speed >= 0) || Double.isInfinite(speed))
+        final String problem = speedProblem(speed);
+        if (problem != null)
         {
-            throw new IllegalArgumentException("speed must be a finite number >= 0 (0 = burst), was " + speed);
+            throw new IllegalArgumentException(problem);
         }
         return speed;
+    }
+
+    /**
+     * Why {@code speed} cannot be a run's speed, or null when it can: 0 (burst) or a finite number from
+     * {@link #MIN_SPEED} up. The floor keeps every wait schedulable: below it a gap of a day between two
+     * ticks would be due later than a {@code long} of nanoseconds can say.
+     */
+    public static String speedProblem(final double speed)
+    {
+        if (!(speed >= 0) || Double.isInfinite(speed))
+        {
+            return "speed must be a finite number >= 0 (0 = burst), was " + speed;
+        }
+        if (speed > 0 && speed < MIN_SPEED)
+        {
+            return "speed must be 0 (burst) or at least " + MIN_SPEED + " (1000 times slower than the original pace), was " + speed;
+        }
+        return null;
     }
 }

@@ -836,9 +836,10 @@ public final class ReplayTopology implements AutoCloseable
             {
                 throw new IllegalArgumentException("batch size must be >= 1, was " + batchSize);
             }
-            if (!(speed >= 0) || Double.isInfinite(speed))
+            final String speedProblem = ReplayControl.speedProblem(speed);
+            if (speedProblem != null)
             {
-                throw new IllegalArgumentException("speed must be a finite number >= 0 (0 = burst), was " + speed);
+                throw new IllegalArgumentException(speedProblem);
             }
             if (windowStart != Long.MIN_VALUE && windowEnd <= windowStart)
             {

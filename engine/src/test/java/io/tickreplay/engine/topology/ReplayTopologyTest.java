@@ -223,12 +223,36 @@ class ReplayTopologyTest
     }
 
     @Test
+    void theSlowestSpeedOverTheLongestGapStillObeysItsControls() throws Exception
+    {
+        // ticks 300 years apart at the slowest speed: due 10^23 ns ahead, more than a long holds
+        final List<ListTickSource.T> ticks = ListTickSource.ticks(3, 1, 10_000_000_000_000_000L);
+        final RecordingBus bus = new RecordingBus();
+        final ReplayTopology p = threaded(new ListTickSource(ticks), ReplayControl.MIN_SPEED, bus);
+        final ReplayControl control = p.control();
+        p.start();
+        waitFor(() -> bus.messages.size() >= 1);
+        control.pause();
+        control.resume();
+        control.setSpeed(ReplayControl.MIN_SPEED * 2);
+        Thread.sleep(50);
+        assertThat(bus.messages).as("the next tick is centuries away").hasSize(1);
+        control.cancel();
+        final ReplayOutcome outcome = p.awaitCompletion(30, TimeUnit.SECONDS);
+        assertThat(outcome).as("a cancel ends the run however far its next tick is").isNotNull();
+        assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.CANCELLED);
+        assertThat(outcome.ticks()).isEqualTo(1);
+    }
+
+    @Test
     void controlsRefuseNonsense()
     {
         assertThatThrownBy(() -> new ReplayControl(-1)).hasMessageContaining("speed");
         assertThatThrownBy(() -> new ReplayControl(Double.POSITIVE_INFINITY)).hasMessageContaining("speed");
         final ReplayControl control = new ReplayControl(1);
         assertThatThrownBy(() -> control.setSpeed(Double.NaN)).hasMessageContaining("speed");
+        assertThatThrownBy(() -> control.setSpeed(1e-15)).hasMessageContaining("at least 0.001");
+        assertThatThrownBy(() -> new ReplayControl(ReplayControl.MIN_SPEED / 2)).hasMessageContaining("at least 0.001");
         control.seek(100);
         assertThatThrownBy(() -> control.seek(50)).hasMessageContaining("forward");
         assertThatThrownBy(() -> new ReplayTopology.Context().ticksRingSize(1000).conclude()).hasMessageContaining("power of two");
