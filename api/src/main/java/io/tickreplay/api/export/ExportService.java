@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -61,12 +63,42 @@ public final class ExportService implements AutoCloseable
         return jobs;
     }
 
-    /** Starts an export and returns at once; {@link ExportJob#done()} completes with the job's final row. */
+    /**
+     * Starts an export and returns at once; {@link ExportJob#done()} completes with the job's final row.
+     * An existing file of that name is replaced when the export completes (the CLI's behaviour).
+     */
     public ExportJob start(final ExportRequest asked) throws SQLException
     {
         final ExportRequest request = asked.validate();
-        final PgExporter.Dataset dataset = request.datasetKind();
+        return begin(request, Path.of(request.output()).toAbsolutePath(), false);
+    }
+
+    /**
+     * Starts an export whose output name nobody else may hold: the name is claimed by creating the file
+     * exclusively (an empty placeholder, replaced atomically by the finished file), so of two requests
+     * for one name exactly one is accepted; the other gets {@link FileAlreadyExistsException}. A failed
+     * export gives its claim back.
+     */
+    public ExportJob startExclusive(final ExportRequest asked) throws SQLException, IOException
+    {
+        final ExportRequest request = asked.validate();
         final Path output = Path.of(request.output()).toAbsolutePath();
+        Files.createDirectories(output.getParent());
+        Files.createFile(output);
+        try
+        {
+            return begin(request, output, true);
+        }
+        catch (final SQLException | RuntimeException | Error e)
+        {
+            releaseClaim(output, e);
+            throw e;
+        }
+    }
+
+    private ExportJob begin(final ExportRequest request, final Path output, final boolean claimed) throws SQLException
+    {
+        final PgExporter.Dataset dataset = request.datasetKind();
         final FileFormat format = FileFormat.of(output.getFileName().toString(), request.format());
         final Instant after = request.sinceLast() ? jobs.lastCompletedMaxTs(JOB_NAME, request.queryKey()) : null;
         final Map<String, Object> metadata = new LinkedHashMap<>();
@@ -89,8 +121,24 @@ public final class ExportService implements AutoCloseable
         lifecycle.running(id, job);
         final PgExporter.Query query = new PgExporter.Query(dataset, request.provider(), request.symbols(), request.start(), request.end(),
             request.barInterval(), after);
-        pool.execute(() -> run(job, query, format, after));
+        pool.execute(() -> run(job, query, format, after, claimed));
         return job;
+    }
+
+    /** Deletes the empty placeholder of a claimed name; never a file with content (a finished export's). */
+    private static void releaseClaim(final Path output, final Throwable cause)
+    {
+        try
+        {
+            if (Files.size(output) == 0)
+            {
+                Files.deleteIfExists(output);
+            }
+        }
+        catch (final IOException e)
+        {
+            cause.addSuppressed(e);
+        }
     }
 
     /** Runs an export to its end on the caller's thread (the CLI). */
@@ -112,7 +160,7 @@ public final class ExportService implements AutoCloseable
         return lifecycle.active(id).orElse(null);
     }
 
-    private void run(final ExportJob job, final PgExporter.Query query, final FileFormat format, final Instant after)
+    private void run(final ExportJob job, final PgExporter.Query query, final FileFormat format, final Instant after, final boolean claimed)
     {
         final long t0 = System.nanoTime();
         try
@@ -132,7 +180,13 @@ public final class ExportService implements AutoCloseable
             {
                 // whatever went wrong (an Error too: a native library that will not load, memory), the job says so
                 LOG.debug("export {} failed", job.id(), e);
-                lifecycle.finish(job.id(), "failed", job.rows().get(), null, e.getMessage() == null ? e.toString() : e.getMessage(), Map.of());
+                if (claimed)
+                {
+                    releaseClaim(job.output(), e);
+                }
+                // a failed export leaves no file: it wrote no rows, whatever it had read (rows_read says how far it got)
+                lifecycle.finish(job.id(), "failed", 0, null, e.getMessage() == null ? e.toString() : e.getMessage(),
+                    Map.of("rows_read", job.rows().get()));
             }
             job.done().complete(jobs.find(job.id()).orElseThrow());
         }

@@ -9,6 +9,8 @@ import io.undertow.util.Headers;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.sql.SQLException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 import static io.tickreplay.api.http.Exchanges.body;
 import static io.tickreplay.api.http.Exchanges.id;
@@ -30,6 +33,8 @@ import static io.tickreplay.api.http.Exchanges.send;
  */
 record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
 {
+    /** 1-200 characters before the extension (checked with the format), never a path, never a dot file. */
+    private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}(\\.[a-z]{2,7}){1,2}");
     private static final Set<String> EXPORT_FIELDS = Set.of("dataset", "provider", "symbols", "start", "end", "interval", "format", "output", "since_last");
 
     /** {@code POST /v1/exports}. */
@@ -42,9 +47,10 @@ record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
         if (output != null)
         {
             // a name under api.export-dir, never a path elsewhere on the server
-            if (output.isBlank() || output.contains("/") || output.contains("\\") || output.startsWith(".") || output.indexOf('\0') >= 0)
+            if (!OUTPUT_NAME.matcher(output).matches())
             {
-                throw ApiError.badRequest("output", "output must be a plain file name (it goes under the server's export directory), was '" + output + "'");
+                throw ApiError.badRequest("output", "output must be a plain file name of 1-200 characters from A-Z a-z 0-9 . _ - (not starting " +
+                    "with a dot) plus its extension; it goes under the server's export directory");
             }
         }
         else
@@ -62,15 +68,19 @@ record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
         {
             throw ApiError.badRequest("output", "output is not a valid file name: " + e.getMessage());
         }
-        if (Files.exists(target))
+        final Boolean sinceLast = b.bool("since_last");
+        final ExportRequest request = new ExportRequest(dataset, b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"),
+            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast);
+        final ExportService.ExportJob job;
+        try
+        {
+            job = exports.startExclusive(request); // claims the name: of two requests for it, one wins
+        }
+        catch (final FileAlreadyExistsException e)
         {
             // an earlier export's download would otherwise serve other rows than its job says
             throw new ApiError(409, "output", "an export named " + output + " exists already; choose another name");
         }
-        final Boolean sinceLast = b.bool("since_last");
-        final ExportRequest request = new ExportRequest(dataset, b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"),
-            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast);
-        final ExportService.ExportJob job = exports.start(request);
         send(exchange, 200, json(exports.jobs().find(job.id()).orElseThrow()));
     }
 
@@ -107,13 +117,38 @@ record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
             case "csv.gz" -> "application/gzip";
             default -> "text/csv; charset=utf-8";
         });
-        exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION, "attachment; filename=\"" + file.getFileName() + "\"");
+        exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION, contentDisposition(file.getFileName().toString()));
         exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, Files.size(file));
         exchange.startBlocking();
         try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getOutputStream())
         {
             in.transferTo(out);
         }
+    }
+
+    /**
+     * RFC 6266: a plain {@code filename} of the name's safe ASCII (anything else as {@code _}) for old
+     * clients, and {@code filename*} with the exact name percent-encoded in UTF-8 (RFC 8187).
+     */
+    static String contentDisposition(final String name)
+    {
+        final StringBuilder plain = new StringBuilder();
+        final StringBuilder encoded = new StringBuilder();
+        for (final byte b : name.getBytes(StandardCharsets.UTF_8))
+        {
+            final char c = (char)(b & 0xff);
+            final boolean attrChar = c < 0x80 && (Character.isLetterOrDigit(c) || "!#$&+-.^_`|~".indexOf(c) >= 0);
+            plain.append(attrChar ? c : '_');
+            if (attrChar)
+            {
+                encoded.append(c);
+            }
+            else
+            {
+                encoded.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16))).append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return "attachment; filename=\"" + plain + "\"; filename*=UTF-8''" + encoded;
     }
 
     private JobRunStore.JobRun job(final long id) throws SQLException

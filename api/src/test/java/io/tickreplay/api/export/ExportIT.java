@@ -185,7 +185,9 @@ class ExportIT
             .ticksPerSecond(8).seed(3);
         new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
         final Path output = dir.resolve("big.csv.gz");
-        final ExportService.ExportJob job = exports.start(new ExportRequest("ticks", "big", ctx.symbols(), START, END, null, output.toString(), null, false));
+        // claimed as the API claims a name: a failure gives the claim back too
+        final ExportService.ExportJob job = exports.startExclusive(new ExportRequest("ticks", "big", ctx.symbols(), START, END, null, output.toString(), null,
+            false));
         // the first symbol is out: the server goes away under the export of the next ones
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> job.rows().get() > 0 || job.done().isDone());
         execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT \"provider\"%' AND pid <> pg_backend_pid()");
@@ -193,6 +195,7 @@ class ExportIT
         assertThat(failed.status()).isEqualTo("failed");
         assertThat(failed.errorMessage()).isNotBlank();
         assertThat(failed.completedAt()).isNotNull();
+        assertThat(failed.rowsWritten()).as("no file, so no rows written").isZero();
         assertThat(output).doesNotExist();
         try (var files = Files.list(dir))
         {

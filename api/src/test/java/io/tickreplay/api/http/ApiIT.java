@@ -414,6 +414,43 @@ class ApiIT
     }
 
     @Test
+    void ofExportsRacingForOneNameExactlyOneIsAcceptedAndOddNamesAreRefused() throws Exception
+    {
+        final String body = "{\"dataset\": \"ticks\", \"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], " +
+            "\"start\": \"2025-11-03T00:00:00Z\", \"end\": \"2025-11-04T00:00:00Z\", \"output\": \"race.csv\"}";
+        final List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> racing = new ArrayList<>();
+        for (int i = 0; i < 8; i++)
+        {
+            racing.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/exports")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        final List<Integer> statuses = new ArrayList<>();
+        long winner = -1;
+        for (final java.util.concurrent.CompletableFuture<HttpResponse<String>> r : racing)
+        {
+            final HttpResponse<String> response = r.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            statuses.add(response.statusCode());
+            if (response.statusCode() == 200)
+            {
+                winner = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).get("run_id").asLong();
+            }
+        }
+        assertThat(statuses).as("one export owns race.csv; the others are told it is taken").containsOnly(200, 409).containsOnlyOnce(200);
+        final long id = winner;
+        await().atMost(Duration.ofSeconds(60)).until(() -> get("/v1/exports/" + id).json().get("status").asText().equals("completed"));
+        final HttpResponse<String> file = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/exports/" + id + "/download")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(file.body().lines().count() - 1).isEqualTo(get("/v1/exports/" + id).json().get("rows_written").asLong());
+        assertThat(file.headers().firstValue("Content-Disposition").orElse("")).isEqualTo("attachment; filename=\"race.csv\"; filename*=UTF-8''race.csv");
+        for (final String bad : List.of("a\\r\\nSet-Cookie: x.csv", "q\\\"uote.csv", "x".repeat(300) + ".csv", ".hidden.csv", "sp ace.csv", "caf\u00e9.csv"))
+        {
+            final Reply refused = post("/v1/exports", body.replace("race.csv", bad));
+            assertThat(refused.status()).as(bad).isEqualTo(400);
+            assertThat(refused.json().get("field").asText()).isEqualTo("output");
+        }
+    }
+
+    @Test
     void healthAndTheOpenApiDocumentDescribeWhatIsServed() throws Exception
     {
         final Reply health = get("/health");
