@@ -1,6 +1,7 @@
 package io.tickreplay.api.cli;
 
 import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
+import io.tickreplay.adapters.chronicle.JournalContents;
 import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.engine.replay.StreamChecksum;
@@ -154,7 +155,9 @@ public final class JournalCommand implements Runnable
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = "Reads a whole journal and checks its tick count and checksum against its manifest. Exit 1 when they differ.")
+        description = "Reads a whole journal and checks it against its manifest: OK (exit 0) when its run completed and it matches; " +
+            "INCOMPLETE (exit 3) when its run was cancelled, failed or killed (how many ticks it holds and where it stops); " +
+            "CORRUPT (exit 1) when it differs from what its manifest says was written.")
     static final class Verify implements Callable<Integer>
     {
         @Mixin
@@ -168,34 +171,35 @@ public final class JournalCommand implements Runnable
         {
             final Path dir = journals.path();
             final JournalManifest manifest = manifest(dir, runId);
-            final SymbolTable symbols = new SymbolTable(manifest.symbols());
-            final StreamChecksum checksum = new StreamChecksum(symbols);
             final long start = System.nanoTime();
-            // ticks before the replay's start are its warm-up: journaled, not emitted, not in the checksum
-            final long emitFrom = io.tickreplay.engine.tick.Micros.of(java.time.Instant.parse(manifest.start()));
-            try (ChronicleJournalSource source = new ChronicleJournalSource(dir.resolve(String.valueOf(runId)), symbols.size()))
+            final JournalContents contents;
+            try
             {
-                final TickBatch batch = new TickBatch(8192);
-                while (source.next(batch))
-                {
-                    for (int i = 0; i < batch.count; i++)
-                    {
-                        if (batch.tsMicros[i] < emitFrom)
-                        {
-                            continue;
-                        }
-                        checksum.add(batch.symbolId[i], batch.tsMicros[i], batch.seq[i], batch.price[i], batch.size[i], batch.bid[i], batch.ask[i],
-                            batch.bidSize[i], batch.askSize[i]);
-                    }
-                    batch.clear();
-                }
+                contents = JournalContents.read(dir.resolve(String.valueOf(runId)), manifest);
+            }
+            catch (final IOException e)
+            {
+                System.out.printf("journal %d: unreadable: %s -> CORRUPT%n", runId, e.getMessage());
+                return 1;
             }
             final long nanos = System.nanoTime() - start;
-            final boolean ok = checksum.count() == manifest.ticks() && checksum.hex().equals(manifest.checksum());
             System.out.printf("journal %d: %s ticks, checksum %s; manifest (%s): %s ticks, checksum %s; read in %s -> %s%n", runId,
-                Format.count(checksum.count()), checksum.hex(), manifest.status(), Format.count(manifest.ticks()), manifest.checksum(),
-                Format.seconds(nanos), ok ? "OK" : "MISMATCH");
-            return ok ? 0 : 1;
+                Format.count(contents.ticks()), contents.checksum(), manifest.status(), Format.count(manifest.ticks()), manifest.checksum(),
+                Format.seconds(nanos), contents.state() == JournalContents.State.WHOLE ? "OK" : contents.state());
+            return switch (contents.state())
+            {
+                case WHOLE -> 0;
+                case INCOMPLETE ->
+                {
+                    System.out.printf("incomplete: %s; %s%n", contents.why(), contents.describe());
+                    yield 3;
+                }
+                case CORRUPT ->
+                {
+                    System.out.println("corrupt: the journal differs from what its manifest says the run wrote");
+                    yield 1;
+                }
+            };
         }
     }
 }

@@ -50,6 +50,10 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--from-journal", paramLabel = "RUN_ID", description = "Replay the journal of an earlier run instead of the database: the identical stream.")
     Long fromJournal;
 
+    @Option(names = "--allow-partial", description = "With --from-journal: replay the journal of a run that did not complete (cancelled, failed, " +
+        "killed) for what it holds; refused without it.")
+    boolean allowPartial;
+
     @Option(names = "--signals", split = ",", paramLabel = "NAMES|all|none",
         description = "Signals to compute and write to the signals table: names (vwap_deviation_bps,spread_bps,...), all, or none (bus only). Default: signals.default.")
     List<String> signals;
@@ -80,7 +84,7 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 throw new UsageException("--from-journal replays the journal's own provider, symbols and window: drop --provider, --symbols, --start and --end");
             }
-            request = ReplayRequest.fromJournal(fromJournal, speed).withSignals(signals).withSink(sink);
+            request = ReplayRequest.fromJournal(fromJournal, speed).withSignals(signals).withSink(sink).withAllowPartial(allowPartial);
         }
         else
         {

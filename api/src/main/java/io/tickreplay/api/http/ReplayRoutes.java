@@ -35,7 +35,7 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
     private static final Set<String> REPLAY_FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
-        "journal", "bus", "bus_url", "topic", "max_lag");
+        "journal", "bus", "bus_url", "topic", "max_lag", "allow_partial");
 
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
@@ -49,9 +49,12 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
         {
             case "database" ->
             {
-                if (b.has("journal_run_id"))
+                for (final String f : List.of("journal_run_id", "allow_partial"))
                 {
-                    throw ApiError.badRequest("journal_run_id", "journal_run_id goes with \"source\": \"journal\"");
+                    if (b.has(f))
+                    {
+                        throw ApiError.badRequest(f, f + " goes with \"source\": \"journal\"");
+                    }
                 }
                 final Boolean journal = b.bool("journal");
                 request = new ReplayRequest(b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"), speed, null, journal,
@@ -71,7 +74,8 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
                 {
                     throw ApiError.badRequest("journal_run_id", "journal_run_id (the run whose journal to replay) is required with \"source\": \"journal\"");
                 }
-                request = ReplayRequest.fromJournal(journalRun, speed).withSignals(b.stringOrStrings("signals"));
+                final Boolean partial = b.bool("allow_partial");
+                request = ReplayRequest.fromJournal(journalRun, speed).withSignals(b.stringOrStrings("signals")).withAllowPartial(partial != null && partial);
             }
             default -> throw ApiError.badRequest("source", "source must be \"database\" or \"journal\", was '" + source + "'");
         }

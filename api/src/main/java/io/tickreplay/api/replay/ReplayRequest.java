@@ -16,7 +16,7 @@ import java.util.List;
  * or {@code none} (computed, not kept).
  */
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
-    List<String> signals, String sink, BusChoice bus)
+    List<String> signals, String sink, BusChoice bus, boolean allowPartial)
 {
     /**
      * A request's choice of bus ({@code bus}, {@code bus_url}, {@code topic}; null fields keep the configured
@@ -36,13 +36,13 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     public ReplayRequest(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed,
         final Long fromJournal, final Boolean journal, final List<String> signals, final String sink)
     {
-        this(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, BusChoice.CONFIGURED);
+        this(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, BusChoice.CONFIGURED, false);
     }
 
     /** The same request publishing to another bus. */
     public ReplayRequest withBus(final BusChoice choice)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, choice == null ? BusChoice.CONFIGURED : choice);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, choice == null ? BusChoice.CONFIGURED : choice, allowPartial);
     }
 
     public static final int MAX_SYMBOLS = 1000;
@@ -82,19 +82,28 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** The same request with {@code signals} set. */
     public ReplayRequest withSignals(final List<String> names)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus, allowPartial);
     }
 
     /** The same request with journaling set. */
     public ReplayRequest withJournal(final Boolean journaling)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus, allowPartial);
+    }
+
+    /**
+     * The same request, taking a journal whose run did not complete (cancelled, failed, killed): without
+     * this such a journal is refused, naming how many ticks it holds and where it stops.
+     */
+    public ReplayRequest withAllowPartial(final boolean partial)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, partial);
     }
 
     /** The same request with its signals going to {@code where}. */
     public ReplayRequest withSink(final String where)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus, allowPartial);
     }
 
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */

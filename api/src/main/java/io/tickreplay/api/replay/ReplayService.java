@@ -3,6 +3,7 @@ package io.tickreplay.api.replay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
+import io.tickreplay.adapters.chronicle.JournalContents;
 import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
 import io.tickreplay.adapters.chronicle.JournalLayout;
 import io.tickreplay.adapters.chronicle.JournalManifest;
@@ -179,6 +180,10 @@ public final class ReplayService implements AutoCloseable
                 throw new ReplayRequest.InvalidField("from_journal", "no journal of run " + request.fromJournal() + " in " + config.journalDir + ": " +
                     e.getMessage());
             }
+            if (!"completed".equals(manifest.status()))
+            {
+                refusePartial(request, manifest);
+            }
             final Instant start = Instant.parse(manifest.start());
             return new Plan(manifest.provider(), manifest.symbols(), new SymbolTable(manifest.symbols()), start, Instant.parse(manifest.end()), request.speed(),
                 request.fromJournal(), false, signals, Micros.of(start), sink, bus(request), request.bus().maxLag());
@@ -189,6 +194,33 @@ public final class ReplayService implements AutoCloseable
             : SignalWarmup.from(db.dataSource(), request.provider(), request.symbols(), Micros.of(request.start()), SignalSet.of(signals, 1).calculators());
         final boolean journaling = request.journal() == null ? config.journal : request.journal();
         return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom, sink, bus(request), request.bus().maxLag());
+    }
+
+    /**
+     * A journal whose run did not complete holds a prefix of its window: replaying it as if whole would
+     * report {@code completed} for a part. Refused, saying how much it holds, unless the request allows it.
+     */
+    private void refusePartial(final ReplayRequest request, final JournalManifest manifest)
+    {
+        final JournalContents contents;
+        try
+        {
+            contents = JournalContents.read(journalDirectory(request.fromJournal()), manifest);
+        }
+        catch (final IOException e)
+        {
+            throw new ReplayRequest.InvalidField("from_journal", "the journal of run " + request.fromJournal() + " cannot be read: " + e.getMessage());
+        }
+        if (contents.state() == JournalContents.State.CORRUPT)
+        {
+            throw new ReplayRequest.InvalidField("from_journal", "the journal of run " + request.fromJournal() + " differs from its manifest (" +
+                contents.ticks() + " ticks, manifest " + manifest.ticks() + "): run tickreplay journal verify " + request.fromJournal());
+        }
+        if (!request.allowPartial())
+        {
+            throw new ReplayRequest.InvalidField("from_journal", "the journal of run " + request.fromJournal() + " is incomplete: " + contents.why() +
+                "; " + contents.describe() + ". Replay it anyway with --allow-partial (API: \"allow_partial\": true)");
+        }
     }
 
     /** The configured bus with the request's choices over it; a wrong choice is the request's field. */

@@ -188,6 +188,24 @@ public class CliIT
         final Run dump = run("journal", "dump", "--journal-dir", journals.toString(), "--limit", "3", runId);
         assertThat(dump.out().strip().split("\n")).hasSize(4);
 
+        // the journal as a killed process leaves it (its manifest still says running): incomplete, refused unless --allow-partial
+        final Path runDir = journals.resolve(runId);
+        final io.tickreplay.adapters.chronicle.JournalManifest whole = io.tickreplay.adapters.chronicle.JournalManifest.read(runDir);
+        whole.withOutcome("running", 0, null, null, null, null).write(runDir);
+        final Run incomplete = run("journal", "verify", "--journal-dir", journals.toString(), runId);
+        assertThat(incomplete.exit()).as(incomplete.out()).isEqualTo(3);
+        assertThat(incomplete.out()).contains("INCOMPLETE").contains("never ended").contains("it holds " + String.format("%,d", rows) + " ticks");
+        final Run refused = run("replay", "--db-url", url, "--journal-dir", journals.toString(), "--from-journal", runId, "--speed", "0");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("incomplete").contains("--allow-partial");
+        final Run allowed = run("replay", "--db-url", url, "--journal-dir", journals.toString(), "--from-journal", runId, "--speed", "0", "--allow-partial");
+        assertThat(allowed.exit()).as(allowed.err()).isZero();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(allowed.out()).get("rows_written").asLong()).isEqualTo(rows);
+        whole.withOutcome("completed", whole.ticks() + 1, whole.checksum(), null, null, null).write(runDir);
+        final Run corrupt = run("journal", "verify", "--journal-dir", journals.toString(), runId);
+        assertThat(corrupt.exit()).isEqualTo(1);
+        assertThat(corrupt.out()).contains("CORRUPT");
+
         final Run bad = run("replay", "--db-url", url, "--provider", "clitest", "--symbols", "NVDA", "--start", "2025-11-03T15:00:00Z", "--end", "2025-11-03T14:00:00Z");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("--end: end must be after start");

@@ -2,6 +2,8 @@ package io.tickreplay.api.replay;
 
 import com.lmax.disruptor.SleepingWaitStrategy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tickreplay.adapters.chronicle.JournalContents;
+import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PostgresTestSupport;
@@ -178,6 +180,36 @@ class ReplayServiceIT
         assertThat(receivedStream(again.runId())).containsExactlyElementsOf(receivedStream(original.runId()));
         assertThat(job(again.runId()).metadata()).containsEntry("source", "journal").containsEntry("journal_of", (int)original.runId());
         assertThat(job(again.runId()).metadata().get("checksum")).isEqualTo(job(original.runId()).metadata().get("checksum"));
+    }
+
+    @Test
+    void theJournalOfARunThatDidNotCompleteIsRefusedUnlessAllowedAndThenGivesWhatItHolds() throws Exception
+    {
+        final ReplayRun cut = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 50.0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cut.progress().emitted() > 20);
+        cut.control().cancel();
+        final ReplayOutcome cancelled = cut.done().get(60, TimeUnit.SECONDS);
+        assertThat(cancelled.status()).isEqualTo(ReplayOutcome.Status.CANCELLED);
+
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromJournal(cut.runId(), 0.0)))
+            .isInstanceOfSatisfying(ReplayRequest.InvalidField.class, e -> assertThat(e.field()).isEqualTo("from_journal"))
+            .hasMessageContaining("incomplete").hasMessageContaining("its run ended cancelled")
+            .hasMessageContaining("it holds " + String.format("%,d", cancelled.ticks()) + " ticks").hasMessageContaining("--allow-partial");
+        final ReplayRun partial = service.start(ReplayRequest.fromJournal(cut.runId(), 0.0).withAllowPartial(true));
+        final ReplayOutcome replayed = partial.done().get(60, TimeUnit.SECONDS);
+        assertThat(replayed.ticks()).isEqualTo(cancelled.ticks());
+        assertThat(replayed.checksumHex()).isEqualTo(cancelled.checksumHex());
+
+        // a process killed mid-run leaves its manifest saying running: refused too, with what the journal holds
+        final Path dir = journals.resolve(String.valueOf(cut.runId()));
+        final JournalManifest manifest = JournalManifest.read(dir);
+        manifest.withOutcome("running", 0, null, null, null, null).write(dir);
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromJournal(cut.runId(), 0.0)))
+            .hasMessageContaining("never ended").hasMessageContaining("it holds " + String.format("%,d", cancelled.ticks()) + " ticks, the last at");
+        assertThat(JournalContents.read(dir, JournalManifest.read(dir)).state()).isEqualTo(JournalContents.State.INCOMPLETE);
+        // a completed run's journal that lost its end is corrupt, not incomplete
+        manifest.withOutcome("completed", cancelled.ticks() + 1, manifest.checksum(), null, null, null).write(dir);
+        assertThat(JournalContents.read(dir, JournalManifest.read(dir)).state()).isEqualTo(JournalContents.State.CORRUPT);
     }
 
     @Test
