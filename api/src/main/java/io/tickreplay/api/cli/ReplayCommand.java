@@ -104,7 +104,8 @@ public final class ReplayCommand implements Callable<Integer>
             throw new UsageException("--" + e.field().replace('_', '-') + ": " + e.getMessage());
         }
 
-        try (Database db = CommonOptions.openDatabase(settings);
+        try (Interrupts stop = Interrupts.install();
+             Database db = CommonOptions.openDatabase(settings);
              InProcessBus bus = Services.bus(settings);
              io.tickreplay.api.bus.Buses buses = Services.buses(settings, bus, new SimpleMeterRegistry());
              ReplayService service = new ReplayService(db, buses, new SimpleMeterRegistry(), config))
@@ -118,7 +119,7 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 throw new UsageException("--" + e.field().replace('_', '-') + ": " + e.getMessage());
             }
-            final ReplayOutcome outcome = awaitWithProgress(run, request.start(), request.end());
+            final ReplayOutcome outcome = awaitWithProgress(run, request.start(), request.end(), stop);
             final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             System.out.println(json.writeValueAsString(JobJson.of(service.jobs().find(run.runId()).orElseThrow())));
             if (outcome.status() != ReplayOutcome.Status.COMPLETED)
@@ -135,16 +136,22 @@ public final class ReplayCommand implements Callable<Integer>
 
     /**
      * Waits for {@code run} to end, drawing its progress over [start, end) on stderr when that is a
-     * terminal; Ctrl-C cancels the run (and the job says so) instead of leaving it half done.
+     * terminal; Ctrl-C (or SIGTERM) cancels the run and the wait goes on until it has ended, so the
+     * caller prints the job, which says {@code cancelled}, and exits 1.
      */
     static ReplayOutcome awaitWithProgress(final ReplayRun run, final Instant start, final Instant end) throws InterruptedException
     {
-        final Thread stopper = new Thread(() ->
+        try (Interrupts stop = Interrupts.install())
         {
-            run.control().cancel();
-            run.done().completeOnTimeout(null, 10, TimeUnit.SECONDS).join();
-        }, "replay-ctrl-c");
-        Runtime.getRuntime().addShutdownHook(stopper);
+            return awaitWithProgress(run, start, end, stop);
+        }
+    }
+
+    /** As above, with the caller's {@link Interrupts}, installed before the run started so that no early Ctrl-C is lost. */
+    static ReplayOutcome awaitWithProgress(final ReplayRun run, final Instant start, final Instant end, final Interrupts stop)
+        throws InterruptedException
+    {
+        stop.onStop(() -> run.control().cancel());
         try (ProgressBar bar = new ProgressBar("replay " + run.runId()))
         {
             final long startMicros = start == null ? 0 : Micros.of(start);
@@ -160,23 +167,12 @@ public final class ReplayCommand implements Callable<Integer>
                 {
                     run.done().get(100, TimeUnit.MILLISECONDS);
                 }
-                catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ignored)
+                catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e)
                 {
                     // keep drawing; an exceptional end is reported by join below
                 }
             }
             return run.done().join();
-        }
-        finally
-        {
-            try
-            {
-                Runtime.getRuntime().removeShutdownHook(stopper);
-            }
-            catch (final IllegalStateException ignored)
-            {
-                // the JVM is shutting down: the hook has run
-            }
         }
     }
 }
