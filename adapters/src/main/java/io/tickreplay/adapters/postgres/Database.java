@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -18,14 +19,34 @@ import javax.sql.DataSource;
  */
 public final class Database implements AutoCloseable
 {
+    /**
+     * How the process talks to the server. {@code size}: connections of the main pool (replays' readers
+     * and writers, exports, job rows); {@code readSize}: a pool of its own for the API's reads, so that
+     * charts and lists never wait behind replays; {@code connectTimeout}: to open a connection;
+     * {@code socketTimeout}: the longest wait for the server's answer on an open one (0: none), so a
+     * server that vanished from the network fails what waits on it; {@code acquireTimeout}: the longest
+     * wait for a pooled connection.
+     */
+    public record Pools(int size, int readSize, Duration connectTimeout, Duration socketTimeout, Duration acquireTimeout)
+    {
+        public static Pools of(final int size)
+        {
+            return new Pools(size, 2, Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(10));
+        }
+    }
+
     private final HikariDataSource pool;
+    private final HikariDataSource reads;
     private final EmbeddedPostgresServer embedded;
     private final String url;
     private final List<Integer> migrationsApplied;
+    private DatabaseHealth health;
 
-    private Database(final HikariDataSource pool, final EmbeddedPostgresServer embedded, final String url, final List<Integer> applied)
+    private Database(final HikariDataSource pool, final HikariDataSource reads, final EmbeddedPostgresServer embedded, final String url,
+        final List<Integer> applied)
     {
         this.pool = pool;
+        this.reads = reads;
         this.embedded = embedded;
         this.url = url;
         this.migrationsApplied = applied;
@@ -37,8 +58,14 @@ public final class Database implements AutoCloseable
      */
     public static Database open(final String jdbcUrl, final Path embeddedDataDirectory, final int poolSize)
     {
+        return open(jdbcUrl, embeddedDataDirectory, Pools.of(poolSize));
+    }
+
+    public static Database open(final String jdbcUrl, final Path embeddedDataDirectory, final Pools pools)
+    {
         EmbeddedPostgresServer embedded = null;
         HikariDataSource pool = null;
+        HikariDataSource reads = null;
         try
         {
             final String url;
@@ -55,36 +82,47 @@ public final class Database implements AutoCloseable
                 }
                 url = jdbcUrl;
             }
-            final HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(url);
-            config.setMaximumPoolSize(poolSize);
-            config.setMinimumIdle(1);
-            config.setPoolName("tickreplay");
-            config.setInitializationFailTimeout(10_000);
-            config.setConnectionTimeout(30_000);
-            config.addDataSourceProperty("reWriteBatchedInserts", "true");
-            config.addDataSourceProperty("ApplicationName", "tickreplay");
             try
             {
-                pool = new HikariDataSource(config);
+                pool = new HikariDataSource(config(url, "tickreplay", pools.size(), 1, pools));
+                reads = new HikariDataSource(config(url, "tickreplay-reads", pools.readSize(), 0, pools));
             }
             catch (final RuntimeException e)
             {
                 throw new IllegalStateException("cannot connect to " + redact(url) + ": " + rootMessage(e), e);
             }
             final List<Integer> applied = Migrations.apply(pool);
-            return new Database(pool, embedded, url, applied);
+            return new Database(pool, reads, embedded, url, applied);
         }
         catch (final SQLException e)
         {
-            closeQuietly(pool, embedded);
+            closeQuietly(pool, reads, embedded);
             throw new IllegalStateException("cannot prepare the schema: " + e.getMessage(), e);
         }
         catch (final RuntimeException e)
         {
-            closeQuietly(pool, embedded);
+            closeQuietly(pool, reads, embedded);
             throw e;
         }
+    }
+
+    private static HikariConfig config(final String url, final String name, final int size, final int minIdle, final Pools pools)
+    {
+        final HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(minIdle);
+        config.setPoolName(name);
+        config.setInitializationFailTimeout(10_000);
+        config.setConnectionTimeout(pools.acquireTimeout().toMillis());
+        config.setValidationTimeout(Math.min(5_000, pools.acquireTimeout().toMillis() / 2));
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        config.addDataSourceProperty("ApplicationName", "tickreplay");
+        config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, pools.connectTimeout().toSeconds())));
+        config.addDataSourceProperty("loginTimeout", String.valueOf(Math.max(1, pools.connectTimeout().toSeconds())));
+        config.addDataSourceProperty("socketTimeout", String.valueOf(pools.socketTimeout().toSeconds()));
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        return config;
     }
 
     /**
@@ -144,6 +182,29 @@ public final class Database implements AutoCloseable
         return pool;
     }
 
+    /** The pool of the API's reads (charts, lists): separate, so that they never wait behind replays and exports. */
+    public DataSource reads()
+    {
+        return reads;
+    }
+
+    /** The health probe of this database, started on first use and stopped on {@link #close()}. */
+    public synchronized DatabaseHealth health()
+    {
+        if (health == null)
+        {
+            health = new DatabaseHealth(url);
+            health.start();
+        }
+        return health;
+    }
+
+    /** The embedded server, or null when the URL names an external one. */
+    public EmbeddedPostgresServer embeddedServer()
+    {
+        return embedded;
+    }
+
     public Connection connection() throws SQLException
     {
         return pool.getConnection();
@@ -173,11 +234,22 @@ public final class Database implements AutoCloseable
     @Override
     public void close()
     {
-        closeQuietly(pool, embedded);
+        synchronized (this)
+        {
+            if (health != null)
+            {
+                health.close();
+            }
+        }
+        closeQuietly(pool, reads, embedded);
     }
 
-    private static void closeQuietly(final HikariDataSource pool, final EmbeddedPostgresServer embedded)
+    private static void closeQuietly(final HikariDataSource pool, final HikariDataSource reads, final EmbeddedPostgresServer embedded)
     {
+        if (reads != null)
+        {
+            reads.close();
+        }
         if (pool != null)
         {
             pool.close();

@@ -14,8 +14,10 @@ import javax.sql.DataSource;
 /**
  * Reads of the series that replays write, for the cockpit's charts ({@code GET /v1/signals},
  * {@code GET /v1/bars}): the latest {@code limit} rows of {@code signals} or {@code bars_ohlcv} in a
- * window, handed back oldest first. Each call is one bounded query (an index scan from the newest
- * row, at most {@code limit} rows) on a pooled connection. Thread-safe: the API's worker threads
+ * window, handed to a {@link RowSink} oldest first, one at a time, read through a cursor
+ * ({@value #FETCH_ROWS} rows per round trip): whatever the limit, a call holds a few thousand rows,
+ * never the whole answer. Each call is one bounded query (an index scan from the newest row, at most
+ * {@code limit} rows) on a connection of the pool it is given. Thread-safe: the API's worker threads
  * share one instance.
  */
 public final class SeriesStore
@@ -36,6 +38,15 @@ public final class SeriesStore
     {
     }
 
+    /** Where rows go, one by one, while the query runs. */
+    @FunctionalInterface
+    public interface RowSink<T>
+    {
+        void accept(T row) throws java.io.IOException;
+    }
+
+    private static final int FETCH_ROWS = 2000;
+
     @FunctionalInterface
     private interface RowReader<T>
     {
@@ -50,7 +61,8 @@ public final class SeriesStore
     }
 
     /** The latest signals of the window, of one {@code name} and one replay run when given (null: any). */
-    public List<SignalRow> latestSignals(final Window window, final String name, final Long replayRunId, final int limit) throws SQLException
+    public long latestSignals(final Window window, final String name, final Long replayRunId, final int limit, final RowSink<SignalRow> sink)
+        throws SQLException, java.io.IOException
     {
         final List<Object> args = new ArrayList<>();
         final StringBuilder where = where(window, args);
@@ -66,11 +78,12 @@ public final class SeriesStore
         }
         return latest("SELECT provider, symbol, ts, name, value, score, metadata::text FROM signals WHERE " + where, args, limit,
             rs -> new SignalRow(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4),
-                rs.getDouble(5), nullableDouble(rs, 6), rs.getString(7)));
+                rs.getDouble(5), nullableDouble(rs, 6), rs.getString(7)), sink);
     }
 
     /** The latest bars of the window of one {@code interval}. */
-    public List<BarRow> latestBars(final Window window, final String interval, final int limit) throws SQLException
+    public long latestBars(final Window window, final String interval, final int limit, final RowSink<BarRow> sink)
+        throws SQLException, java.io.IOException
     {
         final List<Object> args = new ArrayList<>();
         final StringBuilder where = where(window, args);
@@ -78,7 +91,7 @@ public final class SeriesStore
         args.add(interval);
         return latest("SELECT provider, symbol, \"interval\", ts, open, high, low, close, volume, trade_count, vwap FROM bars_ohlcv WHERE " + where,
             args, limit, rs -> new BarRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class).toInstant(),
-                rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), nullableDouble(rs, 11)));
+                rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), nullableDouble(rs, 11)), sink);
     }
 
     private static StringBuilder where(final Window window, final List<Object> args)
@@ -107,27 +120,38 @@ public final class SeriesStore
         return where;
     }
 
-    /** The newest {@code limit} rows of {@code select}, oldest first (what a chart wants). */
-    private <T> List<T> latest(final String select, final List<Object> args, final int limit, final RowReader<T> reader) throws SQLException
+    /** The newest {@code limit} rows of {@code select}, oldest first (what a chart wants), to {@code sink}; returns how many. */
+    private <T> long latest(final String select, final List<Object> args, final int limit, final RowReader<T> reader, final RowSink<T> sink)
+        throws SQLException, java.io.IOException
     {
-        final List<T> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT * FROM (" + select + " ORDER BY ts DESC LIMIT ?) latest ORDER BY ts, symbol"))
+        long rows = 0;
+        try (Connection c = dataSource.getConnection())
         {
-            for (int i = 0; i < args.size(); i++)
+            c.setAutoCommit(false); // a cursor: pgjdbc fetches FETCH_ROWS at a time only inside a transaction
+            try (PreparedStatement s = c.prepareStatement("SELECT * FROM (" + select + " ORDER BY ts DESC LIMIT ?) latest ORDER BY ts, symbol"))
             {
-                s.setObject(i + 1, args.get(i));
-            }
-            s.setInt(args.size() + 1, limit);
-            try (ResultSet rs = s.executeQuery())
-            {
-                while (rs.next())
+                s.setFetchSize(FETCH_ROWS);
+                for (int i = 0; i < args.size(); i++)
                 {
-                    out.add(reader.read(rs));
+                    s.setObject(i + 1, args.get(i));
+                }
+                s.setInt(args.size() + 1, limit);
+                try (ResultSet rs = s.executeQuery())
+                {
+                    while (rs.next())
+                    {
+                        sink.accept(reader.read(rs));
+                        rows++;
+                    }
                 }
             }
+            finally
+            {
+                c.rollback(); // read only: nothing to keep
+                c.setAutoCommit(true);
+            }
         }
-        return out;
+        return rows;
     }
 
     private static Double nullableDouble(final ResultSet rs, final int column) throws SQLException

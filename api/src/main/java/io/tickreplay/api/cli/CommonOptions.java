@@ -5,6 +5,7 @@ import io.tickreplay.api.config.Settings;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -42,6 +43,18 @@ public final class CommonOptions
 
     public static Database openDatabase(final Settings settings)
     {
-        return Database.open(settings.string("db.url"), Path.of(settings.string("db.embedded-dir")), settings.integer("db.pool-size"));
+        return Database.open(settings.string("db.url"), Path.of(settings.string("db.embedded-dir")), pools(settings));
+    }
+
+    /** The pools of {@code db.*}; a pool size of 0 is sized from what can run at once (config/tickreplay.conf). */
+    static Database.Pools pools(final Settings settings)
+    {
+        int size = settings.integer("db.pool-size");
+        if (size == 0)
+        {
+            size = settings.integer("replay.max-concurrent") * (settings.integer("signals.shards") + 3) + settings.integer("api.export-threads") + 4;
+        }
+        return new Database.Pools(size, settings.integer("db.read-pool-size"), Duration.ofSeconds(settings.integer("db.connect-timeout-seconds")),
+            Duration.ofSeconds(settings.integer("db.socket-timeout-seconds")), Duration.ofSeconds(settings.integer("db.acquire-timeout-seconds")));
     }
 }

@@ -118,6 +118,11 @@ public final class Services
             new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
             db = CommonOptions.openDatabase(settings);
+            if (db.embeddedServer() != null)
+            {
+                db.embeddedServer().supervise(); // a postmaster that dies under serve is started again
+            }
+            db.health(); // /health reads the probe's last answer: it never waits on the database
             io.tickreplay.engine.bus.InProcessBus b = null;
             ReplayService r = null;
             io.tickreplay.api.export.ExportService e = null;

@@ -61,7 +61,7 @@ public final class ApiServer implements AutoCloseable
         this.token = config.token() == null || config.token().isEmpty() ? null : config.token().getBytes(StandardCharsets.UTF_8);
         final ReplayRoutes replay = new ReplayRoutes(replays, config.maxBodyBytes());
         final ExportRoutes export = new ExportRoutes(exports, config.exportDir(), config.maxBodyBytes());
-        final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.dataSource()));
+        final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
         final RoutingHandler routes = Handlers.routing()
             .post("/v1/replay/ticks", guarded(replay::start))

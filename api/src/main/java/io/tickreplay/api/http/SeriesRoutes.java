@@ -1,28 +1,27 @@
 package io.tickreplay.api.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportRequest;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import static io.tickreplay.api.http.Exchanges.JSON;
 import static io.tickreplay.api.http.Exchanges.integer;
 import static io.tickreplay.api.http.Exchanges.limit;
-import static io.tickreplay.api.http.Exchanges.object;
 import static io.tickreplay.api.http.Exchanges.query;
-import static io.tickreplay.api.http.Exchanges.send;
 
 /**
  * The cockpit's chart routes: {@code GET /v1/signals} and {@code GET /v1/bars}, the latest rows of
- * a window (oldest first) read through {@link SeriesStore}. Runs on Undertow's worker threads; a
- * request costs one query of at most {@code limit} rows (100,000 at the most).
+ * a window (oldest first) read through {@link SeriesStore} on the API's own read pool. Runs on Undertow's
+ * worker threads; a request costs one query of at most {@code limit} rows (100,000 at the most), streamed
+ * into the response as they are read, so twenty requests of 100,000 rows hold no more than twenty cursors.
  */
 record SeriesRoutes(SeriesStore series)
 {
@@ -35,17 +34,34 @@ record SeriesRoutes(SeriesStore series)
         final SeriesStore.Window window = window(q);
         final Long replayRunId = q.containsKey("replay_run_id") ? integer(q, "replay_run_id", 0, 1, Long.MAX_VALUE) : null;
         final int limit = limit(q, 1000, MAX_ROWS);
-        final List<Map<String, Object>> rows = new ArrayList<>();
-        for (final SeriesStore.SignalRow s : series.latestSignals(window, q.get("name"), replayRunId, limit))
+        try (JsonGenerator json = stream(exchange, "signals"))
         {
-            rows.add(object("provider", s.provider(), "symbol", s.symbol(), "ts", s.ts().toString(), "name", s.name(), "value", s.value(),
-                "score", s.score(), "metadata", s.metadata() == null ? null : JSON.readTree(s.metadata())));
+            final long count = series.latestSignals(window, q.get("name"), replayRunId, limit, s ->
+            {
+                json.writeStartObject();
+                json.writeStringField("provider", s.provider());
+                json.writeStringField("symbol", s.symbol());
+                json.writeStringField("ts", s.ts().toString());
+                json.writeStringField("name", s.name());
+                json.writeNumberField("value", s.value());
+                nullable(json, "score", s.score());
+                json.writeFieldName("metadata");
+                if (s.metadata() == null)
+                {
+                    json.writeNull();
+                }
+                else
+                {
+                    json.writeRawValue(s.metadata()); // the database's own JSONB text: valid JSON as it is
+                }
+                json.writeEndObject();
+            });
+            end(json, count, limit);
         }
-        send(exchange, 200, object("signals", rows, "count", rows.size(), "limit", limit));
     }
 
     /** {@code GET /v1/bars}. */
-    void bars(final HttpServerExchange exchange) throws SQLException
+    void bars(final HttpServerExchange exchange) throws SQLException, IOException
     {
         final Map<String, String> q = query(exchange, Set.of("provider", "symbol", "interval", "start", "end", "limit"));
         final SeriesStore.Window window = window(q);
@@ -55,14 +71,61 @@ record SeriesRoutes(SeriesStore series)
             throw ApiError.badRequest("interval", "interval must be 1m, 5m or 1h, was '" + interval + "'");
         }
         final int limit = limit(q, 1000, MAX_ROWS);
-        final List<Map<String, Object>> rows = new ArrayList<>();
-        for (final SeriesStore.BarRow b : series.latestBars(window, interval, limit))
+        try (JsonGenerator json = stream(exchange, "bars"))
         {
-            rows.add(object("provider", b.provider(), "symbol", b.symbol(), "interval", b.interval(), "ts", b.ts().toString(),
-                "open", b.open(), "high", b.high(), "low", b.low(), "close", b.close(), "volume", b.volume(),
-                "trade_count", b.tradeCount(), "vwap", b.vwap()));
+            final long count = series.latestBars(window, interval, limit, b ->
+            {
+                json.writeStartObject();
+                json.writeStringField("provider", b.provider());
+                json.writeStringField("symbol", b.symbol());
+                json.writeStringField("interval", b.interval());
+                json.writeStringField("ts", b.ts().toString());
+                json.writeNumberField("open", b.open());
+                json.writeNumberField("high", b.high());
+                json.writeNumberField("low", b.low());
+                json.writeNumberField("close", b.close());
+                json.writeNumberField("volume", b.volume());
+                json.writeNumberField("trade_count", b.tradeCount());
+                nullable(json, "vwap", b.vwap());
+                json.writeEndObject();
+            });
+            end(json, count, limit);
         }
-        send(exchange, 200, object("bars", rows, "count", rows.size(), "limit", limit));
+    }
+
+    /**
+     * A 200 whose body is written while the rows are read: {@code {"<array>": [ ... ], "count": n, "limit": l}}
+     * in constant memory whatever the limit. Everything that can be refused is checked before this.
+     */
+    private static JsonGenerator stream(final HttpServerExchange exchange, final String array) throws IOException
+    {
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, Exchanges.JSON_TYPE);
+        exchange.startBlocking();
+        final JsonGenerator json = JSON.getFactory().createGenerator(exchange.getOutputStream());
+        json.writeStartObject();
+        json.writeArrayFieldStart(array);
+        return json;
+    }
+
+    private static void end(final JsonGenerator json, final long count, final int limit) throws IOException
+    {
+        json.writeEndArray();
+        json.writeNumberField("count", count);
+        json.writeNumberField("limit", limit);
+        json.writeEndObject();
+    }
+
+    private static void nullable(final JsonGenerator json, final String field, final Double value) throws IOException
+    {
+        if (value == null)
+        {
+            json.writeNullField(field);
+        }
+        else
+        {
+            json.writeNumberField(field, value);
+        }
     }
 
     private static SeriesStore.Window window(final Map<String, String> q)

@@ -14,13 +14,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The life of one kind of job ({@code tick_replay}, {@code tick_export}) in {@code job_runs}: the row
  * a job begins with (stamped with this process's pid and host, so that a later start can tell the
  * jobs of a process that died), the jobs this process runs now, and the one way a job ends
  * ({@link #finish}, {@link #fail}). At construction the jobs a dead process of this host left
- * {@code running} are marked failed. Thread-safe.
+ * {@code running} are marked failed. A final row the database could not take is written again every
+ * second until it can (a daemon thread, started by the first such failure). Thread-safe.
  *
  * @param <R> what this process keeps of a running job
  */
@@ -32,6 +36,8 @@ public final class JobLifecycle<R>
     private final JobRunStore store;
     private final String jobName;
     private final Map<Long, R> active = new ConcurrentHashMap<>();
+    private final Map<Long, RowWrite> pending = new ConcurrentHashMap<>();
+    private ScheduledExecutorService retrier;
 
     public JobLifecycle(final JobRunStore store, final String jobName)
     {
@@ -98,11 +104,74 @@ public final class JobLifecycle<R>
         return active.size();
     }
 
-    /** Writes the job's final row. */
+    /**
+     * Writes the job's final row. When it cannot be written (the database is unreachable), it is kept
+     * and written again every second until it is, so the row never stays {@code running} once the
+     * database is back (the caller still gets the exception, to say so now).
+     */
     public void finish(final long id, final String status, final long rows, final Instant maxTs, final String error, final Map<String, Object> metadata)
         throws SQLException
     {
-        store.finish(id, status, rows, maxTs, error, metadata);
+        try
+        {
+            store.finish(id, status, rows, maxTs, error, metadata);
+        }
+        catch (final SQLException | RuntimeException e)
+        {
+            later(id, () -> store.finish(id, status, rows, maxTs, error, metadata), true);
+            throw e;
+        }
+    }
+
+    /** Final rows not written yet for want of a database: they are being retried. */
+    public int pendingRows()
+    {
+        return pending.size();
+    }
+
+    @FunctionalInterface
+    private interface RowWrite
+    {
+        void write() throws SQLException;
+    }
+
+    private synchronized void later(final long id, final RowWrite write, final boolean replace)
+    {
+        if (replace)
+        {
+            pending.put(id, write);
+        }
+        else
+        {
+            pending.putIfAbsent(id, write); // a failure to record a run's end is not the run's end: keep the truer row
+        }
+        if (retrier == null)
+        {
+            retrier = Executors.newSingleThreadScheduledExecutor(r ->
+            {
+                final Thread t = new Thread(r, jobName + "-rows");
+                t.setDaemon(true);
+                return t;
+            });
+            retrier.scheduleWithFixedDelay(this::retry, 1, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    private void retry()
+    {
+        for (final Map.Entry<Long, RowWrite> e : pending.entrySet())
+        {
+            try
+            {
+                e.getValue().write();
+                pending.remove(e.getKey(), e.getValue());
+                LOG.info("{} {}: its final row is written, now that the database answers", jobName, e.getKey());
+            }
+            catch (final SQLException | RuntimeException ex)
+            {
+                return; // still unreachable: the next round tries them all again
+            }
+        }
     }
 
     /**
@@ -122,7 +191,8 @@ public final class JobLifecycle<R>
             {
                 cause.addSuppressed(e);
             }
-            LOG.warn("{} {} failed ({}) and its row could not be written: {}; it is marked failed at the next start", jobName, id, message,
+            later(id, () -> store.finish(id, "failed", rows, maxTs, message, Map.of()), false);
+            LOG.warn("{} {} failed ({}) and its row could not be written: {}; it is written as soon as the database answers", jobName, id, message,
                 e.getMessage());
         }
         finally
