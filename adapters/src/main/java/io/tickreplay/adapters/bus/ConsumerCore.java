@@ -400,7 +400,8 @@ public final class ConsumerCore implements AutoCloseable
                         {
                             batch.sendTo(copy.copyIn("COPY signals_stage (" + SignalRowEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)"));
                             s.executeUpdate("INSERT INTO signals (" + SignalRowEncoder.COLUMNS + ") SELECT " + SignalRowEncoder.COLUMNS +
-                                " FROM signals_stage ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, " +
+                                " FROM signals_stage ORDER BY provider, symbol, ts, name" + // key order: no deadlock between members
+                                " ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, " +
                                 "score = EXCLUDED.score, metadata = EXCLUDED.metadata, created_at = NOW()");
                         }
                     }

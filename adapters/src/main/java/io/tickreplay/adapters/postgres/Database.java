@@ -86,6 +86,9 @@ public final class Database implements AutoCloseable
             {
                 pool = new HikariDataSource(config(url, "tickreplay", pools.size(), 1, pools));
                 reads = new HikariDataSource(config(url, "tickreplay-reads", pools.readSize(), 0, pools));
+                // API reads queue for each other (many clients, a few connections) rather than fail: a read of 100,000
+                // rows takes seconds on a busy machine, and twenty of them in line take minutes (LoadIT)
+                reads.setConnectionTimeout(Math.max(120_000, pools.acquireTimeout().toMillis()));
             }
             catch (final RuntimeException e)
             {

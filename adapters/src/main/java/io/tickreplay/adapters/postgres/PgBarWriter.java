@@ -130,6 +130,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
 
     /** The merge of staged bars into {@code bars_ohlcv}: a bar written again replaces the one there. */
     public static final String MERGE = "INSERT INTO bars_ohlcv (" + COLUMNS + ") SELECT " + COLUMNS + " FROM bars_stage " +
+        "ORDER BY provider, symbol, interval, ts " + // key order: concurrent merges of the same bars cannot deadlock
         "ON CONFLICT (provider, symbol, interval, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, " +
         "close = EXCLUDED.close, volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, vwap = EXCLUDED.vwap";
 

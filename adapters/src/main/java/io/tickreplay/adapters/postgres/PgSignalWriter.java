@@ -298,6 +298,8 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         {
             s.executeUpdate("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
                 "SELECT provider, symbol, ts, name, value, metadata FROM signals_stage " +
+                // rows locked in key order: two runs merging the same keys at once wait for each other instead of deadlocking
+                "ORDER BY provider, symbol, ts, name " +
                 "ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, score = EXCLUDED.score, " +
                 "metadata = EXCLUDED.metadata, created_at = NOW()");
         }

@@ -39,9 +39,11 @@ public final class SeriesStore
     }
 
     /** Where rows go, one by one, while the query runs. */
-    @FunctionalInterface
     public interface RowSink<T>
     {
+        /** The query runs and its first rows are there: from here on a failure can only cut the answer short. */
+        void begin() throws java.io.IOException;
+
         void accept(T row) throws java.io.IOException;
     }
 
@@ -138,6 +140,7 @@ public final class SeriesStore
                 s.setInt(args.size() + 1, limit);
                 try (ResultSet rs = s.executeQuery())
                 {
+                    sink.begin();
                     while (rs.next())
                     {
                         sink.accept(reader.read(rs));

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 @Command(
@@ -159,8 +158,7 @@ public final class DemoCommand implements Callable<Integer>
                 System.out.println("  ./tickreplay replay --provider " + summary.get(0).provider() + " --symbols " +
                     summary.get(0).symbol() + " --start " + summary.get(0).minTs() + " --end " + summary.get(0).maxTs().plusNanos(1000) + " --speed 100");
                 System.out.println("staying up: " + db.describe() + ", API " + api.baseUrl() + "; Ctrl-C to stop");
-                final CountDownLatch forever = new CountDownLatch(1);
-                forever.await();
+                ServeCommand.awaitStop();
             }
         }
         return 0;

@@ -44,8 +44,25 @@ public final class ServeCommand implements Callable<Integer>
             System.out.println("database: " + api.db().describe());
             api.printUrls();
             System.out.println("Ctrl-C to stop");
-            new CountDownLatch(1).await();
+            awaitStop();
         }
+        System.out.println("tickreplay serve: stopped");
         return 0;
+    }
+
+    /**
+     * Blocks until Ctrl-C or SIGTERM; then the caller's try-with-resources closes the API (no new
+     * request), cancels the running replays (their writers flush, their jobs say cancelled), closes the
+     * pools and stops the embedded server, and the command exits 0.
+     */
+    static void awaitStop() throws InterruptedException
+    {
+        final CountDownLatch stop = new CountDownLatch(1);
+        try (Interrupts interrupts = Interrupts.install())
+        {
+            interrupts.onStop(stop::countDown);
+            stop.await();
+        }
+        System.out.println("stopping: cancelling running replays, flushing writers, stopping the database");
     }
 }

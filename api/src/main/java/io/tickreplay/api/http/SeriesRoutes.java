@@ -34,9 +34,9 @@ record SeriesRoutes(SeriesStore series)
         final SeriesStore.Window window = window(q);
         final Long replayRunId = q.containsKey("replay_run_id") ? integer(q, "replay_run_id", 0, 1, Long.MAX_VALUE) : null;
         final int limit = limit(q, 1000, MAX_ROWS);
-        try (JsonGenerator json = stream(exchange, "signals"))
+        try (Stream out = new Stream(exchange, "signals"))
         {
-            final long count = series.latestSignals(window, q.get("name"), replayRunId, limit, s ->
+            final long count = series.latestSignals(window, q.get("name"), replayRunId, limit, out.rows((json, s) ->
             {
                 json.writeStartObject();
                 json.writeStringField("provider", s.provider());
@@ -55,8 +55,8 @@ record SeriesRoutes(SeriesStore series)
                     json.writeRawValue(s.metadata()); // the database's own JSONB text: valid JSON as it is
                 }
                 json.writeEndObject();
-            });
-            end(json, count, limit);
+            }));
+            out.end(count, limit);
         }
     }
 
@@ -71,9 +71,9 @@ record SeriesRoutes(SeriesStore series)
             throw ApiError.badRequest("interval", "interval must be 1m, 5m or 1h, was '" + interval + "'");
         }
         final int limit = limit(q, 1000, MAX_ROWS);
-        try (JsonGenerator json = stream(exchange, "bars"))
+        try (Stream out = new Stream(exchange, "bars"))
         {
-            final long count = series.latestBars(window, interval, limit, b ->
+            final long count = series.latestBars(window, interval, limit, out.rows((json, b) ->
             {
                 json.writeStartObject();
                 json.writeStringField("provider", b.provider());
@@ -88,32 +88,74 @@ record SeriesRoutes(SeriesStore series)
                 json.writeNumberField("trade_count", b.tradeCount());
                 nullable(json, "vwap", b.vwap());
                 json.writeEndObject();
-            });
-            end(json, count, limit);
+            }));
+            out.end(count, limit);
         }
+    }
+
+    @FunctionalInterface
+    private interface RowWriter<T>
+    {
+        void write(JsonGenerator json, T row) throws IOException;
     }
 
     /**
      * A 200 whose body is written while the rows are read: {@code {"<array>": [ ... ], "count": n, "limit": l}}
-     * in constant memory whatever the limit. Everything that can be refused is checked before this.
+     * in constant memory whatever the limit. Nothing is sent before the query runs, so a database that is
+     * down or a pool that stays busy still gets its error status; everything a request can get wrong is
+     * checked before this.
      */
-    private static JsonGenerator stream(final HttpServerExchange exchange, final String array) throws IOException
+    private static final class Stream implements AutoCloseable
     {
-        exchange.setStatusCode(200);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, Exchanges.JSON_TYPE);
-        exchange.startBlocking();
-        final JsonGenerator json = JSON.getFactory().createGenerator(exchange.getOutputStream());
-        json.writeStartObject();
-        json.writeArrayFieldStart(array);
-        return json;
-    }
+        private final HttpServerExchange exchange;
+        private final String array;
+        private JsonGenerator json;
 
-    private static void end(final JsonGenerator json, final long count, final int limit) throws IOException
-    {
-        json.writeEndArray();
-        json.writeNumberField("count", count);
-        json.writeNumberField("limit", limit);
-        json.writeEndObject();
+        Stream(final HttpServerExchange exchange, final String array)
+        {
+            this.exchange = exchange;
+            this.array = array;
+        }
+
+        <T> SeriesStore.RowSink<T> rows(final RowWriter<T> writer)
+        {
+            return new SeriesStore.RowSink<>()
+            {
+                @Override
+                public void begin() throws IOException
+                {
+                    exchange.setStatusCode(200);
+                    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, Exchanges.JSON_TYPE);
+                    exchange.startBlocking();
+                    json = JSON.getFactory().createGenerator(exchange.getOutputStream());
+                    json.writeStartObject();
+                    json.writeArrayFieldStart(array);
+                }
+
+                @Override
+                public void accept(final T row) throws IOException
+                {
+                    writer.write(json, row);
+                }
+            };
+        }
+
+        void end(final long count, final int limit) throws IOException
+        {
+            json.writeEndArray();
+            json.writeNumberField("count", count);
+            json.writeNumberField("limit", limit);
+            json.writeEndObject();
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            if (json != null)
+            {
+                json.close();
+            }
+        }
     }
 
     private static void nullable(final JsonGenerator json, final String field, final Double value) throws IOException

@@ -144,6 +144,28 @@ class OutageIT
             assertThat(export.exitValue()).as(Files.readString(dir.resolve("export.log"))).isZero();
             System.out.printf("OutageIT embedded: slowest /health while down %d ms, until back %d ms; run failed with: %s%n", slowestWhileDown,
                 slowestUntilBack, failed.get("error_message").asText());
+
+            // SIGTERM to serve under a running replay: the replay is cancelled and says so, the database stops, exit 0
+            final Reply slow = call("POST", base + "/v1/replay/ticks", REPLAY, Duration.ofSeconds(30));
+            final long slowId = slow.json().get("run_id").asLong();
+            await().atMost(Duration.ofSeconds(60)).until(() -> call("GET", base + "/v1/replay/ticks/" + slowId, null, Duration.ofSeconds(5)).json()
+                .get("rows_written").asLong() > 0);
+            final long postmasterNow = EmbeddedPostgresServer.postmasterPid(pg).orElseThrow();
+            final long t0 = System.nanoTime();
+            assertThat(new ProcessBuilder("kill", "-TERM", String.valueOf(serve.pid())).start().waitFor()).isZero();
+            assertThat(serve.waitFor(60, TimeUnit.SECONDS)).as("serve stops after SIGTERM").isTrue();
+            final long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(serve.exitValue()).as(Files.readString(dir.resolve("serve.log"))).isZero();
+            // a clean shutdown removes postmaster.pid (the process itself may linger as a zombie where nothing reaps orphans)
+            assertThat(pg.resolve("postmaster.pid")).as("the embedded server (pid %d) is stopped", postmasterNow).doesNotExist();
+            try (Database again = Database.open(null, pg, 2);
+                 java.sql.Connection c = again.connection();
+                 java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT status FROM job_runs WHERE id = " + slowId))
+            {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("cancelled");
+            }
+            System.out.printf("OutageIT embedded: serve stopped %d ms after SIGTERM with a replay running%n", stopMillis);
         }
         finally
         {
