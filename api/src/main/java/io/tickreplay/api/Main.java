@@ -7,6 +7,7 @@ import io.tickreplay.api.cli.DemoCommand;
 import io.tickreplay.api.cli.ExportCommand;
 import io.tickreplay.api.cli.GenerateCommand;
 import io.tickreplay.api.cli.ImportCommand;
+import io.tickreplay.api.cli.DbCommand;
 import io.tickreplay.api.cli.JournalCommand;
 import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
@@ -38,6 +39,7 @@ import java.io.PrintWriter;
         ExportCommand.class,
         ServeCommand.class,
         JournalCommand.class,
+        DbCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class
     })

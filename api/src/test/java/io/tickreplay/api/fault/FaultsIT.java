@@ -100,4 +100,52 @@ class FaultsIT
             replay.destroyForcibly();
         }
     }
+
+    @Test
+    void anEmbeddedServerOrphanedByKill9IsSeenAndStoppedByDbStop() throws Exception
+    {
+        final Path pg = dir.resolve("orphan-pg");
+        final Path log = dir.resolve("orphan-serve.log");
+        final Process serve = new ProcessBuilder(ChildJvm.command("256m", "serve", "--pg-dir", pg.toString(), "--port", "0", "--bind", "127.0.0.1"))
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try
+        {
+            await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(log) && Files.readString(log).contains("Ctrl-C to stop"));
+            final Run owned = cli("db", "status", "--pg-dir", pg.toString());
+            assertThat(owned.out()).contains("running").contains("owned by a running tickreplay process");
+            final Run psql = cli("db", "psql", "--pg-dir", pg.toString(), "--", "-At", "-c", "SELECT count(*) FROM job_runs WHERE false");
+            assertThat(psql.exit()).as(psql.err()).isZero();
+            assertThat(psql.out().strip()).as("the seed's SQL runs as written, on the schema the server holds").isEqualTo("0");
+            final Run refused = cli("db", "stop", "--pg-dir", pg.toString());
+            assertThat(refused.exit()).as("a server a live process owns is that process's to stop").isEqualTo(1);
+
+            assertThat(new ProcessBuilder("kill", "-9", String.valueOf(serve.pid())).start().waitFor()).isZero();
+            assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            final Run orphaned = cli("db", "status", "--pg-dir", pg.toString());
+            assertThat(orphaned.exit()).as(orphaned.out()).isZero();
+            assertThat(orphaned.out()).contains("orphaned").contains("answers");
+            final Run stop = cli("db", "stop", "--pg-dir", pg.toString());
+            assertThat(stop.exit()).as(stop.out() + stop.err()).isZero();
+            assertThat(pg.resolve("postmaster.pid")).doesNotExist();
+            assertThat(cli("db", "status", "--pg-dir", pg.toString()).out()).contains("stopped");
+        }
+        finally
+        {
+            serve.destroyForcibly();
+            io.tickreplay.adapters.postgres.EmbeddedPostgresServer.postmasterPid(pg).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy));
+        }
+    }
+
+    record Run(int exit, String out, String err)
+    {
+    }
+
+    private static Run cli(final String... args) throws Exception
+    {
+        final Path out = Files.createTempFile(dir, "cli", ".out");
+        final Path err = Files.createTempFile(dir, "cli", ".err");
+        final Process p = new ProcessBuilder(ChildJvm.command("256m", args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
 }
