@@ -45,6 +45,9 @@ public final class TickCsvReader implements Closeable
     private final int ask;
     private final int bidSize;
     private final int askSize;
+    private static final long EARLIEST_MICROS = -2_208_988_800_000_000L; // 1900-01-01T00:00:00Z
+    private static final long LATEST_MICROS = 253_402_300_800_000_000L;  // 10000-01-01T00:00:00Z
+
     private final int symbol;
     private final int provider;
     private long lineNumber;
@@ -95,6 +98,16 @@ public final class TickCsvReader implements Closeable
         catch (final IllegalArgumentException e)
         {
             throw new TickRowException(lineNumber, "header: " + e.getMessage());
+        }
+        final Map<String, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < names.size(); i++)
+        {
+            final Integer first = seen.putIfAbsent(names.get(i).strip().toLowerCase(java.util.Locale.ROOT), i);
+            if (first != null && !names.get(i).isBlank())
+            {
+                throw new TickRowException(lineNumber, "header: column '" + names.get(i).strip() + "' appears twice (columns " + (first + 1) + " and " +
+                    (i + 1) + "): which one holds the data is ambiguous");
+            }
         }
         resolveColumns(names, options.columnOverrides());
 
@@ -204,6 +217,11 @@ public final class TickCsvReader implements Closeable
         {
             throw new TickRowException(lineNumber, "ts: " + e.getMessage());
         }
+        if (tick.tsMicros < EARLIEST_MICROS || tick.tsMicros >= LATEST_MICROS)
+        {
+            throw new TickRowException(lineNumber, "ts: must be from 1900-01-01 to before 10000-01-01 (what the API and replays take), was " +
+                fields.get(ts));
+        }
         tick.seq = 0;
         tick.price = number(TickColumn.PRICE, price, true);
         if (!(tick.price > 0))
@@ -272,6 +290,15 @@ public final class TickCsvReader implements Closeable
         if (value.isEmpty())
         {
             throw new TickRowException(lineNumber, column.fieldName() + ": empty");
+        }
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f)
+            {
+                throw new TickRowException(lineNumber, column.fieldName() + ": holds the control character U+" + String.format("%04X", (int)c) +
+                    " at position " + (i + 1));
+            }
         }
         return value;
     }

@@ -74,6 +74,10 @@ public final class ImportCommand implements Callable<Integer>
         }
         for (final Path file : files)
         {
+            if (Files.isDirectory(file))
+            {
+                throw new UsageException(file + " is a directory: import takes files (e.g. " + file + "/*.csv)");
+            }
             if (!Files.isRegularFile(file))
             {
                 throw new UsageException("no such file: " + file);
@@ -95,6 +99,13 @@ public final class ImportCommand implements Callable<Integer>
                 {
                     throw new ImportFailedException(file + " " + e.getMessage() + "; nothing of " + file.getFileName() +
                         " was imported (--on-error skip loads the other rows)");
+                }
+                catch (final java.io.IOException e)
+                {
+                    // a truncated .gz, a file that vanished: the reader's own words say neither which file nor what to do
+                    throw new ImportFailedException(file + ": cannot be read to its end: " + e.getMessage() +
+                        (file.getFileName().toString().endsWith(".gz") ? " (a truncated or damaged gzip file?)" : "") + "; nothing of " +
+                        file.getFileName() + " was imported");
                 }
                 print(result);
             }

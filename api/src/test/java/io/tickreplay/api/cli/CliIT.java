@@ -100,6 +100,50 @@ public class CliIT
         final Run missing = run("import", "--db-url", url, dir.resolve("nope.csv").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("no such file");
+        final Run directory = run("import", "--db-url", url, dir.toString());
+        assertThat(directory.exit()).isEqualTo(2);
+        assertThat(directory.err()).contains("is a directory");
+    }
+
+    @Test
+    void filesThatLieAreRefusedNamingTheFileAndLine() throws Exception
+    {
+        // a truncated gzip: the file's name and what to suspect, nothing imported
+        final Path gz = dir.resolve("cut.csv.gz");
+        final java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(whole))
+        {
+            out.write("timestamp,price,amount\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (int i = 0; i < 20_000; i++)
+            {
+                out.write(("17621802" + (10 + i % 80) + "," + (1.5 + i % 7) + ",2\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        }
+        final byte[] bytes = whole.toByteArray();
+        Files.write(gz, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        final Run cut = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "CUTGZ", gz.toString());
+        assertThat(cut.exit()).isEqualTo(1);
+        assertThat(cut.err()).contains(gz.toString()).contains("truncated or damaged gzip").contains("nothing of cut.csv.gz was imported");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'CUTGZ'")).isZero();
+
+        final Path twice = dir.resolve("twice.csv");
+        Files.writeString(twice, "timestamp,price,amount,price\n1762180201,1.5,2,1.6\n");
+        final Run duplicated = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "TWICE", twice.toString());
+        assertThat(duplicated.exit()).isNotZero();
+        assertThat(duplicated.err()).contains("line 1").contains("column 'price' appears twice (columns 2 and 4)");
+
+        final Path nul = dir.resolve("nul.csv");
+        Files.writeString(nul, "timestamp,symbol,price,amount\n1762180201,AB,1.5,2\n1762180202,A\u0000B,1.5,2\n");
+        final Run control = run("import", "--db-url", url, "--provider", "kraken", nul.toString());
+        assertThat(control.exit()).isEqualTo(1);
+        assertThat(control.err()).contains("line 3: symbol: holds the control character U+0000");
+
+        final Path far = dir.resolve("far.csv");
+        Files.writeString(far, "timestamp,price,amount\n1762180201,1.5,2\n+99999-01-01T00:00:00Z,1.5,2\n");
+        final Run future = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "FAR", far.toString());
+        assertThat(future.exit()).isEqualTo(1);
+        assertThat(future.err()).contains("line 3: ts: must be from 1900-01-01 to before 10000-01-01");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'FAR'")).isZero();
     }
 
     @Test
