@@ -73,6 +73,7 @@ public final class Services
                 .batchSize(settings.integer("replay.batch-size"))
                 .chunkRows(settings.integer("replay.chunk-rows"))
                 .progressIntervalMillis(settings.longValue("replay.progress-interval-ms"))
+                .checkpointInterval(settings.duration("replay.checkpoint-interval"))
                 .metricsRetentionMinutes(settings.longValue("replay.metrics-retention-minutes"))
                 .signals(settings.strings("signals.default"))
                 .shards(settings.integer("signals.shards"))
