@@ -127,8 +127,12 @@ public final class BenchCommand implements Callable<Integer>
                 {
                     try
                     {
-                        report.put("checkpoint", new io.tickreplay.api.bench.CheckpointBench(db, workDir, quick ? 1 : Math.max(3, r))
+                    // a pool with room for the run's reader and three writers plus the progress and checkpoint upserts
+                    try (Database roomy = main.inSchema(SCHEMA, 8))
+                    {
+                        report.put("checkpoint", new io.tickreplay.api.bench.CheckpointBench(roomy, workDir, quick ? 1 : Math.max(3, r))
                             .run(Math.min(n, quick ? 100_000 : 1_000_000)));
+                    }
                     }
                     finally
                     {

@@ -78,6 +78,7 @@ public final class ReplayService implements AutoCloseable
     private final SignalMetrics signalMetrics;
     private final Context config;
     private final ReplayCheckpointStore checkpoints;
+    private final Map<Long, ReplayCheckpoint> unsaved = new java.util.concurrent.ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
 
     /** Replays to {@code bus} (in-process) by default, and to Kafka or Redis when a request or the configuration says so. */
@@ -534,14 +535,30 @@ public final class ReplayService implements AutoCloseable
             .bars(r.bars)
             .stageLatency(metrics.stageLatency())
             .timings((signalId, nanos) -> signalMetrics.computed(plan.signals().get(signalId), nanos))
-            .checkpoints(checkpoint -> saveCheckpoint(runId, checkpoint), plan.resumable() ? config.checkpointIntervalNanos : 0)
+            .checkpoints(checkpoint -> noteCheckpoint(runId, checkpoint), plan.resumable() ? config.checkpointIntervalNanos : 0)
             .resumeFrom(plan.resumeFrom())
             .threadName("replay-" + runId);
     }
 
-    /** On the thread of the run's last writer to commit: a lost checkpoint only means a resume re-reads more. */
-    private void saveCheckpoint(final long runId, final ReplayCheckpoint checkpoint)
+    /**
+     * On the thread of the run's last writer to commit: only noted here, the progress thread upserts it
+     * (within {@code replay.progress-interval-ms}, and at the run's end). Saving it on the writer's thread
+     * held the writer, and so the whole burst, while it waited for a pooled connection the run's own
+     * reader and writers were holding.
+     */
+    private void noteCheckpoint(final long runId, final ReplayCheckpoint checkpoint)
     {
+        unsaved.merge(runId, checkpoint, (a, b) -> b.ticks() >= a.ticks() ? b : a);
+    }
+
+    /** Upserts the run's newest unsaved checkpoint, if any: a lost one only means a resume re-reads more. */
+    private void saveCheckpoint(final long runId)
+    {
+        final ReplayCheckpoint checkpoint = unsaved.remove(runId);
+        if (checkpoint == null)
+        {
+            return;
+        }
         try
         {
             checkpoints.save(runId, checkpoint);
@@ -609,6 +626,7 @@ public final class ReplayService implements AutoCloseable
             {
                 run.progress().error();
             }
+            saveCheckpoint(run.runId()); // before the row says the run ended: a resume then finds its last checkpoint
             final String status = statusName(outcome.status());
             final Map<String, Object> metadata = outcomeMetadata(run, outcome, plan, r);
             if (r.file != null && outcome.status() == ReplayOutcome.Status.COMPLETED)
@@ -703,6 +721,7 @@ public final class ReplayService implements AutoCloseable
     {
         for (final ReplayRun run : lifecycle.active())
         {
+            saveCheckpoint(run.runId());
             try
             {
                 lifecycle.store().progress(run.runId(), run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),
