@@ -130,7 +130,7 @@ public final class BenchCommand implements Callable<Integer>
                     // a pool with room for the run's reader and three writers plus the progress and checkpoint upserts
                     try (Database roomy = main.inSchema(SCHEMA, 8))
                     {
-                        report.put("checkpoint", new io.tickreplay.api.bench.CheckpointBench(roomy, workDir, quick ? 1 : Math.max(3, r))
+                        report.put("checkpoint", new io.tickreplay.api.bench.CheckpointBench(roomy, workDir, quick ? 1 : Math.max(3, r) * 2)
                             .run(Math.min(n, quick ? 100_000 : 1_000_000)));
                     }
                     }
