@@ -2,14 +2,11 @@ package io.tickreplay.api.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
-import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
 import picocli.CommandLine.Command;
@@ -56,11 +53,9 @@ public final class ResumeCommand implements Callable<Integer>
         final Settings settings = common.settings(flags);
         final ReplayService.Context config = Services.replayConfig(settings);
         try (Interrupts stop = Interrupts.install();
-             Database db = CommonOptions.openDatabase(settings);
-             InProcessBus bus = Services.bus(settings);
-             io.tickreplay.api.bus.Buses buses = Services.buses(settings, bus, new SimpleMeterRegistry());
-             ReplayService service = new ReplayService(db, buses, new SimpleMeterRegistry(), config))
+             Services.Replays replays = Services.replays(settings, config))
         {
+            final ReplayService service = replays.service();
             final ReplayRun run;
             try
             {

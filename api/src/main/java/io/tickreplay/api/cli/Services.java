@@ -90,6 +90,54 @@ public final class Services
     }
 
     /**
+     * What {@code replay} and {@code resume} run on: the database, the in-process bus, the configured
+     * buses and a replay service over them; opened in order, closed in reverse.
+     */
+    public static final class Replays implements AutoCloseable
+    {
+        private final io.tickreplay.adapters.postgres.Database db;
+        private final io.tickreplay.engine.bus.InProcessBus bus;
+        private final io.tickreplay.api.bus.Buses buses;
+        private final ReplayService service;
+
+        private Replays(final Settings settings, final ReplayService.Context config)
+        {
+            db = CommonOptions.openDatabase(settings);
+            io.tickreplay.engine.bus.InProcessBus b = null;
+            io.tickreplay.api.bus.Buses all = null;
+            try
+            {
+                b = bus(settings);
+                all = buses(settings, b, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                service = new ReplayService(db, all, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), config);
+            }
+            catch (final RuntimeException e)
+            {
+                org.agrona.CloseHelper.quietCloseAll(all, b, db);
+                throw e;
+            }
+            bus = b;
+            buses = all;
+        }
+
+        public ReplayService service()
+        {
+            return service;
+        }
+
+        @Override
+        public void close()
+        {
+            org.agrona.CloseHelper.closeAll(service, buses, bus, db);
+        }
+    }
+
+    public static Replays replays(final Settings settings, final ReplayService.Context config)
+    {
+        return new Replays(settings, config);
+    }
+
+    /**
      * Everything {@code serve} and {@code demo} run: the database, the in-process bus, a Prometheus
      * registry with the JVM's metrics, the replay and export services and the HTTP API on top,
      * started; closed in reverse order.
