@@ -245,6 +245,20 @@ class ResumeIT
         assertThat(job.get("run_id").asLong()).isEqualTo(runId);
         assertThat(job.get("status").asText()).isEqualTo("completed");
         assertEndsAsTheReference(runId);
+
+        final Path againErr = dir.resolve("again.err");
+        final Process again = new ProcessBuilder(ChildJvm.command("256m", "resume", String.valueOf(runId), "--db-url", PostgresTestSupport.url(db),
+            "--journal-dir", dir.resolve("journal").toString())).redirectOutput(dir.resolve("again.out").toFile()).redirectError(againErr.toFile()).start();
+        try
+        {
+            assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(again.exitValue()).as("a completed run is not resumed").isEqualTo(2);
+            assertThat(Files.readString(againErr)).contains("replay run " + runId + " completed");
+        }
+        finally
+        {
+            again.destroyForcibly();
+        }
     }
 
     @Test
