@@ -251,6 +251,7 @@ public final class ReplayService implements AutoCloseable
             }
             lifecycle.running(runId, run);
             lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(java.util.Locale.ROOT)));
+            metrics.remove(run); // a resumed run's earlier series, still kept after it ended, would hold the old run's gauges
             metrics.register(run);
             metrics.registerInternals(run, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);
             if (topology.threadingMode() != ReplayTopology.ThreadingMode.INVOKER)
@@ -657,7 +658,13 @@ public final class ReplayService implements AutoCloseable
                 r.file.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
             }
             lifecycle.ended(run.runId());
-            scheduler.schedule(() -> metrics.remove(run), config.metricsRetentionMinutes, TimeUnit.MINUTES);
+            scheduler.schedule(() ->
+            {
+                if (lifecycle.active(run.runId()).isEmpty()) // not resumed meanwhile under the same id
+                {
+                    metrics.remove(run);
+                }
+            }, config.metricsRetentionMinutes, TimeUnit.MINUTES);
             if (outcome != null)
             {
                 run.completion().complete(outcome);
