@@ -11,6 +11,7 @@ import io.tickreplay.api.cli.DbCommand;
 import io.tickreplay.api.cli.JournalCommand;
 import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
+import io.tickreplay.api.cli.ResumeCommand;
 import io.tickreplay.api.cli.ServeCommand;
 import io.tickreplay.api.cli.UsageException;
 import io.tickreplay.adapters.csv.TickCsvReader;
@@ -33,6 +34,7 @@ import java.io.PrintWriter;
         GenerateCommand.class,
         ImportCommand.class,
         ReplayCommand.class,
+        ResumeCommand.class,
         LiveCommand.class,
         ConsumeCommand.class,
         BrokerCommand.class,

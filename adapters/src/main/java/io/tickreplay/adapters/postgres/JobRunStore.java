@@ -109,6 +109,23 @@ public final class JobRunStore
         }
     }
 
+    /**
+     * A job that ended (or whose process died) runs again under its id: {@code running}, no end time and
+     * no error, with {@code metadata} merged in.
+     */
+    public void reopen(final long id, final Map<String, Object> metadata) throws SQLException
+    {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement update = c.prepareStatement(
+                 "UPDATE job_runs SET status = 'running', completed_at = NULL, error_message = NULL, " +
+                 "metadata = coalesce(metadata, '{}'::jsonb) || ?::jsonb WHERE id = ?"))
+        {
+            update.setString(1, json(metadata));
+            update.setLong(2, id);
+            update.executeUpdate();
+        }
+    }
+
     /** Adds keys to a job's metadata. */
     public void mergeMetadata(final long id, final Map<String, Object> metadata) throws SQLException
     {

@@ -27,7 +27,8 @@ public final class Migrations
 {
     static final List<String> SCRIPTS = List.of(
         "V1__baseline.sql",
-        "V2__bus_offsets.sql");
+        "V2__bus_offsets.sql",
+        "V3__replay_checkpoints.sql");
 
     private static final long LOCK_KEY = 0x7469636b72706c79L; // "tickrply"
 

@@ -1,6 +1,7 @@
 package io.tickreplay.adapters.postgres;
 
 import io.tickreplay.engine.signals.BarSink;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.BarBuilder;
 import io.tickreplay.engine.signals.BarStage;
@@ -105,6 +106,14 @@ public final class PgBarWriter implements BarSink, AutoCloseable
     public void endOfStream()
     {
         commit();
+    }
+
+    /** Commits every bar so far, then acknowledges the marker. */
+    @Override
+    public void checkpoint(final long id, final CheckpointBarrier barrier)
+    {
+        commit();
+        barrier.ack(id);
     }
 
     private void begin() throws SQLException

@@ -2,6 +2,7 @@ package io.tickreplay.adapters.postgres;
 
 import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.adapters.sink.SignalMetadata;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.tick.Micros;
@@ -199,6 +200,14 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         {
             commitOrThrow();
         }
+    }
+
+    /** Commits every row so far, whatever the batch's size and age, then acknowledges the marker. */
+    @Override
+    public void checkpoint(final long id, final CheckpointBarrier barrier)
+    {
+        endOfStream();
+        barrier.ack(id);
     }
 
     private void commitOrThrow()

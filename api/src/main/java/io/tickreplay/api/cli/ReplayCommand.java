@@ -2,14 +2,11 @@ package io.tickreplay.api.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
-import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.ReplayOutcome;
 import io.tickreplay.engine.tick.Micros;
 import picocli.CommandLine.Command;
@@ -105,11 +102,9 @@ public final class ReplayCommand implements Callable<Integer>
         }
 
         try (Interrupts stop = Interrupts.install();
-             Database db = CommonOptions.openDatabase(settings);
-             InProcessBus bus = Services.bus(settings);
-             io.tickreplay.api.bus.Buses buses = Services.buses(settings, bus, new SimpleMeterRegistry());
-             ReplayService service = new ReplayService(db, buses, new SimpleMeterRegistry(), config))
+             Services.Replays replays = Services.replays(settings, config))
         {
+            final ReplayService service = replays.service();
             final ReplayRun run;
             try
             {

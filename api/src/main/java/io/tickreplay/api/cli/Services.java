@@ -73,6 +73,7 @@ public final class Services
                 .batchSize(settings.integer("replay.batch-size"))
                 .chunkRows(settings.integer("replay.chunk-rows"))
                 .progressIntervalMillis(settings.longValue("replay.progress-interval-ms"))
+                .checkpointInterval(settings.duration("replay.checkpoint-interval"))
                 .metricsRetentionMinutes(settings.longValue("replay.metrics-retention-minutes"))
                 .signals(settings.strings("signals.default"))
                 .shards(settings.integer("signals.shards"))
@@ -86,6 +87,54 @@ public final class Services
         {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    /**
+     * What {@code replay} and {@code resume} run on: the database, the in-process bus, the configured
+     * buses and a replay service over them; opened in order, closed in reverse.
+     */
+    public static final class Replays implements AutoCloseable
+    {
+        private final io.tickreplay.adapters.postgres.Database db;
+        private final io.tickreplay.engine.bus.InProcessBus bus;
+        private final io.tickreplay.api.bus.Buses buses;
+        private final ReplayService service;
+
+        private Replays(final Settings settings, final ReplayService.Context config)
+        {
+            db = CommonOptions.openDatabase(settings);
+            io.tickreplay.engine.bus.InProcessBus b = null;
+            io.tickreplay.api.bus.Buses all = null;
+            try
+            {
+                b = bus(settings);
+                all = buses(settings, b, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                service = new ReplayService(db, all, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), config);
+            }
+            catch (final RuntimeException e)
+            {
+                org.agrona.CloseHelper.quietCloseAll(all, b, db);
+                throw e;
+            }
+            bus = b;
+            buses = all;
+        }
+
+        public ReplayService service()
+        {
+            return service;
+        }
+
+        @Override
+        public void close()
+        {
+            org.agrona.CloseHelper.closeAll(service, buses, bus, db);
+        }
+    }
+
+    public static Replays replays(final Settings settings, final ReplayService.Context config)
+    {
+        return new Replays(settings, config);
     }
 
     /**

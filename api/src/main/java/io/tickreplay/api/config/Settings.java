@@ -32,6 +32,7 @@ public final class Settings
         Map.entry("TICKREPLAY_IMPORT_ON_ERROR", "import.on-error"),
         Map.entry("TICKREPLAY_REPLAY_MAX_CONCURRENT", "replay.max-concurrent"),
         Map.entry("TICKREPLAY_JOURNAL_DIR", "replay.journal-dir"),
+        Map.entry("TICKREPLAY_CHECKPOINT_INTERVAL", "replay.checkpoint-interval"),
         Map.entry("TICKREPLAY_API_PORT", "api.port"),
         Map.entry("TICKREPLAY_API_BIND", "api.bind"),
         Map.entry("TICKREPLAY_API_TOKEN", "api.token"),
@@ -154,6 +155,18 @@ public final class Settings
         catch (final ConfigException.WrongType e)
         {
             throw new IllegalArgumentException(path + " must be a whole number (" + origins.get(path) + "): " + e.getMessage());
+        }
+    }
+
+    public java.time.Duration duration(final String path)
+    {
+        try
+        {
+            return config.getDuration(path);
+        }
+        catch (final ConfigException.WrongType | ConfigException.BadValue e)
+        {
+            throw new IllegalArgumentException(path + " must be a duration such as 5s or 500ms (" + origins.get(path) + "): " + e.getMessage());
         }
     }
 

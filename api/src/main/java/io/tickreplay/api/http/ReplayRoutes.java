@@ -29,7 +29,7 @@ import static io.tickreplay.api.http.Exchanges.send;
  * The seed's replay routes, {@code /v1/replay/ticks...}: start a run (from the database or from an
  * earlier run's journal), read one, list them, and control a live one (pause, resume, cancel,
  * speed, seek). Runs on Undertow's worker threads; a cancel waits there (up to 10 s) for the run's
- * final row.
+ * final row. Resume continues a paused run, or a failed, cancelled or killed one from its last checkpoint.
  */
 record ReplayRoutes(ReplayService replays, int maxBodyBytes)
 {
@@ -119,6 +119,11 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
             default -> null;
         };
         final JobRunStore.JobRun job = job(runId);
+        if (action.equals("resume") && replays.active(runId).isEmpty())
+        {
+            resumeFromCheckpoint(exchange, runId);
+            return;
+        }
         final ReplayRun run = replays.active(runId)
             .orElseThrow(() -> new ApiError(409, "run_id", "replay run " + runId + " is " + job.status() + ": only a running or paused run can be controlled"));
         switch (action)
@@ -169,6 +174,30 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
         if (!run.done().isDone())
         {
             body.put("status", run.status()); // the live state, ahead of the row's next progress write
+        }
+        send(exchange, 200, body);
+    }
+
+    /**
+     * Resume of a run this process does not run (failed, cancelled, or killed while running): it goes on
+     * from its last checkpoint under its id; the answer is its job, {@code running}. 409 naming
+     * {@code run_id} when it completed or has no checkpoint.
+     */
+    private void resumeFromCheckpoint(final HttpServerExchange exchange, final long runId) throws Exception
+    {
+        final ReplayRun run;
+        try
+        {
+            run = replays.resume(runId, null);
+        }
+        catch (final ReplayService.ResumeRefused e)
+        {
+            throw new ApiError(409, "run_id", e.getMessage());
+        }
+        final Map<String, Object> body = JobJson.of(replays.jobs().find(runId).orElseThrow());
+        if (!run.done().isDone())
+        {
+            body.put("status", run.status());
         }
         send(exchange, 200, body);
     }

@@ -77,6 +77,15 @@ public final class JobLifecycle<R>
         return store.insert(jobName, provider, "running", symbols, minTs, stamped);
     }
 
+    /** Makes an ended job's row {@code running} again under its id (a resumed replay), stamped with this process's pid and host. */
+    public void reopen(final long id, final Map<String, Object> metadata) throws SQLException
+    {
+        final Map<String, Object> stamped = new LinkedHashMap<>(metadata);
+        stamped.put("pid", ProcessHandle.current().pid());
+        stamped.put("host", HOST);
+        store.reopen(id, stamped);
+    }
+
     /** Keeps {@code job} as one this process runs. */
     public void running(final long id, final R job)
     {

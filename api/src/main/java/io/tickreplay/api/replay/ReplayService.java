@@ -7,6 +7,7 @@ import io.tickreplay.adapters.chronicle.JournalContents;
 import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
 import io.tickreplay.adapters.chronicle.JournalLayout;
 import io.tickreplay.adapters.chronicle.JournalManifest;
+import io.tickreplay.adapters.chronicle.JournalTruncation;
 import io.tickreplay.adapters.csv.CsvSignalFile;
 import io.tickreplay.adapters.parquet.ParquetSignalFile;
 import io.tickreplay.adapters.postgres.Database;
@@ -14,6 +15,7 @@ import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgBarWriter;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
+import io.tickreplay.adapters.postgres.ReplayCheckpointStore;
 import io.tickreplay.adapters.postgres.SignalWarmup;
 import io.tickreplay.adapters.sink.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
@@ -22,6 +24,7 @@ import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.bus.LagGate;
 import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.engine.bus.TickBus;
+import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.ReplayOutcome;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatchSource;
@@ -57,6 +60,10 @@ import java.util.function.LongSupplier;
  * journal, sinks) handed to the topology, and the start. It writes each run's progress to its row
  * about once a second, registers the seed's metrics per run and removes them a while after the run
  * ends. Thread-safe: the CLI and the HTTP API share one.
+ *
+ * <p>A run from the database into the signals table (or no sink) records a checkpoint every
+ * {@code replay.checkpoint-interval} in {@code replay_checkpoints}; {@link #resume} continues a run that
+ * failed, was cancelled or whose process died from its last one, under the same run id (docs/replay.md, "Resume").
  */
 public final class ReplayService implements AutoCloseable
 {
@@ -70,6 +77,8 @@ public final class ReplayService implements AutoCloseable
     private final ReplayMetrics metrics;
     private final SignalMetrics signalMetrics;
     private final Context config;
+    private final ReplayCheckpointStore checkpoints;
+    private final Map<Long, ReplayCheckpoint> unsaved = new java.util.concurrent.ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
 
     /** Replays to {@code bus} (in-process) by default, and to Kafka or Redis when a request or the configuration says so. */
@@ -88,6 +97,7 @@ public final class ReplayService implements AutoCloseable
         this.db = db;
         this.config = config.conclude();
         this.lifecycle = new JobLifecycle<>(new JobRunStore(db.dataSource()), JOB_NAME);
+        this.checkpoints = new ReplayCheckpointStore(db.dataSource());
         this.buses = buses;
         this.ownsBuses = ownsBuses;
         this.metrics = new ReplayMetrics(registry);
@@ -104,13 +114,35 @@ public final class ReplayService implements AutoCloseable
         return config;
     }
 
-    /** What a request resolves to before anything is written. */
+    /** What a request resolves to before anything is written; {@code resumeFrom} is the checkpoint a resumed run goes on from. */
     record Plan(String provider, List<String> requested, SymbolTable symbols, Instant start, Instant end, double speed, Long fromJournal, boolean journaling,
-        List<String> signals, long warmFromMicros, String sink, BusSpec bus, Long maxLag)
+        List<String> signals, long warmFromMicros, String sink, BusSpec bus, Long maxLag, ReplayCheckpoint resumeFrom)
     {
         boolean toTable()
         {
             return !signals.isEmpty() && sink.equals("postgres");
+        }
+
+        /** A run whose writes a checkpoint can vouch for: from the database, into the tables or nowhere (a file is written whole at the end). */
+        boolean resumable()
+        {
+            return fromJournal == null && (sink.equals("postgres") || sink.equals("none") || signals.isEmpty());
+        }
+
+        Plan resuming(final ReplayCheckpoint checkpoint, final long warmFrom)
+        {
+            return new Plan(provider, requested, symbols, start, end, speed, fromJournal, journaling, signals, warmFrom, sink, bus, maxLag, checkpoint);
+        }
+    }
+
+    /** Why a run cannot be resumed from a checkpoint (it completed, it has none, it wrote a file): the API's 409. */
+    public static final class ResumeRefused extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        ResumeRefused(final String message)
+        {
+            super(message);
         }
     }
 
@@ -127,39 +159,118 @@ public final class ReplayService implements AutoCloseable
             final Plan plan = plan(request);
             buses.connect(plan.bus()); // a bus that cannot be reached refuses the start before there is a job
             final long runId = lifecycle.begin(plan.provider(), plan.requested(), plan.start(), metadata(plan));
-            final Resources resources = new Resources();
-            ReplayTopology topology = null;
-            try
+            return launch(plan, runId);
+        }
+    }
+
+    /**
+     * Continues run {@code runId} from its last checkpoint, under its id, and returns at once: a run that
+     * failed, was cancelled, or is still {@code running} in the table while no process runs it (killed).
+     * It reads the ticks after the checkpoint and, as warm-up, those its signals and its open bars need
+     * before it; it emits from the first tick time after the checkpoint, continues the checksum and
+     * the journal, and its job ends as the run would have.
+     *
+     * @param speed null: the run's own speed
+     * @throws ResumeRefused when the run completed, has no checkpoint, or did not write to the tables
+     */
+    public ReplayRun resume(final long runId, final Double speed) throws SQLException, IOException
+    {
+        synchronized (this)
+        {
+            if (lifecycle.active(runId).isPresent())
             {
-                resources.open(plan, runId);
-                topology = new ReplayTopology(topology(plan, resources, runId));
-                final ReplayRun run = new ReplayRun(runId, plan.provider(), plan.symbols(), topology, plan.speed());
-                if (resources.gate != null)
-                {
-                    run.control().onCancel(resources.gate::close);
-                }
-                lifecycle.running(runId, run);
-                lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(java.util.Locale.ROOT)));
-                metrics.register(run);
-                metrics.registerInternals(run, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);
-                if (topology.threadingMode() != ReplayTopology.ThreadingMode.INVOKER)
-                {
-                    topology.start();
-                }
-                progressWriter();
-                final Thread completer = new Thread(() -> complete(run, plan, resources), "replay-" + runId + "-completion");
-                completer.setDaemon(true);
-                completer.start();
-                return run;
+                throw new ResumeRefused("replay run " + runId + " is running in this process: it has nothing to resume from");
             }
-            catch (final IOException | RuntimeException | SQLException | Error e)
+            final JobRunStore.JobRun job = lifecycle.store().find(runId).filter(j -> JOB_NAME.equals(j.jobName()))
+                .orElseThrow(() -> new ResumeRefused("there is no replay run " + runId));
+            if (job.status().equals("completed"))
             {
-                // close what was built, in reverse: threads first, then what they wrote to
-                CloseHelper.quietClose(topology);
-                resources.closeAll(e);
-                lifecycle.fail(runId, "could not start: " + e.getMessage(), 0, null, e);
-                throw e;
+                throw new ResumeRefused("replay run " + runId + " completed: there is nothing to resume");
             }
+            final ReplayCheckpoint checkpoint = checkpoints.find(runId)
+                .orElseThrow(() -> new ResumeRefused("replay run " + runId + " (" + job.status() + ") has no checkpoint to resume from: replay its window again"));
+            if (lifecycle.activeCount() >= config.maxConcurrent)
+            {
+                throw new ReplayLimitException(config.maxConcurrent);
+            }
+            final Plan plan = resumePlan(job, checkpoint, speed);
+            buses.connect(plan.bus());
+            final Map<String, Object> resumed = new LinkedHashMap<>();
+            resumed.put("resumes", ((Number)job.metadata().getOrDefault("resumes", 0)).intValue() + 1);
+            resumed.put("resumed_from", Map.of("ticks", checkpoint.ticks(), "ts", Micros.toInstant(checkpoint.lastTsMicros()).toString(),
+                "status", job.status()));
+            resumed.put("speed", plan.speed());
+            lifecycle.reopen(runId, resumed);
+            return launch(plan, runId);
+        }
+    }
+
+    /** The plan of the run's job row, going on from {@code checkpoint}. */
+    private Plan resumePlan(final JobRunStore.JobRun job, final ReplayCheckpoint checkpoint, final Double speed) throws SQLException
+    {
+        final Map<String, Object> m = job.metadata();
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> asked = (Map<String, Object>)m.getOrDefault("request", Map.of());
+        final String sink = (String)asked.getOrDefault("sink", "postgres");
+        @SuppressWarnings("unchecked")
+        final List<String> signals = (List<String>)m.getOrDefault("signals", List.of());
+        final Number maxLag = (Number)asked.get("max_lag");
+        final ReplayRequest request = new ReplayRequest(job.provider(), job.symbols(), job.minTs(), Instant.parse((String)m.get("end")),
+            speed == null ? ((Number)m.get("speed")).doubleValue() : speed, null, m.containsKey("journal"), signals.isEmpty() ? List.of("none") : signals,
+            sink, new ReplayRequest.BusChoice((String)asked.get("bus"), (String)asked.get("bus_url"), (String)asked.get("topic"),
+                maxLag == null ? null : maxLag.longValue()), false).validate();
+        final Plan whole = plan(request);
+        if (!whole.resumable() || !"database".equals(m.get("source")))
+        {
+            throw new ResumeRefused("replay run " + job.id() + " replayed " + ("database".equals(m.get("source")) ? "into " + sink : "a journal") +
+                ": only a run from the database into the signals table (or none) can be resumed; replay it again");
+        }
+        // the warm-up the signals need before the resume point, from a whole hour so that every bar the re-read
+        // completes is whole; never earlier than the run's own warm-up began (its signals saw nothing before)
+        final long at = checkpoint.resumeFromMicros();
+        final long signalsFrom = signals.isEmpty() ? at
+            : SignalWarmup.from(db.dataSource(), whole.provider(), whole.requested(), at, SignalSet.of(signals, 1).calculators());
+        final long hour = 3_600L * Micros.PER_SECOND;
+        final long warmFrom = Math.max(whole.warmFromMicros(), Math.floorDiv(Math.min(signalsFrom, at), hour) * hour);
+        return whole.resuming(checkpoint, warmFrom);
+    }
+
+    /** Opens what the planned run needs, builds its topology and starts it; on a failure closes what it opened and fails the job. */
+    private ReplayRun launch(final Plan plan, final long runId) throws SQLException, IOException
+    {
+        final Resources resources = new Resources();
+        ReplayTopology topology = null;
+        try
+        {
+            resources.open(plan, runId);
+            topology = new ReplayTopology(topology(plan, resources, runId));
+            final ReplayRun run = new ReplayRun(runId, plan.provider(), plan.symbols(), topology, plan.speed());
+            if (resources.gate != null)
+            {
+                run.control().onCancel(resources.gate::close);
+            }
+            lifecycle.running(runId, run);
+            lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(java.util.Locale.ROOT)));
+            metrics.remove(run); // a resumed run's earlier series, still kept after it ended, would hold the old run's gauges
+            metrics.register(run);
+            metrics.registerInternals(run, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);
+            if (topology.threadingMode() != ReplayTopology.ThreadingMode.INVOKER)
+            {
+                topology.start();
+            }
+            progressWriter();
+            final Thread completer = new Thread(() -> complete(run, plan, resources), "replay-" + runId + "-completion");
+            completer.setDaemon(true);
+            completer.start();
+            return run;
+        }
+        catch (final IOException | RuntimeException | SQLException | Error e)
+        {
+            // close what was built, in reverse: threads first, then what they wrote to
+            CloseHelper.quietClose(topology);
+            resources.closeAll(e);
+            lifecycle.fail(runId, "could not start: " + e.getMessage(), 0, null, e);
+            throw e;
         }
     }
 
@@ -186,14 +297,15 @@ public final class ReplayService implements AutoCloseable
             }
             final Instant start = Instant.parse(manifest.start());
             return new Plan(manifest.provider(), manifest.symbols(), new SymbolTable(manifest.symbols()), start, Instant.parse(manifest.end()), request.speed(),
-                request.fromJournal(), false, signals, Micros.of(start), sink, bus(request), request.bus().maxLag());
+                request.fromJournal(), false, signals, Micros.of(start), sink, bus(request), request.bus().maxLag(), null);
         }
         final SymbolTable symbols = new SymbolTable(request.symbols());
         // a replay that starts mid-day first reads what its signals need, without emitting it (spec: warm-up)
         final long warmFrom = signals.isEmpty() ? Micros.of(request.start())
             : SignalWarmup.from(db.dataSource(), request.provider(), request.symbols(), Micros.of(request.start()), SignalSet.of(signals, 1).calculators());
         final boolean journaling = request.journal() == null ? config.journal : request.journal();
-        return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom, sink, bus(request), request.bus().maxLag());
+        return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom,
+            sink, bus(request), request.bus().maxLag(), null);
     }
 
     /**
@@ -254,6 +366,14 @@ public final class ReplayService implements AutoCloseable
         {
             metadata.put("warmup_from", Micros.toInstant(plan.warmFromMicros()).toString());
         }
+        // what a resume needs to plan the same run again
+        final Map<String, Object> request = new LinkedHashMap<>();
+        request.put("sink", plan.sink());
+        request.put("bus", plan.bus().kind());
+        request.put("bus_url", plan.bus().url());
+        request.put("topic", plan.bus().topic());
+        request.put("max_lag", plan.maxLag());
+        metadata.put("request", request);
         return metadata;
     }
 
@@ -290,7 +410,11 @@ public final class ReplayService implements AutoCloseable
             {
                 source = new PgTickSource(db.dataSource(), plan.provider(), plan.symbols(), plan.warmFromMicros(), Micros.of(plan.end()),
                     new PgTickSource.Options().batchSize(config.batchSize).targetChunkRows(config.chunkRows).applicationName("tickreplay-replay-" + runId));
-                if (plan.journaling())
+                if (plan.journaling() && plan.resumeFrom() != null)
+                {
+                    openResumedJournal(plan, runId);
+                }
+                else if (plan.journaling())
                 {
                     final Path dir = journalDirectory(runId);
                     journal = new ChronicleTickJournal(dir);
@@ -309,7 +433,7 @@ public final class ReplayService implements AutoCloseable
             if (plan.toTable())
             {
                 // nothing of this run's keys in the table yet: COPY straight in (the merge stays as the fallback)
-                final boolean straight = !signalsExist(plan);
+                final boolean straight = plan.resumeFrom() == null && !signalsExist(plan); // a resumed run rewrites rows past its checkpoint
                 for (int shard = 0; shard < config.shards; shard++)
                 {
                     final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), plan.provider(), plan.symbols(), calculators, "replay", runId,
@@ -330,6 +454,32 @@ public final class ReplayService implements AutoCloseable
             {
                 sinks.add(file == null ? SignalSink.DISCARD : file.shard());
             }
+        }
+
+        /**
+         * The run's journal, cut back to the checkpoint (it may hold ticks journaled after it, before the
+         * run died) and reopened for appending: at the end it holds the whole run once. A run whose
+         * journal is gone resumes without one.
+         */
+        void openResumedJournal(final Plan plan, final long runId) throws IOException, SQLException
+        {
+            final Path dir = journalDirectory(runId);
+            final JournalManifest old;
+            try
+            {
+                old = JournalManifest.read(dir);
+            }
+            catch (final IOException e)
+            {
+                LOG.warn("replay {} resumes without a journal: {}", runId, e.getMessage());
+                lifecycle.store().mergeMetadata(runId, Map.of("journal_resumed", "none: " + e.getMessage()));
+                return;
+            }
+            final long kept = JournalTruncation.keepUpTo(dir, plan.symbols().size(), plan.resumeFrom().lastTsMicros());
+            manifest = old.withOutcome("running", 0, null, null, null, null);
+            manifest.write(dir);
+            journal = new ChronicleTickJournal(dir);
+            lifecycle.store().mergeMetadata(runId, Map.of("journal_resumed_after_ticks", kept));
         }
 
         /** Closes everything opened, adding what fails to close to {@code cause} as suppressed. */
@@ -386,7 +536,38 @@ public final class ReplayService implements AutoCloseable
             .bars(r.bars)
             .stageLatency(metrics.stageLatency())
             .timings((signalId, nanos) -> signalMetrics.computed(plan.signals().get(signalId), nanos))
+            .checkpoints(checkpoint -> noteCheckpoint(runId, checkpoint), plan.resumable() ? config.checkpointIntervalNanos : 0)
+            .resumeFrom(plan.resumeFrom())
             .threadName("replay-" + runId);
+    }
+
+    /**
+     * On the thread of the run's last writer to commit: only noted here, the progress thread upserts it
+     * (within {@code replay.progress-interval-ms}, and at the run's end). Saving it on the writer's thread
+     * held the writer, and so the whole burst, while it waited for a pooled connection the run's own
+     * reader and writers were holding.
+     */
+    private void noteCheckpoint(final long runId, final ReplayCheckpoint checkpoint)
+    {
+        unsaved.merge(runId, checkpoint, (a, b) -> b.ticks() >= a.ticks() ? b : a);
+    }
+
+    /** Upserts the run's newest unsaved checkpoint, if any: a lost one only means a resume re-reads more. */
+    private void saveCheckpoint(final long runId)
+    {
+        final ReplayCheckpoint checkpoint = unsaved.remove(runId);
+        if (checkpoint == null)
+        {
+            return;
+        }
+        try
+        {
+            checkpoints.save(runId, checkpoint);
+        }
+        catch (final SQLException | RuntimeException e)
+        {
+            LOG.warn("replay {}: checkpoint at {} ticks not saved: {}", runId, checkpoint.ticks(), e.getMessage());
+        }
     }
 
     private static Map<String, LongSupplier> ringGauges(final ReplayTopology topology)
@@ -446,6 +627,7 @@ public final class ReplayService implements AutoCloseable
             {
                 run.progress().error();
             }
+            saveCheckpoint(run.runId()); // before the row says the run ended: a resume then finds its last checkpoint
             final String status = statusName(outcome.status());
             final Map<String, Object> metadata = outcomeMetadata(run, outcome, plan, r);
             if (r.file != null && outcome.status() == ReplayOutcome.Status.COMPLETED)
@@ -476,7 +658,13 @@ public final class ReplayService implements AutoCloseable
                 r.file.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
             }
             lifecycle.ended(run.runId());
-            scheduler.schedule(() -> metrics.remove(run), config.metricsRetentionMinutes, TimeUnit.MINUTES);
+            scheduler.schedule(() ->
+            {
+                if (lifecycle.active(run.runId()).isEmpty()) // not resumed meanwhile under the same id
+                {
+                    metrics.remove(run);
+                }
+            }, config.metricsRetentionMinutes, TimeUnit.MINUTES);
             if (outcome != null)
             {
                 run.completion().complete(outcome);
@@ -540,6 +728,7 @@ public final class ReplayService implements AutoCloseable
     {
         for (final ReplayRun run : lifecycle.active())
         {
+            saveCheckpoint(run.runId());
             try
             {
                 lifecycle.store().progress(run.runId(), run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),
@@ -640,6 +829,7 @@ public final class ReplayService implements AutoCloseable
         private int batchSize = 8192;
         private int chunkRows = 262_144;
         private long progressIntervalMillis = 1000;
+        private long checkpointIntervalNanos = 5_000_000_000L;
         private long metricsRetentionMinutes = 5;
         private List<String> signals = List.of("all");
         private int shards = 2;
@@ -703,6 +893,13 @@ public final class ReplayService implements AutoCloseable
         public Context progressIntervalMillis(final long millis)
         {
             this.progressIntervalMillis = millis;
+            return this;
+        }
+
+        /** {@code replay.checkpoint-interval}: how often a run records where it is (0: never; it cannot be resumed then). */
+        public Context checkpointInterval(final java.time.Duration interval)
+        {
+            this.checkpointIntervalNanos = interval.toNanos();
             return this;
         }
 
@@ -798,6 +995,10 @@ public final class ReplayService implements AutoCloseable
             if (signalBatchRows < 1 || signalBatchMillis < 1)
             {
                 throw new IllegalArgumentException("signals.batch-rows and signals.batch-ms must be >= 1");
+            }
+            if (checkpointIntervalNanos < 0)
+            {
+                throw new IllegalArgumentException("replay.checkpoint-interval must be >= 0 (0: no checkpoints)");
             }
             if (chunkRows < 1 || progressIntervalMillis < 1 || metricsRetentionMinutes < 0)
             {

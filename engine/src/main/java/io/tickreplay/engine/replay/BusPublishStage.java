@@ -32,6 +32,8 @@ public final class BusPublishStage implements EventHandler<TickEvent>
     private long emitted;
     private long firstTs = Long.MIN_VALUE;
     private long lastTs = Long.MIN_VALUE;
+    private int lastSymbolId = -1;
+    private int lastSeq;
 
     public BusPublishStage(final TickBus bus, final String provider, final long runId, final SymbolTable symbols, final ReplayProgress progress)
     {
@@ -90,6 +92,8 @@ public final class BusPublishStage implements EventHandler<TickEvent>
                 firstTs = event.tsMicros;
             }
             lastTs = event.tsMicros;
+            lastSymbolId = event.symbolId;
+            lastSeq = event.seq;
         }
         // a paced tick leaves at once; a burst leaves in claims of up to BUFFER messages
         if (buffered == BUFFER || (buffered > 0 && (event.paced || endOfBatch || event.type == TickEvent.END)))
@@ -109,6 +113,27 @@ public final class BusPublishStage implements EventHandler<TickEvent>
         {
             bus.endOfRun(provider, runId, emitted, checksum.hex(), event.complete);
         }
+    }
+
+    /**
+     * Goes on from a checkpoint of an earlier run of the same window: its ticks count, checksum and first
+     * tick time, so that the run ends with those of the whole window. Before the run starts.
+     */
+    public void restore(final ReplayCheckpoint from)
+    {
+        checksum.restore(from.checksum(), from.ticks());
+        emitted = from.ticks();
+        firstTs = from.firstTsMicros();
+        lastTs = from.lastTsMicros();
+        lastSymbolId = symbols.id(from.lastSymbol());
+        lastSeq = from.lastSeq();
+    }
+
+    /** Where the stream is now, as checkpoint {@code id}; null before the first tick. On the publisher's thread. */
+    public ReplayCheckpoint position(final long id)
+    {
+        return lastSymbolId < 0 ? null
+            : new ReplayCheckpoint(id, lastTs, symbols.name(lastSymbolId), lastSeq, checksum.count(), checksum.value(), firstTs);
     }
 
     public StreamChecksum checksum()

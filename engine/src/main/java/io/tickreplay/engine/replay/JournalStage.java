@@ -9,10 +9,23 @@ import com.lmax.disruptor.EventHandler;
 public final class JournalStage implements EventHandler<TickEvent>
 {
     private final TickJournal journal;
+    private final long journalFrom;
+    private final CheckpointBarrier checkpoints;
 
     public JournalStage(final TickJournal journal)
     {
+        this(journal, Long.MIN_VALUE, CheckpointBarrier.NONE);
+    }
+
+    /**
+     * @param journalFromMicros ticks before this are in the journal already (a resumed run's, up to its checkpoint)
+     * @param checkpoints       acknowledged once the ticks before a marker are written to the journal
+     */
+    public JournalStage(final TickJournal journal, final long journalFromMicros, final CheckpointBarrier checkpoints)
+    {
         this.journal = journal;
+        this.journalFrom = journalFromMicros;
+        this.checkpoints = checkpoints;
     }
 
     @Override
@@ -20,9 +33,16 @@ public final class JournalStage implements EventHandler<TickEvent>
     {
         // warm-up ticks are journaled too (they precede the replay's start), so that a journal replay
         // warms its signals up exactly as this run did, without the database
-        if (event.type == TickEvent.TICK && (!event.skipped || event.warmup))
+        if (event.type == TickEvent.TICK && (!event.skipped || event.warmup) && event.tsMicros >= journalFrom)
         {
             journal.append(event);
+        }
+        if (event.type == TickEvent.CHECKPOINT)
+        {
+            // written to the queue's mapped file: it outlives this process (kill -9), not the machine
+            journal.endOfBatch();
+            checkpoints.ack(event.checkpointId);
+            return;
         }
         if (endOfBatch || event.type == TickEvent.END)
         {

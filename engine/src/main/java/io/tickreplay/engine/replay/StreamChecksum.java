@@ -43,6 +43,13 @@ public final class StreamChecksum
         count++;
     }
 
+    /** Continues a stream from a state it had ({@link #value()}, {@link #count()}): a resumed run goes on with its checkpoint's. */
+    public void restore(final long value, final long ticks)
+    {
+        this.hash = value;
+        this.count = ticks;
+    }
+
     public long value()
     {
         return hash;

@@ -13,6 +13,12 @@ public final class TickEvent
     public static final int TICK = 0;
     /** The last event of a run: every stage flushes and reports completion when it sees it. */
     public static final int END = 1;
+    /**
+     * A checkpoint marker ({@link #checkpointId}): the source puts it between two ticks of different
+     * times, every tick before it has a ts at most that of every tick after it. Each writing stage
+     * commits everything before it and acknowledges it to the run's {@link CheckpointBarrier}.
+     */
+    public static final int CHECKPOINT = 2;
 
     public int type;
     /** 0-based position of this tick in what the source produced for the run. */
@@ -46,6 +52,8 @@ public final class TickEvent
     public long gapToMicros = Long.MIN_VALUE;
     /** On {@code END}: the source delivered the whole window and nothing was cancelled or failed before it. */
     public boolean complete;
+    /** On {@code CHECKPOINT}: its number in the run, from 1. */
+    public long checkpointId;
 
     public void copyFrom(final TickBatch batch, final int i, final long index)
     {
@@ -66,6 +74,17 @@ public final class TickEvent
         this.gapToMicros = Long.MIN_VALUE;
         this.scheduledNanos = 0;
         this.emitNanos = 0;
+    }
+
+    /** Makes this slot the checkpoint marker {@code id}: not a tick, nothing to emit. */
+    public void checkpoint(final long id)
+    {
+        this.type = CHECKPOINT;
+        this.checkpointId = id;
+        this.skipped = true;
+        this.paced = false;
+        this.warmup = false;
+        this.gapToMicros = Long.MIN_VALUE;
     }
 
     /**

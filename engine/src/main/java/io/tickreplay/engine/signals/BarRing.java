@@ -53,6 +53,12 @@ public final class BarRing extends WriterRing<BarRing.BarSlot> implements BarSin
         writer.endOfStream();
     }
 
+    @Override
+    protected void writerCheckpoint(final long id, final io.tickreplay.engine.replay.CheckpointBarrier checkpoints)
+    {
+        writer.checkpoint(id, checkpoints);
+    }
+
     /** A ring slot: one bar. */
     static final class BarSlot extends WriterRing.Slot
     {

@@ -1,5 +1,7 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.replay.CheckpointBarrier;
+
 /**
  * Where completed bars go ({@code bars_ohlcv} through a COPY writer, a test's list), with the batch
  * boundaries a writer needs. Called on one thread: the bars writer thread behind a {@link BarRing},
@@ -12,4 +14,10 @@ public interface BarSink extends BarBuilder.BarOutput
 
     /** The stream has ended and every bar is out. */
     void endOfStream();
+
+    /** Checkpoint marker {@code id}: commit every bar handed over so far, then acknowledge it (at once by default: nothing durable). */
+    default void checkpoint(final long id, final CheckpointBarrier barrier)
+    {
+        barrier.ack(id);
+    }
 }

@@ -1,6 +1,7 @@
 package io.tickreplay.engine.signals;
 
 import com.lmax.disruptor.EventHandler;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.EmissionCoverage;
 import io.tickreplay.engine.replay.TickEvent;
 
@@ -17,6 +18,8 @@ public final class BarStage implements EventHandler<TickEvent>
     private final BarSink sink;
     private final EmissionCoverage coverage;
     private final BarBuilder.BarOutput covered;
+    private final long windowStart;
+    private final CheckpointBarrier checkpoints;
 
     /**
      * @param startMicros the window's start: bars before it are partial (warm-up) and not passed on
@@ -24,6 +27,14 @@ public final class BarStage implements EventHandler<TickEvent>
      */
     public BarStage(final int symbols, final long startMicros, final long endMicros, final BarSink sink)
     {
+        this(symbols, startMicros, endMicros, sink, CheckpointBarrier.NONE);
+    }
+
+    /** @param checkpoints acknowledged through the sink at each checkpoint marker */
+    public BarStage(final int symbols, final long startMicros, final long endMicros, final BarSink sink, final CheckpointBarrier checkpoints)
+    {
+        this.windowStart = startMicros;
+        this.checkpoints = checkpoints;
         this.builders = new BarBuilder[] {
             new BarBuilder(BarBuilder.ONE_MINUTE, symbols), new BarBuilder(BarBuilder.FIVE_MINUTES, symbols), new BarBuilder(BarBuilder.ONE_HOUR, symbols)};
         this.sink = sink;
@@ -43,7 +54,9 @@ public final class BarStage implements EventHandler<TickEvent>
         if (e.type == TickEvent.TICK)
         {
             coverage.onTick(e);
-            if (!e.skipped && e.price > 0 && e.price != Double.POSITIVE_INFINITY && e.size >= 0 && e.size != Double.POSITIVE_INFINITY)
+            // a warm-up tick inside the window is one a resumed run re-reads before its checkpoint: the bars
+            // open at the checkpoint need it (those it completes were written before, and are written again the same)
+            if ((!e.skipped || e.warmup && e.tsMicros >= windowStart) && e.price > 0 && e.price != Double.POSITIVE_INFINITY && e.size >= 0 && e.size != Double.POSITIVE_INFINITY)
             {
                 for (final BarBuilder builder : builders)
                 {
@@ -54,6 +67,11 @@ public final class BarStage implements EventHandler<TickEvent>
             {
                 sink.endOfBatch();
             }
+            return;
+        }
+        if (e.type == TickEvent.CHECKPOINT)
+        {
+            sink.checkpoint(e.checkpointId, checkpoints);
             return;
         }
         coverage.onEnd(e);

@@ -1,5 +1,7 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.replay.CheckpointBarrier;
+
 import java.util.Arrays;
 
 /**
@@ -69,6 +71,17 @@ public final class LastPerTimestamp implements SignalSink
             }
         }
         Arrays.fill(held, false);
+    }
+
+    /**
+     * The marker sits between two tick times, so no later tick shares a held value's ts: each held
+     * value is final and goes to the writer before the marker does (a checkpoint covers it).
+     */
+    @Override
+    public void checkpoint(final long id, final CheckpointBarrier barrier)
+    {
+        releaseAll();
+        next.checkpoint(id, barrier);
     }
 
     @Override

@@ -63,6 +63,12 @@ public final class SignalRing extends WriterRing<SignalRing.ValueSlot> implement
         writer.endOfStream();
     }
 
+    @Override
+    protected void writerCheckpoint(final long id, final io.tickreplay.engine.replay.CheckpointBarrier checkpoints)
+    {
+        writer.checkpoint(id, checkpoints);
+    }
+
     /** A ring slot: one signal value. */
     static final class ValueSlot extends WriterRing.Slot
     {

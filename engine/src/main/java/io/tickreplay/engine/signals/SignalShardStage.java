@@ -1,6 +1,7 @@
 package io.tickreplay.engine.signals;
 
 import com.lmax.disruptor.EventHandler;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.EmissionCoverage;
 import io.tickreplay.engine.replay.TickEvent;
 
@@ -23,6 +24,7 @@ public final class SignalShardStage implements EventHandler<TickEvent>
     private final boolean[] barSignal;
     private final EmissionCoverage coverage;
     private final SignalOutput filtered;
+    private final CheckpointBarrier checkpoints;
     private boolean suppress;
 
     public SignalShardStage(final int shard, final int shards, final SignalSet signals, final SignalSink sink)
@@ -38,6 +40,19 @@ public final class SignalShardStage implements EventHandler<TickEvent>
     public SignalShardStage(final int shard, final int shards, final SignalSet signals, final SignalSink sink, final long startMicros,
         final long endMicros)
     {
+        this(shard, shards, signals, sink, startMicros, endMicros, startMicros, CheckpointBarrier.NONE);
+    }
+
+    /**
+     * @param startMicros    the window's start: a bar signal's minute must begin by then
+     * @param endMicros      the window's end
+     * @param emitFromMicros per-tick values with a ts before this are state only: the window's start, or for
+     *                       a resumed run the first tick time after its checkpoint (what came before was written)
+     * @param checkpoints    acknowledged through the sink at each checkpoint marker
+     */
+    public SignalShardStage(final int shard, final int shards, final SignalSet signals, final SignalSink sink, final long startMicros,
+        final long endMicros, final long emitFromMicros, final CheckpointBarrier checkpoints)
+    {
         if (shards < 1 || Integer.bitCount(shards) != 1 || shard < 0 || shard >= shards)
         {
             throw new IllegalArgumentException("shards must be a power of two and shard in [0, shards): " + shard + " of " + shards);
@@ -46,7 +61,8 @@ public final class SignalShardStage implements EventHandler<TickEvent>
         this.mask = shards - 1;
         this.signals = signals;
         this.sink = sink;
-        this.emitFrom = startMicros;
+        this.emitFrom = emitFromMicros;
+        this.checkpoints = checkpoints;
         this.coverage = new EmissionCoverage(startMicros, endMicros);
         this.barSignal = new boolean[signals.calculators().size()];
         for (int i = 0; i < barSignal.length; i++)
@@ -86,6 +102,11 @@ public final class SignalShardStage implements EventHandler<TickEvent>
             {
                 sink.endOfBatch(); // a paced tick's values leave at once, not with the rest of the ring batch
             }
+            return;
+        }
+        if (e.type == TickEvent.CHECKPOINT)
+        {
+            sink.checkpoint(e.checkpointId, checkpoints);
             return;
         }
         coverage.onEnd(e);

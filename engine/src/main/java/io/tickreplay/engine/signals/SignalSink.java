@@ -1,5 +1,7 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.replay.CheckpointBarrier;
+
 /**
  * Where a calculator shard's values go (a COPY writer, a CSV or Parquet file, a test's list), with the
  * batch boundaries a writer needs. The topology calls it on one thread: the shard's writer thread
@@ -21,6 +23,16 @@ public interface SignalSink extends SignalOutput
 
     /** The stream has ended and every value is out: write what is left. */
     void endOfStream();
+
+    /**
+     * Checkpoint marker {@code id}: make every value handed over so far durable, then
+     * {@link CheckpointBarrier#ack acknowledge} it. By default a sink keeps nothing durable of its own
+     * (a file is written whole at the end, a test's list) and acknowledges at once; a table writer commits first.
+     */
+    default void checkpoint(final long id, final CheckpointBarrier barrier)
+    {
+        barrier.ack(id);
+    }
 
     /** Keeps nothing. */
     final class Dropping implements SignalSink

@@ -5,6 +5,7 @@ import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventFactory;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.FullRingBackoff;
 import io.tickreplay.engine.replay.WaitStrategies;
 
@@ -39,8 +40,11 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
     {
         static final int VALUE = 0;
         static final int END = 1;
+        static final int CHECKPOINT = 2;
 
         int type;
+        long checkpointId;
+        CheckpointBarrier barrier;
     }
 
     protected final RingBuffer<S> ring;
@@ -101,6 +105,21 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
         }
     }
 
+    /**
+     * Hands checkpoint marker {@code id} to the writer behind every value before it, visible at once:
+     * the writer commits them and then acknowledges ({@code writerCheckpoint}).
+     */
+    public final void checkpoint(final long id, final CheckpointBarrier checkpoints)
+    {
+        final long s = claim();
+        final S slot = ring.get(s);
+        slot.type = Slot.CHECKPOINT;
+        slot.checkpointId = id;
+        slot.barrier = checkpoints;
+        pending = s;
+        flush();
+    }
+
     /** Makes every value handed over visible to the writer. */
     private void flush()
     {
@@ -119,6 +138,9 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
 
     /** The writer's own end of stream; on the writer thread. */
     protected abstract void writerEndOfStream();
+
+    /** The writer commits everything so far and acknowledges checkpoint {@code id}; on the writer thread. */
+    protected abstract void writerCheckpoint(long id, CheckpointBarrier checkpoints);
 
     /** Publishes what the producer handed over; the writer batches by its own ring; a failure it has met is reported here. */
     public void endOfBatch()
@@ -188,6 +210,10 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
                     if (e.type == Slot.VALUE)
                     {
                         write(e);
+                    }
+                    else if (e.type == Slot.CHECKPOINT)
+                    {
+                        writerCheckpoint(e.checkpointId, e.barrier);
                     }
                     if (endOfBatch || e.type == Slot.END)
                     {

@@ -7,12 +7,14 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.replay.BusPublishStage;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.FullRingBackoff;
 import io.tickreplay.engine.replay.JournalStage;
 import io.tickreplay.engine.replay.NanoClock;
 import io.tickreplay.engine.replay.PacingStage;
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
@@ -54,6 +56,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code (symbolId & (shards - 1)) == k}); the run ends when each of them has seen {@code END} and
  * every writer has written everything, so {@code completed} means the values are durable. A stage's
  * exception fails the run with the stage's name and message and cancels the rest.
+ *
+ * <p>Checkpoints ({@link Context#checkpoints}): every interval of the run's clock the source puts a
+ * {@code CHECKPOINT} marker into the ticks ring, between two ticks of different times. The emitter
+ * notes the position the stream had reached (last tick, count, checksum) and opens the checkpoint in
+ * the run's {@link CheckpointBarrier}; the journal writes its block and acknowledges; each shard
+ * releases its held values and passes the marker down its signals ring, whose writer commits and
+ * acknowledges; the bar stage does the same through the bars ring. The last acknowledgement hands the
+ * checkpoint to the listener. A run given a checkpoint to resume from ({@link Context#resumeFrom})
+ * reads its source from before it (warm-up), emits from the tick after it, and continues its checksum.
  *
  * <p>Threads ({@link ThreadingMode}), each waiting with the configured wait strategy:
  * <pre>
@@ -130,6 +141,8 @@ public final class ReplayTopology implements AutoCloseable
     private final Guarded publish;
     private final List<Guarded> stages = new ArrayList<>();
     private final CountDownLatch ended;
+    private final CheckpointBarrier checkpoints;
+    private boolean lastTickEmitted;
     private final AtomicBoolean sourceClosed = new AtomicBoolean();
     private final RingBuffer<TickEvent> ticks;
     private final List<BatchEventProcessor<TickEvent>> processors = new ArrayList<>();
@@ -143,10 +156,17 @@ public final class ReplayTopology implements AutoCloseable
     public ReplayTopology(final Context context)
     {
         this.ctx = context.concludeForRun();
-        this.control = new ReplayControl(ctx.speed, ctx.windowStart);
+        final long emitFrom = ctx.resumeFrom == null ? ctx.windowStart : ctx.resumeFrom.resumeFromMicros();
+        this.control = new ReplayControl(ctx.speed, emitFrom);
         this.pacer = new PacingStage(control, ctx.clock);
         this.progress = new ReplayProgress(ctx.symbols.size());
         this.publisher = new BusPublishStage(ctx.bus, ctx.provider, ctx.runId, ctx.symbols, progress, ctx.windowStart, ctx.windowEnd);
+        if (ctx.resumeFrom != null)
+        {
+            publisher.restore(ctx.resumeFrom);
+        }
+        final int shardCount = ctx.signals.isEmpty() ? 0 : ctx.signalSinks.size();
+        this.checkpoints = new CheckpointBarrier((ctx.journal == null ? 0 : 1) + shardCount + (ctx.barSink == null ? 0 : 1), ctx.checkpointListener);
         control.onSeek(ctx.source::seek);
         control.onCancel(ctx.source::cancel);
         this.pace = new Guarded("pacer", pacer, false, 0, -1);
@@ -157,7 +177,8 @@ public final class ReplayTopology implements AutoCloseable
         Guarded journalStage = null;
         if (ctx.journal != null)
         {
-            journalStage = new Guarded("journal", new JournalStage(ctx.journal), true, 0, 0);
+            journalStage = new Guarded("journal", new JournalStage(ctx.journal, emitFrom == ctx.windowStart ? Long.MIN_VALUE : emitFrom, checkpoints),
+                true, 0, 0);
             stages.add(journalStage);
         }
         final int shards = ctx.signals.isEmpty() ? 0 : ctx.signalSinks.size();
@@ -174,7 +195,7 @@ public final class ReplayTopology implements AutoCloseable
                 out = ring;
             }
             final SignalShardStage shard = new SignalShardStage(k, shards, set,
-                new LastPerTimestamp(set.calculators().size(), ctx.symbols.size(), out), ctx.windowStart, ctx.windowEnd);
+                new LastPerTimestamp(set.calculators().size(), ctx.symbols.size(), out), ctx.windowStart, ctx.windowEnd, emitFrom, checkpoints);
             final Guarded g = new Guarded("signals-" + k, shard, true, shards - 1, k);
             stages.add(g);
             composed.add(g);
@@ -188,7 +209,7 @@ public final class ReplayTopology implements AutoCloseable
                 writerRings.add(ring);
                 out = ring;
             }
-            final Guarded g = new Guarded("bars", new BarStage(ctx.symbols.size(), ctx.windowStart, ctx.windowEnd, out), true, 0, 0);
+            final Guarded g = new Guarded("bars", new BarStage(ctx.symbols.size(), ctx.windowStart, ctx.windowEnd, out, checkpoints), true, 0, 0);
             stages.add(g);
             composed.add(g);
         }
@@ -299,6 +320,9 @@ public final class ReplayTopology implements AutoCloseable
         long index = 0;
         long sequence = 0;
         boolean exhausted = false;
+        long nextCheckpoint = startNanos + ctx.checkpointIntervalNanos;
+        long checkpointId = 0;
+        long lastTs = Long.MIN_VALUE;
         try
         {
             while (!control.cancelled())
@@ -309,13 +333,23 @@ public final class ReplayTopology implements AutoCloseable
                     exhausted = true;
                     break;
                 }
+                boolean due = ctx.checkpointIntervalNanos > 0 && ctx.clock.nanoTime() - nextCheckpoint >= 0;
                 for (int i = 0; i < batch.count; i++)
                 {
+                    if (due && lastTs != Long.MIN_VALUE && batch.tsMicros[i] > lastTs)
+                    {
+                        event.checkpoint(++checkpointId);
+                        dispatch(event, sequence++);
+                        due = false;
+                        nextCheckpoint = ctx.clock.nanoTime() + ctx.checkpointIntervalNanos;
+                    }
+                    lastTs = batch.tsMicros[i];
                     event.copyFrom(batch, i, index++);
                     event.publishedNanos = ctx.clock.nanoTime();
                     final boolean endOfBatch = i == batch.count - 1;
                     pace.onEvent(event, sequence, endOfBatch);
                     publish.onEvent(event, sequence, endOfBatch);
+                    lastTickEmitted = !event.skipped;
                     for (final Guarded stage : stages)
                     {
                         stage.onEvent(event, sequence, endOfBatch);
@@ -343,12 +377,45 @@ public final class ReplayTopology implements AutoCloseable
         return outcome;
     }
 
+    /** A checkpoint marker through every stage on the calling thread (INVOKER). */
+    private void dispatch(final TickEvent marker, final long sequence)
+    {
+        pace.onEvent(marker, sequence, true);
+        publish.onEvent(marker, sequence, true);
+        openCheckpoint(marker);
+        for (final Guarded stage : stages)
+        {
+            stage.onEvent(marker, sequence, true);
+        }
+    }
+
+    /**
+     * On the emitter's thread, as the marker passes: the position it marks, if a resumed run can go on
+     * from there. Not after a seek (the stream has a gap), a cancel or a failure, nor before the first
+     * emitted tick (warm-up): the previous checkpoint stays the last.
+     */
+    private void openCheckpoint(final TickEvent marker)
+    {
+        if (!lastTickEmitted || control.cancelled() || control.seekTarget() != control.emitFrom() || outcome.error() != null)
+        {
+            return;
+        }
+        final ReplayCheckpoint position = publisher.position(marker.checkpointId);
+        if (position != null)
+        {
+            checkpoints.open(position);
+        }
+    }
+
     private void produce()
     {
         final TickBatch batch = new TickBatch(ctx.batchSize);
         final int maxClaim = Math.max(1, ctx.ticksRingSize / 4);
         long index = 0;
         boolean exhausted = false;
+        long nextCheckpoint = startNanos + ctx.checkpointIntervalNanos;
+        long checkpointId = 0;
+        long lastTs = Long.MIN_VALUE;
         try
         {
             while (!control.cancelled())
@@ -362,7 +429,23 @@ public final class ReplayTopology implements AutoCloseable
                 int i = 0;
                 while (i < batch.count)
                 {
-                    final int n = Math.min(batch.count - i, maxClaim);
+                    int n = Math.min(batch.count - i, maxClaim);
+                    if (ctx.checkpointIntervalNanos > 0 && lastTs != Long.MIN_VALUE && ctx.clock.nanoTime() - nextCheckpoint >= 0)
+                    {
+                        // the marker goes between two tick times: up to the next later time first, then the marker
+                        final int boundary = nextTimeBoundary(batch, i, lastTs);
+                        if (boundary == i)
+                        {
+                            final long s = ticks.next();
+                            ticks.get(s).checkpoint(++checkpointId);
+                            ticks.publish(s);
+                            nextCheckpoint = ctx.clock.nanoTime() + ctx.checkpointIntervalNanos;
+                        }
+                        else if (boundary < batch.count)
+                        {
+                            n = Math.min(n, boundary - i);
+                        }
+                    }
                     final long hi = FullRingBackoff.next(ticks, n, n);
                     final long lo = hi - n + 1;
                     final long now = ctx.clock.nanoTime();
@@ -372,6 +455,7 @@ public final class ReplayTopology implements AutoCloseable
                         event.copyFrom(batch, i++, index++);
                         event.publishedNanos = now;
                     }
+                    lastTs = batch.tsMicros[i - 1];
                     ticks.publish(lo, hi);
                 }
             }
@@ -394,6 +478,21 @@ public final class ReplayTopology implements AutoCloseable
             ticks.get(s).end(index, exhausted && !control.cancelled() && outcome.error() == null);
             ticks.publish(s);
         }
+    }
+
+    /** The first row at or after {@code from} whose time is after the row before it ({@code lastTs} for the first); {@code count} if none. */
+    private static int nextTimeBoundary(final TickBatch batch, final int from, final long lastTs)
+    {
+        long previous = lastTs;
+        for (int j = from; j < batch.count; j++)
+        {
+            if (batch.tsMicros[j] > previous)
+            {
+                return j;
+            }
+            previous = batch.tsMicros[j];
+        }
+        return batch.count;
     }
 
     private void closeSource()
@@ -549,6 +648,14 @@ public final class ReplayTopology implements AutoCloseable
         {
             pace.onEvent(event, sequence, endOfBatch);
             publish.onEvent(event, sequence, endOfBatch);
+            if (event.type == TickEvent.TICK)
+            {
+                lastTickEmitted = !event.skipped;
+            }
+            else if (event.type == TickEvent.CHECKPOINT)
+            {
+                openCheckpoint(event);
+            }
             for (final Guarded stage : composed)
             {
                 stage.onEvent(event, sequence, endOfBatch);
@@ -651,6 +758,9 @@ public final class ReplayTopology implements AutoCloseable
         private StageLatency stageLatency = StageLatency.NONE;
         private int latencySampleMask = 63;
         private SignalSet.Timings timings = SignalSet.Timings.NONE;
+        private CheckpointBarrier.Listener checkpointListener = CheckpointBarrier.Listener.NONE;
+        private long checkpointIntervalNanos;
+        private ReplayCheckpoint resumeFrom;
         private boolean concluded;
         private int threadCount;
 
@@ -717,6 +827,27 @@ public final class ReplayTopology implements AutoCloseable
         public Context bars(final BarSink sink)
         {
             this.barSink = sink;
+            return this;
+        }
+
+        /**
+         * Take a checkpoint every {@code intervalNanos} of the run's clock (0: none) and hand each one every
+         * writer has committed to {@code listener}, on the last writer's thread.
+         */
+        public Context checkpoints(final CheckpointBarrier.Listener listener, final long intervalNanos)
+        {
+            this.checkpointListener = listener;
+            this.checkpointIntervalNanos = intervalNanos;
+            return this;
+        }
+
+        /**
+         * Go on from a checkpoint of an earlier run of the same window: ticks up to it are read as warm-up
+         * (state, not emitted, not journaled), emission starts after it, the checksum continues from it.
+         */
+        public Context resumeFrom(final ReplayCheckpoint checkpoint)
+        {
+            this.resumeFrom = checkpoint;
             return this;
         }
 
@@ -845,6 +976,14 @@ public final class ReplayTopology implements AutoCloseable
             {
                 throw new IllegalArgumentException("the window's end must be after its start");
             }
+            if (checkpointIntervalNanos < 0)
+            {
+                throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), was " + checkpointIntervalNanos + " ns");
+            }
+            if (resumeFrom != null && (resumeFrom.lastTsMicros() < windowStart || resumeFrom.lastTsMicros() >= windowEnd))
+            {
+                throw new IllegalArgumentException("a checkpoint to resume from must lie inside the window");
+            }
             if (latencySampleMask < 0 || Integer.bitCount(latencySampleMask + 1) != 1)
             {
                 throw new IllegalArgumentException("latency sample mask must be 2^n - 1, was " + latencySampleMask);
@@ -891,6 +1030,7 @@ public final class ReplayTopology implements AutoCloseable
             c.stageLatency = stageLatency;
             c.latencySampleMask = latencySampleMask;
             c.timings = timings;
+            c.checkpointIntervalNanos = checkpointIntervalNanos;
             return c;
         }
 
