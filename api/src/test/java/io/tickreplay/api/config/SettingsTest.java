@@ -24,7 +24,7 @@ class SettingsTest
         assertThat(s.string("db.url")).isEmpty();
         assertThat(s.string("db.embedded-dir")).isEqualTo("data/pg");
         assertThat(s.strings("generate.symbols")).containsExactly("NVDA", "AAPL", "MSFT", "AMZN", "TSLA");
-        assertThat(s.describe()).contains("db.pool-size = 8   (default)");
+        assertThat(s.describe()).contains("db.pool-size = 0   (default)");
     }
 
     @Test
