@@ -74,9 +74,10 @@ class ApiIT
         replays = new ReplayService(db, bus, registry, new ReplayService.Context().journalDir(dir.resolve("journal")).ticksRingSize(1 << 14)
             .progressIntervalMillis(100));
         exports = new ExportService(db, 2);
-        open = new ApiServer(new ApiServer.Config("127.0.0.1", 0, "", 16384, dir.resolve("exports")), db, replays, exports, registry);
+        open = new ApiServer(new ApiServer.Context().port(0).maxBodyBytes(16384).exportDir(dir.resolve("exports")), db, replays, exports, registry);
         base = "http://127.0.0.1:" + open.start();
-        guarded = new ApiServer(new ApiServer.Config("127.0.0.1", 0, TOKEN, 16384, dir.resolve("exports")), db, replays, exports, registry);
+        guarded = new ApiServer(new ApiServer.Context().port(0).token(TOKEN).maxBodyBytes(16384).exportDir(dir.resolve("exports")), db, replays, exports,
+            registry);
         guardedBase = "http://127.0.0.1:" + guarded.start();
     }
 
@@ -285,7 +286,7 @@ class ApiIT
     }
 
     @Test
-    void aTokenGuardsEveryRouteThatChangesStateAndNoRouteThatOnlyReads() throws Exception
+    void aTokenGuardsEveryRouteButHealthAndTheDocument() throws Exception
     {
         final String body = "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T14:01:00Z\", " +
             "\"speed\": 0, \"signals\": \"none\"}";
@@ -300,8 +301,13 @@ class ApiIT
         assertThat(jobCount()).isEqualTo(jobs);
         final Reply ok = call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", "bearer " + TOKEN); // the scheme is case-insensitive
         assertThat(ok.status()).as(ok.text()).isEqualTo(200);
-        assertThat(call("GET", guardedBase + "/v1/replay/ticks/" + ok.json().get("run_id").asLong(), null).status()).isEqualTo(200);
+        final String job = guardedBase + "/v1/replay/ticks/" + ok.json().get("run_id").asLong();
+        // reads need it too (api.public-reads is false): job rows name this host's pid and paths
+        assertThat(call("GET", job, null).status()).isEqualTo(401);
+        assertThat(call("GET", job, null, "Authorization", "Bearer " + TOKEN).status()).isEqualTo(200);
+        assertThat(call("GET", guardedBase + "/metrics", null).status()).isEqualTo(401);
         assertThat(call("GET", guardedBase + "/health", null).status()).isEqualTo(200);
+        assertThat(call("GET", guardedBase + "/openapi.json", null).status()).isEqualTo(200);
     }
 
     @Test
