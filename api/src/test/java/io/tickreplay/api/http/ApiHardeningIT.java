@@ -1,17 +1,9 @@
 package io.tickreplay.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.lmax.disruptor.SleepingWaitStrategy;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tickreplay.adapters.postgres.Database;
-import io.tickreplay.adapters.postgres.PostgresTestSupport;
-import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.cli.CliIT;
-import io.tickreplay.api.export.ExportService;
+import io.tickreplay.api.http.ApiServices.Reply;
 import io.tickreplay.api.replay.ReplayService;
-import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.synth.SyntheticSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,15 +16,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +31,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.tickreplay.api.http.ApiServices.call;
+import static io.tickreplay.api.http.ApiServices.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -53,8 +44,6 @@ import static org.awaitility.Awaitility.await;
  */
 class ApiHardeningIT
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private static final String TOKEN = "hardening-token";
     private static final String BURST = "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:30:00Z\", " +
         "\"end\": \"2025-11-03T14:40:00Z\", \"speed\": 0, \"signals\": \"none\"}";
@@ -65,11 +54,7 @@ class ApiHardeningIT
     @TempDir
     static Path dir;
 
-    private static Database db;
-    private static InProcessBus bus;
-    private static PrometheusMeterRegistry registry;
-    private static ReplayService replays;
-    private static ExportService exports;
+    private static ApiServices services;
     private static ApiServer open;
     private static int port;
     private static String base;
@@ -77,15 +62,9 @@ class ApiHardeningIT
     @BeforeAll
     static void start() throws Exception
     {
-        db = PostgresTestSupport.freshSchema("hardening");
-        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL")).ticksPerSecond(1).seed(12);
-        new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
-        bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        replays = new ReplayService(db, bus, registry, new ReplayService.Context().journal(false).ticksRingSize(1 << 14).progressIntervalMillis(100)
-            .maxConcurrent(8));
-        exports = new ExportService(db, 2);
-        open = new ApiServer(context(), db, replays, exports, registry);
+        services = new ApiServices("hardening", new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL")).ticksPerSecond(1).seed(12),
+            new ReplayService.Context().journal(false).ticksRingSize(1 << 14).progressIntervalMillis(100).maxConcurrent(8));
+        open = services.server(context());
         port = open.start();
         base = "http://127.0.0.1:" + port;
     }
@@ -94,10 +73,7 @@ class ApiHardeningIT
     static void stop()
     {
         open.close();
-        replays.close();
-        exports.close();
-        bus.close();
-        db.close();
+        services.close();
     }
 
     /** Loopback, no token, a 16 KiB cap and a 2 s body timeout. */
@@ -113,7 +89,7 @@ class ApiHardeningIT
     {
         final int clients = 32;
         final long timeoutMs = 6000;
-        try (ApiServer server = new ApiServer(context().bodyTimeoutMillis(timeoutMs), db, replays, exports, registry))
+        try (ApiServer server = services.server(context().bodyTimeoutMillis(timeoutMs)))
         {
             final int p = server.start();
             final String health = "http://127.0.0.1:" + p + "/health";
@@ -170,7 +146,7 @@ class ApiHardeningIT
                 BURST.substring(0, 40)).getBytes(StandardCharsets.ISO_8859_1));
             final Answer a = answer(s, t0);
             assertThat(a.text()).startsWith("HTTP/1.1 408").contains("Connection: close").contains("api.body-timeout");
-            assertThat(JSON.readTree(a.body()).get("field").isNull()).isTrue();
+            assertThat(ApiServices.JSON.readTree(a.body()).get("field").isNull()).isTrue();
             System.out.printf("HTTP figures: a body stalled after 40 of 200 bytes got 408 after %d ms (api.body-timeout %d ms)%n", a.firstByteMillis(),
                 BODY_TIMEOUT_MS);
         }
@@ -205,7 +181,7 @@ class ApiHardeningIT
             out.flush();
             final Answer a = answer(s, System.nanoTime());
             assertThat(a.text()).startsWith("HTTP/1.1 413");
-            assertThat(JSON.readTree(a.body()).get("error").asText()).contains("16384");
+            assertThat(ApiServices.JSON.readTree(a.body()).get("error").asText()).contains("16384");
         }
         // declared far beyond what is worth reading: answered at once, nothing of it sent
         try (Socket s = socket(port))
@@ -259,7 +235,7 @@ class ApiHardeningIT
                 assertThat(text.substring(end + 4)).as("nothing between HEAD %s's headers and the next answer", path).startsWith("HTTP/1.1 200");
             }
         }
-        final HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/openapi.json")).method("HEAD", HttpRequest.BodyPublishers.noBody())
+        final HttpResponse<String> head = ApiServices.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/openapi.json")).method("HEAD", HttpRequest.BodyPublishers.noBody())
             .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(head.headers().firstValueAsLong("Content-Length").orElse(-1)).isEqualTo(get(base + "/openapi.json").text().length());
     }
@@ -284,7 +260,7 @@ class ApiHardeningIT
         final Reply cancel = call("POST", base + "/v1/replay/ticks/" + runId + "/cancel", null, "Origin", "http://evil.example", "Content-Type",
             "application/x-www-form-urlencoded");
         assertThat(cancel.status()).isEqualTo(403);
-        assertThat(replays.active(runId)).as("the run goes on").isPresent();
+        assertThat(services.replays.active(runId)).as("the run goes on").isPresent();
         assertThat(call("POST", base + "/v1/replay/ticks/" + runId + "/cancel", null).json().get("status").asText()).isEqualTo("cancelled");
     }
 
@@ -304,41 +280,39 @@ class ApiHardeningIT
     @Test
     void theSeedsCurlShapesStillWork() throws Exception
     {
+        final String seed;
+        try (InputStream in = ApiHardeningIT.class.getResourceAsStream("/seed/training_data_replay.sh"))
+        {
+            seed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
         final Path script = dir.resolve("shapes.sh");
         Files.writeString(script, """
             set -eu
             base="$1"
-            # the seed's own line (section 5.2): JSON content type, no Origin
-            curl -sS -o /dev/null -w '%{http_code}\\n' -X POST "$base/v1/replay/ticks" \\
-              -H "Content-Type: application/json" \\
-              -d '{
-                "provider": "ibkr",
-                "symbols": ["NVDA", "AAPL", "MSFT"],
-                "start": "2025-10-01T09:30:00Z",
-                "end": "2025-10-31T16:00:00Z",
-                "speed": 0.0
-              }'
+            # the seed's own lines (section 5.2), as ApiIT runs them: JSON content type, no Origin
+            %seed%
+            echo
             # curl -d without a type sends the form type: read as JSON, as before
-            run=$(curl -sS -X POST "$base/v1/replay/ticks" -d '%s' | python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
-            echo 200
+            run=$(curl -sS -X POST "$base/v1/replay/ticks" -d '%body%' | python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
+            echo "form run: $run"
             # a bodyless control POST
-            curl -sS -o /dev/null -w '%{http_code}\\n' -X POST "$base/v1/replay/ticks/$run/cancel"
-            """.replace("'%s'", "'" + LONG_RUN + "'"));
+            echo "cancel: $(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/v1/replay/ticks/$run/cancel")"
+            """.replace("%body%", LONG_RUN).replace("%seed%", seed.replace("http://localhost:8083", "$base")));
         final Process p = new ProcessBuilder("bash", script.toString(), base).redirectErrorStream(true).start();
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out.strip().split("\\s+")).as(out).containsExactly("200", "200", "200");
+        assertThat(out).contains("\"job_name\":\"tick_replay\"").containsPattern("form run: [0-9]+").contains("cancel: 200");
     }
 
     @Test
     void aListedOriginMayPostAndIsAnsweredWithCors() throws Exception
     {
         final String cockpit = "http://cockpit.example:3000";
-        try (ApiServer server = new ApiServer(context().allowedOrigins(List.of(cockpit + "/")), db, replays, exports, registry))
+        try (ApiServer server = services.server(context().allowedOrigins(List.of(cockpit + "/"))))
         {
             final String b = "http://127.0.0.1:" + server.start();
-            final HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(URI.create(b + "/v1/replay/ticks"))
+            final HttpResponse<String> preflight = ApiServices.HTTP.send(HttpRequest.newBuilder(URI.create(b + "/v1/replay/ticks"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", cockpit).header("Access-Control-Request-Method", "POST")
                 .header("Access-Control-Request-Headers", "content-type").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(preflight.statusCode()).isEqualTo(204);
@@ -347,7 +321,7 @@ class ApiHardeningIT
             final Reply posted = call("POST", b + "/v1/replay/ticks", BURST, "Origin", cockpit);
             assertThat(posted.status()).as(posted.text()).isEqualTo(200);
             assertThat(posted.headers().firstValue("Access-Control-Allow-Origin")).contains(cockpit);
-            final HttpResponse<String> evil = HTTP.send(HttpRequest.newBuilder(URI.create(b + "/v1/replay/ticks"))
+            final HttpResponse<String> evil = ApiServices.HTTP.send(HttpRequest.newBuilder(URI.create(b + "/v1/replay/ticks"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://evil.example").header("Access-Control-Request-Method", "POST")
                 .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(evil.statusCode()).isEqualTo(403);
@@ -373,7 +347,7 @@ class ApiHardeningIT
     @Test
     void everyAnswerCarriesTheSecurityHeaders() throws Exception
     {
-        try (ApiServer guarded = new ApiServer(context().token(TOKEN), db, replays, exports, registry))
+        try (ApiServer guarded = services.server(context().token(TOKEN)))
         {
             final String g = "http://127.0.0.1:" + guarded.start();
             final List<HttpResponse<String>> answers = List.of(
@@ -407,8 +381,8 @@ class ApiHardeningIT
     @Test
     void withATokenReadsNeedItUnlessReadsArePublic() throws Exception
     {
-        try (ApiServer closed = new ApiServer(context().token(TOKEN), db, replays, exports, registry);
-             ApiServer readable = new ApiServer(context().token(TOKEN).publicReads(true), db, replays, exports, registry))
+        try (ApiServer closed = services.server(context().token(TOKEN));
+             ApiServer readable = services.server(context().token(TOKEN).publicReads(true)))
         {
             final String c = "http://127.0.0.1:" + closed.start();
             final String r = "http://127.0.0.1:" + readable.start();
@@ -427,7 +401,7 @@ class ApiHardeningIT
     @Test
     void callersWithoutTheTokenSeeNoPidHostOrAbsolutePath() throws Exception
     {
-        try (ApiServer server = new ApiServer(context().token(TOKEN).publicReads(true), db, replays, exports, registry))
+        try (ApiServer server = services.server(context().token(TOKEN).publicReads(true)))
         {
             final String b = "http://127.0.0.1:" + server.start();
             final String bearer = "Bearer " + TOKEN;
@@ -464,10 +438,6 @@ class ApiHardeningIT
     }
 
     // ---------------------------------------------------------------- helpers
-
-    record Reply(int status, JsonNode json, String text, java.net.http.HttpHeaders headers)
-    {
-    }
 
     /** What a raw client read: all of it (up to the close, a reset or 20 s), and when its first and last bytes came. */
     record Answer(String text, boolean closed, long firstByteMillis, long endMillis)
@@ -539,7 +509,7 @@ class ApiHardeningIT
         }
     }
 
-    /** Milliseconds each of {@code n} GETs took, {@code pause} ms apart; -1 for one that failed or did not answer 200 within 5 s. */
+    /** Milliseconds each of {@code n} GETs took, {@code pause} ms apart; the last -1 when one failed or did not answer 200 within 5 s. */
     private static List<Long> healthLatencies(final String url, final int n, final long pause) throws InterruptedException
     {
         final List<Long> out = new ArrayList<>();
@@ -549,7 +519,7 @@ class ApiHardeningIT
             long ms;
             try
             {
-                final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                final HttpResponse<String> r = ApiServices.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
                 ms = r.statusCode() == 200 ? (System.nanoTime() - t0) / 1_000_000 : -1;
             }
@@ -558,6 +528,10 @@ class ApiHardeningIT
                 ms = -1;
             }
             out.add(ms);
+            if (ms < 0)
+            {
+                break; // one is enough to fail on, and the rest would each wait the 5 s out
+            }
             Thread.sleep(pause);
         }
         return out;
@@ -573,32 +547,6 @@ class ApiHardeningIT
         return values.stream().mapToLong(Long::longValue).max().orElse(-1);
     }
 
-    private static HttpResponse<String> send(final String method, final String url, final String body, final String... headers) throws Exception
-    {
-        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null)
-        {
-            request.header("Content-Type", "application/json");
-        }
-        for (int i = 0; i < headers.length; i += 2)
-        {
-            request.setHeader(headers[i], headers[i + 1]);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static Reply call(final String method, final String url, final String body, final String... headers) throws Exception
-    {
-        final HttpResponse<String> response = send(method, url, body, headers);
-        JsonNode json = null;
-        if (response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"))
-        {
-            json = JSON.readTree(response.body());
-        }
-        return new Reply(response.statusCode(), json, response.body(), response.headers());
-    }
-
     private static Reply get(final String url) throws Exception
     {
         return call("GET", url, null);
@@ -606,10 +554,6 @@ class ApiHardeningIT
 
     private static long jobCount() throws Exception
     {
-        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM job_runs"))
-        {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return services.jobCount();
     }
 }
