@@ -161,7 +161,8 @@ final class BodyReader
                 }
                 else
                 {
-                    ex.putAttachment(BODY, Arrays.copyOf(body, (int)received));
+                    ex.putAttachment(BODY, body.length == received ? body : Arrays.copyOf(body, (int)received));
+                    body = null;
                     ex.dispatch(then);
                 }
             }

@@ -55,7 +55,7 @@ final class HttpPolicy
     private final boolean loopback;
     private final boolean publicReads;
     private final Set<String> allowedOrigins;
-    private final Set<String> allowedHosts = new HashSet<>();
+    private final Set<String> allowedHosts;
 
     HttpPolicy(final ApiServer.Context context)
     {
@@ -63,10 +63,12 @@ final class HttpPolicy
         this.loopback = context.loopback();
         this.publicReads = context.publicReads();
         this.allowedOrigins = Set.copyOf(context.allowedOrigins());
+        final Set<String> hosts = new HashSet<>();
         for (final String origin : allowedOrigins)
         {
-            allowedHosts.add(URI.create(origin).getHost());
+            hosts.add(URI.create(origin).getHost());
         }
+        this.allowedHosts = Set.copyOf(hosts);
     }
 
     /**
