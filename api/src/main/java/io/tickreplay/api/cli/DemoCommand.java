@@ -146,13 +146,13 @@ public final class DemoCommand implements Callable<Integer>
             {
                 System.out.println();
                 System.out.println("the API stays up with the database (try these, in another terminal):");
-                System.out.println("  curl " + api.baseUrl() + "/v1/replay/ticks/" + runId);
-                System.out.println("  curl '" + api.baseUrl() + "/v1/signals?provider=" + summary.get(0).provider() + "&symbol=" + summary.get(0).symbol() +
+                System.out.println("  curl " + api.curlAuth() + api.baseUrl() + "/v1/replay/ticks/" + runId);
+                System.out.println("  curl " + api.curlAuth() + "'" + api.baseUrl() + "/v1/signals?provider=" + summary.get(0).provider() + "&symbol=" + summary.get(0).symbol() +
                     "&name=vwap_deviation_bps&limit=5'");
-                System.out.println("  curl -X POST " + api.baseUrl() + "/v1/replay/ticks -H 'Content-Type: application/json' -d '{\"provider\": \"" +
+                System.out.println("  curl -X POST " + api.curlAuth() + api.baseUrl() + "/v1/replay/ticks -H 'Content-Type: application/json' -d '{\"provider\": \"" +
                     summary.get(0).provider() + "\", \"symbols\": [\"" + summary.get(0).symbol() + "\"], \"start\": \"" + summary.get(0).minTs() +
                     "\", \"end\": \"" + summary.get(0).minTs().plusSeconds(3600) + "\", \"speed\": 10.0}'");
-                System.out.println("  curl -X POST " + api.baseUrl() + "/v1/exports -H 'Content-Type: application/json' -d '{\"dataset\": \"signals\", " +
+                System.out.println("  curl -X POST " + api.curlAuth() + api.baseUrl() + "/v1/exports -H 'Content-Type: application/json' -d '{\"dataset\": \"signals\", " +
                     "\"provider\": \"" + summary.get(0).provider() + "\", \"symbols\": [\"" + summary.get(0).symbol() + "\"], \"start\": \"" +
                     summary.get(0).minTs() + "\", \"end\": \"" + summary.get(0).maxTs().plusNanos(1000) + "\", \"format\": \"parquet\"}'");
                 System.out.println("  ./tickreplay replay --provider " + summary.get(0).provider() + " --symbols " +

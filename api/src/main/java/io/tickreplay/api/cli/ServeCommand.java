@@ -26,7 +26,7 @@ public final class ServeCommand implements Callable<Integer>
     @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (default api.port, 8083).")
     Integer port;
 
-    @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default api.bind, 0.0.0.0).")
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default api.bind, 127.0.0.1; beyond loopback it needs api.token or api.allow-anonymous).")
     String bind;
 
     @Override

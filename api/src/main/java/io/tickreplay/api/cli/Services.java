@@ -158,7 +158,7 @@ public final class Services
         private Api(final Settings settings)
         {
             final ReplayService.Context replayConfig = replayConfig(settings);
-            final io.tickreplay.api.http.ApiServer.Config apiConfig = apiConfig(settings);
+            final io.tickreplay.api.http.ApiServer.Context apiConfig = apiConfig(settings);
             registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
@@ -211,8 +211,8 @@ public final class Services
             replays = r;
             exports = e;
             host = apiConfig.bind().equals("0.0.0.0") ? "localhost" : apiConfig.bind();
-            guarded = apiConfig.token() != null && !apiConfig.token().isEmpty();
-            loopback = apiConfig.bind().startsWith("127.") || apiConfig.bind().equals("localhost") || apiConfig.bind().equals("::1");
+            guarded = apiConfig.guarded();
+            loopback = apiConfig.loopback();
         }
 
         public io.tickreplay.adapters.postgres.Database db()
@@ -235,18 +235,25 @@ public final class Services
             return "http://" + host + ":" + server.port();
         }
 
+        /** What a curl line adds to send the token: with one, reads need it too (unless api.public-reads). */
+        public String curlAuth()
+        {
+            return guarded ? "-H \"Authorization: Bearer $TICKREPLAY_API_TOKEN\" " : "";
+        }
+
         /** The routes to try, with curl lines. */
         public void printUrls()
         {
             final String base = baseUrl();
             System.out.println("API: " + base + "  (docs/api.md; the OpenAPI document at " + base + "/openapi.json)");
+            final String auth = curlAuth();
             System.out.println("  curl " + base + "/health");
-            System.out.println("  curl " + base + "/v1/replay/ticks");
-            System.out.println("  curl " + base + "/metrics | grep tick_replay");
+            System.out.println("  curl " + auth + base + "/v1/replay/ticks");
+            System.out.println("  curl " + auth + base + "/metrics | grep tick_replay");
             if (!guarded && !loopback)
             {
-                System.out.println("  note: the API listens on every interface and takes POSTs without a token; set api.token (TICKREPLAY_API_TOKEN) " +
-                    "or --bind 127.0.0.1");
+                System.out.println("  note: api.allow-anonymous: the API listens beyond this machine and takes POSTs from anyone who reaches it " +
+                    "(no api.token)");
             }
         }
 
@@ -267,23 +274,30 @@ public final class Services
         return new Api(settings);
     }
 
-    public static io.tickreplay.api.http.ApiServer.Config apiConfig(final Settings settings)
+    /** The API's settings ({@code api.*}), concluded: a wrong one, or a bind beyond loopback with no token, is a usage error naming it. */
+    public static io.tickreplay.api.http.ApiServer.Context apiConfig(final Settings settings)
     {
-        final int port = settings.integer("api.port");
-        if (port < 0 || port > 65535)
-        {
-            throw new UsageException("api.port must be in [0, 65535], was " + port);
-        }
-        final int maxBody = settings.integer("api.max-body-bytes");
-        if (maxBody < 1024)
-        {
-            throw new UsageException("api.max-body-bytes must be >= 1024, was " + maxBody);
-        }
         if (settings.integer("api.export-threads") < 1)
         {
             throw new UsageException("api.export-threads must be >= 1");
         }
-        return new io.tickreplay.api.http.ApiServer.Config(settings.string("api.bind"), port, settings.string("api.token"), maxBody,
-            Path.of(settings.string("api.export-dir")).toAbsolutePath());
+        try
+        {
+            return new io.tickreplay.api.http.ApiServer.Context()
+                .bind(settings.string("api.bind"))
+                .port(settings.integer("api.port"))
+                .token(settings.string("api.token"))
+                .allowAnonymous(settings.bool("api.allow-anonymous"))
+                .publicReads(settings.bool("api.public-reads"))
+                .allowedOrigins(settings.strings("api.allowed-origins"))
+                .maxBodyBytes(settings.integer("api.max-body-bytes"))
+                .bodyTimeoutMillis(settings.millis("api.body-timeout"))
+                .exportDir(Path.of(settings.string("api.export-dir")).toAbsolutePath())
+                .conclude();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException(e.getMessage());
+        }
     }
 }

@@ -36,6 +36,9 @@ public final class Settings
         Map.entry("TICKREPLAY_API_PORT", "api.port"),
         Map.entry("TICKREPLAY_API_BIND", "api.bind"),
         Map.entry("TICKREPLAY_API_TOKEN", "api.token"),
+        Map.entry("TICKREPLAY_API_ALLOW_ANONYMOUS", "api.allow-anonymous"),
+        Map.entry("TICKREPLAY_API_PUBLIC_READS", "api.public-reads"),
+        Map.entry("TICKREPLAY_API_ALLOWED_ORIGINS", "api.allowed-origins"),
         Map.entry("TICKREPLAY_EXPORT_DIR", "api.export-dir"),
         Map.entry("TICKREPLAY_BUS", "bus.kind"),
         Map.entry("TICKREPLAY_BUS_URL", "bus.url"));
@@ -191,6 +194,19 @@ public final class Settings
         catch (final ConfigException.WrongType e)
         {
             throw new IllegalArgumentException(path + " must be a number (" + origins.get(path) + "): " + e.getMessage());
+        }
+    }
+
+    /** A duration ({@code 10s}, {@code 500ms}; a bare number is milliseconds), in milliseconds. */
+    public long millis(final String path)
+    {
+        try
+        {
+            return config.getDuration(path, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        catch (final ConfigException.WrongType | ConfigException.BadValue e)
+        {
+            throw new IllegalArgumentException(path + " must be a duration such as 10s or 500ms (" + origins.get(path) + "): " + e.getMessage());
         }
     }
 

@@ -13,15 +13,17 @@ import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
-import io.undertow.server.handlers.BlockingHandler;
-import io.undertow.util.Headers;
+import io.undertow.server.handlers.HttpContinueReadHandler;
+import io.undertow.util.Methods;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 
 import static io.tickreplay.api.http.Exchanges.error;
 
@@ -29,64 +31,255 @@ import static io.tickreplay.api.http.Exchanges.error;
  * The control API on Undertow: the seed's replay routes with its exact request and response fields,
  * live control of a run, signals and bars for the cockpit, exports, health, Prometheus metrics and
  * the OpenAPI document ({@code /openapi.json}, docs/api.md). This class is the route table and what
- * wraps every route (the token guard, the mapping of failures to statuses); the routes live by group
- * in {@link ReplayRoutes}, {@link ExportRoutes}, {@link SeriesRoutes} and {@link OperationRoutes}.
+ * wraps every route (admission, the body, the mapping of failures to statuses); the routes live by
+ * group in {@link ReplayRoutes}, {@link ExportRoutes}, {@link SeriesRoutes} and {@link OperationRoutes}.
  *
- * <p>Every handler runs on a worker thread ({@link BlockingHandler}), never on an I/O thread. A bad
- * request gets a 4xx with {@code {"error": ..., "field": ...}} and starts nothing; bodies are
- * capped; unknown fields are refused. With a token configured, every route that changes state
- * (every POST) needs {@code Authorization: Bearer <token>}.
+ * <p>Threads: on an I/O thread every request is admitted or refused from its headers alone
+ * ({@link HttpPolicy}: Host, token, Origin, content type), then its body is read without blocking,
+ * capped and against a deadline ({@link BodyReader}); only a request whose body has all arrived is
+ * dispatched to a worker thread, where its route runs (and may block on the database). A client
+ * that sends slowly therefore holds a connection, never a worker. A refused request gets a 4xx with
+ * {@code {"error": ..., "field": ...}} and starts nothing. Every GET route answers HEAD too.
  */
 public final class ApiServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    /** Keep-alive connections with no request for this long are closed. */
+    private static final int IDLE_CONNECTION_MILLIS = 60_000;
 
-    /** Where and how to serve. {@code token} empty: no guard. */
-    public record Config(String bind, int port, String token, int maxBodyBytes, Path exportDir)
+    /**
+     * Where and how to serve ({@code api.*} settings), validated by {@link #conclude()}: a bind
+     * beyond loopback needs a token or an explicit {@code allowAnonymous}.
+     */
+    public static final class Context
     {
+        private String bind = "127.0.0.1";
+        private int port = 8083;
+        private String token = "";
+        private boolean allowAnonymous;
+        private boolean publicReads;
+        private List<String> allowedOrigins = List.of();
+        private int maxBodyBytes = 65536;
+        private long bodyTimeoutMillis = 10_000;
+        private Path exportDir = Path.of("data/exports").toAbsolutePath();
+        private boolean loopback;
+
+        public Context bind(final String bind)
+        {
+            this.bind = bind;
+            return this;
+        }
+
+        public Context port(final int port)
+        {
+            this.port = port;
+            return this;
+        }
+
+        /** Empty or null: no token. */
+        public Context token(final String token)
+        {
+            this.token = token == null ? "" : token;
+            return this;
+        }
+
+        public Context allowAnonymous(final boolean allowAnonymous)
+        {
+            this.allowAnonymous = allowAnonymous;
+            return this;
+        }
+
+        public Context publicReads(final boolean publicReads)
+        {
+            this.publicReads = publicReads;
+            return this;
+        }
+
+        public Context allowedOrigins(final List<String> allowedOrigins)
+        {
+            this.allowedOrigins = List.copyOf(allowedOrigins);
+            return this;
+        }
+
+        public Context maxBodyBytes(final int maxBodyBytes)
+        {
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        public Context bodyTimeoutMillis(final long bodyTimeoutMillis)
+        {
+            this.bodyTimeoutMillis = bodyTimeoutMillis;
+            return this;
+        }
+
+        public Context exportDir(final Path exportDir)
+        {
+            this.exportDir = exportDir;
+            return this;
+        }
+
+        public String bind()
+        {
+            return bind;
+        }
+
+        public int port()
+        {
+            return port;
+        }
+
+        public String token()
+        {
+            return token;
+        }
+
+        public boolean guarded()
+        {
+            return !token.isEmpty();
+        }
+
+        public boolean allowAnonymous()
+        {
+            return allowAnonymous;
+        }
+
+        public boolean publicReads()
+        {
+            return publicReads;
+        }
+
+        public List<String> allowedOrigins()
+        {
+            return allowedOrigins;
+        }
+
+        public int maxBodyBytes()
+        {
+            return maxBodyBytes;
+        }
+
+        public long bodyTimeoutMillis()
+        {
+            return bodyTimeoutMillis;
+        }
+
+        public Path exportDir()
+        {
+            return exportDir;
+        }
+
+        /** Whether the bind address reaches this machine only (valid after {@link #conclude()}). */
+        public boolean loopback()
+        {
+            return loopback;
+        }
+
+        /** Checks the settings together; an error names the setting. */
+        public Context conclude()
+        {
+            if (port < 0 || port > 65535)
+            {
+                throw new IllegalArgumentException("api.port must be in [0, 65535], was " + port);
+            }
+            if (maxBodyBytes < 1024)
+            {
+                throw new IllegalArgumentException("api.max-body-bytes must be >= 1024, was " + maxBodyBytes);
+            }
+            if (bodyTimeoutMillis < 1 || bodyTimeoutMillis > Integer.MAX_VALUE)
+            {
+                throw new IllegalArgumentException("api.body-timeout must be positive (and under 24 days), was " + bodyTimeoutMillis + " ms");
+            }
+            final List<String> origins = new ArrayList<>();
+            for (final String origin : allowedOrigins)
+            {
+                if (!HttpPolicy.isOrigin(origin))
+                {
+                    throw new IllegalArgumentException("api.allowed-origins: '" + origin + "' is not an origin such as https://cockpit.example:3000 " +
+                        "(a scheme, a host and maybe a port; no path)");
+                }
+                origins.add(HttpPolicy.origin(origin));
+            }
+            allowedOrigins = List.copyOf(origins);
+            try
+            {
+                loopback = InetAddress.getByName(bind).isLoopbackAddress();
+            }
+            catch (final UnknownHostException e)
+            {
+                throw new IllegalArgumentException("api.bind: no such address '" + bind + "'");
+            }
+            if (!loopback && !guarded() && !allowAnonymous)
+            {
+                throw new IllegalArgumentException("api.bind is " + bind + ", beyond this machine, and api.token is empty: anyone who reaches the port " +
+                    "could start and cancel replays; set api.token (TICKREPLAY_API_TOKEN), or api.allow-anonymous = true to serve without one, " +
+                    "or bind 127.0.0.1");
+            }
+            return this;
+        }
     }
 
+    /** What a route does once admitted and its body has arrived; runs on a worker thread. */
     @FunctionalInterface
-    private interface Route
+    interface Route
     {
         void handle(HttpServerExchange exchange) throws Exception;
     }
 
-    private final byte[] token;
+    private final HttpPolicy policy;
+    private final BodyReader bodies;
     private final Undertow server;
 
-    public ApiServer(final Config config, final Database db, final ReplayService replays, final ExportService exports,
+    public ApiServer(final Context context, final Database db, final ReplayService replays, final ExportService exports,
         final PrometheusMeterRegistry metrics)
     {
-        this.token = config.token() == null || config.token().isEmpty() ? null : config.token().getBytes(StandardCharsets.UTF_8);
-        final ReplayRoutes replay = new ReplayRoutes(replays, config.maxBodyBytes());
-        final ExportRoutes export = new ExportRoutes(exports, config.exportDir(), config.maxBodyBytes());
+        context.conclude();
+        policy = new HttpPolicy(context);
+        bodies = new BodyReader(context.maxBodyBytes(), context.bodyTimeoutMillis());
+        final ReplayRoutes replay = new ReplayRoutes(replays);
+        final ExportRoutes export = new ExportRoutes(exports, context.exportDir());
         final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
-        final RoutingHandler routes = Handlers.routing()
-            .post("/v1/replay/ticks", guarded(replay::start))
-            .get("/v1/replay/ticks", open(replay::list))
-            .get("/v1/replay/ticks/{run_id}", open(replay::get))
-            .post("/v1/replay/ticks/{run_id}/pause", guarded(e -> replay.control(e, "pause")))
-            .post("/v1/replay/ticks/{run_id}/resume", guarded(e -> replay.control(e, "resume")))
-            .post("/v1/replay/ticks/{run_id}/cancel", guarded(e -> replay.control(e, "cancel")))
-            .post("/v1/replay/ticks/{run_id}/speed", guarded(e -> replay.control(e, "speed")))
-            .post("/v1/replay/ticks/{run_id}/seek", guarded(e -> replay.control(e, "seek")))
-            .get("/v1/signals", open(series::signals))
-            .get("/v1/bars", open(series::bars))
-            .post("/v1/exports", guarded(export::start))
-            .get("/v1/exports", open(export::list))
-            .get("/v1/exports/{id}", open(export::get))
-            .get("/v1/exports/{id}/download", open(export::download))
-            .get("/health", open(operations::health))
-            .get("/metrics", open(operations::metrics))
-            .get("/openapi.json", open(operations::openApi))
-            .setFallbackHandler(open(e -> { throw ApiError.notFound(null, "no route " + e.getRequestMethod() + " " + e.getRequestPath()); }))
-            .setInvalidMethodHandler(open(e -> { throw new ApiError(405, null, "method " + e.getRequestMethod() + " is not allowed on " + e.getRequestPath()); }));
+        final RoutingHandler routes = Handlers.routing();
+        post(routes, "/v1/replay/ticks", true, replay::start);
+        read(routes, "/v1/replay/ticks", HttpPolicy.Access.READ, replay::list);
+        read(routes, "/v1/replay/ticks/{run_id}", HttpPolicy.Access.READ, replay::get);
+        for (final String action : List.of("pause", "resume", "cancel"))
+        {
+            post(routes, "/v1/replay/ticks/{run_id}/" + action, false, e -> replay.control(e, action));
+        }
+        for (final String action : List.of("speed", "seek"))
+        {
+            post(routes, "/v1/replay/ticks/{run_id}/" + action, true, e -> replay.control(e, action));
+        }
+        read(routes, "/v1/signals", HttpPolicy.Access.READ, series::signals);
+        read(routes, "/v1/bars", HttpPolicy.Access.READ, series::bars);
+        post(routes, "/v1/exports", true, export::start);
+        read(routes, "/v1/exports", HttpPolicy.Access.READ, export::list);
+        read(routes, "/v1/exports/{id}", HttpPolicy.Access.READ, export::get);
+        read(routes, "/v1/exports/{id}/download", HttpPolicy.Access.READ, export::download);
+        read(routes, "/health", HttpPolicy.Access.OPEN, operations::health);
+        read(routes, "/metrics", HttpPolicy.Access.READ, operations::metrics);
+        read(routes, "/openapi.json", HttpPolicy.Access.OPEN, operations::openApi);
+        routes.setFallbackHandler(e -> error(e, 404, null, "no route " + e.getRequestMethod() + " " + e.getRequestPath()));
+        routes.setInvalidMethodHandler(e -> error(e, 405, null, "method " + e.getRequestMethod() + " is not allowed on " + e.getRequestPath()));
+        final HttpHandler root = exchange ->
+        {
+            if (policy.greet(exchange))
+            {
+                bodies.arm(exchange);
+                routes.handleRequest(exchange);
+            }
+        };
         server = Undertow.builder()
-            .addHttpListener(config.port(), config.bind())
-            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long)config.maxBodyBytes())
-            .setHandler(routes)
+            .addHttpListener(context.port(), context.bind())
+            // the reader stops at cap + swallow itself; this bounds what Undertow drains after an early answer
+            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long)context.maxBodyBytes() + BodyReader.SWALLOW_BYTES)
+            // slow headers: the connection is closed (no handler has run, so no worker is held either)
+            .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int)context.bodyTimeoutMillis())
+            .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, IDLE_CONNECTION_MILLIS)
+            // 100-continue is sent only when the body is first read: a request refused from its headers never sends it
+            .setHandler(new HttpContinueReadHandler(root))
             .build();
     }
 
@@ -108,29 +301,37 @@ public final class ApiServer implements AutoCloseable
         server.stop();
     }
 
-    private HttpHandler open(final Route route)
+    /** A GET route, answering HEAD too (Undertow sends the headers and drops the body). */
+    private void read(final RoutingHandler routes, final String path, final HttpPolicy.Access access, final Route route)
     {
-        return new BlockingHandler(exchange -> run(exchange, route));
+        final HttpHandler handler = admitted(access, false, route);
+        routes.get(path, handler);
+        routes.add(Methods.HEAD, path, handler);
     }
 
-    private HttpHandler guarded(final Route route)
+    /** A POST route: it changes state. {@code json}: it takes a JSON body. */
+    private void post(final RoutingHandler routes, final String path, final boolean json, final Route route)
     {
-        return new BlockingHandler(exchange -> run(exchange, e ->
+        routes.post(path, admitted(HttpPolicy.Access.WRITE, json, route));
+    }
+
+    /** On the I/O thread: admit from the headers, read the body, then run the route on a worker. */
+    private HttpHandler admitted(final HttpPolicy.Access access, final boolean json, final Route route)
+    {
+        final HttpHandler onWorker = exchange -> run(exchange, route);
+        return exchange ->
         {
-            if (token != null)
+            try
             {
-                final String header = e.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-                final byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                    ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : null;
-                // constant time: the comparison must not tell an attacker how much of a guess was right
-                if (given == null || !MessageDigest.isEqual(given, token))
-                {
-                    e.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");
-                    throw new ApiError(401, "Authorization", "this route changes state: it needs the header Authorization: Bearer <api.token>");
-                }
+                policy.admit(exchange, access, json);
             }
-            route.handle(e);
-        }));
+            catch (final ApiError e)
+            {
+                error(exchange, e.status(), e.field(), e.getMessage());
+                return;
+            }
+            bodies.read(exchange, onWorker);
+        };
     }
 
     /** Runs a route and maps what it throws to a status: the one place failures become HTTP answers. */

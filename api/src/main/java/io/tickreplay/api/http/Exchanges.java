@@ -1,5 +1,7 @@
 package io.tickreplay.api.http;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +12,6 @@ import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatch;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -25,11 +26,14 @@ import java.util.function.Function;
  * What every route does with its exchange: read the JSON body (capped, typed, unknown fields
  * refused), the path's ids and the query's parameters (unknown ones refused), and answer with JSON,
  * an error as {@code {"error": ..., "field": ...}}. Every mistake is an {@link ApiError} naming the
- * field. Stateless; called on Undertow's worker threads (the routes run behind a blocking handler).
+ * field. Stateless; called on Undertow's worker threads, and for the refusals decided from the
+ * headers ({@link #error}) on its I/O threads.
  */
 final class Exchanges
 {
-    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Trailing tokens refused; a field named twice refused (JSON leaves it open; Jackson would keep the last). */
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     static final String JSON_TYPE = "application/json";
     private static final int MAX_LIST = 1000;
 
@@ -44,7 +48,7 @@ final class Exchanges
             exchange.endExchange();
             return;
         }
-        send(exchange, status, object("error", message, "field", field));
+        send(exchange, status, object("error", HttpPolicy.trusted(exchange) ? message : Disclosure.text(message), "field", field));
     }
 
     static void send(final HttpServerExchange exchange, final int status, final Object body)
@@ -74,36 +78,13 @@ final class Exchanges
         return out;
     }
 
-    /** The JSON body, at most {@code maxBodyBytes}, of type application/json. */
-    static JsonBody body(final HttpServerExchange exchange, final int maxBodyBytes, final Set<String> allowed) throws IOException
+    /**
+     * The JSON object of the request's body ({@link BodyReader} read it, capped; {@link HttpPolicy}
+     * checked its type): malformed JSON, a field given twice or one the route does not know is a 400.
+     */
+    static JsonBody body(final HttpServerExchange exchange, final Set<String> allowed)
     {
-        final String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
-        // curl -d sends application/x-www-form-urlencoded unless told otherwise: its body is still read as JSON
-        if (type != null && !type.toLowerCase().startsWith(JSON_TYPE) && !type.toLowerCase().startsWith("application/x-www-form-urlencoded"))
-        {
-            throw new ApiError(415, "Content-Type", "the body must be JSON (Content-Type: application/json), was " + type);
-        }
-        final long length = exchange.getRequestContentLength();
-        if (length > maxBodyBytes)
-        {
-            exchange.setPersistent(false); // the unread body must not be taken for the next request on this connection
-            throw new ApiError(413, null, "the body is " + length + " bytes; at most " + maxBodyBytes + " are accepted");
-        }
-        final byte[] bytes;
-        try (InputStream in = exchange.getInputStream())
-        {
-            bytes = in.readNBytes(maxBodyBytes + 1);
-        }
-        catch (final IOException e)
-        {
-            exchange.setPersistent(false);
-            throw new ApiError(413, null, "the body is over " + maxBodyBytes + " bytes");
-        }
-        if (bytes.length > maxBodyBytes)
-        {
-            exchange.setPersistent(false);
-            throw new ApiError(413, null, "the body is over " + maxBodyBytes + " bytes");
-        }
+        final byte[] bytes = BodyReader.body(exchange);
         if (bytes.length == 0)
         {
             throw ApiError.badRequest(null, "the body is empty: a JSON object is expected");
@@ -113,9 +94,22 @@ final class Exchanges
         {
             node = JSON.readTree(bytes);
         }
-        catch (final JsonProcessingException e)
+        catch (final JsonParseException e)
         {
+            final JsonParser parser = e.getProcessor();
+            if (e.getOriginalMessage().startsWith("Duplicate field") && parser != null)
+            {
+                // which field was given twice: the first name of the parser's path (the body's own field)
+                final String path = parser.getParsingContext().pathAsPointer().toString();
+                final String field = path.substring(1).split("/", 2)[0].replace("~1", "/").replace("~0", "~");
+                throw ApiError.badRequest(field, "the body gives " + (path.indexOf('/', 1) > 0 ? "the field at " + path : field) +
+                    " more than once: each field is named once");
+            }
             throw ApiError.badRequest(null, "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        catch (final IOException e)
+        {
+            throw ApiError.badRequest(null, "the body is not valid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
         return new JsonBody(node, allowed);
     }
@@ -217,7 +211,7 @@ final class Exchanges
         // one more than the page: whether there is a next one, without a count
         for (final JobRunStore.JobRun job : jobs.list(jobName, status, q.get("provider"), limit + 1, offset))
         {
-            items.add(json.apply(job));
+            items.add(Disclosure.job(exchange, json.apply(job)));
         }
         final boolean more = items.size() > limit;
         send(exchange, 200, object(key, more ? items.subList(0, limit) : items, "limit", limit, "offset", offset, "next_offset", more ? offset + limit : null));

@@ -6,6 +6,7 @@ import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.JobJson;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import io.undertow.util.Methods;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,7 +32,7 @@ import static io.tickreplay.api.http.Exchanges.send;
  * file. Runs on Undertow's worker threads; the export itself runs on {@link ExportService}'s pool,
  * and a download streams the file on the worker thread.
  */
-record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
+record ExportRoutes(ExportService exports, Path exportDir)
 {
     /** 1-200 characters before the extension (checked with the format), never a path, never a dot file. */
     private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}(\\.[a-z]{2,7}){1,2}");
@@ -40,7 +41,7 @@ record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
     /** {@code POST /v1/exports}. */
     void start(final HttpServerExchange exchange) throws Exception
     {
-        final JsonBody b = body(exchange, maxBodyBytes, EXPORT_FIELDS);
+        final JsonBody b = body(exchange, EXPORT_FIELDS);
         final String dataset = b.string("dataset");
         String output = b.string("output");
         final String format = b.string("format");
@@ -81,14 +82,14 @@ record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
             // an earlier export's download would otherwise serve other rows than its job says
             throw new ApiError(409, "output", "an export named " + output + " exists already; choose another name");
         }
-        send(exchange, 200, json(exports.jobs().find(job.id()).orElseThrow()));
+        send(exchange, 200, Disclosure.job(exchange, json(exports.jobs().find(job.id()).orElseThrow())));
     }
 
     /** {@code GET /v1/exports/{id}}. */
     void get(final HttpServerExchange exchange) throws SQLException
     {
         query(exchange, Set.of());
-        send(exchange, 200, json(job(id(exchange, "id"))));
+        send(exchange, 200, Disclosure.job(exchange, json(job(id(exchange, "id")))));
     }
 
     /** {@code GET /v1/exports}. */
@@ -119,6 +120,10 @@ record ExportRoutes(ExportService exports, Path exportDir, int maxBodyBytes)
         });
         exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION, contentDisposition(file.getFileName().toString()));
         exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, Files.size(file));
+        if (exchange.getRequestMethod().equals(Methods.HEAD))
+        {
+            return; // the headers say it all
+        }
         exchange.startBlocking();
         try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getOutputStream())
         {

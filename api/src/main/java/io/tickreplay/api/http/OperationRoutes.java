@@ -35,7 +35,9 @@ record OperationRoutes(Database db, ReplayService replays, PrometheusMeterRegist
         }
         else
         {
-            send(exchange, 503, object("status", "unavailable", "database", state.describe(), "active_replays", replays.activeRuns().size()));
+            // the probe's reason may name the database's host: for trusted callers only
+            send(exchange, 503, object("status", "unavailable", "database", HttpPolicy.trusted(exchange) ? state.describe() : "unavailable",
+                "active_replays", replays.activeRuns().size()));
         }
     }
 

@@ -31,7 +31,7 @@ import static io.tickreplay.api.http.Exchanges.send;
  * speed, seek). Runs on Undertow's worker threads; a cancel waits there (up to 10 s) for the run's
  * final row. Resume continues a paused run, or a failed, cancelled or killed one from its last checkpoint.
  */
-record ReplayRoutes(ReplayService replays, int maxBodyBytes)
+record ReplayRoutes(ReplayService replays)
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
     private static final Set<String> REPLAY_FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
@@ -40,7 +40,7 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
     {
-        final JsonBody b = body(exchange, maxBodyBytes, REPLAY_FIELDS);
+        final JsonBody b = body(exchange, REPLAY_FIELDS);
         final String source = b.has("source") ? b.string("source") : "database";
         final Double speedValue = b.number("speed");
         final double speed = speedValue == null ? ReplayRequest.DEFAULT_SPEED : speedValue;
@@ -92,14 +92,14 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
         {
             throw ApiError.badRequest(e.field().equals("from_journal") ? "journal_run_id" : e.field(), e.getMessage());
         }
-        send(exchange, 200, JobJson.of(replays.jobs().find(run.runId()).orElseThrow()));
+        send(exchange, 200, Disclosure.job(exchange, JobJson.of(replays.jobs().find(run.runId()).orElseThrow())));
     }
 
     /** {@code GET /v1/replay/ticks/{run_id}}. */
     void get(final HttpServerExchange exchange) throws SQLException
     {
         query(exchange, Set.of());
-        send(exchange, 200, JobJson.of(job(id(exchange, "run_id"))));
+        send(exchange, 200, Disclosure.job(exchange, JobJson.of(job(id(exchange, "run_id")))));
     }
 
     /** {@code GET /v1/replay/ticks}. */
@@ -114,8 +114,8 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
         final long runId = id(exchange, "run_id");
         final JsonBody b = switch (action)
         {
-            case "speed" -> body(exchange, maxBodyBytes, Set.of("speed"));
-            case "seek" -> body(exchange, maxBodyBytes, Set.of("to"));
+            case "speed" -> body(exchange, Set.of("speed"));
+            case "seek" -> body(exchange, Set.of("to"));
             default -> null;
         };
         final JobRunStore.JobRun job = job(runId);
@@ -175,7 +175,7 @@ record ReplayRoutes(ReplayService replays, int maxBodyBytes)
         {
             body.put("status", run.status()); // the live state, ahead of the row's next progress write
         }
-        send(exchange, 200, body);
+        send(exchange, 200, Disclosure.job(exchange, body));
     }
 
     /**

@@ -194,7 +194,7 @@ public class CliIT
                 .contains("tick_data holds:")
                 .contains("NVDA").contains("TSLA")
                 .contains("replaying ibkr").contains("ticks/s, checksum")
-                .containsPattern("API: http://localhost:[0-9]+ ")
+                .containsPattern("API: http://127\\.0\\.0\\.1:[0-9]+ ") // api.bind's default: this machine only
                 .contains("signals/s");
             final Run second = run("demo", "--exit", "--port", "0", "--config", conf.toString(), "--db-url", own.url());
             assertThat(second.out()).doesNotContain("the store is empty");

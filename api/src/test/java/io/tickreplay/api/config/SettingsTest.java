@@ -53,6 +53,25 @@ class SettingsTest
     }
 
     @Test
+    void theApiServesLoopbackByDefaultAndItsAccessSettingsComeFromTheEnvironment()
+    {
+        final Settings defaults = Settings.load(null, Map.of(), Map.of());
+        assertThat(defaults.string("api.bind")).isEqualTo("127.0.0.1");
+        assertThat(defaults.bool("api.allow-anonymous")).isFalse();
+        assertThat(defaults.bool("api.public-reads")).isFalse();
+        assertThat(defaults.strings("api.allowed-origins")).isEmpty();
+        assertThat(defaults.millis("api.body-timeout")).isEqualTo(10_000);
+        final Settings env = Settings.load(null, Map.of("TICKREPLAY_API_ALLOW_ANONYMOUS", "true", "TICKREPLAY_API_PUBLIC_READS", "yes",
+            "TICKREPLAY_API_ALLOWED_ORIGINS", "https://a.example, http://b.example:3000"), Map.of("api.body-timeout", "500ms"));
+        assertThat(env.bool("api.allow-anonymous")).isTrue();
+        assertThat(env.bool("api.public-reads")).isTrue();
+        assertThat(env.strings("api.allowed-origins")).containsExactly("https://a.example", "http://b.example:3000");
+        assertThat(env.millis("api.body-timeout")).isEqualTo(500);
+        assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("api.body-timeout", "soon")).millis("api.body-timeout"))
+            .hasMessageContaining("api.body-timeout");
+    }
+
+    @Test
     void aListGivenAsOneStringIsSplitAtCommas()
     {
         final Settings s = Settings.load(null, Map.of(), Map.of("generate.symbols", "NVDA, AAPL"));

@@ -191,7 +191,7 @@ class OutageIT
              ReplayService replays = new ReplayService(db, bus, registry, new ReplayService.Context().journalDir(dir.resolve("journal"))
                  .progressIntervalMillis(200));
              ExportService exports = new ExportService(db, 1);
-             ApiServer api = new ApiServer(new ApiServer.Config("127.0.0.1", 0, "", 16384, dir.resolve("exports")), db, replays, exports, registry))
+             ApiServer api = new ApiServer(new ApiServer.Context().port(0).maxBodyBytes(16384).exportDir(dir.resolve("exports")), db, replays, exports, registry))
         {
             final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL")).ticksPerSecond(1).seed(4);
             new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });

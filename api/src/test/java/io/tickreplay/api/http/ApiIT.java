@@ -1,16 +1,9 @@
 package io.tickreplay.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.lmax.disruptor.SleepingWaitStrategy;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
-import io.tickreplay.adapters.postgres.PostgresTestSupport;
-import io.tickreplay.adapters.postgres.TickStore;
-import io.tickreplay.api.export.ExportService;
+import io.tickreplay.api.http.ApiServices.Reply;
 import io.tickreplay.api.replay.ReplayService;
-import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.synth.SyntheticSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,16 +15,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -39,24 +29,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.tickreplay.api.http.ApiServices.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The HTTP API against a live server on a real PostgreSQL, as its clients use it: HttpClient, the seed's curl and Python examples. */
 class ApiIT
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String TOKEN = "s3cret-token";
 
     @TempDir
     static Path dir;
 
+    private static ApiServices services;
     private static Database db;
-    private static InProcessBus bus;
-    private static PrometheusMeterRegistry registry;
     private static ReplayService replays;
-    private static ExportService exports;
     private static ApiServer open;
     private static ApiServer guarded;
     private static String base;
@@ -65,18 +52,13 @@ class ApiIT
     @BeforeAll
     static void start() throws Exception
     {
-        db = PostgresTestSupport.freshSchema("api");
-        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL", "MSFT")).ticksPerSecond(1).seed(8);
-        new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
-        bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
-        replays = new ReplayService(db, bus, registry, new ReplayService.Context().journalDir(dir.resolve("journal")).ticksRingSize(1 << 14)
-            .progressIntervalMillis(100));
-        exports = new ExportService(db, 2);
-        open = new ApiServer(new ApiServer.Config("127.0.0.1", 0, "", 16384, dir.resolve("exports")), db, replays, exports, registry);
+        services = new ApiServices("api", new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL", "MSFT")).ticksPerSecond(1).seed(8),
+            new ReplayService.Context().journalDir(dir.resolve("journal")).ticksRingSize(1 << 14).progressIntervalMillis(100));
+        db = services.db;
+        replays = services.replays;
+        open = services.server(new ApiServer.Context().port(0).maxBodyBytes(16384).exportDir(dir.resolve("exports")));
         base = "http://127.0.0.1:" + open.start();
-        guarded = new ApiServer(new ApiServer.Config("127.0.0.1", 0, TOKEN, 16384, dir.resolve("exports")), db, replays, exports, registry);
+        guarded = services.server(new ApiServer.Context().port(0).token(TOKEN).maxBodyBytes(16384).exportDir(dir.resolve("exports")));
         guardedBase = "http://127.0.0.1:" + guarded.start();
     }
 
@@ -85,35 +67,7 @@ class ApiIT
     {
         open.close();
         guarded.close();
-        replays.close();
-        exports.close();
-        bus.close();
-        db.close();
-    }
-
-    record Reply(int status, JsonNode json, String text)
-    {
-    }
-
-    private static Reply call(final String method, final String url, final String body, final String... headers) throws Exception
-    {
-        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null)
-        {
-            request.header("Content-Type", "application/json");
-        }
-        for (int i = 0; i < headers.length; i += 2)
-        {
-            request.setHeader(headers[i], headers[i + 1]);
-        }
-        final HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode json = null;
-        if (response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"))
-        {
-            json = JSON.readTree(response.body());
-        }
-        return new Reply(response.statusCode(), json, response.body());
+        services.close();
     }
 
     private static Reply get(final String path) throws Exception
@@ -128,11 +82,7 @@ class ApiIT
 
     private static long jobCount() throws Exception
     {
-        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM job_runs"))
-        {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return services.jobCount();
     }
 
     private static JsonNode awaitStatus(final long runId, final String status) throws Exception
@@ -164,7 +114,7 @@ class ApiIT
     {
         final Path script = dir.resolve("training.sh");
         Files.writeString(script, seedExample("training_data_replay.sh"));
-        final JsonNode job = JSON.readTree(run(dir, "bash", script.toString()));
+        final JsonNode job = ApiServices.JSON.readTree(run(dir, "bash", script.toString()));
         final List<String> fields = new ArrayList<>();
         job.fieldNames().forEachRemaining(fields::add);
         assertThat(fields).containsExactly("run_id", "job_name", "provider", "status", "symbols", "rows_written", "min_ts", "max_ts", "started_at",
@@ -187,7 +137,7 @@ class ApiIT
 
         final Path panel = dir.resolve("panel.py");
         Files.writeString(panel, "import json, requests\n" + seedExample("control_panel_api_calls.py") + "\nprint(json.dumps(status))\n");
-        final JsonNode status = JSON.readTree(run(dir, "python3", panel.toString()));
+        final JsonNode status = ApiServices.JSON.readTree(run(dir, "python3", panel.toString()));
         assertThat(status.get("provider").asText()).isEqualTo("ibkr");
         assertThat(status.get("status").asText()).isIn("running", "completed");
         assertThat(status.get("metadata").get("speed").asDouble()).isEqualTo(10.0);
@@ -285,7 +235,7 @@ class ApiIT
     }
 
     @Test
-    void aTokenGuardsEveryRouteThatChangesStateAndNoRouteThatOnlyReads() throws Exception
+    void aTokenGuardsEveryRouteButHealthAndTheDocument() throws Exception
     {
         final String body = "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T14:00:00Z\", \"end\": \"2025-11-03T14:01:00Z\", " +
             "\"speed\": 0, \"signals\": \"none\"}";
@@ -300,8 +250,13 @@ class ApiIT
         assertThat(jobCount()).isEqualTo(jobs);
         final Reply ok = call("POST", guardedBase + "/v1/replay/ticks", body, "Authorization", "bearer " + TOKEN); // the scheme is case-insensitive
         assertThat(ok.status()).as(ok.text()).isEqualTo(200);
-        assertThat(call("GET", guardedBase + "/v1/replay/ticks/" + ok.json().get("run_id").asLong(), null).status()).isEqualTo(200);
+        final String job = guardedBase + "/v1/replay/ticks/" + ok.json().get("run_id").asLong();
+        // reads need it too (api.public-reads is false): job rows name this host's pid and paths
+        assertThat(call("GET", job, null).status()).isEqualTo(401);
+        assertThat(call("GET", job, null, "Authorization", "Bearer " + TOKEN).status()).isEqualTo(200);
+        assertThat(call("GET", guardedBase + "/metrics", null).status()).isEqualTo(401);
         assertThat(call("GET", guardedBase + "/health", null).status()).isEqualTo(200);
+        assertThat(call("GET", guardedBase + "/openapi.json", null).status()).isEqualTo(200);
     }
 
     @Test
@@ -380,7 +335,7 @@ class ApiIT
         final JsonNode job = get("/v1/exports/" + id).json();
         assertThat(job.get("job_name").asText()).isEqualTo("tick_export");
         assertThat(job.get("download").asText()).isEqualTo("/v1/exports/" + id + "/download");
-        final HttpResponse<byte[]> file = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/exports/" + id + "/download")).build(),
+        final HttpResponse<byte[]> file = ApiServices.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/exports/" + id + "/download")).build(),
             HttpResponse.BodyHandlers.ofByteArray());
         assertThat(file.statusCode()).isEqualTo(200);
         assertThat(file.headers().firstValue("Content-Disposition").orElse("")).contains("nvda-msft.parquet");
@@ -421,7 +376,7 @@ class ApiIT
         final List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> racing = new ArrayList<>();
         for (int i = 0; i < 8; i++)
         {
-            racing.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/exports")).header("Content-Type", "application/json")
+            racing.add(ApiServices.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/exports")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
         }
         final List<Integer> statuses = new ArrayList<>();
@@ -438,7 +393,7 @@ class ApiIT
         assertThat(statuses).as("one export owns race.csv; the others are told it is taken").containsOnly(200, 409).containsOnlyOnce(200);
         final long id = winner;
         await().atMost(Duration.ofSeconds(60)).until(() -> get("/v1/exports/" + id).json().get("status").asText().equals("completed"));
-        final HttpResponse<String> file = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/exports/" + id + "/download")).build(),
+        final HttpResponse<String> file = ApiServices.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/exports/" + id + "/download")).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(file.body().lines().count() - 1).isEqualTo(get("/v1/exports/" + id).json().get("rows_written").asLong());
         assertThat(file.headers().firstValue("Content-Disposition").orElse("")).isEqualTo("attachment; filename=\"race.csv\"; filename*=UTF-8''race.csv");

@@ -83,7 +83,7 @@ class ResumeIT
         service = new ReplayService(db, bus, new SimpleMeterRegistry(), new ReplayService.Context().journalDir(dir.resolve("journal"))
             .ticksRingSize(1 << 14).progressIntervalMillis(100).metricsRetentionMinutes(0).checkpointInterval(Duration.ofMillis(100)));
         exports = new ExportService(db, 2);
-        api = new ApiServer(new ApiServer.Config("127.0.0.1", 0, "", 16384, dir.resolve("exports")), db, service, exports,
+        api = new ApiServer(new ApiServer.Context().port(0).maxBodyBytes(16384).exportDir(dir.resolve("exports")), db, service, exports,
             new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT));
         base = "http://127.0.0.1:" + api.start();
 
