@@ -114,7 +114,29 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 throw new UsageException("--" + e.field().replace('_', '-') + ": " + e.getMessage());
             }
-            final ReplayOutcome outcome = awaitWithProgress(run, request.start(), request.end(), stop);
+            ReplayOutcome outcome = awaitWithProgress(run, request.start(), request.end(), stop);
+            // a lost database: wait out db.outage-grace for the run to resume under its id (Ctrl-C gives up)
+            for (var recovery = service.recovery(run.runId()); recovery.isPresent(); recovery = service.recovery(run.runId()))
+            {
+                System.err.println("tickreplay replay: run " + run.runId() + " lost its database (" + outcome.errorMessage() +
+                    "); waiting for it to answer (db.outage-grace), then resuming from the last checkpoint");
+                final var waiting = recovery.get();
+                stop.onStop(() -> waiting.cancel(false));
+                final java.util.Optional<ReplayRun> resumed;
+                try
+                {
+                    resumed = waiting.join();
+                }
+                catch (final java.util.concurrent.CancellationException e)
+                {
+                    break;
+                }
+                if (resumed.isEmpty())
+                {
+                    break;
+                }
+                outcome = awaitWithProgress(resumed.get(), request.start(), request.end(), stop);
+            }
             final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             System.out.println(json.writeValueAsString(JobJson.of(service.jobs().find(run.runId()).orElseThrow())));
             if (outcome.status() != ReplayOutcome.Status.COMPLETED)

@@ -74,6 +74,7 @@ public final class Services
                 .chunkRows(settings.integer("replay.chunk-rows"))
                 .progressIntervalMillis(settings.longValue("replay.progress-interval-ms"))
                 .checkpointInterval(settings.duration("replay.checkpoint-interval"))
+                .outageGrace(settings.duration("db.outage-grace"))
                 .metricsRetentionMinutes(settings.longValue("replay.metrics-retention-minutes"))
                 .signals(settings.strings("signals.default"))
                 .shards(settings.integer("signals.shards"))

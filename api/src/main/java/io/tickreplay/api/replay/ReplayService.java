@@ -80,6 +80,8 @@ public final class ReplayService implements AutoCloseable
     private final ReplayCheckpointStore checkpoints;
     private final Map<Long, ReplayCheckpoint> unsaved = new java.util.concurrent.ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
+    private volatile boolean closed;
+    private final Map<Long, java.util.concurrent.CompletableFuture<Optional<ReplayRun>>> recoveries = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Replays to {@code bus} (in-process) by default, and to Kafka or Redis when a request or the configuration says so. */
     public ReplayService(final Database db, final io.tickreplay.engine.bus.InProcessBus bus, final MeterRegistry registry, final Context config)
@@ -667,13 +669,101 @@ public final class ReplayService implements AutoCloseable
             }, config.metricsRetentionMinutes, TimeUnit.MINUTES);
             if (outcome != null)
             {
+                // the recovery is registered before the run is seen to end, so that whoever waits on the run finds it
+                final boolean recover = outcome.status() == ReplayOutcome.Status.FAILED && plan.resumable() && config.outageGraceNanos > 0 &&
+                    !closed && lostDatabase(outcome.errorMessage());
+                final java.util.concurrent.CompletableFuture<Optional<ReplayRun>> recovery = new java.util.concurrent.CompletableFuture<>();
+                if (recover)
+                {
+                    recoveries.put(run.runId(), recovery);
+                }
                 run.completion().complete(outcome);
+                if (recover)
+                {
+                    recoverAfterOutage(run.runId(), recovery);
+                }
             }
             else
             {
                 run.completion().completeExceptionally(new IllegalStateException("replay " + run.runId() + " did not end cleanly"));
             }
         }
+    }
+
+    /** Whether a run's failure is the database going away (not a bad row or a bug): the driver's and the pool's words for it. */
+    static boolean lostDatabase(final String message)
+    {
+        if (message == null)
+        {
+            return false;
+        }
+        final String m = message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("database connection failed") || m.contains("i/o error occurred") || m.contains("connection refused") ||
+            m.contains("terminating connection") || m.contains("connection is not available") || m.contains("this connection has been closed") ||
+            m.contains("connection attempt failed") || m.contains("the database system is");
+    }
+
+    /**
+     * {@code db.outage-grace}: a run failed because the database went away is resumed from its last
+     * checkpoint, under its id, if the database answers again within the grace; otherwise it stays failed
+     * (and can still be resumed by hand). One daemon thread per such run, for the grace at most.
+     */
+    private void recoverAfterOutage(final long runId, final java.util.concurrent.CompletableFuture<Optional<ReplayRun>> recovery)
+    {
+        final Thread thread = new Thread(() ->
+        {
+            final long deadline = System.nanoTime() + config.outageGraceNanos;
+            ReplayRun resumed = null;
+            try
+            {
+                LOG.warn("replay {} lost its database: it resumes from its last checkpoint if the database answers within {} s (db.outage-grace)",
+                    runId, TimeUnit.NANOSECONDS.toSeconds(config.outageGraceNanos));
+                while (!db.health().state().up() && !recovery.isDone())
+                {
+                    if (System.nanoTime() - deadline > 0)
+                    {
+                        LOG.warn("replay {} stays failed: the database did not answer within db.outage-grace", runId);
+                        return;
+                    }
+                    Thread.sleep(250);
+                }
+                while (lifecycle.pendingRows() > 0 && System.nanoTime() - deadline < 0 && !recovery.isDone())
+                {
+                    Thread.sleep(100); // its failed row first, so that the resume finds the run ended
+                }
+                if (closed || recovery.isDone())
+                {
+                    return; // the service is stopping, or the waiter gave up: the run stays failed, resumable by hand
+                }
+                resumed = resume(runId, null);
+                LOG.warn("replay {} resumed from its last checkpoint: the database answers again", runId);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final Exception e)
+            {
+                LOG.warn("replay {} could not be resumed after the outage: {}; it stays failed", runId, e.getMessage());
+            }
+            finally
+            {
+                recoveries.remove(runId, recovery);
+                recovery.complete(Optional.ofNullable(resumed));
+            }
+        }, "replay-" + runId + "-recovery");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * A run failed by a lost database that waits for it to answer again ({@code db.outage-grace}): the
+     * future ends with the resumed run (same id), or empty if it stays failed. Cancelling the future gives
+     * up the wait. Empty when no such wait is going on.
+     */
+    public Optional<java.util.concurrent.CompletableFuture<Optional<ReplayRun>>> recovery(final long runId)
+    {
+        return Optional.ofNullable(recoveries.get(runId));
     }
 
     private static Map<String, Object> outcomeMetadata(final ReplayRun run, final ReplayOutcome outcome, final Plan plan, final Resources r)
@@ -759,6 +849,7 @@ public final class ReplayService implements AutoCloseable
     @Override
     public void close()
     {
+        closed = true;
         for (final ReplayRun run : lifecycle.active())
         {
             run.control().cancel();
@@ -830,6 +921,7 @@ public final class ReplayService implements AutoCloseable
         private int chunkRows = 262_144;
         private long progressIntervalMillis = 1000;
         private long checkpointIntervalNanos = 5_000_000_000L;
+        private long outageGraceNanos = 30_000_000_000L;
         private long metricsRetentionMinutes = 5;
         private List<String> signals = List.of("all");
         private int shards = 2;
@@ -893,6 +985,13 @@ public final class ReplayService implements AutoCloseable
         public Context progressIntervalMillis(final long millis)
         {
             this.progressIntervalMillis = millis;
+            return this;
+        }
+
+        /** {@code db.outage-grace}: how long a run failed by a lost database waits for it to answer again, then resumes (0: never). */
+        public Context outageGrace(final java.time.Duration grace)
+        {
+            this.outageGraceNanos = grace.toNanos();
             return this;
         }
 

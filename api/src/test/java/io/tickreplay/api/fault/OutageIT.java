@@ -102,8 +102,10 @@ class OutageIT
 
         final int port = freePort();
         final String base = "http://127.0.0.1:" + port;
-        final ProcessBuilder serveCommand = new ProcessBuilder(ChildJvm.command("512m", "serve", "--pg-dir", pg.toString(), "--port",
-            String.valueOf(port), "--bind", "127.0.0.1")).redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile());
+        final Path noGrace = dir.resolve("no-grace.conf");
+        Files.writeString(noGrace, "db.outage-grace = 0s\n"); // this test watches the run fail; the grace is tested below
+        final ProcessBuilder serveCommand = new ProcessBuilder(ChildJvm.command("512m", "serve", "--config", noGrace.toString(), "--pg-dir",
+            pg.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1")).redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile());
         serveCommand.environment().put("TICKREPLAY_JOURNAL_DIR", dir.resolve("journal").toString());
         final Process serve = serveCommand.start();
         try
@@ -189,7 +191,7 @@ class OutageIT
         try (Database db = Database.open(url, null, 16);
              InProcessBus bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
              ReplayService replays = new ReplayService(db, bus, registry, new ReplayService.Context().journalDir(dir.resolve("journal"))
-                 .progressIntervalMillis(200));
+                 .progressIntervalMillis(200).outageGrace(Duration.ZERO));
              ExportService exports = new ExportService(db, 1);
              ApiServer api = new ApiServer(new ApiServer.Context().port(0).maxBodyBytes(16384).exportDir(dir.resolve("exports")), db, replays, exports, registry))
         {
@@ -228,6 +230,59 @@ class OutageIT
         finally
         {
             external.close();
+        }
+    }
+
+    @Test
+    void aServerBackWithinTheOutageGraceResumesTheRunToTheEndOfAnUninterruptedOne() throws Exception
+    {
+        final Path data = dir.resolve("grace");
+        EmbeddedPostgres external = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).start();
+        final int pgPort = external.getPort();
+        final String url = "jdbc:postgresql://localhost:" + pgPort + "/postgres?user=postgres";
+        final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (Database db = Database.open(url, null, 16);
+             InProcessBus bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
+             ReplayService replays = new ReplayService(db, bus, registry, new ReplayService.Context().journalDir(dir.resolve("journal"))
+                 .progressIntervalMillis(200).checkpointInterval(Duration.ofMillis(200)).outageGrace(Duration.ofSeconds(60))))
+        {
+            final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL")).ticksPerSecond(1).seed(4);
+            new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
+            final java.time.Instant start = java.time.Instant.parse("2025-11-03T14:30:00Z");
+            final java.time.Instant end = java.time.Instant.parse("2025-11-03T15:00:00Z");
+            final io.tickreplay.api.replay.ReplayRun run = replays.start(io.tickreplay.api.replay.ReplayRequest.fromDatabase("ibkr",
+                List.of("NVDA", "AAPL"), start, end, 100.0).withSignals(List.of("all")));
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.progress().emitted() > 500);
+            Thread.sleep(500); // a checkpoint or two
+
+            external.close(); // the server stops under the run
+            assertThat(run.done().get(60, TimeUnit.SECONDS).status()).isEqualTo(io.tickreplay.engine.replay.ReplayOutcome.Status.FAILED);
+            Thread.sleep(2_000);
+            external = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(pgPort).start();
+
+            // within the grace: resumed under the same id, from its checkpoint, to the end
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() ->
+                replays.active(run.runId()).isEmpty() && status(db, run.runId()).equals("completed"));
+            final java.util.Map<String, Object> resumed = replays.jobs().find(run.runId()).orElseThrow().metadata();
+            assertThat(resumed).containsKey("resumed_from");
+
+            final io.tickreplay.api.replay.ReplayRun whole = replays.start(io.tickreplay.api.replay.ReplayRequest.fromDatabase("ibkr",
+                List.of("NVDA", "AAPL"), start, end, 0.0).withSignals(List.of("none")).withJournal(false));
+            final io.tickreplay.engine.replay.ReplayOutcome reference = whole.done().get(120, TimeUnit.SECONDS);
+            assertThat(resumed.get("checksum")).as("the stream of an uninterrupted run").isEqualTo(reference.checksumHex());
+            assertThat(((Number)resumed.get("ticks")).longValue()).isEqualTo(reference.ticks());
+        }
+        finally
+        {
+            external.close();
+        }
+    }
+
+    private static String status(final Database db, final long runId) throws Exception
+    {
+        try (java.sql.Connection c = db.connection(); java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT status FROM job_runs WHERE id = " + runId))
+        {
+            return rs.next() ? rs.getString(1) : "";
         }
     }
 }

@@ -8,9 +8,11 @@ package io.tickreplay.engine.replay;
  * marker; the last acknowledgement hands the checkpoint to the {@link Listener}, on that writer's
  * thread.
  *
- * <p>One checkpoint is open at a time: a newer one replaces an older one still waiting (its late
- * acknowledgements are ignored). A writer that failed never acknowledges, so nothing is recorded
- * after a failure. Synchronized: it is touched once per participant per checkpoint, every few
+ * <p>One checkpoint is open at a time: one the emitter would open while an older one is still waiting
+ * is refused (and its marker not sent), so that checkpoints complete however far the writers trail the
+ * emitter. (Letting the newer one replace the older starved the barrier: with the writers
+ * more than one interval behind, every checkpoint was replaced before its last acknowledgement and none
+ * was ever recorded.) A writer that failed never acknowledges, so nothing is recorded after a failure. Synchronized: it is touched once per participant per checkpoint, every few
  * seconds, never per tick.
  */
 public final class CheckpointBarrier
@@ -40,12 +42,19 @@ public final class CheckpointBarrier
         this.listener = listener;
     }
 
-    /** On the emitter's thread, before any participant sees the marker. */
-    public void open(final ReplayCheckpoint checkpoint)
+    /**
+     * On the emitter's thread, before any participant sees the marker; refused (false) while an older
+     * one is open, and then the marker need not travel.
+     */
+    public boolean open(final ReplayCheckpoint checkpoint)
     {
         final boolean done;
         synchronized (this)
         {
+            if (open != null)
+            {
+                return false;
+            }
             open = checkpoint;
             acks = 0;
             done = participants == 0;
@@ -54,6 +63,7 @@ public final class CheckpointBarrier
         {
             complete(checkpoint);
         }
+        return true;
     }
 
     /** A participant has committed everything before marker {@code id}; any thread. */

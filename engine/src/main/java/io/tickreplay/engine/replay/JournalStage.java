@@ -33,16 +33,15 @@ public final class JournalStage implements EventHandler<TickEvent>
     {
         // warm-up ticks are journaled too (they precede the replay's start), so that a journal replay
         // warms its signals up exactly as this run did, without the database
+        if (event.checkpointBefore != 0)
+        {
+            // everything before this tick is in the queue's mapped file: it outlives this process (kill -9), not the machine
+            journal.endOfBatch();
+            checkpoints.ack(event.checkpointBefore);
+        }
         if (event.type == TickEvent.TICK && (!event.skipped || event.warmup) && event.tsMicros >= journalFrom)
         {
             journal.append(event);
-        }
-        if (event.type == TickEvent.CHECKPOINT)
-        {
-            // written to the queue's mapped file: it outlives this process (kill -9), not the machine
-            journal.endOfBatch();
-            checkpoints.ack(event.checkpointId);
-            return;
         }
         if (endOfBatch || event.type == TickEvent.END)
         {

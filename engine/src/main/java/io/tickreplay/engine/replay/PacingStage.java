@@ -46,10 +46,6 @@ public final class PacingStage implements EventHandler<TickEvent>
     @Override
     public void onEvent(final TickEvent event, final long sequence, final boolean endOfBatch)
     {
-        if (event.type == TickEvent.CHECKPOINT)
-        {
-            return; // a seek's gap must land on a tick or on END, which the bar stages read
-        }
         if (event.type != TickEvent.TICK)
         {
             markGap(event); // a seek past the last tick leaves its gap on END

@@ -13,12 +13,6 @@ public final class TickEvent
     public static final int TICK = 0;
     /** The last event of a run: every stage flushes and reports completion when it sees it. */
     public static final int END = 1;
-    /**
-     * A checkpoint marker ({@link #checkpointId}): the source puts it between two ticks of different
-     * times, every tick before it has a ts at most that of every tick after it. Each writing stage
-     * commits everything before it and acknowledges it to the run's {@link CheckpointBarrier}.
-     */
-    public static final int CHECKPOINT = 2;
 
     public int type;
     /** 0-based position of this tick in what the source produced for the run. */
@@ -52,8 +46,16 @@ public final class TickEvent
     public long gapToMicros = Long.MIN_VALUE;
     /** On {@code END}: the source delivered the whole window and nothing was cancelled or failed before it. */
     public boolean complete;
-    /** On {@code CHECKPOINT}: its number in the run, from 1. */
-    public long checkpointId;
+    /**
+     * A checkpoint marker riding on this tick (its number in the run, from 1; 0: none). The emitter sets
+     * it, as the checkpoint's position passes it, on the first tick of a time later than the tick
+     * before: every tick before the marker has a ts at most that of every tick from this one on. Each
+     * writing stage commits everything before this tick and acknowledges the marker to the run's
+     * {@link CheckpointBarrier} before it handles the tick. The emitter, not the source, places it: the
+     * source runs a whole ring ahead of a paced emission (65,536 ticks are hours at a slow 1x), so a
+     * marker it placed reached the emitter that much later.
+     */
+    public long checkpointBefore;
 
     public void copyFrom(final TickBatch batch, final int i, final long index)
     {
@@ -74,17 +76,7 @@ public final class TickEvent
         this.gapToMicros = Long.MIN_VALUE;
         this.scheduledNanos = 0;
         this.emitNanos = 0;
-    }
-
-    /** Makes this slot the checkpoint marker {@code id}: not a tick, nothing to emit. */
-    public void checkpoint(final long id)
-    {
-        this.type = CHECKPOINT;
-        this.checkpointId = id;
-        this.skipped = true;
-        this.paced = false;
-        this.warmup = false;
-        this.gapToMicros = Long.MIN_VALUE;
+        this.checkpointBefore = 0;
     }
 
     /**

@@ -53,6 +53,10 @@ public final class BarStage implements EventHandler<TickEvent>
     {
         if (e.type == TickEvent.TICK)
         {
+            if (e.checkpointBefore != 0)
+            {
+                sink.checkpoint(e.checkpointBefore, checkpoints); // the bars completed before this tick are written
+            }
             coverage.onTick(e);
             // a warm-up tick inside the window is one a resumed run re-reads before its checkpoint: the bars
             // open at the checkpoint need it (those it completes were written before, and are written again the same)
@@ -67,11 +71,6 @@ public final class BarStage implements EventHandler<TickEvent>
             {
                 sink.endOfBatch();
             }
-            return;
-        }
-        if (e.type == TickEvent.CHECKPOINT)
-        {
-            sink.checkpoint(e.checkpointId, checkpoints);
             return;
         }
         coverage.onEnd(e);

@@ -90,6 +90,10 @@ public final class SignalShardStage implements EventHandler<TickEvent>
     {
         if (e.type == TickEvent.TICK)
         {
+            if (e.checkpointBefore != 0)
+            {
+                sink.checkpoint(e.checkpointBefore, checkpoints); // the values of every earlier time are final
+            }
             coverage.onTick(e);
             if ((e.symbolId & mask) == shard)
             {
@@ -102,11 +106,6 @@ public final class SignalShardStage implements EventHandler<TickEvent>
             {
                 sink.endOfBatch(); // a paced tick's values leave at once, not with the rest of the ring batch
             }
-            return;
-        }
-        if (e.type == TickEvent.CHECKPOINT)
-        {
-            sink.checkpoint(e.checkpointId, checkpoints);
             return;
         }
         coverage.onEnd(e);

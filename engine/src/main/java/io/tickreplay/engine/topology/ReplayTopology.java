@@ -57,10 +57,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * every writer has written everything, so {@code completed} means the values are durable. A stage's
  * exception fails the run with the stage's name and message and cancels the rest.
  *
- * <p>Checkpoints ({@link Context#checkpoints}): every interval of the run's clock the source puts a
- * {@code CHECKPOINT} marker into the ticks ring, between two ticks of different times. The emitter
- * notes the position the stream had reached (last tick, count, checksum) and opens the checkpoint in
- * the run's {@link CheckpointBarrier}; the journal writes its block and acknowledges; each shard
+ * <p>Checkpoints ({@link Context#checkpoints}): every interval of the emitter's clock, the emitter
+ * notes the position the stream has reached (last tick, count, checksum), opens the checkpoint in the
+ * run's {@link CheckpointBarrier} and marks the next tick of a later time with it
+ * ({@link TickEvent#checkpointBefore}), which the stages after it see in ring order. Before that tick
+ * the journal writes its block and acknowledges; each shard
  * releases its held values and passes the marker down its signals ring, whose writer commits and
  * acknowledges; the bar stage does the same through the bars ring. The last acknowledgement hands the
  * checkpoint to the listener. A run given a checkpoint to resume from ({@link Context#resumeFrom})
@@ -143,6 +144,11 @@ public final class ReplayTopology implements AutoCloseable
     private final CountDownLatch ended;
     private final CheckpointBarrier checkpoints;
     private boolean lastTickEmitted;
+    // the emitter's checkpoint clock: when the last tick went out (the pacer's reading; in burst its publish time)
+    private long emitterNanos;
+    private long nextCheckpointNanos;
+    private long checkpointId;
+    private long lastTs = Long.MIN_VALUE;
     private final AtomicBoolean sourceClosed = new AtomicBoolean();
     private final RingBuffer<TickEvent> ticks;
     private final List<BatchEventProcessor<TickEvent>> processors = new ArrayList<>();
@@ -262,6 +268,7 @@ public final class ReplayTopology implements AutoCloseable
         }
         started = true;
         startNanos = ctx.clock.nanoTime();
+        startCheckpointClock();
         for (final WriterRing<?> ring : writerRings)
         {
             thread(ring.name(), ring.processor());
@@ -317,12 +324,10 @@ public final class ReplayTopology implements AutoCloseable
         final TickEvent event = new TickEvent();
         final TickBatch batch = new TickBatch(ctx.batchSize);
         startNanos = ctx.clock.nanoTime();
+        startCheckpointClock();
         long index = 0;
         long sequence = 0;
         boolean exhausted = false;
-        long nextCheckpoint = startNanos + ctx.checkpointIntervalNanos;
-        long checkpointId = 0;
-        long lastTs = Long.MIN_VALUE;
         try
         {
             while (!control.cancelled())
@@ -333,23 +338,15 @@ public final class ReplayTopology implements AutoCloseable
                     exhausted = true;
                     break;
                 }
-                boolean due = ctx.checkpointIntervalNanos > 0 && ctx.clock.nanoTime() - nextCheckpoint >= 0;
                 for (int i = 0; i < batch.count; i++)
                 {
-                    if (due && lastTs != Long.MIN_VALUE && batch.tsMicros[i] > lastTs)
-                    {
-                        event.checkpoint(++checkpointId);
-                        dispatch(event, sequence++);
-                        due = false;
-                        nextCheckpoint = ctx.clock.nanoTime() + ctx.checkpointIntervalNanos;
-                    }
-                    lastTs = batch.tsMicros[i];
                     event.copyFrom(batch, i, index++);
                     event.publishedNanos = ctx.clock.nanoTime();
                     final boolean endOfBatch = i == batch.count - 1;
+                    markCheckpoint(event);
                     pace.onEvent(event, sequence, endOfBatch);
                     publish.onEvent(event, sequence, endOfBatch);
-                    lastTickEmitted = !event.skipped;
+                    emitted(event);
                     for (final Guarded stage : stages)
                     {
                         stage.onEvent(event, sequence, endOfBatch);
@@ -377,33 +374,45 @@ public final class ReplayTopology implements AutoCloseable
         return outcome;
     }
 
-    /** A checkpoint marker through every stage on the calling thread (INVOKER). */
-    private void dispatch(final TickEvent marker, final long sequence)
+    private void startCheckpointClock()
     {
-        pace.onEvent(marker, sequence, true);
-        publish.onEvent(marker, sequence, true);
-        openCheckpoint(marker);
-        for (final Guarded stage : stages)
-        {
-            stage.onEvent(marker, sequence, true);
-        }
+        emitterNanos = startNanos;
+        nextCheckpointNanos = startNanos + ctx.checkpointIntervalNanos;
     }
 
     /**
-     * On the emitter's thread, as the marker passes: the position it marks, if a resumed run can go on
-     * from there. Not after a seek (the stream has a gap), a cancel or a failure, nor before the first
-     * emitted tick (warm-up): the previous checkpoint stays the last.
+     * On the emitter's thread, before the pacer sees a tick: once an interval has passed on the
+     * emitter's clock, the first tick of a later time than the tick before carries a checkpoint marker
+     * ({@link TickEvent#checkpointBefore}) if the position reached so far can be resumed from: not after
+     * a seek (the stream has a gap), a cancel or a failure, nor before the first emitted tick (warm-up),
+     * nor while an older checkpoint still waits for its writers. The previous checkpoint stays the last.
      */
-    private void openCheckpoint(final TickEvent marker)
+    private void markCheckpoint(final TickEvent event)
     {
-        if (!lastTickEmitted || control.cancelled() || control.seekTarget() != control.emitFrom() || outcome.error() != null)
+        event.checkpointBefore = 0;
+        if (ctx.checkpointIntervalNanos > 0 && event.tsMicros > lastTs && lastTs != Long.MIN_VALUE && emitterNanos - nextCheckpointNanos >= 0)
         {
-            return;
+            nextCheckpointNanos = emitterNanos + ctx.checkpointIntervalNanos;
+            final long id = ++checkpointId;
+            if (lastTickEmitted && !control.cancelled() && control.seekTarget() == control.emitFrom() && outcome.error() == null)
+            {
+                final ReplayCheckpoint position = publisher.position(id);
+                if (position != null && checkpoints.open(position))
+                {
+                    event.checkpointBefore = id;
+                }
+            }
         }
-        final ReplayCheckpoint position = publisher.position(marker.checkpointId);
-        if (position != null)
+        lastTs = event.tsMicros;
+    }
+
+    /** After the pacer and the publisher have handled a tick. */
+    private void emitted(final TickEvent event)
+    {
+        lastTickEmitted = !event.skipped;
+        if (lastTickEmitted)
         {
-            checkpoints.open(position);
+            emitterNanos = event.emitNanos;
         }
     }
 
@@ -413,9 +422,6 @@ public final class ReplayTopology implements AutoCloseable
         final int maxClaim = Math.max(1, ctx.ticksRingSize / 4);
         long index = 0;
         boolean exhausted = false;
-        long nextCheckpoint = startNanos + ctx.checkpointIntervalNanos;
-        long checkpointId = 0;
-        long lastTs = Long.MIN_VALUE;
         try
         {
             while (!control.cancelled())
@@ -429,23 +435,7 @@ public final class ReplayTopology implements AutoCloseable
                 int i = 0;
                 while (i < batch.count)
                 {
-                    int n = Math.min(batch.count - i, maxClaim);
-                    if (ctx.checkpointIntervalNanos > 0 && lastTs != Long.MIN_VALUE && ctx.clock.nanoTime() - nextCheckpoint >= 0)
-                    {
-                        // the marker goes between two tick times: up to the next later time first, then the marker
-                        final int boundary = nextTimeBoundary(batch, i, lastTs);
-                        if (boundary == i)
-                        {
-                            final long s = ticks.next();
-                            ticks.get(s).checkpoint(++checkpointId);
-                            ticks.publish(s);
-                            nextCheckpoint = ctx.clock.nanoTime() + ctx.checkpointIntervalNanos;
-                        }
-                        else if (boundary < batch.count)
-                        {
-                            n = Math.min(n, boundary - i);
-                        }
-                    }
+                    final int n = Math.min(batch.count - i, maxClaim);
                     final long hi = FullRingBackoff.next(ticks, n, n);
                     final long lo = hi - n + 1;
                     final long now = ctx.clock.nanoTime();
@@ -455,7 +445,6 @@ public final class ReplayTopology implements AutoCloseable
                         event.copyFrom(batch, i++, index++);
                         event.publishedNanos = now;
                     }
-                    lastTs = batch.tsMicros[i - 1];
                     ticks.publish(lo, hi);
                 }
             }
@@ -478,21 +467,6 @@ public final class ReplayTopology implements AutoCloseable
             ticks.get(s).end(index, exhausted && !control.cancelled() && outcome.error() == null);
             ticks.publish(s);
         }
-    }
-
-    /** The first row at or after {@code from} whose time is after the row before it ({@code lastTs} for the first); {@code count} if none. */
-    private static int nextTimeBoundary(final TickBatch batch, final int from, final long lastTs)
-    {
-        long previous = lastTs;
-        for (int j = from; j < batch.count; j++)
-        {
-            if (batch.tsMicros[j] > previous)
-            {
-                return j;
-            }
-            previous = batch.tsMicros[j];
-        }
-        return batch.count;
     }
 
     private void closeSource()
@@ -646,15 +620,15 @@ public final class ReplayTopology implements AutoCloseable
         @Override
         public void onEvent(final TickEvent event, final long sequence, final boolean endOfBatch)
         {
+            if (event.type == TickEvent.TICK)
+            {
+                markCheckpoint(event);
+            }
             pace.onEvent(event, sequence, endOfBatch);
             publish.onEvent(event, sequence, endOfBatch);
             if (event.type == TickEvent.TICK)
             {
-                lastTickEmitted = !event.skipped;
-            }
-            else if (event.type == TickEvent.CHECKPOINT)
-            {
-                openCheckpoint(event);
+                emitted(event);
             }
             for (final Guarded stage : composed)
             {

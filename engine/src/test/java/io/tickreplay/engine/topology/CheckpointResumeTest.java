@@ -201,4 +201,28 @@ class CheckpointResumeTest
         assertThat(tableKeys.containsAll(keys)).isTrue();
         assertThat(tableKeys).hasSize(keys.size() + bars.rows.size());
     }
+
+    @Test
+    void aPacedRunRecordsItsFirstCheckpointAnIntervalIntoItsEmissionNotARingLater() throws Exception
+    {
+        // at 1x on a clock that jumps to each due time, ten seconds of the clock are ten seconds of ticks; the
+        // source fills the 1,024-tick ring (about 400 s of this session) long before the pacer emits them
+        final List<ReplayCheckpoint> checkpoints = new CopyOnWriteArrayList<>();
+        final Table table = new Table();
+        final ReplayTopology.Context ctx = new ReplayTopology.Context().source(Session.source(), Session.SYMBOLS).run("ibkr", 7)
+            .bus(Session.NOWHERE).signals(List.of("all"), List.of(table, table)).bars(table).threadingMode(ReplayTopology.ThreadingMode.DEDICATED)
+            .cores(64).ticksRingSize(1024).signalsRingSize(1024).barsRingSize(256).batchSize(512).speed(1.0)
+            .clock(new io.tickreplay.engine.replay.ManualNanoClock(0)).checkpoints(checkpoints::add, 10_000_000_000L).threadName("checkpoint-paced");
+        final ReplayOutcome outcome;
+        try (ReplayTopology topology = new ReplayTopology(ctx))
+        {
+            topology.start();
+            outcome = topology.awaitCompletion(120, TimeUnit.SECONDS);
+        }
+        assertThat(outcome.status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(checkpoints).isNotEmpty();
+        final ReplayCheckpoint first = checkpoints.get(0);
+        assertThat(first.lastTsMicros() - first.firstTsMicros()).as("stream time before the first checkpoint, micros")
+            .isBetween(10_000_000L, 30_000_000L);
+    }
 }
