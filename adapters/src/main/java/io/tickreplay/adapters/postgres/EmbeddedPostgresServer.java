@@ -28,6 +28,13 @@ import java.util.Optional;
  * the port from PostgreSQL's own {@code postmaster.pid}. Start-or-attach is serialised by a file
  * lock beside the data directory, so two processes starting together do not race. Only the process
  * that started the server stops it, on {@link #close()}.
+ *
+ * <p>The server asks for a password: every connection, TCP or Unix socket, authenticates with
+ * SCRAM-SHA-256 as {@code postgres}. The password is generated the first time (24 random bytes),
+ * kept in {@code <data directory>.password} (mode 0600, beside the lock file, e.g.
+ * {@code data/pg.password}), set on the role and written into {@code pg_hba.conf} in place of
+ * initdb's {@code trust} at each start that finds it there. zonky's readiness check connects with the
+ * same password, which it is given as a connection setting.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable
 {
@@ -46,14 +53,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable
     private volatile EmbeddedPostgres owned;
     private final int port;
     private final Path dataDirectory;
+    private final String password;
     private volatile boolean closed;
     private Thread supervisor;
 
-    private EmbeddedPostgresServer(final EmbeddedPostgres owned, final int port, final Path dataDirectory)
+    private EmbeddedPostgresServer(final EmbeddedPostgres owned, final int port, final Path dataDirectory, final String password)
     {
         this.owned = owned;
         this.port = port;
         this.dataDirectory = dataDirectory;
+        this.password = password;
     }
 
     /**
@@ -97,13 +106,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable
             try (FileChannel channel = FileChannel.open(lockFile(data), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = channel.lock())
             {
+                final String password = password(data);
                 final Optional<Integer> running = runningPort(data);
                 if (running.isPresent())
                 {
-                    return new EmbeddedPostgresServer(null, running.get(), data);
+                    return new EmbeddedPostgresServer(null, running.get(), data, password);
                 }
-                final EmbeddedPostgres postgres = start(data, 0);
-                return new EmbeddedPostgresServer(postgres, postgres.getPort(), data);
+                final EmbeddedPostgres postgres = start(data, 0, password);
+                return new EmbeddedPostgresServer(postgres, postgres.getPort(), data, password);
             }
         }
         catch (final IOException e)
@@ -117,20 +127,117 @@ public final class EmbeddedPostgresServer implements AutoCloseable
         return data.resolveSibling(data.getFileName() + ".lock");
     }
 
-    private static EmbeddedPostgres start(final Path data, final int port) throws IOException
+    /** The password file of {@code data}: beside the lock file, outside PostgreSQL's own directory. */
+    static Path passwordFile(final Path data)
+    {
+        return data.resolveSibling(data.getFileName() + ".password");
+    }
+
+    /**
+     * The server's password: read from its file, or generated and written (0600, whole or not at all)
+     * the first time. A cluster that already asks for passwords (no {@code trust} left in its
+     * {@code pg_hba.conf}) but whose file is gone cannot be entered: say how to recover.
+     */
+    static String password(final Path data) throws IOException
+    {
+        final Path file = passwordFile(data);
+        if (Files.isRegularFile(file))
+        {
+            final String stored = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (!stored.isEmpty())
+            {
+                return stored;
+            }
+        }
+        final Path hba = data.resolve("pg_hba.conf");
+        if (Files.isRegularFile(hba) && !trusting(Files.readString(hba, StandardCharsets.UTF_8)))
+        {
+            throw new IllegalStateException("the embedded PostgreSQL in " + data + " asks for a password but its file " + file +
+                " is gone: put it back, or write 'trust' for 'scram-sha-256' in " + hba + " and start again (a new password is made)");
+        }
+        final byte[] random = new byte[24];
+        new java.security.SecureRandom().nextBytes(random);
+        final String generated = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        final Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        if (Files.getFileStore(file.getParent()).supportsFileAttributeView("posix"))
+        {
+            Files.createFile(temp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
+        else
+        {
+            Files.createFile(temp);
+        }
+        Files.writeString(temp, generated + "\n", StandardCharsets.UTF_8);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return generated;
+    }
+
+    private static boolean trusting(final String hba)
+    {
+        return hba.lines().map(String::strip).anyMatch(l -> !l.startsWith("#") && l.matches(".*\\strust\\s*$"));
+    }
+
+    private static EmbeddedPostgres start(final Path data, final int port, final String password) throws IOException
     {
         final EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
             .setDataDirectory(data)
             .setCleanDataDirectory(false)
             .setPGStartupWait(Duration.ofSeconds(60))
             .setLocaleConfig("locale", "C")
-            .setLocaleConfig("encoding", "UTF8");
+            .setLocaleConfig("encoding", "UTF8")
+            .setConnectConfig("password", password); // zonky's readiness check logs in with it too
         if (port != 0)
         {
             builder.setPort(port);
         }
         SERVER_CONFIG.forEach(builder::setServerConfig);
-        return builder.start();
+        final EmbeddedPostgres postgres = builder.start();
+        try
+        {
+            requirePassword(postgres, data, password);
+        }
+        catch (final IOException | java.sql.SQLException | RuntimeException e)
+        {
+            closeQuietly(postgres);
+            throw new IOException("cannot set the embedded PostgreSQL's password in " + data + ": " + e.getMessage(), e);
+        }
+        return postgres;
+    }
+
+    /**
+     * On a cluster initdb made with {@code trust} (a new one, or one from before passwords): sets the
+     * role's password, then puts SCRAM-SHA-256 in place of every {@code trust} in {@code pg_hba.conf} and
+     * reloads. Nothing to do on a cluster that already asks.
+     */
+    private static void requirePassword(final EmbeddedPostgres postgres, final Path data, final String password)
+        throws IOException, java.sql.SQLException
+    {
+        final Path hba = data.resolve("pg_hba.conf");
+        final String rules = Files.readString(hba, StandardCharsets.UTF_8);
+        if (!trusting(rules))
+        {
+            return;
+        }
+        try (java.sql.Connection c = postgres.getPostgresDatabase().getConnection(); java.sql.Statement st = c.createStatement())
+        {
+            st.execute("SET password_encryption = 'scram-sha-256'");
+            // the password is base64url: no quote can end the literal
+            st.execute("ALTER ROLE postgres PASSWORD '" + password + "'");
+            final StringBuilder secured = new StringBuilder();
+            for (final String line : rules.split("\n", -1))
+            {
+                final String stripped = line.strip();
+                secured.append(!stripped.startsWith("#") && stripped.matches(".*\\strust\\s*$")
+                    ? line.replaceFirst("trust\\s*$", "scram-sha-256") : line).append('\n');
+            }
+            final Path temp = hba.resolveSibling("pg_hba.conf.tmp");
+            Files.writeString(temp, secured.substring(0, secured.length() - 1), StandardCharsets.UTF_8);
+            Files.move(temp, hba, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            st.execute("SELECT pg_reload_conf()");
+        }
+        LOG.info("the embedded PostgreSQL in {} now asks for the password kept in {}", data, passwordFile(data));
     }
 
     /**
@@ -169,7 +276,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable
                         return;
                     }
                     closeQuietly(owned); // releases PostgreSQL's own lock on the directory
-                    owned = start(dataDirectory, port);
+                    owned = start(dataDirectory, port, password);
                 }
                 LOG.warn("the embedded PostgreSQL in {} is back on port {}", dataDirectory, port);
             }
@@ -237,7 +344,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable
 
     public String jdbcUrl()
     {
-        return "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres";
+        return "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres&password=" + password;
     }
 
     public int port()

@@ -178,9 +178,17 @@ public final class DbCommand implements Runnable
                     ServeCommand.awaitStop();
                     return 0;
                 }
-                final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(psql.get().toString(), libpq));
+                // the password goes in psql's environment, not on its command line where ps shows it to everyone
+                final java.util.regex.Matcher secret = java.util.regex.Pattern.compile(":([^:@/]*)@").matcher(libpq);
+                final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(psql.get().toString(),
+                    secret.find() ? libpq.substring(0, secret.start()) + libpq.substring(secret.end() - 1) : libpq));
                 command.addAll(psqlArgs);
-                return new ProcessBuilder(command).inheritIO().start().waitFor();
+                final ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+                if (secret.find(0))
+                {
+                    builder.environment().put("PGPASSWORD", java.net.URLDecoder.decode(secret.group(1), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return builder.start().waitFor();
             }
         }
 
