@@ -28,7 +28,8 @@ public final class Migrations
     static final List<String> SCRIPTS = List.of(
         "V1__baseline.sql",
         "V2__bus_offsets.sql",
-        "V3__replay_checkpoints.sql");
+        "V3__replay_checkpoints.sql",
+        "V4__replay_telemetry.sql");
 
     private static final long LOCK_KEY = 0x7469636b72706c79L; // "tickrply"
 

@@ -104,11 +104,12 @@ public final class DemoCommand implements Callable<Integer>
 
     private int run(final Settings settings, final String busKind) throws Exception
     {
-        System.out.println("tickreplay demo: effective configuration");
-        System.out.print(settings.describe());
-
         try (Services.Api api = Services.api(settings))
         {
+            // the cockpit's address first: a person can open it while the rest scrolls by
+            System.out.println("tickreplay demo: the cockpit is at " + api.baseUrl() + "/");
+            System.out.println("tickreplay demo: effective configuration");
+            System.out.print(settings.describe());
             final Database db = api.db();
             final ReplayService replays = api.replays();
             final MeterRegistry registry = api.registry();

@@ -246,6 +246,7 @@ public final class Services
         public void printUrls()
         {
             final String base = baseUrl();
+            System.out.println("cockpit: " + base + "/  (open it in a browser: replays, signals, exports, latency; docs/cockpit.md)");
             System.out.println("API: " + base + "  (docs/api.md; the OpenAPI document at " + base + "/openapi.json)");
             final String auth = curlAuth();
             System.out.println("  curl " + base + "/health");

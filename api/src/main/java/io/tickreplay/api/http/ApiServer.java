@@ -61,6 +61,7 @@ public final class ApiServer implements AutoCloseable
         private List<String> allowedOrigins = List.of();
         private int maxBodyBytes = 65536;
         private long bodyTimeoutMillis = 10_000;
+        private long eventsPeriodMillis = 1_000;
         private Path exportDir = Path.of("data/exports").toAbsolutePath();
         private boolean loopback;
 
@@ -164,6 +165,18 @@ public final class ApiServer implements AutoCloseable
             return bodyTimeoutMillis;
         }
 
+        /** How often {@code GET /v1/events} coalesces the state into one event (1 s). */
+        public Context eventsPeriodMillis(final long millis)
+        {
+            this.eventsPeriodMillis = millis;
+            return this;
+        }
+
+        public long eventsPeriodMillis()
+        {
+            return eventsPeriodMillis;
+        }
+
         public Path exportDir()
         {
             return exportDir;
@@ -229,6 +242,7 @@ public final class ApiServer implements AutoCloseable
     private final HttpPolicy policy;
     private final BodyReader bodies;
     private final Undertow server;
+    private final EventStream events;
 
     public ApiServer(final Context context, final Database db, final ReplayService replays, final ExportService exports,
         final PrometheusMeterRegistry metrics)
@@ -240,6 +254,8 @@ public final class ApiServer implements AutoCloseable
         final ExportRoutes export = new ExportRoutes(exports, context.exportDir());
         final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
+        final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
+        events = new EventStream(replays, exports, export::json, context.eventsPeriodMillis());
         final RoutingHandler routes = Handlers.routing();
         post(routes, "/v1/replay/ticks", true, replay::start);
         read(routes, "/v1/replay/ticks", HttpPolicy.Access.READ, replay::list);
@@ -252,6 +268,12 @@ public final class ApiServer implements AutoCloseable
         {
             post(routes, "/v1/replay/ticks/{run_id}/" + action, true, e -> replay.control(e, action));
         }
+        read(routes, "/v1/replay/ticks/{run_id}/timeline", HttpPolicy.Access.READ, cockpit::timeline);
+        read(routes, "/v1/replay/ticks/{run_id}/latency", HttpPolicy.Access.READ, cockpit::latency);
+        read(routes, "/v1/replay/ticks/{run_id}/latency.hgrm", HttpPolicy.Access.READ, cockpit::hgrm);
+        read(routes, "/v1/providers", HttpPolicy.Access.READ, cockpit::providers);
+        read(routes, "/v1/symbols", HttpPolicy.Access.READ, cockpit::symbols);
+        read(routes, "/v1/signals/chart", HttpPolicy.Access.READ, cockpit::signalChart);
         read(routes, "/v1/signals", HttpPolicy.Access.READ, series::signals);
         read(routes, "/v1/bars", HttpPolicy.Access.READ, series::bars);
         post(routes, "/v1/exports", true, export::start);
@@ -261,6 +283,23 @@ public final class ApiServer implements AutoCloseable
         read(routes, "/health", HttpPolicy.Access.OPEN, operations::health);
         read(routes, "/metrics", HttpPolicy.Access.READ, operations::metrics);
         read(routes, "/openapi.json", HttpPolicy.Access.OPEN, operations::openApi);
+        read(routes, "/", HttpPolicy.Access.OPEN, cockpit::page);
+        read(routes, "/cockpit/{file}", HttpPolicy.Access.OPEN, cockpit::file);
+        read(routes, "/cockpit/vendor/{file}", HttpPolicy.Access.OPEN, cockpit::file);
+        // the event stream stays open on the I/O thread: no worker is held per listener
+        final HttpHandler stream = exchange ->
+        {
+            try
+            {
+                policy.admit(exchange, HttpPolicy.Access.READ, false);
+                events.handle(exchange);
+            }
+            catch (final ApiError e)
+            {
+                error(exchange, e.status(), e.field(), e.getMessage());
+            }
+        };
+        routes.get("/v1/events", stream);
         routes.setFallbackHandler(e -> error(e, 404, null, "no route " + e.getRequestMethod() + " " + e.getRequestPath()));
         routes.setInvalidMethodHandler(e -> error(e, 405, null, "method " + e.getRequestMethod() + " is not allowed on " + e.getRequestPath()));
         final HttpHandler root = exchange ->
@@ -298,6 +337,7 @@ public final class ApiServer implements AutoCloseable
     @Override
     public void close()
     {
+        events.close();
         server.stop();
     }
 

@@ -36,7 +36,13 @@ final class Disclosure
     /** A job's JSON as the caller of {@code exchange} may see it. */
     static Map<String, Object> job(final HttpServerExchange exchange, final Map<String, Object> job)
     {
-        if (HttpPolicy.trusted(exchange))
+        return job(HttpPolicy.trusted(exchange), job);
+    }
+
+    /** As above, for a caller known to be trusted or not (the event stream's two snapshots). */
+    static Map<String, Object> job(final boolean trusted, final Map<String, Object> job)
+    {
+        if (trusted)
         {
             return job;
         }

@@ -162,9 +162,10 @@ record ExportRoutes(ExportService exports, Path exportDir)
             .orElseThrow(() -> ApiError.notFound("id", "no export " + id));
     }
 
-    private Map<String, Object> json(final JobRunStore.JobRun job)
+    Map<String, Object> json(final JobRunStore.JobRun job)
     {
         final Map<String, Object> body = JobJson.of(job);
+        body.put("id", job.id()); // the export's id, as its routes name it (run_id: the seed's job shape)
         final ExportService.ExportJob running = exports.active(job.id());
         if (running != null && job.status().equals("running"))
         {

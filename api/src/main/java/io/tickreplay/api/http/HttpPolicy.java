@@ -172,8 +172,14 @@ final class HttpPolicy
     private boolean authorised(final HttpServerExchange exchange)
     {
         final String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        final byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+        byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
             ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : null;
+        if (given == null && exchange.getRequestPath().equals("/v1/events"))
+        {
+            // a browser's EventSource cannot set a header: the event stream (a read) takes the token as ?access_token=
+            final java.util.Deque<String> param = exchange.getQueryParameters().get("access_token");
+            given = param == null || param.isEmpty() ? null : param.peekFirst().getBytes(StandardCharsets.UTF_8);
+        }
         // constant time: the comparison must not tell an attacker how much of a guess was right
         return given != null && MessageDigest.isEqual(given, token);
     }

@@ -21,9 +21,16 @@ public final class ReplayRun
     private final ReplayProgress progress;
     private final CompletableFuture<ReplayOutcome> done = new CompletableFuture<>();
     private final double initialSpeed;
+    private final RunTelemetry telemetry;
+    private final java.time.Instant start;
+    private final java.time.Instant end;
 
-    ReplayRun(final long runId, final String provider, final SymbolTable symbols, final ReplayTopology topology, final double initialSpeed)
+    ReplayRun(final long runId, final String provider, final SymbolTable symbols, final ReplayTopology topology, final double initialSpeed,
+        final RunTelemetry telemetry, final java.time.Instant start, final java.time.Instant end)
     {
+        this.telemetry = telemetry;
+        this.start = start;
+        this.end = end;
         this.runId = runId;
         this.provider = provider;
         this.symbols = symbols;
@@ -62,6 +69,11 @@ public final class ReplayRun
         return topology;
     }
 
+    RunTelemetry telemetry()
+    {
+        return telemetry;
+    }
+
     double initialSpeed()
     {
         return initialSpeed;
@@ -86,6 +98,23 @@ public final class ReplayRun
             return ReplayService.statusName(done.join().status());
         }
         return control().paused() ? "paused" : "running";
+    }
+
+    /** The window replayed, [start, end). */
+    public java.time.Instant start()
+    {
+        return start;
+    }
+
+    public java.time.Instant end()
+    {
+        return end;
+    }
+
+    /** Ticks per second over the last timeline point (about the last second); 0 before the first. */
+    public double ticksPerSecond()
+    {
+        return telemetry.currentRate();
     }
 
     /** Lag of the last paced tick in milliseconds; 0 in burst mode. */

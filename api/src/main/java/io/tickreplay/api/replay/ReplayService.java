@@ -78,6 +78,8 @@ public final class ReplayService implements AutoCloseable
     private final SignalMetrics signalMetrics;
     private final Context config;
     private final ReplayCheckpointStore checkpoints;
+    private final io.tickreplay.adapters.postgres.ReplayTelemetryStore telemetry;
+    private static final com.fasterxml.jackson.databind.ObjectMapper TELEMETRY_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Map<Long, ReplayCheckpoint> unsaved = new java.util.concurrent.ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
     private volatile boolean closed;
@@ -100,6 +102,7 @@ public final class ReplayService implements AutoCloseable
         this.config = config.conclude();
         this.lifecycle = new JobLifecycle<>(new JobRunStore(db.dataSource()), JOB_NAME);
         this.checkpoints = new ReplayCheckpointStore(db.dataSource());
+        this.telemetry = new io.tickreplay.adapters.postgres.ReplayTelemetryStore(db.dataSource());
         this.buses = buses;
         this.ownsBuses = ownsBuses;
         this.metrics = new ReplayMetrics(registry);
@@ -245,8 +248,10 @@ public final class ReplayService implements AutoCloseable
         try
         {
             resources.open(plan, runId);
-            topology = new ReplayTopology(topology(plan, resources, runId));
-            final ReplayRun run = new ReplayRun(runId, plan.provider(), plan.symbols(), topology, plan.speed());
+            final RunTelemetry telemetry = new RunTelemetry();
+            topology = new ReplayTopology(topology(plan, resources, runId, telemetry));
+            telemetry.lag(topology.pacer().lagRecorder());
+            final ReplayRun run = new ReplayRun(runId, plan.provider(), plan.symbols(), topology, plan.speed(), telemetry, plan.start(), plan.end());
             if (resources.gate != null)
             {
                 run.control().onCancel(resources.gate::close);
@@ -525,7 +530,7 @@ public final class ReplayService implements AutoCloseable
             : new CsvSignalFile(target, format == FileFormat.CSV_GZ, plan.provider(), plan.symbols(), calculators, "replay", runId);
     }
 
-    private ReplayTopology.Context topology(final Plan plan, final Resources r, final long runId)
+    private ReplayTopology.Context topology(final Plan plan, final Resources r, final long runId, final RunTelemetry telemetry)
     {
         return config.topology().copy()
             .source(r.source, plan.symbols())
@@ -536,7 +541,7 @@ public final class ReplayService implements AutoCloseable
             .journal(r.journal)
             .signals(plan.signals(), r.sinks)
             .bars(r.bars)
-            .stageLatency(metrics.stageLatency())
+            .stageLatency(telemetry.stageLatency(metrics.stageLatency()))
             .timings((signalId, nanos) -> signalMetrics.computed(plan.signals().get(signalId), nanos))
             .checkpoints(checkpoint -> noteCheckpoint(runId, checkpoint), plan.resumable() ? config.checkpointIntervalNanos : 0)
             .resumeFrom(plan.resumeFrom())
@@ -630,6 +635,8 @@ public final class ReplayService implements AutoCloseable
                 run.progress().error();
             }
             saveCheckpoint(run.runId()); // before the row says the run ended: a resume then finds its last checkpoint
+            run.telemetry().sample(System.currentTimeMillis(), outcome.ticks());
+            saveTelemetry(run);
             final String status = statusName(outcome.status());
             final Map<String, Object> metadata = outcomeMetadata(run, outcome, plan, r);
             if (r.file != null && outcome.status() == ReplayOutcome.Status.COMPLETED)
@@ -688,6 +695,64 @@ public final class ReplayService implements AutoCloseable
                 run.completion().completeExceptionally(new IllegalStateException("replay " + run.runId() + " did not end cleanly"));
             }
         }
+    }
+
+    /** Keeps what the cockpit draws of the run once it has ended; a loss only costs the drilldown its charts. */
+    private void saveTelemetry(final ReplayRun run)
+    {
+        try
+        {
+            telemetry.save(run.runId(), TELEMETRY_JSON.writeValueAsString(run.telemetry().timeline()),
+                TELEMETRY_JSON.writeValueAsString(run.telemetry().latency(true)));
+        }
+        catch (final SQLException | java.io.IOException | RuntimeException e)
+        {
+            LOG.warn("replay {}: its timeline and latency histograms were not saved: {}", run.runId(), e.getMessage());
+        }
+    }
+
+    /** What the cockpit draws of a run: live from the run while it is active, else as saved when it ended. */
+    public record TelemetryView(boolean live, com.fasterxml.jackson.databind.JsonNode timeline, com.fasterxml.jackson.databind.JsonNode latency)
+    {
+    }
+
+    /**
+     * The run's timeline and latency (percentiles, without the histograms themselves); empty when this
+     * process does not run it and nothing was saved (a run that ended before telemetry existed, or is unknown).
+     */
+    public Optional<TelemetryView> telemetry(final long runId) throws SQLException, java.io.IOException
+    {
+        final Optional<ReplayRun> active = lifecycle.active(runId);
+        if (active.isPresent())
+        {
+            final RunTelemetry t = active.get().telemetry();
+            return Optional.of(new TelemetryView(true, TELEMETRY_JSON.valueToTree(t.timeline()), TELEMETRY_JSON.valueToTree(t.latency(false))));
+        }
+        final Optional<io.tickreplay.adapters.postgres.ReplayTelemetryStore.Telemetry> saved = telemetry.find(runId);
+        if (saved.isEmpty())
+        {
+            return Optional.empty();
+        }
+        final com.fasterxml.jackson.databind.node.ObjectNode latency = (com.fasterxml.jackson.databind.node.ObjectNode)TELEMETRY_JSON.readTree(saved.get().latency());
+        latency.forEach(stage -> ((com.fasterxml.jackson.databind.node.ObjectNode)stage).remove("hdr"));
+        return Optional.of(new TelemetryView(false, TELEMETRY_JSON.readTree(saved.get().timeline()), latency));
+    }
+
+    /** A stage's latency distribution of the run as an {@code .hgrm} (microseconds); empty when there is none. */
+    public Optional<String> hgrm(final long runId, final String stage) throws SQLException, java.io.IOException
+    {
+        final Optional<ReplayRun> active = lifecycle.active(runId);
+        if (active.isPresent())
+        {
+            return Optional.ofNullable(active.get().telemetry().total(stage)).map(RunTelemetry::hgrm);
+        }
+        final Optional<io.tickreplay.adapters.postgres.ReplayTelemetryStore.Telemetry> saved = telemetry.find(runId);
+        if (saved.isEmpty())
+        {
+            return Optional.empty();
+        }
+        final com.fasterxml.jackson.databind.JsonNode hdr = TELEMETRY_JSON.readTree(saved.get().latency()).path(stage).path("hdr");
+        return hdr.isTextual() ? Optional.of(RunTelemetry.hgrm(RunTelemetry.decode(hdr.asText()))) : Optional.empty();
     }
 
     /** Whether a run's failure is the database going away (not a bad row or a bug): the driver's and the pool's words for it. */
@@ -773,7 +838,7 @@ public final class ReplayService implements AutoCloseable
         metadata.put("checksum", outcome.checksumHex());
         metadata.put("elapsed_seconds", Math.round(outcome.elapsedNanos() / 1e6) / 1e3);
         metadata.put("ticks_per_second", Math.round(outcome.ticksPerSecond()));
-        final Histogram lag = run.topology().pacer().lagMicros();
+        final Histogram lag = run.telemetry().lagTotal();
         if (lag.getTotalCount() > 0)
         {
             metadata.put("lag_ms", Map.of(
@@ -819,6 +884,7 @@ public final class ReplayService implements AutoCloseable
         for (final ReplayRun run : lifecycle.active())
         {
             saveCheckpoint(run.runId());
+            run.telemetry().sample(System.currentTimeMillis(), run.progress().emitted());
             try
             {
                 lifecycle.store().progress(run.runId(), run.progress().emitted(), instantOrNull(run.progress().lastTsMicros()),

@@ -1,7 +1,7 @@
 package io.tickreplay.engine.replay;
 
 import com.lmax.disruptor.EventHandler;
-import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Releases each tick at its time: {@code speed} 1.0 keeps the original gaps between ticks, N makes
@@ -26,7 +26,7 @@ public final class PacingStage implements EventHandler<TickEvent>
 
     private final ReplayControl control;
     private final NanoClock clock;
-    private final Histogram lagMicros = new Histogram(3);
+    private final Recorder lagMicros = new Recorder(3);
     private int seenVersion = -1;
     private double speed;
     private boolean anchored;
@@ -168,10 +168,20 @@ public final class PacingStage implements EventHandler<TickEvent>
         return anchorNanos + (long)Math.min((ts - anchorTs) * 1_000.0 / speed, MAX_AHEAD_NANOS);
     }
 
-    /** The lag histogram in microseconds; read it after the run has ended (the pacer thread writes it). */
-    public Histogram lagMicros()
+    /**
+     * The lag of each paced tick in microseconds, as a recorder any thread may take interval histograms
+     * from (one reader: each interval is handed out once), while the pacer records on.
+     */
+    public Recorder lagRecorder()
     {
         return lagMicros;
+    }
+
+    /** TEMPORARY (remove before merging the cockpit branch): the old signature, for branches built against it. */
+    @Deprecated
+    public org.HdrHistogram.Histogram lagMicros()
+    {
+        return lagMicros.getIntervalHistogram();
     }
 
     /** The lag of the last paced tick, in nanoseconds; 0 in burst mode. Any thread. */
