@@ -1,0 +1,139 @@
+// The Exports page: the form that starts an export, and the table of exports with their downloads.
+
+import { providerSymbolPicker } from './forms.js';
+import { exportId, subscribe, upsertExport } from './store.js';
+import {
+  api, bindAuthDownloads, epochMs, fmtBytes, fmtInt, fromInputValue, h, prefill, selectedValues, setText,
+  showError, toInputValue, trackUserEdits,
+} from './util.js';
+
+const $ = (id) => document.getElementById(id);
+
+const rows = new Map(); // export id -> {tr, cells}
+
+const datasetOf = (job) => {
+  const m = job.metadata ?? {};
+  if (!m.dataset) return '—';
+  return m.interval && !String(m.dataset).includes('_') ? `${m.dataset}_${m.interval}` : m.dataset;
+};
+
+function createRow(id) {
+  const cells = {
+    id: h('td', { class: 'num' }, String(id)),
+    status: h('td', { class: 'status' }),
+    dataset: h('td', { class: 'dataset' }),
+    what: h('td', { class: 'what' }),
+    rows: h('td', { class: 'rows num' }),
+    size: h('td', { class: 'size num' }),
+    file: h('td', { class: 'file' }),
+  };
+  const tr = h('tr', { dataset: { exportId: String(id) } }, ...Object.values(cells));
+  return { tr, cells };
+}
+
+function updateRow({ cells }, job) {
+  const id = exportId(job);
+  const m = job.metadata ?? {};
+  setText(cells.status, job.status);
+  cells.status.dataset.status = job.status;
+  cells.status.title = job.error_message ?? '';
+  setText(cells.dataset, datasetOf(job));
+  setText(cells.what, `${job.provider ?? ''} · ${(job.symbols ?? []).join(', ')}`);
+  setText(cells.rows, fmtInt(job.rows_written));
+  setText(cells.size, Number.isFinite(m.bytes) ? fmtBytes(m.bytes) : '—');
+
+  const href = `/v1/exports/${id}/download`;
+  const name = typeof m.output === 'string' ? m.output.split(/[\\/]/).pop() : '';
+  const link = cells.file.querySelector('a.download');
+  if (job.status === 'completed') {
+    if (!link) {
+      cells.file.replaceChildren(h('a', { class: 'download', href, download: name, 'aria-label': `Download export ${id}` }, 'Download'),
+        ' ', h('span', { class: 'filename' }, name));
+    }
+  } else {
+    const text = job.status === 'failed' ? job.error_message ?? 'failed' : name;
+    if (link || cells.file.textContent !== text) cells.file.replaceChildren(h('span', { class: job.status === 'failed' ? 'error-text' : 'filename' }, text));
+  }
+}
+
+function renderTable(exports) {
+  const tbody = $('exports').tBodies[0];
+  const order = [];
+  const seen = new Set();
+  for (const job of exports) {
+    const id = exportId(job);
+    if (id === undefined || seen.has(id)) continue;
+    seen.add(id);
+    let row = rows.get(id);
+    if (!row) {
+      row = createRow(id);
+      rows.set(id, row);
+    }
+    updateRow(row, job);
+    order.push(row.tr);
+  }
+  for (const [id, row] of rows) {
+    if (!seen.has(id)) {
+      row.tr.remove();
+      rows.delete(id);
+    }
+  }
+  order.forEach((tr, i) => {
+    if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
+  });
+  $('exports-empty').hidden = order.length > 0;
+}
+
+export function initExports() {
+  const form = $('export-form');
+  const errorEl = $('export-error');
+  const statusEl = $('export-status');
+  const start = $('exp-start');
+  const end = $('exp-end');
+  trackUserEdits(start, end);
+
+  const picker = providerSymbolPicker({
+    providerSelect: $('exp-provider'),
+    symbolSelect: $('exp-symbols'),
+    errorEl,
+    onChange: ({ provider, selected }) => {
+      const rowsFor = selected.length ? selected : [provider ?? {}];
+      const firsts = rowsFor.map((s) => epochMs(s.first_ts)).filter(Number.isFinite);
+      const lasts = rowsFor.map((s) => epochMs(s.last_ts)).filter(Number.isFinite);
+      if (firsts.length) prefill(start, toInputValue(Math.min(...firsts)));
+      if (lasts.length) prefill(end, toInputValue(Math.max(...lasts) + 1000)); // end is exclusive
+    },
+  });
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError(errorEl, null);
+    statusEl.textContent = '';
+    const format = $('exp-format').value;
+    const output = $('exp-output').value.trim();
+    const body = {
+      dataset: $('exp-dataset').value,
+      provider: $('exp-provider').value,
+      symbols: selectedValues($('exp-symbols')),
+      start: fromInputValue(start.value),
+      end: fromInputValue(end.value),
+      format,
+    };
+    if (output) body.output = `${output}.${format}`;
+    const button = $('start-export');
+    button.disabled = true;
+    try {
+      const job = await api('/v1/exports', { method: 'POST', body });
+      upsertExport(job);
+      statusEl.textContent = `Started export ${exportId(job)}.`;
+    } catch (e) {
+      showError(errorEl, e);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  bindAuthDownloads($('exports'), 'a.download', errorEl);
+  subscribe((state) => renderTable(state.exports));
+  return { reload: picker.reload };
+}

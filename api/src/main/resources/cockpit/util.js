@@ -1,0 +1,239 @@
+// Helpers shared by the pages: the API client, formatting (UTC, en-US numbers) and DOM building.
+
+const TOKEN_KEY = 'tickreplay.apiToken';
+const LOCALE = 'en-US';
+
+export const getToken = () => sessionStorage.getItem(TOKEN_KEY) || '';
+
+export function setToken(token) {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** An error answer of the API ({"error", "field"} with a 4xx/5xx status), or a network failure. */
+export class ApiError extends Error {
+  constructor(message, { status = 0, field = null } = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.field = field;
+  }
+}
+
+const authHeaders = () => {
+  const token = getToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+};
+
+async function errorOf(response) {
+  const text = await response.text().catch(() => '');
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  const message = json?.error ?? (text.trim().slice(0, 200) || response.statusText || 'request failed');
+  return new ApiError(`${response.status}: ${message}`, { status: response.status, field: json?.field ?? null });
+}
+
+/** fetch() with the token; resolves to the response when it is a 2xx, else throws an ApiError. */
+export async function request(path, init = {}) {
+  let response;
+  try {
+    response = await fetch(path, { credentials: 'same-origin', ...init, headers: { ...authHeaders(), ...init.headers } });
+  } catch (e) {
+    throw new ApiError(`Cannot reach the server (${e.message})`);
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
+/**
+ * Calls the API and resolves to its JSON. `body` (any value, `{}` included) is sent as JSON with
+ * `Content-Type: application/json`; without it the request has no body and no content type.
+ */
+export async function api(path, { method = 'GET', body } = {}) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await request(path, init);
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError(`${response.status}: the answer is not JSON`, { status: response.status });
+  }
+}
+
+function filenameOf(disposition) {
+  if (!disposition) return null;
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]);
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  return /filename="([^"]*)"/i.exec(disposition)?.[1] ?? null;
+}
+
+/**
+ * A download link that works with the API token: without a token the browser follows the link as
+ * usual; with one, the file is fetched with the Authorization header (a link cannot send it) and
+ * saved from memory. Errors go to `errorEl`.
+ */
+export function bindAuthDownloads(root, selector, errorEl) {
+  root.addEventListener('click', async (event) => {
+    const link = event.target.closest(selector);
+    if (!link || !getToken()) return;
+    event.preventDefault();
+    try {
+      const response = await request(link.href);
+      const blob = await response.blob();
+      const url = URL.createObjectURL(blob);
+      const name = filenameOf(response.headers.get('Content-Disposition')) || link.getAttribute('download') || 'download';
+      const a = h('a', { href: url, download: name, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      showError(errorEl, e);
+    }
+  });
+}
+
+/** Query string from an object, leaving out null, undefined and empty values. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Shows an error in a role="alert" element (with the field it names), or hides it when `error` is null. */
+export function showError(element, error) {
+  if (!error) {
+    element.hidden = true;
+    element.textContent = '';
+    return;
+  }
+  const field = error.field ? ` (field: ${error.field})` : '';
+  element.textContent = `${error.message}${field}`;
+  element.hidden = false;
+}
+
+/**
+ * Builds an element: h('a', {href: '#', class: 'x', dataset: {id: 1}}, 'text', child).
+ * Strings become text nodes, so nothing given here is parsed as HTML.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k in el && typeof v !== 'string') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+/** Sets text only when it changed (no needless layout or screen-reader chatter). */
+export function setText(el, text) {
+  const s = String(text);
+  if (el.textContent !== s) el.textContent = s;
+}
+
+export function fmtInt(n) {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString(LOCALE) : '—';
+}
+
+export function fmtNum(n, digits = 1) {
+  return Number.isFinite(n) ? n.toLocaleString(LOCALE, { maximumFractionDigits: digits }) : '—';
+}
+
+export function fmtBytes(bytes) {
+  if (!Number.isFinite(bytes)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toLocaleString(LOCALE, { maximumFractionDigits: i === 0 ? 0 : 1 })} ${units[i]}`;
+}
+
+const toDate = (value) => {
+  if (value === null || value === undefined || value === '') return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+
+/** "2025-11-03 14:00:00 UTC" (milliseconds kept when not zero). */
+export function fmtTs(value) {
+  const d = toDate(value);
+  if (!d) return '—';
+  return `${d.toISOString().replace('T', ' ').replace('.000Z', '').replace('Z', '')} UTC`;
+}
+
+/** The value of a datetime-local input (read as UTC) for an instant: "2025-11-03T14:00:00". */
+export function toInputValue(value) {
+  const d = toDate(value);
+  return d ? d.toISOString().slice(0, 19) : '';
+}
+
+/** ISO-8601 UTC ("...Z") of a datetime-local value read as UTC, or undefined when it is empty or invalid. */
+export function fromInputValue(value) {
+  if (!value) return undefined;
+  const d = toDate(`${value}Z`);
+  return d ? d.toISOString().replace('.000Z', 'Z') : undefined;
+}
+
+export const epochMs = (value) => toDate(value)?.getTime() ?? NaN;
+
+export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+
+/** Values of the selected options of a <select>. */
+export const selectedValues = (select) => Array.from(select.selectedOptions, (o) => o.value);
+
+/**
+ * Replaces the options of a select with [{value, text}], keeping the selected values that still
+ * exist; returns true when the options changed.
+ */
+export function setOptions(select, options, { keep = true } = {}) {
+  const key = options.map((o) => `${o.value}\u0000${o.text}`).join('\u0001');
+  if (select.dataset.optionsKey === key) return false;
+  const previous = new Set(keep ? selectedValues(select) : []);
+  select.replaceChildren(
+    ...options.map((o) => {
+      const opt = h('option', { value: o.value }, o.text);
+      if (previous.has(o.value)) opt.selected = true;
+      return opt;
+    }),
+  );
+  select.dataset.optionsKey = key;
+  return true;
+}
+
+/** Marks an input as typed in by the user, so that prefilling leaves it alone. */
+export function trackUserEdits(...inputs) {
+  for (const input of inputs) {
+    input.addEventListener('input', () => {
+      input.dataset.userSet = '1';
+    });
+  }
+}
+
+export function prefill(input, value) {
+  if (!input.dataset.userSet || !input.value) input.value = value;
+}
