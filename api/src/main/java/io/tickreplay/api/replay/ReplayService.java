@@ -649,6 +649,7 @@ public final class ReplayService implements AutoCloseable
             {
                 r.journal.close();
                 metadata.put("journal_bytes", r.journal.bytesWritten());
+                metadata.put("journal_path", journalDirectory(run.runId()).toAbsolutePath().toString());
                 r.manifest.withOutcome(status, outcome.ticks(), outcome.checksumHex(), tsOrNull(outcome.firstTsMicros()),
                     tsOrNull(outcome.lastTsMicros()), Instant.now().toString()).write(journalDirectory(run.runId()));
             }

@@ -167,7 +167,7 @@ class CockpitApiIT
         {
             assertThat(percentiles.get(i).get(1).asDouble()).isGreaterThanOrEqualTo(percentiles.get(i - 1).get(1).asDouble());
         }
-        assertThat(saved.get("stages").fieldNames()).toIterable().contains("lag", "bus-publisher");
+        assertThat(saved.get("stages").fieldNames()).toIterable().contains("lag", "journal", "signals-0", "signals-1", "bars");
 
         final JsonNode timeline = call("GET", base + "/v1/replay/ticks/" + runId + "/timeline", null).json();
         assertThat(timeline.get("t").size()).isEqualTo(timeline.get("ticks_per_s").size()).isGreaterThanOrEqualTo(3);
