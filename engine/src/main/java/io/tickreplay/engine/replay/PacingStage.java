@@ -177,13 +177,6 @@ public final class PacingStage implements EventHandler<TickEvent>
         return lagMicros;
     }
 
-    /** TEMPORARY (remove before merging the cockpit branch): the old signature, for branches built against it. */
-    @Deprecated
-    public org.HdrHistogram.Histogram lagMicros()
-    {
-        return lagMicros.getIntervalHistogram();
-    }
-
     /** The lag of the last paced tick, in nanoseconds; 0 in burst mode. Any thread. */
     public long currentLagNanos()
     {
