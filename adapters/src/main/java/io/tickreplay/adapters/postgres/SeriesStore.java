@@ -164,7 +164,7 @@ public final class SeriesStore
         {
             where.append(" AND (metadata IS NULL OR metadata->>'replay_run_id' IS NULL)");
         }
-        return columns("value", "signals", where, args, window, width);
+        return columns("value", "signals", where, args, "t.name = ?", List.of(name), window, width);
     }
 
     /** The 1-minute close of {@code bars_ohlcv} in [start, end), the last close per pixel column. */
@@ -173,36 +173,71 @@ public final class SeriesStore
         final List<Object> args = new ArrayList<>();
         final StringBuilder where = where(window, args);
         where.append(" AND \"interval\" = '1m'");
-        return columns("close", "bars_ohlcv", where, args, window, width);
+        return columns("close", "bars_ohlcv", where, args, "t.\"interval\" = '1m'", List.of(), window, width);
     }
 
-    private Columns columns(final String value, final String table, final StringBuilder where, final List<Object> args, final Window window,
-        final int width) throws SQLException
+    /**
+     * Two queries: one aggregate over the window (count, min, max and the latest ts per column), then the
+     * values at those latest times, looked up by key ({@code keyMatch}: the rest of the table's primary key
+     * besides provider, symbol and ts) with {@code ts = ANY(...)}: cheaper than ordering every column's
+     * values to take the last, and two plans PostgreSQL cannot get wrong (joining the aggregate back
+     * to the table in one statement was planned as minutes on a table just written).
+     */
+    private Columns columns(final String value, final String table, final StringBuilder where, final List<Object> args, final String keyMatch,
+        final List<Object> keyArgs, final Window window, final int width) throws SQLException
     {
         final double from = window.start().toEpochMilli() / 1e3;
         final double to = window.end().toEpochMilli() / 1e3;
-        final String sql = "SELECT width_bucket(date_part('epoch', ts), ?, ?, ?) AS col, count(*), min(" + value + "), max(" + value + "), " +
-            "(array_agg(" + value + " ORDER BY ts DESC))[1] FROM " + table + " WHERE " + where + " GROUP BY col ORDER BY col";
-        final List<long[]> cols = new ArrayList<>();
+        final String aggregate = "SELECT width_bucket(date_part('epoch', ts), ?, ?, ?) AS col, count(*), min(" + value + "), max(" + value + "), " +
+            "max(ts) FROM " + table + " WHERE " + where + " GROUP BY col ORDER BY col";
+        final List<Integer> cols = new ArrayList<>();
         final List<double[]> values = new ArrayList<>();
+        final List<OffsetDateTime> lastTs = new ArrayList<>();
         long rows = 0;
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql))
+        final java.util.Map<Instant, Double> last = new java.util.HashMap<>();
+        try (Connection c = dataSource.getConnection())
         {
-            s.setDouble(1, from);
-            s.setDouble(2, to);
-            s.setInt(3, width);
-            for (int i = 0; i < args.size(); i++)
+            try (PreparedStatement s = c.prepareStatement(aggregate))
             {
-                s.setObject(i + 4, args.get(i));
-            }
-            try (ResultSet rs = s.executeQuery())
-            {
-                while (rs.next())
+                s.setDouble(1, from);
+                s.setDouble(2, to);
+                s.setInt(3, width);
+                int p = 4;
+                for (final Object arg : args)
                 {
-                    final int col = rs.getInt(1); // 1..width inside [start, end)
-                    rows += rs.getLong(2);
-                    cols.add(new long[] {Math.round((from + (col - 1) * (to - from) / width) * 1e3)});
-                    values.add(new double[] {rs.getDouble(3), rs.getDouble(4), rs.getDouble(5)});
+                    s.setObject(p++, arg);
+                }
+                try (ResultSet rs = s.executeQuery())
+                {
+                    while (rs.next())
+                    {
+                        cols.add(rs.getInt(1)); // 1..width inside [start, end)
+                        rows += rs.getLong(2);
+                        values.add(new double[] {rs.getDouble(3), rs.getDouble(4)});
+                        lastTs.add(rs.getObject(5, OffsetDateTime.class));
+                    }
+                }
+            }
+            if (!lastTs.isEmpty())
+            {
+                try (PreparedStatement s = c.prepareStatement("SELECT t.ts, t." + value + " FROM " + table + " t WHERE t.provider = ? AND t.symbol = ? AND " +
+                    keyMatch + " AND t.ts = ANY(?)"))
+                {
+                    int p = 1;
+                    s.setString(p++, window.provider());
+                    s.setString(p++, window.symbol());
+                    for (final Object arg : keyArgs)
+                    {
+                        s.setObject(p++, arg);
+                    }
+                    s.setArray(p, c.createArrayOf("timestamptz", lastTs.toArray()));
+                    try (ResultSet rs = s.executeQuery())
+                    {
+                        while (rs.next())
+                        {
+                            last.put(rs.getObject(1, OffsetDateTime.class).toInstant(), rs.getDouble(2));
+                        }
+                    }
                 }
             }
         }
@@ -210,15 +245,15 @@ public final class SeriesStore
         final long[] t = new long[n];
         final double[] min = new double[n];
         final double[] max = new double[n];
-        final double[] last = new double[n];
+        final double[] lastValues = new double[n];
         for (int i = 0; i < n; i++)
         {
-            t[i] = cols.get(i)[0];
+            t[i] = Math.round((from + (cols.get(i) - 1) * (to - from) / width) * 1e3);
             min[i] = values.get(i)[0];
             max[i] = values.get(i)[1];
-            last[i] = values.get(i)[2];
+            lastValues[i] = last.getOrDefault(lastTs.get(i).toInstant(), values.get(i)[1]);
         }
-        return new Columns(rows, t, min, max, last);
+        return new Columns(rows, t, min, max, lastValues);
     }
 
     private static StringBuilder where(final Window window, final List<Object> args)

@@ -172,7 +172,11 @@ final class EventStream implements AutoCloseable
         for (final JobRunStore.JobRun job : replays.jobs().list(ReplayService.JOB_NAME, null, null, NEWEST, 0))
         {
             final Map<String, Object> json = JobJson.of(job);
-            replays.active(job.id()).ifPresent(run -> json.put("live", live(run)));
+            replays.active(job.id()).filter(run -> !run.done().isDone()).ifPresent(run ->
+            {
+                json.put("status", run.status()); // the live state, ahead of the row's next progress write
+                json.put("live", live(run));
+            });
             runs.add(Disclosure.job(trusted, json));
         }
         final List<Map<String, Object>> exported = new ArrayList<>();

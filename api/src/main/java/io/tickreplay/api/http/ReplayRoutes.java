@@ -99,7 +99,11 @@ record ReplayRoutes(ReplayService replays)
     void get(final HttpServerExchange exchange) throws SQLException
     {
         query(exchange, Set.of());
-        send(exchange, 200, Disclosure.job(exchange, JobJson.of(job(id(exchange, "run_id")))));
+        final long runId = id(exchange, "run_id");
+        final Map<String, Object> body = JobJson.of(job(runId));
+        // a run this process runs: its live state, ahead of the row's next progress write (as the control routes answer)
+        replays.active(runId).filter(run -> !run.done().isDone()).ifPresent(run -> body.put("status", run.status()));
+        send(exchange, 200, Disclosure.job(exchange, body));
     }
 
     /** {@code GET /v1/replay/ticks}. */
