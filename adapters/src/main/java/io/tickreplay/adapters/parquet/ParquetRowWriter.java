@@ -96,7 +96,7 @@ public final class ParquetRowWriter implements AutoCloseable
         final Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         // a name of its own: two writers of the same target never share a temporary file
-        this.tmp = Files.createTempFile(parent, target.getFileName() + ".", ".tmp");
+        this.tmp = io.tickreplay.adapters.files.TempFiles.beside(target);
         final MessageType schema = schema(this.columns);
         try
         {

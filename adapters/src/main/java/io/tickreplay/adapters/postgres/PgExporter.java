@@ -273,7 +273,7 @@ public final class PgExporter
     private static Result csv(final CopyManager copy, final Query query, final List<String> symbols, final Path output, final boolean gzip,
         final Instant maxTs, final LongConsumer progress) throws SQLException, IOException
     {
-        final Path tmp = Files.createTempFile(output.toAbsolutePath().getParent(), output.getFileName() + ".", ".tmp");
+        final Path tmp = io.tickreplay.adapters.files.TempFiles.beside(output);
         boolean done = false;
         try
         {

@@ -47,6 +47,9 @@ public final class ExportCommand implements Callable<Integer>
     @Option(names = "--since-last", description = "Only rows newer than the last completed export of the same dataset, provider, symbols (and interval).")
     boolean sinceLast;
 
+    @Option(names = "--overwrite", description = "Replace --output if it exists (only once the new file is complete); without it an existing file is refused.")
+    boolean overwrite;
+
     @Override
     public Integer call() throws Exception
     {
@@ -60,6 +63,19 @@ public final class ExportCommand implements Callable<Integer>
         catch (final ReplayRequest.InvalidField e)
         {
             throw new UsageException((e.field().equals("dataset") ? "" : "--" + e.field().replace('_', '-') + ": ") + e.getMessage());
+        }
+        if (output != null)
+        {
+            // the command line writes where it is told (the API only under api.export-dir), but not over a file by surprise
+            final java.nio.file.Path target = java.nio.file.Path.of(output);
+            if (java.nio.file.Files.isDirectory(target))
+            {
+                throw new UsageException("--output: " + output + " is a directory: name the file to write in it");
+            }
+            if (java.nio.file.Files.exists(target) && !overwrite)
+            {
+                throw new UsageException("--output: " + output + " exists; add --overwrite to replace it (it is replaced only once the new file is complete)");
+            }
         }
         try (Database db = CommonOptions.openDatabase(settings);
              ExportService exports = new ExportService(db, 1))
