@@ -124,9 +124,18 @@ public final class DemoCommand implements Callable<Integer>
                 {
                     throw new UsageException("--ticks must be >= 1");
                 }
+                // extended hours first: the rate that makes the target depends on the session's length
+                ctx.hours(java.time.LocalTime.parse(settings.string("demo.open")), java.time.LocalTime.parse(settings.string("demo.close")));
                 ctx.ticksPerSecond(SessionOptions.rateFor(target, ctx));
-                System.out.println("the store is empty: generating a synthetic session of about " + Format.count(target) + " ticks");
+                System.out.println("the store is empty: generating a synthetic session of about " + Format.count(target) + " ticks (" +
+                    settings.string("demo.open") + "-" + settings.string("demo.close") + " New York time)");
                 GenerateCommand.write(db, ctx);
+                final var history = new io.tickreplay.engine.synth.SyntheticSession.Context().provider(settings.string("generate.provider"))
+                    .symbols(settings.strings("demo.history.symbols")).startDate(java.time.LocalDate.parse(settings.string("demo.history.start-date")))
+                    .days(settings.integer("demo.history.days")).ticksPerSecond(settings.number("demo.history.rate"))
+                    .seed(settings.longValue("generate.seed") + 1);
+                System.out.println("and earlier trading days at a low rate, so that the seed's October examples find data:");
+                GenerateCommand.write(db, history);
             }
             System.out.println();
             System.out.println("tick_data holds:");

@@ -191,11 +191,22 @@ public class CliIT
                 .contains("effective configuration")
                 .contains("db.url = ")
                 .contains("the store is empty: generating")
+                .contains("earlier trading days") // the seed's October 2025 examples find data
+                .contains("on 2025-10-01 .. 2025-10-31")
                 .contains("tick_data holds:")
                 .contains("NVDA").contains("TSLA")
                 .contains("replaying ibkr").contains("ticks/s, checksum")
                 .containsPattern("API: http://127\\.0\\.0\\.1:[0-9]+ ") // api.bind's default: this machine only
                 .contains("signals/s");
+            // the seed's windows find ticks: 14:00Z on 2025-11-03 (extended hours) and October for NVDA, AAPL, MSFT
+            try (java.sql.Connection c = own.connection(); java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE ts >= '2025-11-03T14:00:00Z' AND ts < '2025-11-03T14:05:00Z' AND symbol = 'NVDA'), " +
+                     "count(DISTINCT symbol) FILTER (WHERE ts >= '2025-10-01T09:30:00Z' AND ts < '2025-10-31T16:00:00Z') FROM tick_data WHERE provider = 'ibkr'"))
+            {
+                rs.next();
+                assertThat(rs.getLong(1)).as("NVDA ticks in the seed's 6.3 export window").isPositive();
+                assertThat(rs.getLong(2)).as("symbols in the seed's 5.2 October window").isEqualTo(3);
+            }
             final Run second = run("demo", "--exit", "--port", "0", "--config", conf.toString(), "--db-url", own.url());
             assertThat(second.out()).doesNotContain("the store is empty");
         }
