@@ -8,8 +8,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -124,10 +123,35 @@ record ExportRoutes(ExportService exports, Path exportDir)
         {
             return; // the headers say it all
         }
-        exchange.startBlocking();
-        try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getOutputStream())
+        // sent by Undertow's I/O thread as the client takes it: a slow reader holds a file channel, not a worker thread
+        final java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file);
+        exchange.getResponseSender().transferFrom(channel, new io.undertow.io.IoCallback()
         {
-            in.transferTo(out);
+            @Override
+            public void onComplete(final HttpServerExchange done, final io.undertow.io.Sender sender)
+            {
+                closeQuietly(channel);
+                io.undertow.io.IoCallback.END_EXCHANGE.onComplete(done, sender);
+            }
+
+            @Override
+            public void onException(final HttpServerExchange failed, final io.undertow.io.Sender sender, final IOException e)
+            {
+                closeQuietly(channel);
+                io.undertow.io.IoCallback.END_EXCHANGE.onException(failed, sender, e);
+            }
+        });
+    }
+
+    private static void closeQuietly(final java.nio.channels.FileChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException e)
+        {
+            // the download ended either way
         }
     }
 

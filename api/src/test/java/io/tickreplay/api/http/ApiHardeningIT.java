@@ -136,6 +136,54 @@ class ApiHardeningIT
     }
 
     @Test
+    void thirtyTwoClientsThatDoNotReadTheirDownloadHoldNoWorkerAndHealthKeepsAnswering() throws Exception
+    {
+        final Reply export = call("POST", base + "/v1/exports", "{\"dataset\": \"ticks\", \"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], " +
+            "\"start\": \"2025-11-03T14:30:00Z\", \"end\": \"2025-11-03T14:40:00Z\", \"format\": \"csv\", \"output\": \"slow-readers.csv\"}");
+        final long exportId = export.json().get("run_id").asLong();
+        await().atMost(Duration.ofSeconds(60)).until(() -> get(base + "/v1/exports/" + exportId).json().get("status").asText().equals("completed"));
+        // a file far larger than what the sockets buffer, so that each download stalls on its client
+        final Path file = Path.of(get(base + "/v1/exports/" + exportId).json().get("metadata").get("output").asText());
+        final byte[] block = new byte[1 << 20];
+        java.util.Arrays.fill(block, (byte)'x');
+        try (java.io.OutputStream out = Files.newOutputStream(file))
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                out.write(block);
+            }
+        }
+        final int clients = 32;
+        final List<Socket> sockets = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < clients; i++)
+            {
+                final Socket s = socket(port);
+                s.setReceiveBufferSize(4096);
+                sockets.add(s);
+                s.getOutputStream().write(("GET /v1/exports/" + exportId + "/download HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                s.getInputStream().read(new byte[1]); // its answer has begun; then this client reads nothing more
+            }
+            Thread.sleep(500);
+            final List<Long> during = healthLatencies(base + "/health", 20, 100);
+            assertThat(during).as("every /health answered 200 within 5 s while %d clients did not read their downloads", clients).allMatch(ms -> ms >= 0);
+            assertThat(get(base + "/v1/exports/" + exportId).status()).as("a route on a worker thread answers too").isEqualTo(200);
+            // and a client that reads gets the whole file
+            final HttpResponse<byte[]> whole = ApiServices.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/exports/" + exportId + "/download"))
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.body().length).isEqualTo(64 << 20);
+            System.out.printf("HTTP figures: /health while %d clients stalled 64 MiB downloads: median %d ms, worst %d ms over %d calls%n", clients,
+                median(during), max(during), during.size());
+        }
+        finally
+        {
+            sockets.forEach(s -> quietly(s, out -> s.close()));
+        }
+    }
+
+    @Test
     void aBodyNotWholeWithinTheTimeoutGets408AndSlowHeadersAreCutOff() throws Exception
     {
         final long jobs = jobCount();
