@@ -88,6 +88,11 @@ public final class TickCsvReader implements Closeable
             header = header.substring(1);
         }
 
+        final String binary = binaryReason(header);
+        if (binary != null)
+        {
+            throw new MissingColumnException("the file looks like a binary file (" + binary + "), not CSV");
+        }
         final char delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
         this.splitter = new CsvFieldSplitter(delimiter);
         final List<String> names = new ArrayList<>();
@@ -109,7 +114,8 @@ public final class TickCsvReader implements Closeable
                     (i + 1) + "): which one holds the data is ambiguous");
             }
         }
-        resolveColumns(names, options.columnOverrides());
+        final List<String> missing = new ArrayList<>();
+        resolveColumns(names, options.columnOverrides(), missing);
 
         ts = column(TickColumn.TS);
         price = column(TickColumn.PRICE);
@@ -122,11 +128,15 @@ public final class TickCsvReader implements Closeable
         provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
         if (symbol < 0 && symbolOverride == null)
         {
-            throw new MissingColumnException("the file has no symbol column (" + String.join("|", TickColumn.SYMBOL.aliases()) + "): pass --symbol");
+            missing.add("the file has no symbol column (" + String.join("|", TickColumn.SYMBOL.aliases()) + "): pass --symbol");
         }
         if (provider < 0 && providerOverride == null)
         {
-            throw new MissingColumnException("the file has no provider column: pass --provider");
+            missing.add("the file has no provider column: pass --provider");
+        }
+        if (!missing.isEmpty())
+        {
+            throw new MissingColumnException(missingMessage(missing, names));
         }
         int max = 0;
         for (final int i : index.values())
@@ -246,7 +256,7 @@ public final class TickCsvReader implements Closeable
         reader.close();
     }
 
-    private void resolveColumns(final List<String> names, final Map<TickColumn, String> overrides) throws TickRowException
+    private void resolveColumns(final List<String> names, final Map<TickColumn, String> overrides, final List<String> missing)
     {
         for (final TickColumn column : TickColumn.values())
         {
@@ -256,9 +266,12 @@ public final class TickCsvReader implements Closeable
                 final int at = indexOfIgnoreCase(names, wanted);
                 if (at < 0)
                 {
-                    throw new MissingColumnException("--column " + column.fieldName() + "=" + wanted + ": the header has no column '" + wanted + "' (it has " + names + ")");
+                    missing.add("--column " + column.fieldName() + "=" + wanted + ": the header has no column '" + wanted + "'");
                 }
-                index.put(column, at);
+                else
+                {
+                    index.put(column, at);
+                }
                 continue;
             }
             for (final String alias : column.aliases())
@@ -272,10 +285,66 @@ public final class TickCsvReader implements Closeable
             }
             if (column.required() && !index.containsKey(column))
             {
-                throw new MissingColumnException("the header has no " + column.fieldName() + " column (one of " + String.join("|", column.aliases()) +
-                    "; or map one with --column " + column.fieldName() + "=NAME); it has " + names);
+                missing.add("the header has no " + column.fieldName() + " column (one of " + String.join("|", column.aliases()) +
+                    "; or map one with --column " + column.fieldName() + "=NAME)");
             }
         }
+    }
+
+    /**
+     * One message for everything the file lacks, so one run tells the user every flag to add. A header that matches no
+     * field at all is listed column by column, the way a user would read it.
+     */
+    private String missingMessage(final List<String> missing, final List<String> names)
+    {
+        final StringBuilder columns = new StringBuilder();
+        for (final String name : names)
+        {
+            columns.append(columns.length() == 0 ? "" : ", ").append('\'').append(name.strip()).append('\'');
+        }
+        if (missing.size() == 1)
+        {
+            return missing.get(0) + "; the header has " + columns;
+        }
+        final StringBuilder message = new StringBuilder("the file cannot be imported as it stands, ").append(missing.size())
+            .append(" things are missing:");
+        for (final String m : missing)
+        {
+            message.append("\n  - ").append(m);
+        }
+        message.append("\nthe header (line ").append(lineNumber).append(") has ").append(names.size()).append(names.size() == 1 ? " column: " : " columns: ")
+            .append(columns);
+        if (index.isEmpty())
+        {
+            message.append("\nnone of them is a tick field; the names looked for (any case):");
+            for (final TickColumn column : TickColumn.values())
+            {
+                message.append("\n  ").append(column.fieldName()).append(": ").append(String.join(", ", column.aliases()));
+            }
+        }
+        return message.toString();
+    }
+
+    /** Why the first line looks like binary data rather than text, or null when it looks like text. */
+    static String binaryReason(final String firstLine)
+    {
+        if (firstLine.startsWith("PAR1"))
+        {
+            return "Parquet: starts with PAR1";
+        }
+        for (int i = 0; i < firstLine.length() && i < 4096; i++)
+        {
+            final char c = firstLine.charAt(i);
+            if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+            {
+                return "control byte 0x" + String.format("%02X", (int)c) + " at byte " + (i + 1);
+            }
+            if (c == '\uFFFD')
+            {
+                return "bytes that are not UTF-8 text near character " + (i + 1);
+            }
+        }
+        return null;
     }
 
     private int column(final TickColumn column)

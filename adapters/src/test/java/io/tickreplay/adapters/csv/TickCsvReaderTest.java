@@ -188,6 +188,45 @@ class TickCsvReaderTest
     }
 
     @Test
+    void namesEveryMissingThingAndItsFlagInOneError()
+    {
+        assertThatThrownBy(() -> reader("when,last,size\n1,2,3\n", TickCsvReader.Options.defaults()))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class)
+            .hasMessageContaining("4 things are missing")
+            .hasMessageContaining("no ts column (one of ts|timestamp|time|datetime|date_time; or map one with --column ts=NAME)")
+            .hasMessageContaining("no price column (one of price; or map one with --column price=NAME)")
+            .hasMessageContaining("pass --symbol")
+            .hasMessageContaining("pass --provider")
+            .hasMessageContaining("has 3 columns: 'when', 'last', 'size'")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("no size column"));
+        assertThatThrownBy(() -> reader("ts,price,size\n1,2,3\n", new TickCsvReader.Options(null, null, Map.of(TickColumn.BID, "best_bid"))))
+            .hasMessageContaining("3 things are missing").hasMessageContaining("--column bid=best_bid: the header has no column 'best_bid'")
+            .hasMessageContaining("--symbol").hasMessageContaining("--provider");
+    }
+
+    @Test
+    void aHeaderThatMatchesNothingListsItsColumnsAndTheNamesLookedFor()
+    {
+        assertThatThrownBy(() -> reader("a,b,c\n1,2,3\n", NVDA))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class)
+            .hasMessageContaining("has 3 columns: 'a', 'b', 'c'")
+            .hasMessageContaining("none of them is a tick field")
+            .hasMessageContaining("\n  size: size, amount, qty, quantity, volume");
+    }
+
+    @Test
+    void aBinaryFileIsNamedAsSuchNotPrinted()
+    {
+        final byte[] parquet = {'P', 'A', 'R', '1', 0x15, 0x04, 0x00, (byte)0x9c, '\n', 'x'};
+        assertThatThrownBy(() -> TickCsvReader.open(new ByteArrayInputStream(parquet), NVDA))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class)
+            .hasMessage("the file looks like a binary file (Parquet: starts with PAR1), not CSV");
+        final byte[] other = {'t', 's', 0x00, 0x01, ',', 'p', '\n'};
+        assertThatThrownBy(() -> TickCsvReader.open(new ByteArrayInputStream(other), NVDA))
+            .hasMessage("the file looks like a binary file (control byte 0x00 at byte 3), not CSV");
+    }
+
+    @Test
     void readsALargeFileInConstantMemory() throws IOException, TickRowException
     {
         // a stream that is never held whole: 2M rows produced on the fly

@@ -95,6 +95,13 @@ public final class ImportCommand implements Callable<Integer>
                 {
                     result = importer.importFile(file, options, policy, bar);
                 }
+                catch (final TickCsvReader.MissingColumnException e)
+                {
+                    // the reader does not know the file's name; with several files the user needs it
+                    final String m = e.getMessage();
+                    throw new TickCsvReader.MissingColumnException(m.startsWith("the file looks like") ? file + m.substring("the file".length()) :
+                        file + ": " + m);
+                }
                 catch (final TickRowException e)
                 {
                     throw new ImportFailedException(file + " " + e.getMessage() + "; nothing of " + file.getFileName() +
