@@ -115,6 +115,12 @@ public final class ImportCommand implements Callable<Integer>
                         file.getFileName() + " was imported");
                 }
                 print(result);
+                if (result.rowsRead() == 0 && result.rowsSkipped() > 0)
+                {
+                    // a file all of whose rows were skipped is a failed import, however --on-error was set
+                    throw new ImportFailedException(file + ": every row was bad, " + Format.count(result.rowsSkipped()) + " skipped; the first, " +
+                        result.skippedSample().get(0) + "; nothing of " + file.getFileName() + " was imported");
+                }
             }
         }
         return 0;

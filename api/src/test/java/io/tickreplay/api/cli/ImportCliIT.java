@@ -59,6 +59,24 @@ class ImportCliIT
         assertThat(run.err().strip()).isEqualTo("tickreplay import: " + file + " looks like a binary file (Parquet: starts with PAR1), not CSV");
     }
 
+    @Test
+    void skippingEveryRowIsAFailureWithTheCountAndTheFirstLine() throws Exception
+    {
+        final Path file = dir.resolve("allbad.csv");
+        Files.writeString(file, "timestamp,price,amount\n1762180201,x,2\n1762180202,y,2\n");
+        final CliIT.Run run = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "ALLBAD", "--on-error", "skip", file.toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("every row was bad, 2 skipped").contains("line 2: price: not a number: 'x'");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'ALLBAD'")).isZero();
+
+        // some rows good: the skip policy as before, exit 0
+        Files.writeString(file, "timestamp,price,amount\n1762180201,x,2\n1762180202,1.5,2\n");
+        final CliIT.Run some = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "ALLBAD", "--on-error", "skip", file.toString());
+        assertThat(some.exit()).as(some.err()).isZero();
+        assertThat(some.out()).contains("skipped 1 bad rows");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'ALLBAD'")).isEqualTo(1);
+    }
+
     static long count(final String sql) throws Exception
     {
         try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
