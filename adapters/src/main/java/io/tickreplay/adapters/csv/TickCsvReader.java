@@ -51,13 +51,27 @@ public final class TickCsvReader implements Closeable
     private final int symbol;
     private final int provider;
     private long lineNumber;
+    /** A headerless file's first row, read to find the delimiter and returned by the first {@link #next}. */
+    private String pending;
 
     /** What the file lacks or what the user wants instead of the file's columns. */
-    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides)
+    /**
+     * What the file lacks or what the user wants instead of the file's columns.
+     *
+     * @param columns for a file without a header row: its columns in order, by field name or alias ({@code -} or empty for a
+     *                column to ignore); null when the first line is the header
+     */
+    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns)
     {
         public Options
         {
             columnOverrides = columnOverrides == null ? Map.of() : Map.copyOf(columnOverrides);
+            columns = columns == null ? null : List.copyOf(columns);
+        }
+
+        public Options(final String provider, final String symbol, final Map<TickColumn, String> columnOverrides)
+        {
+            this(provider, symbol, columnOverrides, null);
         }
 
         public static Options defaults()
@@ -79,7 +93,7 @@ public final class TickCsvReader implements Closeable
             lineNumber++;
             if (header == null)
             {
-                throw new TickRowException(lineNumber, "the file is empty: a header row is expected");
+                throw new TickRowException(lineNumber, options.columns() != null ? "the file is empty" : "the file is empty: a header row is expected");
             }
         }
         while (header.isBlank());
@@ -96,6 +110,25 @@ public final class TickCsvReader implements Closeable
         final char delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
         this.splitter = new CsvFieldSplitter(delimiter);
         final List<String> names = new ArrayList<>();
+        if (options.columns() != null)
+        {
+            pending = header;
+            final List<String> missing = new ArrayList<>();
+            headerless(options.columns(), missing);
+            names.addAll(options.columns());
+            finish(missing, names);
+            ts = column(TickColumn.TS);
+            price = column(TickColumn.PRICE);
+            size = column(TickColumn.SIZE);
+            bid = column(TickColumn.BID);
+            ask = column(TickColumn.ASK);
+            bidSize = column(TickColumn.BID_SIZE);
+            askSize = column(TickColumn.ASK_SIZE);
+            symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
+            provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
+            minFields = maxIndex() + 1;
+            return;
+        }
         try
         {
             splitter.split(header, names);
@@ -117,6 +150,7 @@ public final class TickCsvReader implements Closeable
         final List<String> missing = new ArrayList<>();
         resolveColumns(names, options.columnOverrides(), missing);
 
+        finish(missing, names);
         ts = column(TickColumn.TS);
         price = column(TickColumn.PRICE);
         size = column(TickColumn.SIZE);
@@ -126,11 +160,17 @@ public final class TickCsvReader implements Closeable
         askSize = column(TickColumn.ASK_SIZE);
         symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
         provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
-        if (symbol < 0 && symbolOverride == null)
+        minFields = maxIndex() + 1;
+    }
+
+    /** Adds what the flags do not supply either (symbol, provider) and throws if anything is missing. */
+    private void finish(final List<String> missing, final List<String> names)
+    {
+        if (symbolOverride == null && !index.containsKey(TickColumn.SYMBOL))
         {
             missing.add("the file has no symbol column (" + String.join("|", TickColumn.SYMBOL.aliases()) + "): pass --symbol");
         }
-        if (provider < 0 && providerOverride == null)
+        if (providerOverride == null && !index.containsKey(TickColumn.PROVIDER))
         {
             missing.add("the file has no provider column: pass --provider");
         }
@@ -138,12 +178,70 @@ public final class TickCsvReader implements Closeable
         {
             throw new MissingColumnException(missingMessage(missing, names));
         }
+    }
+
+    private int maxIndex()
+    {
         int max = 0;
         for (final int i : index.values())
         {
             max = Math.max(max, i);
         }
-        minFields = max + 1;
+        return max;
+    }
+
+    /** A file without a header: the columns are the user's {@code --columns}, by field name or alias, in order. */
+    private void headerless(final List<String> columns, final List<String> missing)
+    {
+        for (int i = 0; i < columns.size(); i++)
+        {
+            final String name = columns.get(i).strip();
+            if (name.isEmpty() || name.equals("-"))
+            {
+                continue;
+            }
+            final TickColumn column = fieldOrAlias(name);
+            if (column == null)
+            {
+                throw new MissingColumnException("--columns: '" + name + "' (column " + (i + 1) + ") is not a tick field; use one of " +
+                    "ts, price, size, bid, ask, bid_size, ask_size, symbol, provider (or an alias such as timestamp, qty), or - to ignore the column");
+            }
+            final Integer first = index.putIfAbsent(column, i);
+            if (first != null)
+            {
+                throw new MissingColumnException("--columns: " + column.fieldName() + " is given twice (columns " + (first + 1) + " and " + (i + 1) + ")");
+            }
+        }
+        for (final TickColumn column : TickColumn.values())
+        {
+            if (column.required() && !index.containsKey(column))
+            {
+                missing.add("--columns names no " + column.fieldName() + " column (" + column.fieldName() + " or one of " +
+                    String.join("|", column.aliases()) + ")");
+            }
+        }
+    }
+
+    private static TickColumn fieldOrAlias(final String name)
+    {
+        for (final TickColumn column : TickColumn.values())
+        {
+            if (column.fieldName().equalsIgnoreCase(name))
+            {
+                return column;
+            }
+        }
+        for (final TickColumn column : TickColumn.values())
+        {
+            for (final String alias : column.aliases())
+            {
+                if (alias.equalsIgnoreCase(name))
+                {
+                    return column;
+                }
+            }
+        }
+        return null;
     }
 
     public static TickCsvReader open(final Path file, final Options options) throws IOException, TickRowException
@@ -192,17 +290,24 @@ public final class TickCsvReader implements Closeable
      */
     public boolean next(final Tick tick) throws IOException, TickRowException
     {
-        String line;
-        do
+        String line = pending;
+        if (line != null)
         {
-            line = reader.readLine();
-            if (line == null)
-            {
-                return false;
-            }
-            lineNumber++;
+            pending = null;
         }
-        while (line.isBlank());
+        else
+        {
+            do
+            {
+                line = reader.readLine();
+                if (line == null)
+                {
+                    return false;
+                }
+                lineNumber++;
+            }
+            while (line.isBlank());
+        }
 
         try
         {
@@ -312,15 +417,16 @@ public final class TickCsvReader implements Closeable
         {
             message.append("\n  - ").append(m);
         }
-        message.append("\nthe header (line ").append(lineNumber).append(") has ").append(names.size()).append(names.size() == 1 ? " column: " : " columns: ")
-            .append(columns);
-        if (index.isEmpty())
+        message.append(pending != null ? "\n--columns gives " : "\nthe header (line " + lineNumber + ") has ").append(names.size())
+            .append(names.size() == 1 ? " column: " : " columns: ").append(columns);
+        if (index.isEmpty() && pending == null)
         {
             message.append("\nnone of them is a tick field; the names looked for (any case):");
             for (final TickColumn column : TickColumn.values())
             {
                 message.append("\n  ").append(column.fieldName()).append(": ").append(String.join(", ", column.aliases()));
             }
+            message.append("\nif the file has no header row, name its columns in order: --no-header --columns ts,price,size,...");
         }
         return message.toString();
     }

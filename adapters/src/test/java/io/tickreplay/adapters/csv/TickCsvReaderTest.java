@@ -227,6 +227,46 @@ class TickCsvReaderTest
     }
 
     @Test
+    void readsAHeaderlessFileByTheColumnsTheUserNames() throws Exception
+    {
+        // Binance aggTrades: agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
+        final TickCsvReader.Options options = new TickCsvReader.Options("binance", "BTCUSDT", Map.of(),
+            List.of("-", "price", "qty", "", "-", "timestamp", "-", "-"));
+        try (TickCsvReader reader = reader("""
+            3080321,68010.50,0.015,4120001,4120002,1762180201000,true,true
+
+            3080322,68011.00,0.250,4120003,4120003,1762180201250,false,true
+            3080323,oops,0.250,4120004,4120004,1762180201300,false,true
+            """, options))
+        {
+            final Tick tick = new Tick();
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(reader.lineNumber()).isEqualTo(1);
+            assertThat(tick.price).isEqualTo(68010.50);
+            assertThat(tick.size).isEqualTo(0.015);
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-11-03T14:30:01Z"));
+            assertThat(tick.symbol).isEqualTo("BTCUSDT");
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(reader.lineNumber()).isEqualTo(3);
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-11-03T14:30:01.250Z"));
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 4: price: not a number: 'oops'");
+            assertThat(reader.next(tick)).isFalse();
+        }
+    }
+
+    @Test
+    void headerlessColumnsAreCheckedBeforeReadingRows()
+    {
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "px", "size"))))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--columns: 'px' (column 2) is not a tick field");
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "price", "volume", "qty"))))
+            .hasMessage("--columns: size is given twice (columns 3 and 4)");
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options(null, null, Map.of(), List.of("ts", "price"))))
+            .hasMessageContaining("3 things are missing").hasMessageContaining("--columns names no size column")
+            .hasMessageContaining("--symbol").hasMessageContaining("--provider");
+    }
+
+    @Test
     void readsALargeFileInConstantMemory() throws IOException, TickRowException
     {
         // a stream that is never held whole: 2M rows produced on the fly

@@ -42,6 +42,12 @@ public final class ImportCommand implements Callable<Integer>
     @Option(names = "--column", paramLabel = "FIELD=HEADER", description = "Read FIELD (ts, price, size, bid, ask, bid_size, ask_size, symbol, provider) from the column HEADER.")
     Map<String, String> columns;
 
+    @Option(names = "--no-header", description = "The file has no header row: its columns are named by --columns.")
+    boolean noHeader;
+
+    @Option(names = "--columns", paramLabel = "F1,F2,...", description = "With --no-header: the file's columns in order, by field name or header alias (ts, price, size|qty, ...); - or nothing for a column to ignore, e.g. -,price,qty,-,-,ts,-,-.")
+    String headerlessColumns;
+
     @Option(names = "--on-error", paramLabel = "fail|skip", description = "A bad row fails the file, keeping nothing of it (default), or is skipped and reported.")
     String onError;
 
@@ -83,7 +89,24 @@ public final class ImportCommand implements Callable<Integer>
                 throw new UsageException("no such file: " + file);
             }
         }
-        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides);
+        List<String> columnList = null;
+        if (headerlessColumns != null && !noHeader)
+        {
+            throw new UsageException("--columns names the columns of a file without a header row: add --no-header (a file with a header is read by its names; map one with --column FIELD=HEADER)");
+        }
+        if (noHeader)
+        {
+            if (headerlessColumns == null || headerlessColumns.isBlank())
+            {
+                throw new UsageException("--no-header needs --columns naming the file's columns in order, e.g. --columns ts,price,size (- for a column to ignore)");
+            }
+            if (!overrides.isEmpty())
+            {
+                throw new UsageException("--column FIELD=HEADER maps header names, and --no-header says there are none: name the fields in --columns");
+            }
+            columnList = List.of(headerlessColumns.split(",", -1));
+        }
+        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides, columnList);
 
         try (Database db = CommonOptions.openDatabase(settings))
         {

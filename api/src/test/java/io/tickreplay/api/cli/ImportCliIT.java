@@ -77,6 +77,24 @@ class ImportCliIT
         assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'ALLBAD'")).isEqualTo(1);
     }
 
+    @Test
+    void aHeaderlessFileIsReadByTheColumnsNamedOnTheCommandLine() throws Exception
+    {
+        final Path file = dir.resolve("BTCUSDT-aggTrades-2025-11-03.csv");
+        Files.writeString(file, "3080321,68010.50,0.015,4120001,4120002,1762180201000,true,true\n3080322,68011.00,0.250,4120003,4120003,1762180201250,false,true\n");
+        final CliIT.Run run = run("import", "--db-url", url, "--provider", "binance", "--symbol", "BTCUSDT", "--no-header", "--columns", "-,price,qty,,-,ts,-,-",
+            file.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(count("SELECT count(*) FROM tick_data WHERE provider = 'binance' AND symbol = 'BTCUSDT' AND price IN (68010.50, 68011.00)")).isEqualTo(2);
+
+        final CliIT.Run columnsAlone = run("import", "--db-url", url, "--provider", "binance", "--symbol", "BTCUSDT", "--columns", "ts,price,size", file.toString());
+        assertThat(columnsAlone.exit()).isEqualTo(2);
+        assertThat(columnsAlone.err()).contains("--columns names the columns of a file without a header row: add --no-header");
+        final CliIT.Run noHeaderAlone = run("import", "--db-url", url, "--provider", "binance", "--symbol", "BTCUSDT", "--no-header", file.toString());
+        assertThat(noHeaderAlone.exit()).isEqualTo(2);
+        assertThat(noHeaderAlone.err()).contains("--no-header needs --columns");
+    }
+
     static long count(final String sql) throws Exception
     {
         try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
