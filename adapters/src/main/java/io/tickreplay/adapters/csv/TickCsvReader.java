@@ -11,6 +11,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -53,6 +55,7 @@ public final class TickCsvReader implements Closeable
     private long lineNumber;
     /** A headerless file's first row, read to find the delimiter and returned by the first {@link #next}. */
     private String pending;
+    private final ZoneId zone;
 
     /** What the file lacks or what the user wants instead of the file's columns. */
     /**
@@ -60,18 +63,20 @@ public final class TickCsvReader implements Closeable
      *
      * @param columns for a file without a header row: its columns in order, by field name or alias ({@code -} or empty for a
      *                column to ignore); null when the first line is the header
+     * @param zone    the zone of timestamps written without an offset (null: UTC)
      */
-    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns)
+    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns, ZoneId zone)
     {
         public Options
         {
             columnOverrides = columnOverrides == null ? Map.of() : Map.copyOf(columnOverrides);
             columns = columns == null ? null : List.copyOf(columns);
+            zone = zone == null ? ZoneOffset.UTC : zone;
         }
 
         public Options(final String provider, final String symbol, final Map<TickColumn, String> columnOverrides)
         {
-            this(provider, symbol, columnOverrides, null);
+            this(provider, symbol, columnOverrides, null, null);
         }
 
         public static Options defaults()
@@ -85,6 +90,7 @@ public final class TickCsvReader implements Closeable
         this.reader = reader;
         this.providerOverride = blankToNull(options.provider());
         this.symbolOverride = blankToNull(options.symbol());
+        this.zone = options.zone();
 
         String header;
         do
@@ -326,7 +332,7 @@ public final class TickCsvReader implements Closeable
         tick.symbol = symbol < 0 ? symbolOverride : identifier(TickColumn.SYMBOL, symbol);
         try
         {
-            tick.tsMicros = TimestampParser.parseMicros(fields.get(ts));
+            tick.tsMicros = TimestampParser.parseMicros(fields.get(ts), zone);
         }
         catch (final IllegalArgumentException e)
         {

@@ -231,7 +231,7 @@ class TickCsvReaderTest
     {
         // Binance aggTrades: agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
         final TickCsvReader.Options options = new TickCsvReader.Options("binance", "BTCUSDT", Map.of(),
-            List.of("-", "price", "qty", "", "-", "timestamp", "-", "-"));
+            List.of("-", "price", "qty", "", "-", "timestamp", "-", "-"), null);
         try (TickCsvReader reader = reader("""
             3080321,68010.50,0.015,4120001,4120002,1762180201000,true,true
 
@@ -257,11 +257,11 @@ class TickCsvReaderTest
     @Test
     void headerlessColumnsAreCheckedBeforeReadingRows()
     {
-        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "px", "size"))))
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "px", "size"), null)))
             .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--columns: 'px' (column 2) is not a tick field");
-        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "price", "volume", "qty"))))
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "price", "volume", "qty"), null)))
             .hasMessage("--columns: size is given twice (columns 3 and 4)");
-        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options(null, null, Map.of(), List.of("ts", "price"))))
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options(null, null, Map.of(), List.of("ts", "price"), null)))
             .hasMessageContaining("3 things are missing").hasMessageContaining("--columns names no size column")
             .hasMessageContaining("--symbol").hasMessageContaining("--provider");
     }

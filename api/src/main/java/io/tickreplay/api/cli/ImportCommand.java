@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    description = "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction. Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume, and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC) or epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts). Importing the same rows again adds nothing.")
+    description = "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction. Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume, and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC, or the zone of --tz) or epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts). Importing the same rows again adds nothing.")
 public final class ImportCommand implements Callable<Integer>
 {
     @Mixin
@@ -47,6 +47,9 @@ public final class ImportCommand implements Callable<Integer>
 
     @Option(names = "--columns", paramLabel = "F1,F2,...", description = "With --no-header: the file's columns in order, by field name or header alias (ts, price, size|qty, ...); - or nothing for a column to ignore, e.g. -,price,qty,-,-,ts,-,-.")
     String headerlessColumns;
+
+    @Option(names = "--tz", paramLabel = "ZONE", description = "Zone of timestamps written without an offset, e.g. America/New_York (default UTC); offsets in the file are kept.")
+    String tz;
 
     @Option(names = "--on-error", paramLabel = "fail|skip", description = "A bad row fails the file, keeping nothing of it (default), or is skipped and reported.")
     String onError;
@@ -106,7 +109,19 @@ public final class ImportCommand implements Callable<Integer>
             }
             columnList = List.of(headerlessColumns.split(",", -1));
         }
-        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides, columnList);
+        java.time.ZoneId zone = null;
+        if (tz != null)
+        {
+            try
+            {
+                zone = java.time.ZoneId.of(tz.strip());
+            }
+            catch (final java.time.DateTimeException e)
+            {
+                throw new UsageException("--tz: '" + tz + "' is not a time zone; give an IANA name such as America/New_York or Europe/London, or UTC");
+            }
+        }
+        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides, columnList, zone);
 
         try (Database db = CommonOptions.openDatabase(settings))
         {

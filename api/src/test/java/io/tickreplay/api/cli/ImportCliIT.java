@@ -95,6 +95,20 @@ class ImportCliIT
         assertThat(noHeaderAlone.err()).contains("--no-header needs --columns");
     }
 
+    @Test
+    void timestampsWithoutAnOffsetAreReadInTheZoneOfTz() throws Exception
+    {
+        final Path file = dir.resolve("ny.csv");
+        Files.writeString(file, "ts,price,size\n2025-11-03 09:30:00,10.5,1\n2025-11-03T09:30:01-05:00,10.6,1\n");
+        final CliIT.Run run = run("import", "--db-url", url, "--provider", "nyse", "--symbol", "TZNY", "--tz", "America/New_York", file.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'TZNY' AND ts IN ('2025-11-03T14:30:00Z', '2025-11-03T14:30:01Z')")).isEqualTo(2);
+
+        final CliIT.Run bad = run("import", "--db-url", url, "--provider", "nyse", "--symbol", "TZNY", "--tz", "New_York", file.toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--tz: 'New_York' is not a time zone");
+    }
+
     static long count(final String sql) throws Exception
     {
         try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
