@@ -56,6 +56,8 @@ public final class TickCsvReader implements Closeable
     /** A headerless file's first row, read to find the delimiter and returned by the first {@link #next}. */
     private String pending;
     private final ZoneId zone;
+    private final boolean decimalComma;
+    private final char delimiter;
 
     /** What the file lacks or what the user wants instead of the file's columns. */
     /**
@@ -64,8 +66,11 @@ public final class TickCsvReader implements Closeable
      * @param columns for a file without a header row: its columns in order, by field name or alias ({@code -} or empty for a
      *                column to ignore); null when the first line is the header
      * @param zone    the zone of timestamps written without an offset (null: UTC)
+     * @param decimalComma numbers are written {@code 231,45}; the separator is then {@code ;} (a tab when the first line has
+     *                tabs and no {@code ;}), never a comma
      */
-    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns, ZoneId zone)
+    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns, ZoneId zone,
+                          boolean decimalComma)
     {
         public Options
         {
@@ -76,7 +81,7 @@ public final class TickCsvReader implements Closeable
 
         public Options(final String provider, final String symbol, final Map<TickColumn, String> columnOverrides)
         {
-            this(provider, symbol, columnOverrides, null, null);
+            this(provider, symbol, columnOverrides, null, null, false);
         }
 
         public static Options defaults()
@@ -91,6 +96,7 @@ public final class TickCsvReader implements Closeable
         this.providerOverride = blankToNull(options.provider());
         this.symbolOverride = blankToNull(options.symbol());
         this.zone = options.zone();
+        this.decimalComma = options.decimalComma();
 
         String header;
         do
@@ -113,7 +119,14 @@ public final class TickCsvReader implements Closeable
         {
             throw new MissingColumnException("the file looks like a binary file (" + binary + "), not CSV");
         }
-        final char delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
+        if (decimalComma)
+        {
+            delimiter = header.indexOf(';') < 0 && header.indexOf('\t') >= 0 ? '\t' : ';';
+        }
+        else
+        {
+            delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
+        }
         this.splitter = new CsvFieldSplitter(delimiter);
         final List<String> names = new ArrayList<>();
         if (options.columns() != null)
@@ -498,10 +511,14 @@ public final class TickCsvReader implements Closeable
         final double value;
         try
         {
-            value = Double.parseDouble(text);
+            value = Double.parseDouble(decimalComma ? text.replace(',', '.') : text);
         }
         catch (final NumberFormatException e)
         {
+            if (!decimalComma && delimiter != ',' && isDecimalComma(text))
+            {
+                throw new TickRowException(lineNumber, column.fieldName() + ": not a number: '" + text + "' (a decimal comma? pass --decimal-comma)");
+            }
             throw new TickRowException(lineNumber, column.fieldName() + ": not a number: '" + text + "'");
         }
         if (!Double.isFinite(value))
@@ -523,6 +540,25 @@ public final class TickCsvReader implements Closeable
             throw new TickRowException(lineNumber, column.fieldName() + ": must be >= 0, was " + fields.get(at));
         }
         return value;
+    }
+
+    /** Digits, one comma, digits: how a number is written where the comma is the decimal mark. */
+    private static boolean isDecimalComma(final String text)
+    {
+        final int comma = text.indexOf(',');
+        if (comma <= 0 || comma == text.length() - 1 || text.indexOf(',', comma + 1) >= 0)
+        {
+            return false;
+        }
+        for (int i = text.charAt(0) == '-' ? 1 : 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (i != comma && (c < '0' || c > '9'))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOfIgnoreCase(final List<String> names, final String wanted)

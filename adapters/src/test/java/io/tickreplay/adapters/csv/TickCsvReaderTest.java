@@ -231,7 +231,7 @@ class TickCsvReaderTest
     {
         // Binance aggTrades: agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
         final TickCsvReader.Options options = new TickCsvReader.Options("binance", "BTCUSDT", Map.of(),
-            List.of("-", "price", "qty", "", "-", "timestamp", "-", "-"), null);
+            List.of("-", "price", "qty", "", "-", "timestamp", "-", "-"), null, false);
         try (TickCsvReader reader = reader("""
             3080321,68010.50,0.015,4120001,4120002,1762180201000,true,true
 
@@ -257,13 +257,37 @@ class TickCsvReaderTest
     @Test
     void headerlessColumnsAreCheckedBeforeReadingRows()
     {
-        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "px", "size"), null)))
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "px", "size"), null, false)))
             .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--columns: 'px' (column 2) is not a tick field");
-        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "price", "volume", "qty"), null)))
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "price", "volume", "qty"), null, false)))
             .hasMessage("--columns: size is given twice (columns 3 and 4)");
-        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options(null, null, Map.of(), List.of("ts", "price"), null)))
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options(null, null, Map.of(), List.of("ts", "price"), null, false)))
             .hasMessageContaining("3 things are missing").hasMessageContaining("--columns names no size column")
             .hasMessageContaining("--symbol").hasMessageContaining("--provider");
+    }
+
+    @Test
+    void readsDecimalCommasInASemicolonFileWhenAsked() throws Exception
+    {
+        final String csv = "datum;ts;price;size;bid\n1;2025-11-03 14:30:00,5;231,45;1,5;231,40\n2;1762180201;232;10;\n";
+        final List<Tick> ticks = readAll(reader(csv, new TickCsvReader.Options("xetra", "SAP", Map.of(), null, null, true)));
+        assertThat(ticks).hasSize(2);
+        assertThat(ticks.get(0).price).isEqualTo(231.45);
+        assertThat(ticks.get(0).size).isEqualTo(1.5);
+        assertThat(ticks.get(0).bid).isEqualTo(231.40);
+        assertThat(ticks.get(0).tsMicros).isEqualTo(micros("2025-11-03T14:30:00.500Z"));
+        assertThat(ticks.get(1).price).isEqualTo(232);
+    }
+
+    @Test
+    void aDecimalCommaWithoutTheFlagFailsSuggestingIt() throws Exception
+    {
+        try (TickCsvReader reader = reader("ts;price;size\n1762180201;231,45;1\n1762180201;2x;1\n", NVDA))
+        {
+            final Tick tick = new Tick();
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 2: price: not a number: '231,45' (a decimal comma? pass --decimal-comma)");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 3: price: not a number: '2x'");
+        }
     }
 
     @Test

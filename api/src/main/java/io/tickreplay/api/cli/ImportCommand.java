@@ -51,6 +51,9 @@ public final class ImportCommand implements Callable<Integer>
     @Option(names = "--tz", paramLabel = "ZONE", description = "Zone of timestamps written without an offset, e.g. America/New_York (default UTC); offsets in the file are kept.")
     String tz;
 
+    @Option(names = "--decimal-comma", description = "Numbers are written 231,45; the separator is then ; (or a tab when the first line has tabs and no ;).")
+    boolean decimalComma;
+
     @Option(names = "--on-error", paramLabel = "fail|skip", description = "A bad row fails the file, keeping nothing of it (default), or is skipped and reported.")
     String onError;
 
@@ -121,7 +124,7 @@ public final class ImportCommand implements Callable<Integer>
                 throw new UsageException("--tz: '" + tz + "' is not a time zone; give an IANA name such as America/New_York or Europe/London, or UTC");
             }
         }
-        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides, columnList, zone);
+        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides, columnList, zone, decimalComma);
 
         try (Database db = CommonOptions.openDatabase(settings))
         {
