@@ -57,6 +57,8 @@ public final class TickCsvReader implements Closeable
     private String pending;
     private final ZoneId zone;
     private final boolean decimalComma;
+    /** The time-of-day column joined to the date in {@code ts} ({@code --column ts=date+time}), or -1. */
+    private int tsTime = -1;
     private final char delimiter;
 
     /** What the file lacks or what the user wants instead of the file's columns. */
@@ -179,7 +181,7 @@ public final class TickCsvReader implements Closeable
         askSize = column(TickColumn.ASK_SIZE);
         symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
         provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
-        minFields = maxIndex() + 1;
+        minFields = Math.max(maxIndex(), tsTime) + 1;
     }
 
     /** Adds what the flags do not supply either (symbol, provider) and throws if anything is missing. */
@@ -345,7 +347,7 @@ public final class TickCsvReader implements Closeable
         tick.symbol = symbol < 0 ? symbolOverride : identifier(TickColumn.SYMBOL, symbol);
         try
         {
-            tick.tsMicros = TimestampParser.parseMicros(fields.get(ts), zone);
+            tick.tsMicros = TimestampParser.parseMicros(tsText(), zone);
         }
         catch (final IllegalArgumentException e)
         {
@@ -354,7 +356,7 @@ public final class TickCsvReader implements Closeable
         if (tick.tsMicros < EARLIEST_MICROS || tick.tsMicros >= LATEST_MICROS)
         {
             throw new TickRowException(lineNumber, "ts: must be from 1900-01-01 to before 10000-01-01 (what the API and replays take), was " +
-                fields.get(ts));
+                tsText());
         }
         tick.seq = 0;
         tick.price = number(TickColumn.PRICE, price, true);
@@ -385,6 +387,31 @@ public final class TickCsvReader implements Closeable
         for (final TickColumn column : TickColumn.values())
         {
             final String wanted = overrides.get(column);
+            if (column == TickColumn.TS && wanted != null && wanted.indexOf('+') > 0 && indexOfIgnoreCase(names, wanted) < 0)
+            {
+                // --column ts=date+time: a date column and a time-of-day column joined into one timestamp
+                final String[] parts = wanted.split("\\+", -1);
+                if (parts.length != 2 || parts[1].isBlank())
+                {
+                    missing.add("--column ts=" + wanted + ": join exactly two columns, a date and a time (ts=DATE+TIME)");
+                    continue;
+                }
+                final int date = indexOfIgnoreCase(names, parts[0].strip());
+                final int time = indexOfIgnoreCase(names, parts[1].strip());
+                for (final String part : new String[] {date < 0 ? parts[0] : null, time < 0 ? parts[1] : null})
+                {
+                    if (part != null)
+                    {
+                        missing.add("--column ts=" + wanted + ": the header has no column '" + part.strip() + "'");
+                    }
+                }
+                if (date >= 0 && time >= 0)
+                {
+                    index.put(column, date);
+                    tsTime = time;
+                }
+                continue;
+            }
             if (wanted != null)
             {
                 final int at = indexOfIgnoreCase(names, wanted);
@@ -470,6 +497,12 @@ public final class TickCsvReader implements Closeable
             }
         }
         return null;
+    }
+
+    /** The timestamp's text: its column, or the date and time columns joined with a {@code T}. */
+    private String tsText()
+    {
+        return tsTime < 0 ? fields.get(ts) : fields.get(ts).strip() + 'T' + fields.get(tsTime).strip();
     }
 
     private int column(final TickColumn column)

@@ -291,6 +291,32 @@ class TickCsvReaderTest
     }
 
     @Test
+    void joinsADateAndATimeColumnIntoTheTimestamp() throws Exception
+    {
+        final TickCsvReader.Options options = new TickCsvReader.Options("nyse", "IBM", Map.of(TickColumn.TS, "Date+Time"), null,
+            java.time.ZoneId.of("America/New_York"), false);
+        try (TickCsvReader reader = reader("""
+            price,date,size,time
+            231.45,2025-11-03,10,14:30:00.123
+            231.50,2025-11-03,10,bad
+            231.55,2025-07-01,10,09:30:00
+            """, options))
+        {
+            final Tick tick = new Tick();
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-11-03T19:30:00.123Z"));
+            assertThatThrownBy(() -> reader.next(tick)).hasMessageStartingWith("line 3: ts: ").hasMessageContaining("2025-11-03Tbad");
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-07-01T13:30:00Z"));
+        }
+        assertThatThrownBy(() -> reader("price,date,size\n1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(TickColumn.TS, "date+time"))))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--column ts=date+time: the header has no column 'time'");
+        // a header that really is called date+time is read as one column
+        assertThat(readAll(reader("price,date+time,size\n1,1762180201,3\n", new TickCsvReader.Options("p", "s", Map.of(TickColumn.TS, "date+time")))))
+            .singleElement().satisfies(t -> assertThat(t.tsMicros).isEqualTo(micros("2025-11-03T14:30:01Z")));
+    }
+
+    @Test
     void readsALargeFileInConstantMemory() throws IOException, TickRowException
     {
         // a stream that is never held whole: 2M rows produced on the fly

@@ -109,6 +109,23 @@ class ImportCliIT
         assertThat(bad.err()).contains("--tz: 'New_York' is not a time zone");
     }
 
+    @Test
+    void aSemicolonFileWithDecimalCommasAndADatePlusTimeInNewYork() throws Exception
+    {
+        final Path file = dir.resolve("sap.csv");
+        Files.writeString(file, "datum;zeit;preis;menge\n2025-11-03;09:30:00;231,45;1,5\n");
+        final CliIT.Run without = run("import", "--db-url", url, "--provider", "xetra", "--symbol", "SAPNY", "--column", "ts=datum+zeit",
+            "--column", "price=preis", "--column", "size=menge", file.toString());
+        assertThat(without.exit()).isEqualTo(1);
+        assertThat(without.err()).contains("line 2: price: not a number: '231,45' (a decimal comma? pass --decimal-comma)");
+
+        final CliIT.Run run = run("import", "--db-url", url, "--provider", "xetra", "--symbol", "SAPNY", "--column", "ts=datum+zeit",
+            "--column", "price=preis", "--column", "size=menge", "--decimal-comma", "--tz", "America/New_York", file.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'SAPNY' AND ts = '2025-11-03T14:30:00Z' AND price = 231.45 AND size = 1.5"))
+            .isEqualTo(1);
+    }
+
     static long count(final String sql) throws Exception
     {
         try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
