@@ -491,10 +491,6 @@ public final class TickCsvReader implements Closeable
             {
                 return "control byte 0x" + String.format("%02X", (int)c) + " at byte " + (i + 1);
             }
-            if (c == '\uFFFD')
-            {
-                return "bytes that are not UTF-8 text near character " + (i + 1);
-            }
         }
         return null;
     }

@@ -224,6 +224,9 @@ class TickCsvReaderTest
         final byte[] other = {'t', 's', 0x00, 0x01, ',', 'p', '\n'};
         assertThatThrownBy(() -> TickCsvReader.open(new ByteArrayInputStream(other), NVDA))
             .hasMessage("the file looks like a binary file (control byte 0x00 at byte 3), not CSV");
+        // a Latin-1 header (not UTF-8) is text all the same: its ASCII columns are found as before
+        final byte[] latin1 = "ts;price;size;W\u00e4hrung\n1762180201;1.5;2;EUR\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TickCsvReader.open(new ByteArrayInputStream(latin1), NVDA).close())).isNull();
     }
 
     @Test
