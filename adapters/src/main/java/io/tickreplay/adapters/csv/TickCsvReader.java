@@ -11,6 +11,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -51,13 +53,37 @@ public final class TickCsvReader implements Closeable
     private final int symbol;
     private final int provider;
     private long lineNumber;
+    /** A headerless file's first row, read to find the delimiter and returned by the first {@link #next}. */
+    private String pending;
+    private final ZoneId zone;
+    private final boolean decimalComma;
+    /** The time-of-day column joined to the date in {@code ts} ({@code --column ts=date+time}), or -1. */
+    private int tsTime = -1;
+    private final char delimiter;
 
     /** What the file lacks or what the user wants instead of the file's columns. */
-    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides)
+    /**
+     * What the file lacks or what the user wants instead of the file's columns.
+     *
+     * @param columns for a file without a header row: its columns in order, by field name or alias ({@code -} or empty for a
+     *                column to ignore); null when the first line is the header
+     * @param zone    the zone of timestamps written without an offset (null: UTC)
+     * @param decimalComma numbers are written {@code 231,45}; the separator is then {@code ;} (a tab when the first line has
+     *                tabs and no {@code ;}), never a comma
+     */
+    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns, ZoneId zone,
+                          boolean decimalComma)
     {
         public Options
         {
             columnOverrides = columnOverrides == null ? Map.of() : Map.copyOf(columnOverrides);
+            columns = columns == null ? null : List.copyOf(columns);
+            zone = zone == null ? ZoneOffset.UTC : zone;
+        }
+
+        public Options(final String provider, final String symbol, final Map<TickColumn, String> columnOverrides)
+        {
+            this(provider, symbol, columnOverrides, null, null, false);
         }
 
         public static Options defaults()
@@ -71,6 +97,8 @@ public final class TickCsvReader implements Closeable
         this.reader = reader;
         this.providerOverride = blankToNull(options.provider());
         this.symbolOverride = blankToNull(options.symbol());
+        this.zone = options.zone();
+        this.decimalComma = options.decimalComma();
 
         String header;
         do
@@ -79,7 +107,7 @@ public final class TickCsvReader implements Closeable
             lineNumber++;
             if (header == null)
             {
-                throw new TickRowException(lineNumber, "the file is empty: a header row is expected");
+                throw new TickRowException(lineNumber, options.columns() != null ? "the file is empty" : "the file is empty: a header row is expected");
             }
         }
         while (header.isBlank());
@@ -88,9 +116,40 @@ public final class TickCsvReader implements Closeable
             header = header.substring(1);
         }
 
-        final char delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
+        final String binary = binaryReason(header);
+        if (binary != null)
+        {
+            throw new MissingColumnException("the file looks like a binary file (" + binary + "), not CSV");
+        }
+        if (decimalComma)
+        {
+            delimiter = header.indexOf(';') < 0 && header.indexOf('\t') >= 0 ? '\t' : ';';
+        }
+        else
+        {
+            delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
+        }
         this.splitter = new CsvFieldSplitter(delimiter);
         final List<String> names = new ArrayList<>();
+        if (options.columns() != null)
+        {
+            pending = header;
+            final List<String> missing = new ArrayList<>();
+            headerless(options.columns(), missing);
+            names.addAll(options.columns());
+            finish(missing, names);
+            ts = column(TickColumn.TS);
+            price = column(TickColumn.PRICE);
+            size = column(TickColumn.SIZE);
+            bid = column(TickColumn.BID);
+            ask = column(TickColumn.ASK);
+            bidSize = column(TickColumn.BID_SIZE);
+            askSize = column(TickColumn.ASK_SIZE);
+            symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
+            provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
+            minFields = maxIndex() + 1;
+            return;
+        }
         try
         {
             splitter.split(header, names);
@@ -109,8 +168,10 @@ public final class TickCsvReader implements Closeable
                     (i + 1) + "): which one holds the data is ambiguous");
             }
         }
-        resolveColumns(names, options.columnOverrides());
+        final List<String> missing = new ArrayList<>();
+        resolveColumns(names, options.columnOverrides(), missing);
 
+        finish(missing, names);
         ts = column(TickColumn.TS);
         price = column(TickColumn.PRICE);
         size = column(TickColumn.SIZE);
@@ -120,20 +181,88 @@ public final class TickCsvReader implements Closeable
         askSize = column(TickColumn.ASK_SIZE);
         symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
         provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
-        if (symbol < 0 && symbolOverride == null)
+        minFields = Math.max(maxIndex(), tsTime) + 1;
+    }
+
+    /** Adds what the flags do not supply either (symbol, provider) and throws if anything is missing. */
+    private void finish(final List<String> missing, final List<String> names)
+    {
+        if (symbolOverride == null && !index.containsKey(TickColumn.SYMBOL))
         {
-            throw new MissingColumnException("the file has no symbol column (" + String.join("|", TickColumn.SYMBOL.aliases()) + "): pass --symbol");
+            missing.add("the file has no symbol column (" + String.join("|", TickColumn.SYMBOL.aliases()) + "): pass --symbol");
         }
-        if (provider < 0 && providerOverride == null)
+        if (providerOverride == null && !index.containsKey(TickColumn.PROVIDER))
         {
-            throw new MissingColumnException("the file has no provider column: pass --provider");
+            missing.add("the file has no provider column: pass --provider");
         }
+        if (!missing.isEmpty())
+        {
+            throw new MissingColumnException(missingMessage(missing, names));
+        }
+    }
+
+    private int maxIndex()
+    {
         int max = 0;
         for (final int i : index.values())
         {
             max = Math.max(max, i);
         }
-        minFields = max + 1;
+        return max;
+    }
+
+    /** A file without a header: the columns are the user's {@code --columns}, by field name or alias, in order. */
+    private void headerless(final List<String> columns, final List<String> missing)
+    {
+        for (int i = 0; i < columns.size(); i++)
+        {
+            final String name = columns.get(i).strip();
+            if (name.isEmpty() || name.equals("-"))
+            {
+                continue;
+            }
+            final TickColumn column = fieldOrAlias(name);
+            if (column == null)
+            {
+                throw new MissingColumnException("--columns: '" + name + "' (column " + (i + 1) + ") is not a tick field; use one of " +
+                    "ts, price, size, bid, ask, bid_size, ask_size, symbol, provider (or an alias such as timestamp, qty), or - to ignore the column");
+            }
+            final Integer first = index.putIfAbsent(column, i);
+            if (first != null)
+            {
+                throw new MissingColumnException("--columns: " + column.fieldName() + " is given twice (columns " + (first + 1) + " and " + (i + 1) + ")");
+            }
+        }
+        for (final TickColumn column : TickColumn.values())
+        {
+            if (column.required() && !index.containsKey(column))
+            {
+                missing.add("--columns names no " + column.fieldName() + " column (" + column.fieldName() + " or one of " +
+                    String.join("|", column.aliases()) + ")");
+            }
+        }
+    }
+
+    private static TickColumn fieldOrAlias(final String name)
+    {
+        for (final TickColumn column : TickColumn.values())
+        {
+            if (column.fieldName().equalsIgnoreCase(name))
+            {
+                return column;
+            }
+        }
+        for (final TickColumn column : TickColumn.values())
+        {
+            for (final String alias : column.aliases())
+            {
+                if (alias.equalsIgnoreCase(name))
+                {
+                    return column;
+                }
+            }
+        }
+        return null;
     }
 
     public static TickCsvReader open(final Path file, final Options options) throws IOException, TickRowException
@@ -182,17 +311,24 @@ public final class TickCsvReader implements Closeable
      */
     public boolean next(final Tick tick) throws IOException, TickRowException
     {
-        String line;
-        do
+        String line = pending;
+        if (line != null)
         {
-            line = reader.readLine();
-            if (line == null)
-            {
-                return false;
-            }
-            lineNumber++;
+            pending = null;
         }
-        while (line.isBlank());
+        else
+        {
+            do
+            {
+                line = reader.readLine();
+                if (line == null)
+                {
+                    return false;
+                }
+                lineNumber++;
+            }
+            while (line.isBlank());
+        }
 
         try
         {
@@ -211,7 +347,7 @@ public final class TickCsvReader implements Closeable
         tick.symbol = symbol < 0 ? symbolOverride : identifier(TickColumn.SYMBOL, symbol);
         try
         {
-            tick.tsMicros = TimestampParser.parseMicros(fields.get(ts));
+            tick.tsMicros = TimestampParser.parseMicros(tsText(), zone);
         }
         catch (final IllegalArgumentException e)
         {
@@ -220,7 +356,7 @@ public final class TickCsvReader implements Closeable
         if (tick.tsMicros < EARLIEST_MICROS || tick.tsMicros >= LATEST_MICROS)
         {
             throw new TickRowException(lineNumber, "ts: must be from 1900-01-01 to before 10000-01-01 (what the API and replays take), was " +
-                fields.get(ts));
+                tsText());
         }
         tick.seq = 0;
         tick.price = number(TickColumn.PRICE, price, true);
@@ -246,19 +382,47 @@ public final class TickCsvReader implements Closeable
         reader.close();
     }
 
-    private void resolveColumns(final List<String> names, final Map<TickColumn, String> overrides) throws TickRowException
+    private void resolveColumns(final List<String> names, final Map<TickColumn, String> overrides, final List<String> missing)
     {
         for (final TickColumn column : TickColumn.values())
         {
             final String wanted = overrides.get(column);
+            if (column == TickColumn.TS && wanted != null && wanted.indexOf('+') > 0 && indexOfIgnoreCase(names, wanted) < 0)
+            {
+                // --column ts=date+time: a date column and a time-of-day column joined into one timestamp
+                final String[] parts = wanted.split("\\+", -1);
+                if (parts.length != 2 || parts[1].isBlank())
+                {
+                    missing.add("--column ts=" + wanted + ": join exactly two columns, a date and a time (ts=DATE+TIME)");
+                    continue;
+                }
+                final int date = indexOfIgnoreCase(names, parts[0].strip());
+                final int time = indexOfIgnoreCase(names, parts[1].strip());
+                for (final String part : new String[] {date < 0 ? parts[0] : null, time < 0 ? parts[1] : null})
+                {
+                    if (part != null)
+                    {
+                        missing.add("--column ts=" + wanted + ": the header has no column '" + part.strip() + "'");
+                    }
+                }
+                if (date >= 0 && time >= 0)
+                {
+                    index.put(column, date);
+                    tsTime = time;
+                }
+                continue;
+            }
             if (wanted != null)
             {
                 final int at = indexOfIgnoreCase(names, wanted);
                 if (at < 0)
                 {
-                    throw new MissingColumnException("--column " + column.fieldName() + "=" + wanted + ": the header has no column '" + wanted + "' (it has " + names + ")");
+                    missing.add("--column " + column.fieldName() + "=" + wanted + ": the header has no column '" + wanted + "'");
                 }
-                index.put(column, at);
+                else
+                {
+                    index.put(column, at);
+                }
                 continue;
             }
             for (final String alias : column.aliases())
@@ -272,10 +436,69 @@ public final class TickCsvReader implements Closeable
             }
             if (column.required() && !index.containsKey(column))
             {
-                throw new MissingColumnException("the header has no " + column.fieldName() + " column (one of " + String.join("|", column.aliases()) +
-                    "; or map one with --column " + column.fieldName() + "=NAME); it has " + names);
+                missing.add("the header has no " + column.fieldName() + " column (one of " + String.join("|", column.aliases()) +
+                    "; or map one with --column " + column.fieldName() + "=NAME)");
             }
         }
+    }
+
+    /**
+     * One message for everything the file lacks, so one run tells the user every flag to add. A header that matches no
+     * field at all is listed column by column, the way a user would read it.
+     */
+    private String missingMessage(final List<String> missing, final List<String> names)
+    {
+        final StringBuilder columns = new StringBuilder();
+        for (final String name : names)
+        {
+            columns.append(columns.length() == 0 ? "" : ", ").append('\'').append(name.strip()).append('\'');
+        }
+        if (missing.size() == 1)
+        {
+            return missing.get(0) + "; the header has " + columns;
+        }
+        final StringBuilder message = new StringBuilder("the file cannot be imported as it stands, ").append(missing.size())
+            .append(" things are missing:");
+        for (final String m : missing)
+        {
+            message.append("\n  - ").append(m);
+        }
+        message.append(pending != null ? "\n--columns gives " : "\nthe header (line " + lineNumber + ") has ").append(names.size())
+            .append(names.size() == 1 ? " column: " : " columns: ").append(columns);
+        if (index.isEmpty() && pending == null)
+        {
+            message.append("\nnone of them is a tick field; the names looked for (any case):");
+            for (final TickColumn column : TickColumn.values())
+            {
+                message.append("\n  ").append(column.fieldName()).append(": ").append(String.join(", ", column.aliases()));
+            }
+            message.append("\nif the file has no header row, name its columns in order: --no-header --columns ts,price,size,...");
+        }
+        return message.toString();
+    }
+
+    /** Why the first line looks like binary data rather than text, or null when it looks like text. */
+    static String binaryReason(final String firstLine)
+    {
+        if (firstLine.startsWith("PAR1"))
+        {
+            return "Parquet: starts with PAR1";
+        }
+        for (int i = 0; i < firstLine.length() && i < 4096; i++)
+        {
+            final char c = firstLine.charAt(i);
+            if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+            {
+                return "control byte 0x" + String.format("%02X", (int)c) + " at byte " + (i + 1);
+            }
+        }
+        return null;
+    }
+
+    /** The timestamp's text: its column, or the date and time columns joined with a {@code T}. */
+    private String tsText()
+    {
+        return tsTime < 0 ? fields.get(ts) : fields.get(ts).strip() + 'T' + fields.get(tsTime).strip();
     }
 
     private int column(final TickColumn column)
@@ -317,10 +540,14 @@ public final class TickCsvReader implements Closeable
         final double value;
         try
         {
-            value = Double.parseDouble(text);
+            value = Double.parseDouble(decimalComma ? text.replace(',', '.') : text);
         }
         catch (final NumberFormatException e)
         {
+            if (!decimalComma && delimiter != ',' && isDecimalComma(text))
+            {
+                throw new TickRowException(lineNumber, column.fieldName() + ": not a number: '" + text + "' (a decimal comma? pass --decimal-comma)");
+            }
             throw new TickRowException(lineNumber, column.fieldName() + ": not a number: '" + text + "'");
         }
         if (!Double.isFinite(value))
@@ -342,6 +569,25 @@ public final class TickCsvReader implements Closeable
             throw new TickRowException(lineNumber, column.fieldName() + ": must be >= 0, was " + fields.get(at));
         }
         return value;
+    }
+
+    /** Digits, one comma, digits: how a number is written where the comma is the decimal mark. */
+    private static boolean isDecimalComma(final String text)
+    {
+        final int comma = text.indexOf(',');
+        if (comma <= 0 || comma == text.length() - 1 || text.indexOf(',', comma + 1) >= 0)
+        {
+            return false;
+        }
+        for (int i = text.charAt(0) == '-' ? 1 : 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (i != comma && (c < '0' || c > '9'))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOfIgnoreCase(final List<String> names, final String wanted)

@@ -3,6 +3,7 @@ package io.tickreplay.adapters.csv;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 
@@ -34,6 +35,17 @@ public final class TimestampParser
 
     public static long parseMicros(final String text)
     {
+        return parseMicros(text, ZoneOffset.UTC);
+    }
+
+    /**
+     * As {@link #parseMicros(String)}, but an ISO timestamp without an offset (or a date alone) is a local time in
+     * {@code zone}: in a gap (clocks going forward) it moves later by the gap's length, in an overlap (clocks going back)
+     * it takes the earlier offset, as {@link java.time.ZonedDateTime#of} does. Offsets in the text and epoch numbers are
+     * kept as they are.
+     */
+    public static long parseMicros(final String text, final ZoneId zone)
+    {
         final String s = text.strip();
         if (s.isEmpty())
         {
@@ -43,7 +55,7 @@ public final class TimestampParser
         {
             return parseEpoch(s);
         }
-        return parseIso(s);
+        return parseIso(s, zone);
     }
 
     private static boolean isEpochNumber(final String s)
@@ -137,8 +149,9 @@ public final class TimestampParser
         return false;
     }
 
-    private static long parseIso(final String s)
+    private static long parseIso(final String s, final ZoneId zone)
     {
+        final boolean utc = zone == null || zone.equals(ZoneOffset.UTC);
         // Fast path: yyyy-MM-dd[T ]HH:mm:ss[.f{1,9}][Z|+hh:mm|+hhmm|+hh]
         final int n = s.length();
         if (n >= 10 && isDigits(s, 0, 4) && s.charAt(4) == '-' && isDigits(s, 5, 7) && s.charAt(7) == '-' && isDigits(s, 8, 10))
@@ -148,7 +161,8 @@ public final class TimestampParser
             final int day = num(s, 8, 10);
             if (n == 10)
             {
-                return epochDay(s, year, month, day) * 86_400_000_000L;
+                final long midnight = epochDay(s, year, month, day) * 86_400L;
+                return (utc ? midnight : localToEpoch(zone, midnight)) * 1_000_000L;
             }
             final char sep = s.charAt(10);
             if ((sep == 'T' || sep == 't' || sep == ' ') && n >= 19 && isDigits(s, 11, 13) && s.charAt(13) == ':' &&
@@ -182,8 +196,8 @@ public final class TimestampParser
                     }
                     fractionMicros *= pow10(Math.max(0, 6 - digits));
                 }
-                final long offsetSeconds = parseOffset(s, i);
-                final long epochSecond = epochDay(s, year, month, day) * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds;
+                final long local = epochDay(s, year, month, day) * 86_400L + hour * 3600L + minute * 60L + second;
+                final long epochSecond = i == n && !utc ? localToEpoch(zone, local) : local - parseOffset(s, i);
                 return epochSecond * 1_000_000L + fractionMicros;
             }
         }
@@ -197,13 +211,19 @@ public final class TimestampParser
             try
             {
                 final LocalDateTime local = LocalDateTime.parse(s);
-                return toMicros(local.toEpochSecond(ZoneOffset.UTC), local.getNano());
+                return toMicros(utc ? local.toEpochSecond(ZoneOffset.UTC) : local.atZone(zone).toEpochSecond(), local.getNano());
             }
             catch (final DateTimeParseException e)
             {
                 throw new IllegalArgumentException("not an ISO-8601 timestamp or epoch number: '" + s + "'");
             }
         }
+    }
+
+    /** The epoch second of a local time in {@code zone}, given as local seconds since 1970-01-01T00:00 (gaps and overlaps as java.time). */
+    private static long localToEpoch(final ZoneId zone, final long localEpochSecond)
+    {
+        return LocalDateTime.ofEpochSecond(localEpochSecond, 0, ZoneOffset.UTC).atZone(zone).toEpochSecond();
     }
 
     private static long parseOffset(final String s, final int i)

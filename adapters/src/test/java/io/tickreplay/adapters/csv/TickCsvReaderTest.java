@@ -188,6 +188,138 @@ class TickCsvReaderTest
     }
 
     @Test
+    void namesEveryMissingThingAndItsFlagInOneError()
+    {
+        assertThatThrownBy(() -> reader("when,last,size\n1,2,3\n", TickCsvReader.Options.defaults()))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class)
+            .hasMessageContaining("4 things are missing")
+            .hasMessageContaining("no ts column (one of ts|timestamp|time|datetime|date_time; or map one with --column ts=NAME)")
+            .hasMessageContaining("no price column (one of price; or map one with --column price=NAME)")
+            .hasMessageContaining("pass --symbol")
+            .hasMessageContaining("pass --provider")
+            .hasMessageContaining("has 3 columns: 'when', 'last', 'size'")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("no size column"));
+        assertThatThrownBy(() -> reader("ts,price,size\n1,2,3\n", new TickCsvReader.Options(null, null, Map.of(TickColumn.BID, "best_bid"))))
+            .hasMessageContaining("3 things are missing").hasMessageContaining("--column bid=best_bid: the header has no column 'best_bid'")
+            .hasMessageContaining("--symbol").hasMessageContaining("--provider");
+    }
+
+    @Test
+    void aHeaderThatMatchesNothingListsItsColumnsAndTheNamesLookedFor()
+    {
+        assertThatThrownBy(() -> reader("a,b,c\n1,2,3\n", NVDA))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class)
+            .hasMessageContaining("has 3 columns: 'a', 'b', 'c'")
+            .hasMessageContaining("none of them is a tick field")
+            .hasMessageContaining("\n  size: size, amount, qty, quantity, volume");
+    }
+
+    @Test
+    void aBinaryFileIsNamedAsSuchNotPrinted()
+    {
+        final byte[] parquet = {'P', 'A', 'R', '1', 0x15, 0x04, 0x00, (byte)0x9c, '\n', 'x'};
+        assertThatThrownBy(() -> TickCsvReader.open(new ByteArrayInputStream(parquet), NVDA))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class)
+            .hasMessage("the file looks like a binary file (Parquet: starts with PAR1), not CSV");
+        final byte[] other = {'t', 's', 0x00, 0x01, ',', 'p', '\n'};
+        assertThatThrownBy(() -> TickCsvReader.open(new ByteArrayInputStream(other), NVDA))
+            .hasMessage("the file looks like a binary file (control byte 0x00 at byte 3), not CSV");
+        // a Latin-1 header (not UTF-8) is text all the same: its ASCII columns are found as before
+        final byte[] latin1 = "ts;price;size;W\u00e4hrung\n1762180201;1.5;2;EUR\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TickCsvReader.open(new ByteArrayInputStream(latin1), NVDA).close())).isNull();
+    }
+
+    @Test
+    void readsAHeaderlessFileByTheColumnsTheUserNames() throws Exception
+    {
+        // Binance aggTrades: agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
+        final TickCsvReader.Options options = new TickCsvReader.Options("binance", "BTCUSDT", Map.of(),
+            List.of("-", "price", "qty", "", "-", "timestamp", "-", "-"), null, false);
+        try (TickCsvReader reader = reader("""
+            3080321,68010.50,0.015,4120001,4120002,1762180201000,true,true
+
+            3080322,68011.00,0.250,4120003,4120003,1762180201250,false,true
+            3080323,oops,0.250,4120004,4120004,1762180201300,false,true
+            """, options))
+        {
+            final Tick tick = new Tick();
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(reader.lineNumber()).isEqualTo(1);
+            assertThat(tick.price).isEqualTo(68010.50);
+            assertThat(tick.size).isEqualTo(0.015);
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-11-03T14:30:01Z"));
+            assertThat(tick.symbol).isEqualTo("BTCUSDT");
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(reader.lineNumber()).isEqualTo(3);
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-11-03T14:30:01.250Z"));
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 4: price: not a number: 'oops'");
+            assertThat(reader.next(tick)).isFalse();
+        }
+    }
+
+    @Test
+    void headerlessColumnsAreCheckedBeforeReadingRows()
+    {
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "px", "size"), null, false)))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--columns: 'px' (column 2) is not a tick field");
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(), List.of("ts", "price", "volume", "qty"), null, false)))
+            .hasMessage("--columns: size is given twice (columns 3 and 4)");
+        assertThatThrownBy(() -> reader("1,2,3\n", new TickCsvReader.Options(null, null, Map.of(), List.of("ts", "price"), null, false)))
+            .hasMessageContaining("3 things are missing").hasMessageContaining("--columns names no size column")
+            .hasMessageContaining("--symbol").hasMessageContaining("--provider");
+    }
+
+    @Test
+    void readsDecimalCommasInASemicolonFileWhenAsked() throws Exception
+    {
+        final String csv = "datum;ts;price;size;bid\n1;2025-11-03 14:30:00,5;231,45;1,5;231,40\n2;1762180201;232;10;\n";
+        final List<Tick> ticks = readAll(reader(csv, new TickCsvReader.Options("xetra", "SAP", Map.of(), null, null, true)));
+        assertThat(ticks).hasSize(2);
+        assertThat(ticks.get(0).price).isEqualTo(231.45);
+        assertThat(ticks.get(0).size).isEqualTo(1.5);
+        assertThat(ticks.get(0).bid).isEqualTo(231.40);
+        assertThat(ticks.get(0).tsMicros).isEqualTo(micros("2025-11-03T14:30:00.500Z"));
+        assertThat(ticks.get(1).price).isEqualTo(232);
+    }
+
+    @Test
+    void aDecimalCommaWithoutTheFlagFailsSuggestingIt() throws Exception
+    {
+        try (TickCsvReader reader = reader("ts;price;size\n1762180201;231,45;1\n1762180201;2x;1\n", NVDA))
+        {
+            final Tick tick = new Tick();
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 2: price: not a number: '231,45' (a decimal comma? pass --decimal-comma)");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessage("line 3: price: not a number: '2x'");
+        }
+    }
+
+    @Test
+    void joinsADateAndATimeColumnIntoTheTimestamp() throws Exception
+    {
+        final TickCsvReader.Options options = new TickCsvReader.Options("nyse", "IBM", Map.of(TickColumn.TS, "Date+Time"), null,
+            java.time.ZoneId.of("America/New_York"), false);
+        try (TickCsvReader reader = reader("""
+            price,date,size,time
+            231.45,2025-11-03,10,14:30:00.123
+            231.50,2025-11-03,10,bad
+            231.55,2025-07-01,10,09:30:00
+            """, options))
+        {
+            final Tick tick = new Tick();
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-11-03T19:30:00.123Z"));
+            assertThatThrownBy(() -> reader.next(tick)).hasMessageStartingWith("line 3: ts: ").hasMessageContaining("2025-11-03Tbad");
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(tick.tsMicros).isEqualTo(micros("2025-07-01T13:30:00Z"));
+        }
+        assertThatThrownBy(() -> reader("price,date,size\n1,2,3\n", new TickCsvReader.Options("p", "s", Map.of(TickColumn.TS, "date+time"))))
+            .isInstanceOf(TickCsvReader.MissingColumnException.class).hasMessageContaining("--column ts=date+time: the header has no column 'time'");
+        // a header that really is called date+time is read as one column
+        assertThat(readAll(reader("price,date+time,size\n1,1762180201,3\n", new TickCsvReader.Options("p", "s", Map.of(TickColumn.TS, "date+time")))))
+            .singleElement().satisfies(t -> assertThat(t.tsMicros).isEqualTo(micros("2025-11-03T14:30:01Z")));
+    }
+
+    @Test
     void readsALargeFileInConstantMemory() throws IOException, TickRowException
     {
         // a stream that is never held whole: 2M rows produced on the fly

@@ -75,4 +75,29 @@ class TimestampParserTest
     {
         assertThatThrownBy(() -> TimestampParser.parseMicros(text)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aZoneAppliesOnlyToTimestampsWithoutAnOffset()
+    {
+        final java.time.ZoneId ny = java.time.ZoneId.of("America/New_York");
+        // 2025-11-03 is after the autumn change: New York is UTC-5
+        assertThat(TimestampParser.parseMicros("2025-11-03 09:30:00.123456", ny)).isEqualTo(TimestampParser.parseMicros("2025-11-03T14:30:00.123456Z"));
+        assertThat(TimestampParser.parseMicros("2025-11-03T09:30:00", ny)).isEqualTo(TimestampParser.parseMicros("2025-11-03T14:30:00Z"));
+        assertThat(TimestampParser.parseMicros("2025-07-01T09:30:00", ny)).isEqualTo(TimestampParser.parseMicros("2025-07-01T13:30:00Z"));
+        assertThat(TimestampParser.parseMicros("2025-11-03", ny)).isEqualTo(TimestampParser.parseMicros("2025-11-03T05:00:00Z"));
+        assertThat(TimestampParser.parseMicros("2025-11-03T09:30:00+01:00", ny)).isEqualTo(TimestampParser.parseMicros("2025-11-03T08:30:00Z"));
+        assertThat(TimestampParser.parseMicros("2025-11-03T09:30:00Z", ny)).isEqualTo(TimestampParser.parseMicros("2025-11-03T09:30:00Z"));
+        assertThat(TimestampParser.parseMicros("1762180201", ny)).isEqualTo(TimestampParser.parseMicros("1762180201"));
+        assertThat(TimestampParser.parseMicros("2025-11-03T09:30", ny)).isEqualTo(TimestampParser.parseMicros("2025-11-03T14:30:00Z"));
+    }
+
+    @Test
+    void gapsMoveLaterAndOverlapsTakeTheEarlierOffsetAsJavaTimeDoes()
+    {
+        final java.time.ZoneId ny = java.time.ZoneId.of("America/New_York");
+        // 2025-03-09 02:30 does not exist in New York: it is read as 03:30 EDT (UTC-4)
+        assertThat(TimestampParser.parseMicros("2025-03-09 02:30:00", ny)).isEqualTo(TimestampParser.parseMicros("2025-03-09T07:30:00Z"));
+        // 2025-11-02 01:30 happens twice: the first one, EDT (UTC-4)
+        assertThat(TimestampParser.parseMicros("2025-11-02 01:30:00", ny)).isEqualTo(TimestampParser.parseMicros("2025-11-02T05:30:00Z"));
+    }
 }

@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
+import io.tickreplay.adapters.csv.TickColumn;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickCsvWriter;
 import io.tickreplay.adapters.csv.TickRowException;
@@ -155,6 +156,43 @@ class TickImportIT
         assertThat(result.rowsInserted()).isEqualTo(4);
         assertThat(queryStrings("SELECT symbol || ':' || extract(epoch FROM ts)::bigint || ':' || seq || ':' || price FROM tick_data ORDER BY symbol, ts, seq"))
             .containsExactly("A:1762180201:0:2", "A:1762180205:0:1", "A:1762180205:1:3", "B:1762180201:0:4");
+    }
+
+    @Test
+    void importsFilesAsUsersHaveThemHeaderlessDecimalCommaAndDatePlusTimeInNewYork() throws Exception
+    {
+        // Binance aggTrades: no header; agg_trade_id,price,quantity,first_id,last_id,transact_time(ms),is_buyer_maker,is_best_match
+        final Path agg = dir.resolve("BTCUSDT-aggTrades-2025-11-03.csv");
+        write(agg, "3080321,68010.50,0.015,4120001,4120002,1762180201000,true,true\n3080322,68011.00,0.250,4120003,4120003,1762180201250,false,true\n");
+        final TickImporter.Result headerless = importer.importFile(agg, new TickCsvReader.Options("binance", "BTCUSDT", Map.of(),
+            List.of("-", "price", "quantity", "-", "-", "ts", "-", "-"), null, false), TickImporter.OnError.FAIL, f -> { });
+        assertThat(headerless.rowsInserted()).isEqualTo(2);
+
+        // a European export: ';' separated, decimal commas
+        final Path xetra = dir.resolve("sap.csv");
+        write(xetra, "Zeit;Preis;Volumen;Bid\n2025-11-03T09:00:00.5+01:00;231,45;1,5;231,40\n2025-11-03T09:00:01+01:00;231,50;20;\n");
+        final TickImporter.Result comma = importer.importFile(xetra, new TickCsvReader.Options("xetra", "SAP",
+            Map.of(TickColumn.TS, "zeit", TickColumn.PRICE, "preis", TickColumn.SIZE, "volumen", TickColumn.BID, "bid"), null, null, true),
+            TickImporter.OnError.FAIL, f -> { });
+        assertThat(comma.rowsInserted()).isEqualTo(2);
+
+        // date and time in two columns, New York local time, across nothing but a plain November day
+        final Path ny = dir.resolve("ibm.csv");
+        write(ny, "Date,Time,Price,Volume\n2025-11-03,09:30:00.123,231.45,100\n2025-11-03,09:30:00.123,231.46,200\n2025-11-03,16:00:00,232.00,300\n");
+        final TickImporter.Result joined = importer.importFile(ny, new TickCsvReader.Options("nyse", "IBM", Map.of(TickColumn.TS, "date+time"), null,
+            java.time.ZoneId.of("America/New_York"), false), TickImporter.OnError.FAIL, f -> { });
+        assertThat(joined.rowsInserted()).isEqualTo(3);
+
+        assertThat(queryStrings("SELECT provider || '/' || symbol || ' ' || to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || ' #' || seq || ' ' || " +
+            "price || ' x ' || size || ' bid ' || coalesce(bid::text, '-') FROM tick_data ORDER BY provider, symbol, ts, seq"))
+            .containsExactly(
+                "binance/BTCUSDT 2025-11-03T14:30:01.000000 #0 68010.5 x 0.015 bid -",
+                "binance/BTCUSDT 2025-11-03T14:30:01.250000 #0 68011 x 0.25 bid -",
+                "nyse/IBM 2025-11-03T14:30:00.123000 #0 231.45 x 100 bid -",
+                "nyse/IBM 2025-11-03T14:30:00.123000 #1 231.46 x 200 bid -",
+                "nyse/IBM 2025-11-03T21:00:00.000000 #0 232 x 300 bid -",
+                "xetra/SAP 2025-11-03T08:00:00.500000 #0 231.45 x 1.5 bid 231.4",
+                "xetra/SAP 2025-11-03T08:00:01.000000 #0 231.5 x 20 bid -");
     }
 
     private static long writeSession(final Path file, final long ticks, final String provider) throws IOException

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    description = "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction. Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume, and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC) or epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts). Importing the same rows again adds nothing.")
+    description = "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction. Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume, and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC, or the zone of --tz) or epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts). Importing the same rows again adds nothing.")
 public final class ImportCommand implements Callable<Integer>
 {
     @Mixin
@@ -41,6 +41,18 @@ public final class ImportCommand implements Callable<Integer>
 
     @Option(names = "--column", paramLabel = "FIELD=HEADER", description = "Read FIELD (ts, price, size, bid, ask, bid_size, ask_size, symbol, provider) from the column HEADER.")
     Map<String, String> columns;
+
+    @Option(names = "--no-header", description = "The file has no header row: its columns are named by --columns.")
+    boolean noHeader;
+
+    @Option(names = "--columns", paramLabel = "F1,F2,...", description = "With --no-header: the file's columns in order, by field name or header alias (ts, price, size|qty, ...); - or nothing for a column to ignore, e.g. -,price,qty,-,-,ts,-,-.")
+    String headerlessColumns;
+
+    @Option(names = "--tz", paramLabel = "ZONE", description = "Zone of timestamps written without an offset, e.g. America/New_York (default UTC); offsets in the file are kept.")
+    String tz;
+
+    @Option(names = "--decimal-comma", description = "Numbers are written 231,45; the separator is then ; (or a tab when the first line has tabs and no ;).")
+    boolean decimalComma;
 
     @Option(names = "--on-error", paramLabel = "fail|skip", description = "A bad row fails the file, keeping nothing of it (default), or is skipped and reported.")
     String onError;
@@ -83,7 +95,36 @@ public final class ImportCommand implements Callable<Integer>
                 throw new UsageException("no such file: " + file);
             }
         }
-        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides);
+        List<String> columnList = null;
+        if (headerlessColumns != null && !noHeader)
+        {
+            throw new UsageException("--columns names the columns of a file without a header row: add --no-header (a file with a header is read by its names; map one with --column FIELD=HEADER)");
+        }
+        if (noHeader)
+        {
+            if (headerlessColumns == null || headerlessColumns.isBlank())
+            {
+                throw new UsageException("--no-header needs --columns naming the file's columns in order, e.g. --columns ts,price,size (- for a column to ignore)");
+            }
+            if (!overrides.isEmpty())
+            {
+                throw new UsageException("--column FIELD=HEADER maps header names, and --no-header says there are none: name the fields in --columns");
+            }
+            columnList = List.of(headerlessColumns.split(",", -1));
+        }
+        java.time.ZoneId zone = null;
+        if (tz != null)
+        {
+            try
+            {
+                zone = java.time.ZoneId.of(tz.strip());
+            }
+            catch (final java.time.DateTimeException e)
+            {
+                throw new UsageException("--tz: '" + tz + "' is not a time zone; give an IANA name such as America/New_York or Europe/London, or UTC");
+            }
+        }
+        final TickCsvReader.Options options = new TickCsvReader.Options(provider, symbol, overrides, columnList, zone, decimalComma);
 
         try (Database db = CommonOptions.openDatabase(settings))
         {
@@ -94,6 +135,13 @@ public final class ImportCommand implements Callable<Integer>
                 try (ProgressBar bar = new ProgressBar("importing " + file.getFileName()))
                 {
                     result = importer.importFile(file, options, policy, bar);
+                }
+                catch (final TickCsvReader.MissingColumnException e)
+                {
+                    // the reader does not know the file's name; with several files the user needs it
+                    final String m = e.getMessage();
+                    throw new TickCsvReader.MissingColumnException(m.startsWith("the file looks like") ? file + m.substring("the file".length()) :
+                        file + ": " + m);
                 }
                 catch (final TickRowException e)
                 {
@@ -108,6 +156,12 @@ public final class ImportCommand implements Callable<Integer>
                         file.getFileName() + " was imported");
                 }
                 print(result);
+                if (result.rowsRead() == 0 && result.rowsSkipped() > 0)
+                {
+                    // a file all of whose rows were skipped is a failed import, however --on-error was set
+                    throw new ImportFailedException(file + ": every row was bad, " + Format.count(result.rowsSkipped()) + " skipped; the first, " +
+                        result.skippedSample().get(0) + "; nothing of " + file.getFileName() + " was imported");
+                }
             }
         }
         return 0;
