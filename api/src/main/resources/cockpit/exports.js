@@ -4,7 +4,7 @@ import { providerSymbolPicker } from './forms.js';
 import { exportId, subscribe, upsertExport } from './store.js';
 import {
   api, bindAuthDownloads, epochMs, fmtBytes, fmtInt, fromInputValue, h, prefill, selectedValues, setText,
-  showError, toInputValue, trackUserEdits,
+  showError, syncRows, toInputValue, trackUserEdits,
 } from './util.js';
 
 const $ = (id) => document.getElementById(id);
@@ -57,31 +57,8 @@ function updateRow({ cells }, job) {
 }
 
 function renderTable(exports) {
-  const tbody = $('exports').tBodies[0];
-  const order = [];
-  const seen = new Set();
-  for (const job of exports) {
-    const id = exportId(job);
-    if (id === undefined || seen.has(id)) continue;
-    seen.add(id);
-    let row = rows.get(id);
-    if (!row) {
-      row = createRow(id);
-      rows.set(id, row);
-    }
-    updateRow(row, job);
-    order.push(row.tr);
-  }
-  for (const [id, row] of rows) {
-    if (!seen.has(id)) {
-      row.tr.remove();
-      rows.delete(id);
-    }
-  }
-  order.forEach((tr, i) => {
-    if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
-  });
-  $('exports-empty').hidden = order.length > 0;
+  const count = syncRows($('exports').tBodies[0], rows, exports, exportId, createRow, updateRow);
+  $('exports-empty').hidden = count > 0;
 }
 
 export function initExports() {

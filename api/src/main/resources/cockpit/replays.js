@@ -4,7 +4,7 @@ import { providerSymbolPicker } from './forms.js';
 import { SIGNAL_NAMES, isActive, runStatus, subscribe, upsertReplay } from './store.js';
 import {
   ApiError, api, epochMs, fmtInt, fmtNum, fromInputValue, h, prefill, selectedValues, setText, showError,
-  toInputValue, trackUserEdits,
+  syncRows, toInputValue, trackUserEdits,
 } from './util.js';
 
 const $ = (id) => document.getElementById(id);
@@ -191,32 +191,8 @@ function updateRow(row, job) {
 }
 
 function renderTable(replays) {
-  const tbody = $('active-replays').tBodies[0];
-  const order = [];
-  const seen = new Set();
-  for (const job of replays) {
-    const id = job.run_id;
-    if (id === undefined || seen.has(id)) continue;
-    seen.add(id);
-    let row = rows.get(id);
-    if (!row) {
-      row = createRow(id);
-      rows.set(id, row);
-    }
-    updateRow(row, job);
-    order.push(row.tr);
-  }
-  for (const [id, row] of rows) {
-    if (!seen.has(id)) {
-      row.tr.remove();
-      rows.delete(id);
-    }
-  }
-  // move only rows out of place, so that a row whose input has the focus keeps it
-  order.forEach((tr, i) => {
-    if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
-  });
-  $('replays-empty').hidden = order.length > 0;
+  const count = syncRows($('active-replays').tBodies[0], rows, replays, (job) => job.run_id, createRow, updateRow);
+  $('replays-empty').hidden = count > 0;
 }
 
 async function control(runId, action) {

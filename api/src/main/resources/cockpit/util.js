@@ -237,3 +237,35 @@ export function trackUserEdits(...inputs) {
 export function prefill(input, value) {
   if (!input.dataset.userSet || !input.value) input.value = value;
 }
+
+/**
+ * Keeps a table body's rows in step with `jobs` (newest first): a row per id, created once and updated
+ * in place, removed when its job leaves the list; only rows out of place are moved, so that a row whose
+ * input has the focus keeps it. Returns how many rows there are.
+ */
+export function syncRows(tbody, rows, jobs, idOf, createRow, updateRow) {
+  const order = [];
+  const seen = new Set();
+  for (const job of jobs) {
+    const id = idOf(job);
+    if (id === undefined || seen.has(id)) continue;
+    seen.add(id);
+    let row = rows.get(id);
+    if (!row) {
+      row = createRow(id);
+      rows.set(id, row);
+    }
+    updateRow(row, job);
+    order.push(row.tr);
+  }
+  for (const [id, row] of rows) {
+    if (!seen.has(id)) {
+      row.tr.remove();
+      rows.delete(id);
+    }
+  }
+  order.forEach((tr, i) => {
+    if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
+  });
+  return order.length;
+}
