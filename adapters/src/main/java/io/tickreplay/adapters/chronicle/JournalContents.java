@@ -26,7 +26,7 @@ public record JournalContents(JournalManifest manifest, long ticks, String check
 
     public static JournalContents read(final Path runDirectory, final JournalManifest manifest) throws IOException
     {
-        final SymbolTable symbols = new SymbolTable(manifest.symbols());
+        final SymbolTable symbols = manifest.symbolTable();
         final StreamChecksum sum = new StreamChecksum(symbols);
         final long emitFrom = Micros.of(Instant.parse(manifest.start()));
         long last = Long.MIN_VALUE;

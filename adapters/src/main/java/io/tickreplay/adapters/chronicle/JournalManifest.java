@@ -16,6 +16,9 @@ import java.util.List;
  * {@code manifest.json} beside a journal's queue files: what was replayed (the query, window and
  * speed), the symbols in id order (the journal's records refer to them by index), and, once the run
  * has ended, how many ticks it emitted and their {@link io.tickreplay.engine.replay.StreamChecksum}.
+ * A run over several sources adds {@code providers}, the provider of each symbol id (its symbols then go
+ * source by source, and one name may appear under two providers) and {@code sources}, what each source
+ * was; a one-source manifest has neither, as before.
  * Written to a temporary file and renamed, so a reader never sees half of one.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -36,8 +39,25 @@ public record JournalManifest(
     @JsonProperty("first_ts") String firstTs,
     @JsonProperty("last_ts") String lastTs,
     @JsonProperty("created_at") String createdAt,
-    @JsonProperty("completed_at") String completedAt)
+    @JsonProperty("completed_at") String completedAt,
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("providers") List<String> providers,
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("sources") List<java.util.Map<String, Object>> sources)
 {
+    /** A one-source run's manifest: the layout every journal had before several sources. */
+    public JournalManifest(final String format, final int layoutVersion, final long runId, final String provider, final List<String> symbols,
+        final String start, final String end, final double speed, final String query, final String status, final long ticks, final String checksum,
+        final String firstTs, final String lastTs, final String createdAt, final String completedAt)
+    {
+        this(format, layoutVersion, runId, provider, symbols, start, end, speed, query, status, ticks, checksum, firstTs, lastTs, createdAt,
+            completedAt, null, null);
+    }
+
+    /** The run's symbol table, ids as the journal's records use them. */
+    public io.tickreplay.engine.replay.SymbolTable symbolTable()
+    {
+        return io.tickreplay.engine.replay.SymbolTable.inOrder(providers, symbols);
+    }
+
     public static final String FILE = "manifest.json";
     public static final String FORMAT = "tickreplay-journal";
 
@@ -47,7 +67,7 @@ public record JournalManifest(
         final String newLastTs, final String newCompletedAt)
     {
         return new JournalManifest(format, layoutVersion, runId, provider, symbols, start, end, speed, query, newStatus, newTicks,
-            newChecksum, newFirstTs, newLastTs, createdAt, newCompletedAt);
+            newChecksum, newFirstTs, newLastTs, createdAt, newCompletedAt, providers, sources);
     }
 
     public void write(final Path directory) throws IOException

@@ -78,7 +78,7 @@ public final class CsvSignalFile implements SignalFile
                 final double m2, final double m3)
             {
                 final SignalCalculator signal = signals.get(signalId);
-                buffer.append(provider).append(',').append(symbols.name(symbolId)).append(',').append(Micros.toInstant(ts)).append(',')
+                buffer.append(symbols.provider(symbolId, provider)).append(',').append(symbols.name(symbolId)).append(',').append(Micros.toInstant(ts)).append(',')
                     .append(signal.name()).append(',').append(value).append(",,\"");
                 json.setLength(0);
                 SignalMetadata.append(json, origin, runId, signal.metadataKeys(), m1, m2, m3);

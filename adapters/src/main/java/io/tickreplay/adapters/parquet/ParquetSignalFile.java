@@ -37,7 +37,7 @@ public final class ParquetSignalFile implements SignalFile
     private static final int BATCH = 4096;
 
     private final ParquetRowWriter out;
-    private final Binary provider;
+    private final Binary[] providers;
     private final Binary[] symbolNames;
     private final Binary[] signalNames;
     private final List<SignalCalculator> signals;
@@ -48,10 +48,11 @@ public final class ParquetSignalFile implements SignalFile
         final String origin, final long runId) throws IOException
     {
         this.out = new ParquetRowWriter(target, COLUMNS, Map.of("tickreplay.origin", origin, "tickreplay.replay_run_id", String.valueOf(runId)));
-        this.provider = ParquetRowWriter.text(provider);
+        this.providers = new Binary[symbols.size()];
         this.symbolNames = new Binary[symbols.size()];
         for (int i = 0; i < symbols.size(); i++)
         {
+            providers[i] = ParquetRowWriter.text(symbols.provider(i, provider));
             symbolNames[i] = ParquetRowWriter.text(symbols.name(i));
         }
         this.signalNames = signals.stream().map(s -> ParquetRowWriter.text(s.name())).toArray(Binary[]::new);
@@ -105,7 +106,7 @@ public final class ParquetSignalFile implements SignalFile
                 json.setLength(0);
                 SignalMetadata.append(json, origin, runId, signals.get(signalId).metadataKeys(), values[i * 4 + 1], values[i * 4 + 2],
                     values[i * 4 + 3]);
-                out.set(0, provider).set(1, symbolNames[symbolIds[i]]).set(2, ts[i]).set(3, signalNames[signalId]).set(4, values[i * 4])
+                out.set(0, providers[symbolIds[i]]).set(1, symbolNames[symbolIds[i]]).set(2, ts[i]).set(3, signalNames[signalId]).set(4, values[i * 4])
                     .set(6, json.toString());
                 out.endRow();
             }

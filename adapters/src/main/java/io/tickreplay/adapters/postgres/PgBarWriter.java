@@ -22,7 +22,7 @@ import javax.sql.DataSource;
 public final class PgBarWriter implements BarSink, AutoCloseable
 {
     private final DataSource dataSource;
-    private final byte[] provider;
+    private final byte[][] providers;
     private final byte[][] symbols;
     /** A batch of bars is committed once it is this old (or at the end of the stream): bars stay fresh within a second. */
     static final long COMMIT_NANOS = 1_000_000_000L;
@@ -38,10 +38,11 @@ public final class PgBarWriter implements BarSink, AutoCloseable
     public PgBarWriter(final DataSource dataSource, final String provider, final SymbolTable symbols)
     {
         this.dataSource = dataSource;
-        this.provider = provider.getBytes(StandardCharsets.UTF_8);
+        this.providers = new byte[symbols.size()][];
         this.symbols = new byte[symbols.size()][];
         for (int i = 0; i < symbols.size(); i++)
         {
+            this.providers[i] = symbols.provider(i, provider).getBytes(StandardCharsets.UTF_8);
             this.symbols[i] = symbols.utf8(i);
         }
     }
@@ -56,7 +57,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
             {
                 begin();
             }
-            row(encoder, provider, symbols[symbolId], interval, start, open, high, low, close, volume, trades, vwap);
+            row(encoder, providers[symbolId], symbols[symbolId], interval, start, open, high, low, close, volume, trades, vwap);
             written++;
             pending++;
         }

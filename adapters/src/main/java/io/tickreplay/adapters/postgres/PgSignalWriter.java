@@ -56,7 +56,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     private static final String COPY_STAGE = "COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
 
     private final DataSource dataSource;
-    private final byte[] provider;
+    private final IntFunction<byte[]> providerOf;
     private final SignalRowEncoder rowEncoder;
     private final IntFunction<byte[]> symbolNameOf;
     private final int batchRows;
@@ -106,7 +106,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
         final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock, final Listener listener)
     {
-        this(dataSource, provider, symbols::utf8, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
+        this(dataSource, providers(provider, symbols), symbols::utf8, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
     }
 
     /** For symbols that are not known in advance (a live consumer): {@code symbolNames} gives the UTF-8 name of an id. */
@@ -114,9 +114,16 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
         final LongSupplier nanoClock, final Listener listener)
     {
+        this(dataSource, constant(utf8(provider)), symbolNames, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
+    }
+
+    private PgSignalWriter(final DataSource dataSource, final IntFunction<byte[]> providers, final IntFunction<byte[]> symbolNames,
+        final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
+        final LongSupplier nanoClock, final Listener listener)
+    {
         this.listener = listener;
         this.dataSource = dataSource;
-        this.provider = utf8(provider);
+        this.providerOf = providers;
         this.symbolNameOf = symbolNames;
         this.rowEncoder = new SignalRowEncoder(signals);
         this.batchRows = batchRows;
@@ -168,6 +175,22 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         }
     }
 
+    /** The UTF-8 provider of each id: the run's, or each source's in a run over several ({@link SymbolTable#provider}). */
+    private static IntFunction<byte[]> providers(final String provider, final SymbolTable symbols)
+    {
+        final byte[][] names = new byte[symbols.size()][];
+        for (int i = 0; i < names.length; i++)
+        {
+            names[i] = utf8(symbols.provider(i, provider));
+        }
+        return id -> names[id];
+    }
+
+    private static IntFunction<byte[]> constant(final byte[] provider)
+    {
+        return id -> provider;
+    }
+
     private void row(final int signalId, final int symbolId, final long ts, final double value, final double m1, final double m2, final double m3)
         throws SQLException
     {
@@ -175,7 +198,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         {
             begin();
         }
-        rowEncoder.row(encoder, provider, symbolNameOf.apply(symbolId), signalId, ts, value, m1, m2, m3);
+        rowEncoder.row(encoder, providerOf.apply(symbolId), symbolNameOf.apply(symbolId), signalId, ts, value, m1, m2, m3);
         rows++;
         pendingByName[signalId]++;
     }

@@ -124,7 +124,7 @@ public final class JournalCommand implements Runnable
         {
             final Path dir = journals.path();
             final JournalManifest manifest = manifest(dir, runId);
-            final SymbolTable symbols = new SymbolTable(manifest.symbols());
+            final SymbolTable symbols = manifest.symbolTable();
             final PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false);
             out.println("provider,symbol,ts,seq,price,size,bid,ask,bid_size,ask_size");
             long written = 0;
@@ -135,7 +135,7 @@ public final class JournalCommand implements Runnable
                 {
                     for (int i = 0; i < batch.count && written < limit; i++, written++)
                     {
-                        out.append(manifest.provider()).append(',').append(symbols.name(batch.symbolId[i])).append(',')
+                        out.append(symbols.provider(batch.symbolId[i], manifest.provider())).append(',').append(symbols.name(batch.symbolId[i])).append(',')
                             .append(Micros.toInstant(batch.tsMicros[i]).toString()).append(',').append(String.valueOf(batch.seq[i])).append(',')
                             .append(String.valueOf(batch.price[i])).append(',').append(String.valueOf(batch.size[i])).append(',')
                             .append(opt(batch.bid[i])).append(',').append(opt(batch.ask[i])).append(',')

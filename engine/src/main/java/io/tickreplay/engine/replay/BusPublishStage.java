@@ -76,6 +76,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
         {
             final BusMessage message = buffer[buffered++];
             message.symbol = symbols.name(event.symbolId);
+            message.provider = symbols.provider(event.symbolId, provider);
             message.tsMicros = event.tsMicros;
             message.seq = event.seq;
             message.price = event.price;

@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
  * give equal values whatever produced them (database, journal, any machine).
  *
  * <p>Each tick is folded in as {@code h = mix(h * 31 + mix(field))} over: the symbol's name (its
- * UTF-8 bytes, hashed once per symbol), ts in microseconds, seq, and the raw IEEE-754 bits of price,
+ * UTF-8 bytes, hashed once per symbol; in a run over several providers the provider's UTF-8, a NUL byte,
+ * then the symbol's, so that one name of two providers are two streams), ts in microseconds, seq, and the raw IEEE-754 bits of price,
  * size, bid, ask, bid_size, ask_size (NaN = absent, canonical). {@code mix} is the SplitMix64
  * finaliser. About 5 ns a tick; single-threaded.
  */
@@ -22,7 +23,8 @@ public final class StreamChecksum
         symbolHashes = new long[symbols.size()];
         for (int i = 0; i < symbols.size(); i++)
         {
-            symbolHashes[i] = hashBytes(symbols.name(i).getBytes(StandardCharsets.UTF_8));
+            final String key = symbols.severalProviders() ? symbols.provider(i) + '\u0000' + symbols.name(i) : symbols.name(i);
+            symbolHashes[i] = hashBytes(key.getBytes(StandardCharsets.UTF_8));
         }
     }
 
