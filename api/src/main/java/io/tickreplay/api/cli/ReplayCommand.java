@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.replay.ReplaySource;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.engine.replay.ReplayOutcome;
@@ -60,6 +61,12 @@ public final class ReplayCommand implements Callable<Integer>
             "(a feature set; it appears only when the replay completes), or nowhere.")
     String sink;
 
+    @Option(names = "--source", paramLabel = "'k=v;k=v'",
+        description = "Replay several sources merged into one stream in the order (ts, source order, symbol, seq), instead of --provider/--symbols; " +
+            "repeat it, once per source: 'provider=ibkr;symbols=NVDA,AAPL' (the database) or 'parquet=files/*.parquet;provider=binance[;symbol=BTCUSDT]" +
+            "[;symbols=A,B]' (Parquet tick files, a glob in name order). --start, --end, --speed and --signals apply to all.")
+    List<String> sourceSpecs;
+
     @Option(names = "--no-journal", description = "Do not journal this run.")
     boolean noJournal;
 
@@ -81,7 +88,16 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 throw new UsageException("--from-journal replays the journal's own provider, symbols and window: drop --provider, --symbols, --start and --end");
             }
+            if (sourceSpecs != null)
+            {
+                throw new UsageException("--source: --from-journal replays the journal's own sources: drop --source");
+            }
             request = ReplayRequest.fromJournal(fromJournal, speed).withSignals(signals).withSink(sink).withAllowPartial(allowPartial);
+        }
+        else if (sourceSpecs != null)
+        {
+            request = new ReplayRequest(window.provider, window.symbols, window.start(), window.end(), speed, null, noJournal ? false : null, signals,
+                sink, ReplayRequest.BusChoice.CONFIGURED, false, sources(sourceSpecs));
         }
         else
         {
@@ -98,7 +114,7 @@ public final class ReplayCommand implements Callable<Integer>
         }
         catch (final ReplayRequest.InvalidField e)
         {
-            throw new UsageException("--" + e.field().replace('_', '-') + ": " + e.getMessage());
+            throw new UsageException(flag(e.field()) + ": " + e.getMessage());
         }
 
         try (Interrupts stop = Interrupts.install();
@@ -112,7 +128,7 @@ public final class ReplayCommand implements Callable<Integer>
             }
             catch (final ReplayRequest.InvalidField e)
             {
-                throw new UsageException("--" + e.field().replace('_', '-') + ": " + e.getMessage());
+                throw new UsageException(flag(e.field()) + ": " + e.getMessage());
             }
             ReplayOutcome outcome = awaitWithProgress(run, request.start(), request.end(), stop);
             // a lost database: wait out db.outage-grace for the run to resume under its id (Ctrl-C gives up)
@@ -149,6 +165,35 @@ public final class ReplayCommand implements Callable<Integer>
                 Format.count(outcome.ticks()), Format.seconds(outcome.elapsedNanos()), Format.rate(outcome.ticksPerSecond()), outcome.checksumHex());
             return 0;
         }
+    }
+
+    /** The flag of a request field: {@code sources} is {@code --source}, the rest by name. */
+    private static String flag(final String field)
+    {
+        return field.equals("sources") ? "--source" : "--" + field.replace('_', '-');
+    }
+
+    /** Each {@code --source}, parsed; a bad one is a usage error naming the flag and which one. */
+    static List<ReplaySource> sources(final List<String> specs)
+    {
+        final List<ReplaySource> out = new java.util.ArrayList<>();
+        for (int i = 0; i < specs.size(); i++)
+        {
+            try
+            {
+                out.add(ReplaySource.parse(specs.get(i)));
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new UsageException("--source (the " + ordinal(i + 1) + "): " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static String ordinal(final int n)
+    {
+        return n + (n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
     }
 
     /**

@@ -67,6 +67,7 @@ public final class Services
                 .maxConcurrent(settings.integer("replay.max-concurrent"))
                 .journal(settings.bool("replay.journal"))
                 .journalDir(Path.of(settings.string("replay.journal-dir")))
+                .importDir(Path.of(settings.string("replay.import-dir")))
                 .ticksRingSize(settings.integer("replay.ring-size"))
                 .waitStrategy(settings.string("replay.wait-strategy"))
                 .threadingMode(settings.string("replay.threading-mode"))

@@ -79,6 +79,49 @@ final class JsonBody
         return out;
     }
 
+    /**
+     * An array of objects, each read as a body of its own with {@code allowed} fields; a mistake in one
+     * is a 400 naming {@code field} and saying which element ({@code sources[1]: ...}).
+     */
+    List<JsonBody> objects(final String field, final Set<String> allowed)
+    {
+        final JsonNode v = node.get(field);
+        if (v == null || v.isNull())
+        {
+            return null;
+        }
+        if (!v.isArray())
+        {
+            throw ApiError.badRequest(field, field + " must be an array of objects, was " + v.getNodeType().name().toLowerCase());
+        }
+        final List<JsonBody> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++)
+        {
+            try
+            {
+                out.add(new JsonBody(v.get(i), allowed));
+            }
+            catch (final ApiError e)
+            {
+                throw ApiError.badRequest(field, field + "[" + i + "]: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Reads this element of array {@code field} with {@code read}; a mistake is named as {@code field} and the element's index. */
+    <T> T in(final String field, final int index, final java.util.function.Function<JsonBody, T> read)
+    {
+        try
+        {
+            return read.apply(this);
+        }
+        catch (final ApiError e)
+        {
+            throw ApiError.badRequest(field, field + "[" + index + "]: " + e.getMessage());
+        }
+    }
+
     /** An array of strings, or one string (for {@code "all"} / {@code "none"}). */
     List<String> stringOrStrings(final String field)
     {

@@ -3,6 +3,7 @@ package io.tickreplay.api.http;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.replay.ReplaySource;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.engine.replay.ReplayControl;
@@ -35,7 +36,7 @@ record ReplayRoutes(ReplayService replays)
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
     private static final Set<String> REPLAY_FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
-        "journal", "bus", "bus_url", "topic", "max_lag", "allow_partial");
+        "journal", "bus", "bus_url", "topic", "max_lag", "allow_partial", "sources");
 
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
@@ -58,11 +59,11 @@ record ReplayRoutes(ReplayService replays)
                 }
                 final Boolean journal = b.bool("journal");
                 request = new ReplayRequest(b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"), speed, null, journal,
-                    b.stringOrStrings("signals"), null);
+                    b.stringOrStrings("signals"), null, ReplayRequest.BusChoice.CONFIGURED, false, sources(b));
             }
             case "journal" ->
             {
-                for (final String f : List.of("provider", "symbols", "start", "end", "journal"))
+                for (final String f : List.of("provider", "symbols", "start", "end", "journal", "sources"))
                 {
                     if (b.has(f))
                     {
@@ -93,6 +94,48 @@ record ReplayRoutes(ReplayService replays)
             throw ApiError.badRequest(e.field().equals("from_journal") ? "journal_run_id" : e.field(), e.getMessage());
         }
         send(exchange, 200, Disclosure.job(exchange, JobJson.of(replays.jobs().find(run.runId()).orElseThrow())));
+    }
+
+    /**
+     * {@code "sources"}: each a provider's symbols in the database, or Parquet files ({@code parquet}: a
+     * path or glob under {@code replay.import-dir}, never elsewhere on the server); null when absent.
+     */
+    private List<ReplaySource> sources(final JsonBody b)
+    {
+        final List<JsonBody> items = b.objects("sources", Set.copyOf(ReplaySource.KEYS));
+        if (items == null)
+        {
+            return null;
+        }
+        final List<ReplaySource> out = new java.util.ArrayList<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final ReplaySource source = items.get(i).in("sources", i, o -> new ReplaySource(o.string("provider"), o.strings("symbols"),
+                o.string("parquet"), o.string("symbol")));
+            if (source.isParquet())
+            {
+                out.add(new ReplaySource(source.provider(), source.symbols(), importPath(source.parquet(), i), source.symbol()));
+            }
+            else
+            {
+                out.add(source);
+            }
+        }
+        return out;
+    }
+
+    /** A Parquet path or glob of the API, resolved under {@code replay.import-dir}: one that leaves it is refused. */
+    private String importPath(final String parquet, final int index)
+    {
+        final java.nio.file.Path dir = replays.config().importDir().toAbsolutePath().normalize();
+        final java.nio.file.Path given = java.nio.file.Path.of(parquet); // glob characters are plain name characters to a path
+        final java.nio.file.Path resolved = dir.resolve(given).normalize();
+        if (given.isAbsolute() || !resolved.startsWith(dir) || parquet.contains(".."))
+        {
+            throw ApiError.badRequest("sources", "sources[" + index + "].parquet must be a file or glob under replay.import-dir (" + dir +
+                "), relative to it, was '" + parquet + "'");
+        }
+        return dir.resolve(parquet).toString();
     }
 
     /** {@code GET /v1/replay/ticks/{run_id}}. */

@@ -86,7 +86,7 @@ final class ReplayMetrics
             final int symbolId = i;
             list.add(FunctionCounter.builder("tick_replay_ticks_emitted", progress, p -> p.emitted(symbolId))
                 .description("Ticks a replay has emitted to the bus")
-                .tags("provider", run.provider(), "symbol", run.symbols().name(i), "run_id", runId)
+                .tags("provider", run.symbols().provider(i, run.provider()), "symbol", run.symbols().name(i), "run_id", runId)
                 .register(registry));
         }
         list.add(Gauge.builder("tick_replay_lag_ms", run, ReplayRun::currentLagMillis)

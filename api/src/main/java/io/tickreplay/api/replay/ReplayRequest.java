@@ -13,11 +13,29 @@ import java.util.List;
  * which brings its own provider, symbols and window). {@code signals}: names, {@code all} or
  * {@code none}; null means the configured default. {@code sink}: where signals go, {@code postgres}
  * (the default: the signals table, with bars into bars_ohlcv), a {@code .csv} / {@code .csv.gz} / {@code .parquet} file,
- * or {@code none} (computed, not kept).
+ * or {@code none} (computed, not kept). {@code sources}: several sources merged into one stream instead of
+ * {@code provider} and {@code symbols} (docs/replay.md, "Several sources"); null for a one-source request.
  */
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
-    List<String> signals, String sink, BusChoice bus, boolean allowPartial)
+    List<String> signals, String sink, BusChoice bus, boolean allowPartial, List<ReplaySource> sources)
 {
+    public ReplayRequest(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed,
+        final Long fromJournal, final Boolean journal, final List<String> signals, final String sink, final BusChoice bus, final boolean allowPartial)
+    {
+        this(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, allowPartial, null);
+    }
+
+    /** A replay of several sources over [start, end), merged in the order (ts, source order, symbol, seq). */
+    public static ReplayRequest fromSources(final List<ReplaySource> sources, final Instant start, final Instant end, final double speed)
+    {
+        return new ReplayRequest(null, null, start, end, speed, null, null, null, null, BusChoice.CONFIGURED, false, sources);
+    }
+
+    public boolean severalSources()
+    {
+        return sources != null;
+    }
+
     /**
      * A request's choice of bus ({@code bus}, {@code bus_url}, {@code topic}; null fields keep the configured
      * ones) and {@code max_lag}: hold the replay back while its consumer groups are more messages behind than this.
@@ -42,7 +60,8 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** The same request publishing to another bus. */
     public ReplayRequest withBus(final BusChoice choice)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, choice == null ? BusChoice.CONFIGURED : choice, allowPartial);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, choice == null ? BusChoice.CONFIGURED : choice, allowPartial,
+            sources);
     }
 
     public static final int MAX_SYMBOLS = 1000;
@@ -82,13 +101,13 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** The same request with {@code signals} set. */
     public ReplayRequest withSignals(final List<String> names)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus, allowPartial);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus, allowPartial, sources);
     }
 
     /** The same request with journaling set. */
     public ReplayRequest withJournal(final Boolean journaling)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus, allowPartial);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus, allowPartial, sources);
     }
 
     /**
@@ -97,13 +116,13 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
      */
     public ReplayRequest withAllowPartial(final boolean partial)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, partial);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, partial, sources);
     }
 
     /** The same request with its signals going to {@code where}. */
     public ReplayRequest withSink(final String where)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus, allowPartial);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus, allowPartial, sources);
     }
 
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
@@ -139,10 +158,52 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
             {
                 throw new InvalidField("from_journal", "from_journal must be a run id >= 1");
             }
+            if (sources != null)
+            {
+                throw new InvalidField("sources", "a journal replay brings its own sources: drop sources");
+            }
+            return this;
+        }
+        if (sources != null)
+        {
+            checkSources();
             return this;
         }
         checkWindow(provider, symbols, start, end);
         return this;
+    }
+
+    /** Sources instead of provider and symbols, never both; each checked, and the window as for one source. */
+    private void checkSources()
+    {
+        if (provider != null)
+        {
+            throw new InvalidField("provider", "provider goes in each of sources: give either provider and symbols or sources, not both");
+        }
+        if (symbols != null)
+        {
+            throw new InvalidField("symbols", "symbols go in each of sources: give either provider and symbols or sources, not both");
+        }
+        if (sources.isEmpty())
+        {
+            throw new InvalidField("sources", "sources must name at least one source");
+        }
+        int named = 0;
+        for (int i = 0; i < sources.size(); i++)
+        {
+            if (sources.get(i) == null)
+            {
+                throw new InvalidField("sources", "sources[" + i + "] is empty");
+            }
+            sources.get(i).check("sources[" + i + "]");
+            named += sources.get(i).symbols() == null ? 0 : sources.get(i).symbols().size();
+        }
+        if (named > MAX_SYMBOLS)
+        {
+            throw new InvalidField("sources", "at most " + MAX_SYMBOLS + " symbols per request, got " + named);
+        }
+        // the window's checks, with a stand-in for the provider and symbols that the sources hold
+        checkWindow(sources.get(0).provider(), List.of("x"), start, end);
     }
 
     /**
@@ -153,7 +214,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     {
         if (provider == null || provider.isBlank())
         {
-            throw new InvalidField("provider", "provider is required");
+            throw new InvalidField("provider", "provider is required (or sources, to replay several)");
         }
         if (!Identifiers.isValid(provider))
         {

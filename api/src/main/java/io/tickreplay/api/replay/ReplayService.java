@@ -121,8 +121,15 @@ public final class ReplayService implements AutoCloseable
 
     /** What a request resolves to before anything is written; {@code resumeFrom} is the checkpoint a resumed run goes on from. */
     record Plan(String provider, List<String> requested, SymbolTable symbols, Instant start, Instant end, double speed, Long fromJournal, boolean journaling,
-        List<String> signals, long warmFromMicros, String sink, BusSpec bus, Long maxLag, ReplayCheckpoint resumeFrom)
+        List<String> signals, long warmFromMicros, String sink, BusSpec bus, Long maxLag, ReplayCheckpoint resumeFrom, List<PlannedSource> sources)
     {
+        Plan(final String provider, final List<String> requested, final SymbolTable symbols, final Instant start, final Instant end, final double speed,
+            final Long fromJournal, final boolean journaling, final List<String> signals, final long warmFromMicros, final String sink, final BusSpec bus,
+            final Long maxLag, final ReplayCheckpoint resumeFrom)
+        {
+            this(provider, requested, symbols, start, end, speed, fromJournal, journaling, signals, warmFromMicros, sink, bus, maxLag, resumeFrom, null);
+        }
+
         boolean toTable()
         {
             return !signals.isEmpty() && sink.equals("postgres");
@@ -131,7 +138,7 @@ public final class ReplayService implements AutoCloseable
         /** A run whose writes a checkpoint can vouch for: from the database, into the tables or nowhere (a file is written whole at the end). */
         boolean resumable()
         {
-            return fromJournal == null && (sink.equals("postgres") || sink.equals("none") || signals.isEmpty());
+            return fromJournal == null && sources == null && (sink.equals("postgres") || sink.equals("none") || signals.isEmpty());
         }
 
         Plan resuming(final ReplayCheckpoint checkpoint, final long warmFrom)
@@ -191,6 +198,10 @@ public final class ReplayService implements AutoCloseable
             if (job.status().equals("completed"))
             {
                 throw new ResumeRefused("replay run " + runId + " completed: there is nothing to resume");
+            }
+            if (job.metadata().containsKey("sources"))
+            {
+                throw new ResumeRefused("replay run " + runId + " replayed several sources, which keep no checkpoints: it cannot be resumed; replay it again");
             }
             final ReplayCheckpoint checkpoint = checkpoints.find(runId)
                 .orElseThrow(() -> new ResumeRefused("replay run " + runId + " (" + job.status() + ") has no checkpoint to resume from: replay its window again"));
@@ -303,8 +314,12 @@ public final class ReplayService implements AutoCloseable
                 refusePartial(request, manifest);
             }
             final Instant start = Instant.parse(manifest.start());
-            return new Plan(manifest.provider(), manifest.symbols(), new SymbolTable(manifest.symbols()), start, Instant.parse(manifest.end()), request.speed(),
+            return new Plan(manifest.provider(), manifest.symbols(), manifest.symbolTable(), start, Instant.parse(manifest.end()), request.speed(),
                 request.fromJournal(), false, signals, Micros.of(start), sink, bus(request), request.bus().maxLag(), null);
+        }
+        if (request.severalSources())
+        {
+            return planSources(request, signals, sink);
         }
         final SymbolTable symbols = new SymbolTable(request.symbols());
         // a replay that starts mid-day first reads what its signals need, without emitting it (spec: warm-up)
@@ -313,6 +328,49 @@ public final class ReplayService implements AutoCloseable
         final boolean journaling = request.journal() == null ? config.journal : request.journal();
         return new Plan(request.provider(), request.symbols(), symbols, request.start(), request.end(), request.speed(), null, journaling, signals, warmFrom,
             sink, bus(request), request.bus().maxLag(), null);
+    }
+
+    /**
+     * A replay over several sources: each source's symbols (a Parquet source's from its files when it names
+     * none), the run's table of (provider, symbol) keys in source order, and each database source's own
+     * warm-up, as a one-source replay of it would read.
+     */
+    private Plan planSources(final ReplayRequest request, final List<String> signals, final String sink) throws SQLException
+    {
+        final List<PlannedSource> planned = new ArrayList<>();
+        final long start = Micros.of(request.start());
+        for (int i = 0; i < request.sources().size(); i++)
+        {
+            final ReplaySource source = request.sources().get(i);
+            if (source.isParquet())
+            {
+                planned.add(ParquetSources.plan(source, i, start));
+                continue;
+            }
+            final long warmFrom = signals.isEmpty() ? start
+                : SignalWarmup.from(db.dataSource(), source.provider(), source.symbols(), start, SignalSet.of(signals, 1).calculators());
+            planned.add(new PlannedSource(source, source.symbols(), List.of(), warmFrom));
+        }
+        final SymbolTable symbols;
+        try
+        {
+            symbols = SymbolTable.ofSources(planned.stream().map(p -> p.spec().provider()).toList(), planned.stream().map(PlannedSource::symbols).toList());
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new ReplayRequest.InvalidField("sources", e.getMessage() + ": each (provider, symbol) may come from one source only");
+        }
+        final List<String> providers = planned.stream().map(p -> p.spec().provider()).distinct().toList();
+        final BusSpec bus = bus(request);
+        if (providers.size() > 1 && !bus.isInProcess() && bus.topic().isEmpty())
+        {
+            throw new ReplayRequest.InvalidField("topic", "a replay over several providers (" + String.join(",", providers) + ") to " + bus.kind() +
+                " needs a topic: the default ticks.<provider> names one provider");
+        }
+        final long warmFrom = planned.stream().mapToLong(PlannedSource::warmFromMicros).min().orElse(start);
+        final boolean journaling = request.journal() == null ? config.journal : request.journal();
+        return new Plan(String.join(",", providers), symbols.names().stream().distinct().toList(), symbols, request.start(), request.end(), request.speed(),
+            null, journaling, signals, warmFrom, sink, bus, request.bus().maxLag(), null, planned);
     }
 
     /**
@@ -368,6 +426,10 @@ public final class ReplayService implements AutoCloseable
             metadata.put("journal_of", plan.fromJournal());
         }
         metadata.put("signals", plan.signals());
+        if (plan.sources() != null)
+        {
+            metadata.put("sources", plan.sources().stream().map(PlannedSource::describe).toList());
+        }
         metadata.put("bus", plan.bus().describe(plan.provider()));
         if (plan.warmFromMicros() < Micros.of(plan.start()))
         {
@@ -415,7 +477,8 @@ public final class ReplayService implements AutoCloseable
             }
             else
             {
-                source = new PgTickSource(db.dataSource(), plan.provider(), plan.symbols(), plan.warmFromMicros(), Micros.of(plan.end()),
+                source = plan.sources() != null ? mergedSource(plan, runId)
+                    : new PgTickSource(db.dataSource(), plan.provider(), plan.symbols(), plan.warmFromMicros(), Micros.of(plan.end()),
                     new PgTickSource.Options().batchSize(config.batchSize).targetChunkRows(config.chunkRows).applicationName("tickreplay-replay-" + runId));
                 if (plan.journaling() && plan.resumeFrom() != null)
                 {
@@ -427,7 +490,8 @@ public final class ReplayService implements AutoCloseable
                     journal = new ChronicleTickJournal(dir);
                     manifest = new JournalManifest(JournalManifest.FORMAT, JournalLayout.VERSION, runId, plan.provider(), plan.symbols().names(),
                         plan.start().toString(), plan.end().toString(), plan.speed(), describeQuery(plan), "running", 0, null, null, null,
-                        Instant.now().toString(), null);
+                        Instant.now().toString(), null, plan.symbols().providers(),
+                        plan.sources() == null ? null : plan.sources().stream().map(PlannedSource::describe).toList());
                     manifest.write(dir);
                     lifecycle.store().mergeMetadata(runId, Map.of("journal", dir.toAbsolutePath().toString()));
                 }
@@ -461,6 +525,38 @@ public final class ReplayService implements AutoCloseable
             {
                 sinks.add(file == null ? SignalSink.DISCARD : file.shard());
             }
+        }
+
+        /**
+         * One reader per source, each over its own symbols from its own warm-up (a database source its own
+         * thread and connection), merged in (ts, source order, symbol, seq): the ids of source {@code s} start
+         * where the previous source's end, as in {@link SymbolTable#ofSources}.
+         */
+        private TickBatchSource mergedSource(final Plan plan, final long runId) throws IOException
+        {
+            final List<TickBatchSource> readers = new ArrayList<>();
+            final int[] firstId = new int[plan.sources().size()];
+            int next = 0;
+            try
+            {
+                for (int i = 0; i < plan.sources().size(); i++)
+                {
+                    final PlannedSource p = plan.sources().get(i);
+                    firstId[i] = next;
+                    final SymbolTable own = new SymbolTable(p.symbols());
+                    next += own.size();
+                    readers.add(p.spec().isParquet() ? ParquetSources.open(p, own, Micros.of(plan.end()), config.batchSize)
+                        : new PgTickSource(db.dataSource(), p.spec().provider(), own, p.warmFromMicros(), Micros.of(plan.end()),
+                            new PgTickSource.Options().batchSize(config.batchSize).targetChunkRows(config.chunkRows)
+                                .applicationName("tickreplay-replay-" + runId + "-" + i)));
+                }
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                readers.forEach(CloseHelper::quietClose);
+                throw e;
+            }
+            return new io.tickreplay.engine.replay.MergedTickSource(readers, firstId, config.batchSize);
         }
 
         /**
@@ -592,11 +688,27 @@ public final class ReplayService implements AutoCloseable
 
     private boolean signalsExist(final Plan plan) throws SQLException
     {
+        if (plan.sources() != null)
+        {
+            for (final PlannedSource p : plan.sources())
+            {
+                if (signalsExist(plan, p.spec().provider(), p.symbols()))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return signalsExist(plan, plan.provider(), plan.symbols().names());
+    }
+
+    private boolean signalsExist(final Plan plan, final String provider, final List<String> symbols) throws SQLException
+    {
         try (var c = db.connection();
              var probe = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM signals WHERE provider = ? AND symbol = ANY(?) AND name = ANY(?) AND ts >= ? AND ts < ?)"))
         {
-            probe.setString(1, plan.provider());
-            probe.setArray(2, c.createArrayOf("text", plan.symbols().names().toArray()));
+            probe.setString(1, provider);
+            probe.setArray(2, c.createArrayOf("text", symbols.toArray()));
             probe.setArray(3, c.createArrayOf("text", plan.signals().toArray()));
             probe.setObject(4, java.time.OffsetDateTime.ofInstant(plan.start(), java.time.ZoneOffset.UTC));
             probe.setObject(5, java.time.OffsetDateTime.ofInstant(plan.end(), java.time.ZoneOffset.UTC));
@@ -957,6 +1069,10 @@ public final class ReplayService implements AutoCloseable
 
     private static String describeQuery(final Plan plan)
     {
+        if (plan.sources() != null)
+        {
+            return "merge of " + plan.sources().size() + " sources in the order (ts, source, symbol, seq) over [" + plan.start() + ", " + plan.end() + ")";
+        }
         return "tick_data WHERE provider = '" + plan.provider() + "' AND symbol IN (" + String.join(",", plan.symbols().names()) + ") AND ts >= '" +
             plan.start() + "' AND ts < '" + plan.end() + "' ORDER BY ts, symbol, seq";
     }
@@ -981,6 +1097,7 @@ public final class ReplayService implements AutoCloseable
         private int maxConcurrent = 4;
         private boolean journal = true;
         private Path journalDir = Path.of("data", "journal");
+        private Path importDir = Path.of("data", "imports");
         private int ticksRingSize = 1 << 16;
         private String waitStrategy = "backoff";
         private String threadingMode = "auto";
@@ -1016,6 +1133,18 @@ public final class ReplayService implements AutoCloseable
         {
             this.journalDir = dir;
             return this;
+        }
+
+        /** {@code replay.import-dir}: where the API's Parquet sources may be (the CLI's anywhere). */
+        public Context importDir(final Path dir)
+        {
+            this.importDir = dir;
+            return this;
+        }
+
+        public Path importDir()
+        {
+            return importDir;
         }
 
         public Context ticksRingSize(final int size)
