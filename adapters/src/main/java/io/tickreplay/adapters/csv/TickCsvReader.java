@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,12 +29,16 @@ import java.util.zip.GZIPInputStream;
  * semicolon when the header has no comma. Blank lines are skipped. Line numbers are physical lines of
  * the file, 1-based, so an error points at what an editor shows.
  *
+ * <p>A row without a price but with a bid or an ask is a quote (TAQ files mix them with trades): it is not returned,
+ * it updates the symbol's current quote, which the trades after it carry ({@link QuoteBook}).
+ *
  * <p>Single-threaded. {@link #next(Tick)} fills every field but {@code seq}.
  */
 public final class TickCsvReader implements Closeable
 {
     private final BufferedReader reader;
-    private final Map<TickColumn, Integer> index = new EnumMap<>(TickColumn.class);
+    private final TickColumnMapping mapping;
+    private final QuoteBook quotes = new QuoteBook();
     private final String providerOverride;
     private final String symbolOverride;
     private final CsvFieldSplitter splitter;
@@ -58,10 +62,9 @@ public final class TickCsvReader implements Closeable
     private final ZoneId zone;
     private final boolean decimalComma;
     /** The time-of-day column joined to the date in {@code ts} ({@code --column ts=date+time}), or -1. */
-    private int tsTime = -1;
+    private final int tsTime;
     private final char delimiter;
 
-    /** What the file lacks or what the user wants instead of the file's columns. */
     /**
      * What the file lacks or what the user wants instead of the file's columns.
      *
@@ -130,139 +133,47 @@ public final class TickCsvReader implements Closeable
             delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t' : header.indexOf(';') >= 0 ? ';' : ',';
         }
         this.splitter = new CsvFieldSplitter(delimiter);
-        final List<String> names = new ArrayList<>();
+        final TickColumnMapping mapping;
         if (options.columns() != null)
         {
             pending = header;
-            final List<String> missing = new ArrayList<>();
-            headerless(options.columns(), missing);
-            names.addAll(options.columns());
-            finish(missing, names);
-            ts = column(TickColumn.TS);
-            price = column(TickColumn.PRICE);
-            size = column(TickColumn.SIZE);
-            bid = column(TickColumn.BID);
-            ask = column(TickColumn.ASK);
-            bidSize = column(TickColumn.BID_SIZE);
-            askSize = column(TickColumn.ASK_SIZE);
-            symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
-            provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
-            minFields = maxIndex() + 1;
-            return;
+            mapping = TickColumnMapping.ofColumns(options.columns(), options);
         }
-        try
+        else
         {
-            splitter.split(header, names);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw new TickRowException(lineNumber, "header: " + e.getMessage());
-        }
-        final Map<String, Integer> seen = new java.util.HashMap<>();
-        for (int i = 0; i < names.size(); i++)
-        {
-            final Integer first = seen.putIfAbsent(names.get(i).strip().toLowerCase(java.util.Locale.ROOT), i);
-            if (first != null && !names.get(i).isBlank())
+            final List<String> names = new ArrayList<>();
+            try
             {
-                throw new TickRowException(lineNumber, "header: column '" + names.get(i).strip() + "' appears twice (columns " + (first + 1) + " and " +
-                    (i + 1) + "): which one holds the data is ambiguous");
+                splitter.split(header, names);
             }
-        }
-        final List<String> missing = new ArrayList<>();
-        resolveColumns(names, options.columnOverrides(), missing);
-
-        finish(missing, names);
-        ts = column(TickColumn.TS);
-        price = column(TickColumn.PRICE);
-        size = column(TickColumn.SIZE);
-        bid = column(TickColumn.BID);
-        ask = column(TickColumn.ASK);
-        bidSize = column(TickColumn.BID_SIZE);
-        askSize = column(TickColumn.ASK_SIZE);
-        symbol = symbolOverride != null ? -1 : column(TickColumn.SYMBOL);
-        provider = providerOverride != null ? -1 : column(TickColumn.PROVIDER);
-        minFields = Math.max(maxIndex(), tsTime) + 1;
-    }
-
-    /** Adds what the flags do not supply either (symbol, provider) and throws if anything is missing. */
-    private void finish(final List<String> missing, final List<String> names)
-    {
-        if (symbolOverride == null && !index.containsKey(TickColumn.SYMBOL))
-        {
-            missing.add("the file has no symbol column (" + String.join("|", TickColumn.SYMBOL.aliases()) + "): pass --symbol");
-        }
-        if (providerOverride == null && !index.containsKey(TickColumn.PROVIDER))
-        {
-            missing.add("the file has no provider column: pass --provider");
-        }
-        if (!missing.isEmpty())
-        {
-            throw new MissingColumnException(missingMessage(missing, names));
-        }
-    }
-
-    private int maxIndex()
-    {
-        int max = 0;
-        for (final int i : index.values())
-        {
-            max = Math.max(max, i);
-        }
-        return max;
-    }
-
-    /** A file without a header: the columns are the user's {@code --columns}, by field name or alias, in order. */
-    private void headerless(final List<String> columns, final List<String> missing)
-    {
-        for (int i = 0; i < columns.size(); i++)
-        {
-            final String name = columns.get(i).strip();
-            if (name.isEmpty() || name.equals("-"))
+            catch (final IllegalArgumentException e)
             {
-                continue;
+                throw new TickRowException(lineNumber, "header: " + e.getMessage());
             }
-            final TickColumn column = fieldOrAlias(name);
-            if (column == null)
+            final Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < names.size(); i++)
             {
-                throw new MissingColumnException("--columns: '" + name + "' (column " + (i + 1) + ") is not a tick field; use one of " +
-                    "ts, price, size, bid, ask, bid_size, ask_size, symbol, provider (or an alias such as timestamp, qty), or - to ignore the column");
-            }
-            final Integer first = index.putIfAbsent(column, i);
-            if (first != null)
-            {
-                throw new MissingColumnException("--columns: " + column.fieldName() + " is given twice (columns " + (first + 1) + " and " + (i + 1) + ")");
-            }
-        }
-        for (final TickColumn column : TickColumn.values())
-        {
-            if (column.required() && !index.containsKey(column))
-            {
-                missing.add("--columns names no " + column.fieldName() + " column (" + column.fieldName() + " or one of " +
-                    String.join("|", column.aliases()) + ")");
-            }
-        }
-    }
-
-    private static TickColumn fieldOrAlias(final String name)
-    {
-        for (final TickColumn column : TickColumn.values())
-        {
-            if (column.fieldName().equalsIgnoreCase(name))
-            {
-                return column;
-            }
-        }
-        for (final TickColumn column : TickColumn.values())
-        {
-            for (final String alias : column.aliases())
-            {
-                if (alias.equalsIgnoreCase(name))
+                final Integer first = seen.putIfAbsent(names.get(i).strip().toLowerCase(Locale.ROOT), i);
+                if (first != null && !names.get(i).isBlank())
                 {
-                    return column;
+                    throw new TickRowException(lineNumber, "header: column '" + names.get(i).strip() + "' appears twice (columns " + (first + 1) +
+                        " and " + (i + 1) + "): which one holds the data is ambiguous");
                 }
             }
+            mapping = TickColumnMapping.ofNames(names, options, "the header (line " + lineNumber + ")", true);
         }
-        return null;
+        this.mapping = mapping;
+        ts = mapping.column(TickColumn.TS);
+        tsTime = mapping.tsTime();
+        price = mapping.column(TickColumn.PRICE);
+        size = mapping.column(TickColumn.SIZE);
+        bid = mapping.column(TickColumn.BID);
+        ask = mapping.column(TickColumn.ASK);
+        bidSize = mapping.column(TickColumn.BID_SIZE);
+        askSize = mapping.column(TickColumn.ASK_SIZE);
+        symbol = symbolOverride != null ? -1 : mapping.column(TickColumn.SYMBOL);
+        provider = providerOverride != null ? -1 : mapping.column(TickColumn.PROVIDER);
+        minFields = mapping.maxIndex() + 1;
     }
 
     public static TickCsvReader open(final Path file, final Options options) throws IOException, TickRowException
@@ -300,7 +211,7 @@ public final class TickCsvReader implements Closeable
     /** Which header column each field was read from, for reports. */
     public Map<TickColumn, Integer> columns()
     {
-        return Map.copyOf(index);
+        return mapping.columns();
     }
 
     /**
@@ -310,6 +221,27 @@ public final class TickCsvReader implements Closeable
      * @throws TickRowException for a row that cannot be read; the next call goes on with the next row.
      */
     public boolean next(final Tick tick) throws IOException, TickRowException
+    {
+        while (readRow(tick))
+        {
+            if (!QuoteBook.isQuote(tick))
+            {
+                quotes.fill(tick);
+                return true;
+            }
+            quotes.update(tick);
+        }
+        return false;
+    }
+
+    /** Quote rows read so far (rows with a bid or an ask and no price: not ticks, see {@link QuoteBook}). */
+    public long quotesRead()
+    {
+        return quotes.quotesRead();
+    }
+
+    /** The next row, a trade or a quote (price NaN). */
+    private boolean readRow(final Tick tick) throws IOException, TickRowException
     {
         String line = pending;
         if (line != null)
@@ -359,6 +291,17 @@ public final class TickCsvReader implements Closeable
                 tsText());
         }
         tick.seq = 0;
+        tick.bid = nonNegative(TickColumn.BID, bid);
+        tick.ask = nonNegative(TickColumn.ASK, ask);
+        tick.bidSize = nonNegative(TickColumn.BID_SIZE, bidSize);
+        tick.askSize = nonNegative(TickColumn.ASK_SIZE, askSize);
+        if (fields.get(price).isEmpty() && !(Double.isNaN(tick.bid) && Double.isNaN(tick.ask)))
+        {
+            // a quote row (TAQ): no trade, a bid and/or an ask; TickFileReader carries it into the trades after it
+            tick.price = Double.NaN;
+            tick.size = Double.NaN;
+            return true;
+        }
         tick.price = number(TickColumn.PRICE, price, true);
         if (!(tick.price > 0))
         {
@@ -369,10 +312,6 @@ public final class TickCsvReader implements Closeable
         {
             throw new TickRowException(lineNumber, "size: must be >= 0, was " + fields.get(size));
         }
-        tick.bid = nonNegative(TickColumn.BID, bid);
-        tick.ask = nonNegative(TickColumn.ASK, ask);
-        tick.bidSize = nonNegative(TickColumn.BID_SIZE, bidSize);
-        tick.askSize = nonNegative(TickColumn.ASK_SIZE, askSize);
         return true;
     }
 
@@ -380,101 +319,6 @@ public final class TickCsvReader implements Closeable
     public void close() throws IOException
     {
         reader.close();
-    }
-
-    private void resolveColumns(final List<String> names, final Map<TickColumn, String> overrides, final List<String> missing)
-    {
-        for (final TickColumn column : TickColumn.values())
-        {
-            final String wanted = overrides.get(column);
-            if (column == TickColumn.TS && wanted != null && wanted.indexOf('+') > 0 && indexOfIgnoreCase(names, wanted) < 0)
-            {
-                // --column ts=date+time: a date column and a time-of-day column joined into one timestamp
-                final String[] parts = wanted.split("\\+", -1);
-                if (parts.length != 2 || parts[1].isBlank())
-                {
-                    missing.add("--column ts=" + wanted + ": join exactly two columns, a date and a time (ts=DATE+TIME)");
-                    continue;
-                }
-                final int date = indexOfIgnoreCase(names, parts[0].strip());
-                final int time = indexOfIgnoreCase(names, parts[1].strip());
-                for (final String part : new String[] {date < 0 ? parts[0] : null, time < 0 ? parts[1] : null})
-                {
-                    if (part != null)
-                    {
-                        missing.add("--column ts=" + wanted + ": the header has no column '" + part.strip() + "'");
-                    }
-                }
-                if (date >= 0 && time >= 0)
-                {
-                    index.put(column, date);
-                    tsTime = time;
-                }
-                continue;
-            }
-            if (wanted != null)
-            {
-                final int at = indexOfIgnoreCase(names, wanted);
-                if (at < 0)
-                {
-                    missing.add("--column " + column.fieldName() + "=" + wanted + ": the header has no column '" + wanted + "'");
-                }
-                else
-                {
-                    index.put(column, at);
-                }
-                continue;
-            }
-            for (final String alias : column.aliases())
-            {
-                final int at = indexOfIgnoreCase(names, alias);
-                if (at >= 0)
-                {
-                    index.put(column, at);
-                    break;
-                }
-            }
-            if (column.required() && !index.containsKey(column))
-            {
-                missing.add("the header has no " + column.fieldName() + " column (one of " + String.join("|", column.aliases()) +
-                    "; or map one with --column " + column.fieldName() + "=NAME)");
-            }
-        }
-    }
-
-    /**
-     * One message for everything the file lacks, so one run tells the user every flag to add. A header that matches no
-     * field at all is listed column by column, the way a user would read it.
-     */
-    private String missingMessage(final List<String> missing, final List<String> names)
-    {
-        final StringBuilder columns = new StringBuilder();
-        for (final String name : names)
-        {
-            columns.append(columns.length() == 0 ? "" : ", ").append('\'').append(name.strip()).append('\'');
-        }
-        if (missing.size() == 1)
-        {
-            return missing.get(0) + "; the header has " + columns;
-        }
-        final StringBuilder message = new StringBuilder("the file cannot be imported as it stands, ").append(missing.size())
-            .append(" things are missing:");
-        for (final String m : missing)
-        {
-            message.append("\n  - ").append(m);
-        }
-        message.append(pending != null ? "\n--columns gives " : "\nthe header (line " + lineNumber + ") has ").append(names.size())
-            .append(names.size() == 1 ? " column: " : " columns: ").append(columns);
-        if (index.isEmpty() && pending == null)
-        {
-            message.append("\nnone of them is a tick field; the names looked for (any case):");
-            for (final TickColumn column : TickColumn.values())
-            {
-                message.append("\n  ").append(column.fieldName()).append(": ").append(String.join(", ", column.aliases()));
-            }
-            message.append("\nif the file has no header row, name its columns in order: --no-header --columns ts,price,size,...");
-        }
-        return message.toString();
     }
 
     /** Why the first line looks like binary data rather than text, or null when it looks like text. */
@@ -499,12 +343,6 @@ public final class TickCsvReader implements Closeable
     private String tsText()
     {
         return tsTime < 0 ? fields.get(ts) : fields.get(ts).strip() + 'T' + fields.get(tsTime).strip();
-    }
-
-    private int column(final TickColumn column)
-    {
-        final Integer at = index.get(column);
-        return at == null ? -1 : at;
     }
 
     private String identifier(final TickColumn column, final int at) throws TickRowException
@@ -588,18 +426,6 @@ public final class TickCsvReader implements Closeable
             }
         }
         return true;
-    }
-
-    private static int indexOfIgnoreCase(final List<String> names, final String wanted)
-    {
-        for (int i = 0; i < names.size(); i++)
-        {
-            if (names.get(i).strip().toLowerCase(Locale.ROOT).equals(wanted.toLowerCase(Locale.ROOT)))
-            {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static String blankToNull(final String s)

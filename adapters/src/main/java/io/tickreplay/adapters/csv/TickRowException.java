@@ -15,6 +15,14 @@ public final class TickRowException extends Exception
         this.reason = reason;
     }
 
+    /** A row of a file without lines (Parquet): {@code where} says what is counted, e.g. {@code row 12 (row group 2)}. */
+    public TickRowException(final long rowNumber, final String where, final String reason)
+    {
+        super(where + ": " + reason, null, false, false);
+        this.lineNumber = rowNumber;
+        this.reason = reason;
+    }
+
     public long lineNumber()
     {
         return lineNumber;

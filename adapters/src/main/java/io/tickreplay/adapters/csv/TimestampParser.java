@@ -220,6 +220,35 @@ public final class TimestampParser
         }
     }
 
+    /**
+     * An integer epoch timestamp told apart by its magnitude, as a text one is: below 10^11 seconds, below 10^14
+     * milliseconds, below 10^17 microseconds, otherwise nanoseconds (truncated towards the past).
+     */
+    public static long epochMicros(final long whole)
+    {
+        final long magnitude = Math.abs(whole);
+        if (magnitude < SECONDS_LIMIT)
+        {
+            return whole * 1_000_000L;
+        }
+        if (magnitude < MILLIS_LIMIT)
+        {
+            return whole * 1_000L;
+        }
+        return magnitude < MICROS_LIMIT ? whole : Math.floorDiv(whole, 1_000L);
+    }
+
+    /** A local date-time, given as microseconds since 1970-01-01T00:00 local, as an instant in {@code zone} (gaps and overlaps as java.time). */
+    public static long localMicrosToEpoch(final long localMicros, final ZoneId zone)
+    {
+        if (zone == ZoneOffset.UTC)
+        {
+            return localMicros;
+        }
+        final long second = Math.floorDiv(localMicros, 1_000_000L);
+        return localToEpoch(zone, second) * 1_000_000L + Math.floorMod(localMicros, 1_000_000L);
+    }
+
     /** The epoch second of a local time in {@code zone}, given as local seconds since 1970-01-01T00:00 (gaps and overlaps as java.time). */
     private static long localToEpoch(final ZoneId zone, final long localEpochSecond)
     {

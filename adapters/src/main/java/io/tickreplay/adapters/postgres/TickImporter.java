@@ -2,13 +2,11 @@ package io.tickreplay.adapters.postgres;
 
 import io.tickreplay.adapters.csv.SeqAssigner;
 import io.tickreplay.adapters.csv.TickCsvReader;
+import io.tickreplay.adapters.files.TickFileReader;
 import io.tickreplay.adapters.csv.TickRowException;
 import io.tickreplay.engine.tick.Tick;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,7 +18,7 @@ import java.util.function.DoubleConsumer;
 import javax.sql.DataSource;
 
 /**
- * Loads a tick file into {@code tick_data} in one transaction, through binary COPY.
+ * Loads a tick file (CSV or Parquet, {@link TickFileReader}) into {@code tick_data} in one transaction, through binary COPY.
  *
  * <p>All or nothing: with {@link OnError#FAIL} the first bad row aborts the COPY and rolls back, so
  * nothing of the file is kept; with {@link OnError#SKIP} bad rows are counted and reported and the
@@ -52,10 +50,16 @@ public final class TickImporter
         this.dataSource = dataSource;
     }
 
-    /** What an import did. {@code strategy} is "copy" (straight into tick_data) or "merge" (through staging, existing rows kept). */
+    /**
+     * What an import did. {@code format} is "csv" or "parquet"; {@code rowsRead} counts trades (ticks), {@code quotesRead}
+     * the quote rows carried into them; {@code strategy} is "copy" (straight into tick_data) or "merge" (through staging,
+     * existing rows kept).
+     */
     public record Result(
         Path file,
+        String format,
         long rowsRead,
+        long quotesRead,
         long rowsInserted,
         long rowsAlreadyPresent,
         long rowsSkipped,
@@ -84,7 +88,7 @@ public final class TickImporter
             try
             {
                 final Result r = attempt(file, options, onError, progress, sorted ? SeqAssigner.sorted() : SeqAssigner.tracking(), merge);
-                return new Result(r.file, r.rowsRead, r.rowsInserted, r.rowsAlreadyPresent, r.rowsSkipped, r.skippedSample, r.symbols,
+                return new Result(r.file, r.format, r.rowsRead, r.quotesRead, r.rowsInserted, r.rowsAlreadyPresent, r.rowsSkipped, r.skippedSample, r.symbols,
                     r.minTsMicros, r.maxTsMicros, sorted, merge ? "merge" : "copy", System.nanoTime() - start);
             }
             catch (final SeqAssigner.UnsortedException e)
@@ -110,10 +114,8 @@ public final class TickImporter
         final SeqAssigner seqAssigner,
         final boolean merge) throws IOException, SQLException, TickRowException, SeqAssigner.UnsortedException
     {
-        final long fileBytes = Math.max(1, Files.size(file));
-        final CountingInputStream counting = new CountingInputStream(Files.newInputStream(file));
-        try (Connection connection = dataSource.getConnection();
-             TickCsvReader reader = TickCsvReader.open(counting, options))
+        try (TickFileReader reader = TickFileReader.open(file, options);
+             Connection connection = dataSource.getConnection())
         {
             connection.setAutoCommit(false);
             TickCopyWriter writer = null;
@@ -179,7 +181,7 @@ public final class TickImporter
                     }
                     if ((read & 0xFFFF) == 0)
                     {
-                        progress.accept(Math.min(1.0, counting.count / (double)fileBytes));
+                        progress.accept(reader.fractionRead());
                     }
                 }
                 writer.finish();
@@ -195,8 +197,8 @@ public final class TickImporter
                 }
                 connection.commit();
                 progress.accept(1.0);
-                return new Result(file, read, inserted, read - inserted, skipped, List.copyOf(skippedSample), List.copyOf(symbols),
-                    read == 0 ? 0 : minTs, read == 0 ? 0 : maxTs, true, merge ? "merge" : "copy", 0);
+                return new Result(file, reader.format(), read, reader.quotesRead(), inserted, read - inserted, skipped, List.copyOf(skippedSample),
+                    List.copyOf(symbols), read == 0 ? 0 : minTs, read == 0 ? 0 : maxTs, true, merge ? "merge" : "copy", 0);
             }
             catch (final IOException | SQLException | TickRowException | SeqAssigner.UnsortedException | RuntimeException e)
             {
@@ -207,44 +209,6 @@ public final class TickImporter
                 connection.rollback();
                 throw e;
             }
-        }
-    }
-
-    private static final class CountingInputStream extends FilterInputStream
-    {
-        long count;
-
-        CountingInputStream(final InputStream in)
-        {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException
-        {
-            final int b = super.read();
-            if (b >= 0)
-            {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(final byte[] b, final int off, final int len) throws IOException
-        {
-            final int n = super.read(b, off, len);
-            if (n > 0)
-            {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public boolean markSupported()
-        {
-            return false;
         }
     }
 }

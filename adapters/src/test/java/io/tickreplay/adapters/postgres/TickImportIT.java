@@ -195,6 +195,95 @@ class TickImportIT
                 "xetra/SAP 2025-11-03T08:00:01.000000 #0 231.5 x 20 bid -");
     }
 
+    @Test
+    void aParquetFileFromAnIndependentWriterStoresTheRowsOfTheSameCsvAndReimportsIdempotently() throws Exception
+    {
+        final Path csv = dir.resolve("session.csv");
+        final long rows = writeSession(csv, 200_000, "pq");
+        importer.importFile(csv, DEFAULTS, TickImporter.OnError.FAIL, f -> { });
+        final String fromCsv = digest();
+        execute("TRUNCATE tick_data");
+
+        // DuckDB writes it with typed columns in row groups of ~20k: instants, doubles, nullable quote fields
+        final Path parquet = dir.resolve("session.data");
+        try (Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = duck.createStatement())
+        {
+            s.execute("SET TimeZone = 'UTC'");
+            s.execute("COPY (SELECT provider, symbol, ts::TIMESTAMPTZ AS timestamp, price::DOUBLE AS price, size::DOUBLE AS size, bid::DOUBLE AS bid, " +
+                "ask::DOUBLE AS ask, bid_size::DOUBLE AS bid_size, ask_size::DOUBLE AS ask_size FROM read_csv('" + csv + "', header = true, all_varchar = true)) " +
+                "TO '" + parquet + "' (FORMAT parquet, ROW_GROUP_SIZE 20480)");
+        }
+        final List<Double> fractions = new ArrayList<>();
+        final TickImporter.Result result = importer.importFile(parquet, DEFAULTS, TickImporter.OnError.FAIL, fractions::add);
+        assertThat(result.format()).isEqualTo("parquet");
+        assertThat(result.rowsInserted()).isEqualTo(rows);
+        assertThat(result.strategy()).isEqualTo("copy");
+        assertThat(digest()).isEqualTo(fromCsv);
+        assertThat(fractions).isNotEmpty().isSorted().last().isEqualTo(1.0);
+
+        final TickImporter.Result again = importer.importFile(parquet, DEFAULTS, TickImporter.OnError.FAIL, f -> { });
+        assertThat(again.strategy()).isEqualTo("merge");
+        assertThat(again.rowsInserted()).isZero();
+        assertThat(again.rowsAlreadyPresent()).isEqualTo(rows);
+        assertThat(digest()).isEqualTo(fromCsv);
+    }
+
+    @Test
+    void aBadParquetRowLeavesNothingAndNamesItsRowAndRowGroup() throws Exception
+    {
+        final Path parquet = dir.resolve("bad.parquet");
+        try (Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = duck.createStatement())
+        {
+            s.execute("COPY (SELECT 'NVDA' AS symbol, epoch_ms(TIMESTAMP '2025-11-03 14:30:00') + i AS ts, " +
+                "CASE WHEN i = 30000 THEN NULL ELSE 10.0 + i / 1000 END AS price, 1 AS size FROM range(0, 50000) r(i) ORDER BY i) " +
+                "TO '" + parquet + "' (FORMAT parquet, ROW_GROUP_SIZE 10240)");
+        }
+        assertThatThrownBy(() -> importer.importFile(parquet, new TickCsvReader.Options("ibkr", null, Map.of()), TickImporter.OnError.FAIL, f -> { }))
+            .isInstanceOf(TickRowException.class)
+            .hasMessageMatching("row 30001 \\(row group \\d\\): price: empty");
+        assertThat(queryLong("SELECT count(*) FROM tick_data")).isZero();
+
+        final TickImporter.Result skipped = importer.importFile(parquet, new TickCsvReader.Options("ibkr", null, Map.of()), TickImporter.OnError.SKIP, f -> { });
+        assertThat(skipped.rowsSkipped()).isEqualTo(1);
+        assertThat(skipped.rowsInserted()).isEqualTo(49_999);
+        // epoch milliseconds, told by magnitude
+        assertThat(queryStrings("SELECT to_char(min(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') FROM tick_data")).containsExactly("2025-11-03 14:30:00.000");
+    }
+
+    @Test
+    void taqQuoteRowsAreNotTicksAndGiveTheTradesAfterThemTheirBidAndAsk() throws Exception
+    {
+        final Path file = dir.resolve("taq-2025-11-03.csv");
+        write(file, """
+            time,symbol,price,size,bid,ask,bid_size,ask_size
+            2025-11-03T14:30:00.000Z,NVDA,,,200.10,200.12,500,700
+            2025-11-03T14:30:00.100Z,AAPL,,,230.00,230.02,100,200
+            2025-11-03T14:30:01.000Z,NVDA,200.11,100,,,,
+            2025-11-03T14:30:01.000Z,NVDA,200.12,50,,,,
+            2025-11-03T14:30:02.000Z,NVDA,,,200.15,200.17,900,
+            2025-11-03T14:30:03.000Z,NVDA,200.16,25,,,,
+            2025-11-03T14:30:04.000Z,AAPL,230.01,10,,,,
+            2025-11-03T14:30:05.000Z,MSFT,500.00,1,,,,
+            """);
+        final TickImporter.Result result = importer.importFile(file, new TickCsvReader.Options("taq", null, Map.of()), TickImporter.OnError.FAIL, f -> { });
+        assertThat(result.quotesRead()).isEqualTo(3);
+        assertThat(result.rowsRead()).isEqualTo(5);
+        assertThat(result.rowsInserted()).isEqualTo(5);
+        assertThat(queryStrings("SELECT symbol || ' ' || to_char(ts AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' #' || seq || ' ' || price || ' bid ' || " +
+            "coalesce(bid::text, '-') || 'x' || coalesce(bid_size::text, '-') || ' ask ' || coalesce(ask::text, '-') || 'x' || coalesce(ask_size::text, '-') " +
+            "FROM tick_data ORDER BY ts, symbol, seq"))
+            .containsExactly(
+                "NVDA 14:30:01 #0 200.11 bid 200.1x500 ask 200.12x700",
+                "NVDA 14:30:01 #1 200.12 bid 200.1x500 ask 200.12x700",
+                // the second quote has no ask size: the one before stands
+                "NVDA 14:30:03 #0 200.16 bid 200.15x900 ask 200.17x700",
+                "AAPL 14:30:04 #0 230.01 bid 230x100 ask 230.02x200",
+                // no quote yet for MSFT: no bid/ask made up
+                "MSFT 14:30:05 #0 500 bid -x- ask -x-");
+        // spread and book imbalance have what they need
+        assertThat(queryLong("SELECT count(*) FROM tick_data WHERE symbol <> 'MSFT' AND bid IS NOT NULL AND ask IS NOT NULL")).isEqualTo(4);
+    }
+
     private static long writeSession(final Path file, final long ticks, final String provider) throws IOException
     {
         final SyntheticSession.Context ctx = new SyntheticSession.Context().provider(provider).symbols(List.of("NVDA", "AAPL", "MSFT", "AMZN")).seed(3);

@@ -24,13 +24,13 @@ import java.util.concurrent.Callable;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    description = "Loads tick files (.csv, .csv.gz) into tick_data through COPY, each file in one transaction. Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume, and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC, or the zone of --tz) or epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts). Importing the same rows again adds nothing.")
+    description = "Loads tick files (CSV, gzip CSV or Parquet, told apart by their bytes, not their names) into tick_data through COPY, each file in one transaction. A row with a bid or ask and no price is a quote: not a tick, its bid/ask/sizes go to the trades after it. Columns are found by name: ts|timestamp|time|datetime|date_time, price, size|amount|qty|quantity|volume, and optional bid, ask, bid_size, ask_size, symbol, provider. Timestamps: ISO-8601 (no offset = UTC, or the zone of --tz) or epoch s/ms/us/ns, told apart by magnitude. seq is numbered in file order per (provider, symbol, ts). Importing the same rows again adds nothing.")
 public final class ImportCommand implements Callable<Integer>
 {
     @Mixin
     CommonOptions common;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "CSV files, plain or gzip.")
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "CSV files (plain or gzip) or Parquet files.")
     List<Path> files;
 
     @Option(names = "--provider", paramLabel = "NAME", description = "Provider of every row (overrides a provider column).")
@@ -169,7 +169,7 @@ public final class ImportCommand implements Callable<Integer>
 
     private static void print(final TickImporter.Result r)
     {
-        final StringBuilder line = new StringBuilder("imported ").append(r.file()).append(": ")
+        final StringBuilder line = new StringBuilder("imported ").append(r.file()).append(" (").append(r.format()).append("): ")
             .append(Format.count(r.rowsInserted())).append(" new rows");
         if (r.rowsAlreadyPresent() > 0)
         {
@@ -183,6 +183,11 @@ public final class ImportCommand implements Callable<Integer>
         }
         line.append(" in ").append(Format.seconds(r.nanos())).append(" (").append(Format.rate(r.rowsPerSecond())).append(" rows/s)");
         System.out.println(line);
+        if (r.quotesRead() > 0)
+        {
+            System.out.println("quotes read: " + Format.count(r.quotesRead()) + " (not ticks; their bid/ask/sizes carried into the trades after them), trades stored: " +
+                Format.count(r.rowsInserted()) + (r.rowsAlreadyPresent() > 0 ? " (+" + Format.count(r.rowsAlreadyPresent()) + " already stored)" : ""));
+        }
         if (r.rowsSkipped() > 0)
         {
             System.out.println("skipped " + Format.count(r.rowsSkipped()) + " bad rows" + (r.rowsSkipped() > r.skippedSample().size() ? ", the first " + r.skippedSample().size() : "") + ":");
