@@ -22,7 +22,7 @@ record PlannedSource(ReplaySource spec, List<String> symbols, List<Path> files, 
         {
             m.put("files", files.stream().map(f -> f.toAbsolutePath().toString()).toList());
         }
-        m.put("warmup_from", Micros.toInstant(warmFromMicros).toString());
+        m.put("warmup_from", warmFromMicros == Long.MIN_VALUE ? "the files' first tick" : Micros.toInstant(warmFromMicros).toString());
         return m;
     }
 }

@@ -344,7 +344,7 @@ public final class ReplayService implements AutoCloseable
             final ReplaySource source = request.sources().get(i);
             if (source.isParquet())
             {
-                planned.add(ParquetSources.plan(source, i, start));
+                planned.add(ParquetSources.plan(source, i, start, signals));
                 continue;
             }
             final long warmFrom = signals.isEmpty() ? start
@@ -532,7 +532,7 @@ public final class ReplayService implements AutoCloseable
          * thread and connection), merged in (ts, source order, symbol, seq): the ids of source {@code s} start
          * where the previous source's end, as in {@link SymbolTable#ofSources}.
          */
-        private TickBatchSource mergedSource(final Plan plan, final long runId) throws IOException
+        private TickBatchSource mergedSource(final Plan plan, final long runId)
         {
             final List<TickBatchSource> readers = new ArrayList<>();
             final int[] firstId = new int[plan.sources().size()];
@@ -545,13 +545,13 @@ public final class ReplayService implements AutoCloseable
                     firstId[i] = next;
                     final SymbolTable own = new SymbolTable(p.symbols());
                     next += own.size();
-                    readers.add(p.spec().isParquet() ? ParquetSources.open(p, own, Micros.of(plan.end()), config.batchSize)
+                    readers.add(p.spec().isParquet() ? ParquetSources.open(p, own, Micros.of(plan.end()))
                         : new PgTickSource(db.dataSource(), p.spec().provider(), own, p.warmFromMicros(), Micros.of(plan.end()),
                             new PgTickSource.Options().batchSize(config.batchSize).targetChunkRows(config.chunkRows)
                                 .applicationName("tickreplay-replay-" + runId + "-" + i)));
                 }
             }
-            catch (final IOException | RuntimeException e)
+            catch (final RuntimeException e)
             {
                 readers.forEach(CloseHelper::quietClose);
                 throw e;

@@ -189,6 +189,93 @@ class MultiSourceReplayIT
         assertRefused(post("{\"sources\": [{\"parquet\": \"../../*.parquet\", \"provider\": \"x\"}]" + window), "sources");
     }
 
+    @Test
+    void parquetFilesBesideTheDatabaseGiveTheStreamOfTheSameTicksInTheDatabase() throws Exception
+    {
+        // polygon's ticks as two Parquet files split in time, ties of a timestamp in reverse symbol order, no seq column
+        final Path files = dir.resolve("imports").resolve("poly");
+        java.nio.file.Files.createDirectories(files);
+        writeParquet("polygon", POLYGON, files.resolve("a.parquet"), START.minusSeconds(3600), START.plusSeconds(600));
+        writeParquet("polygon", POLYGON, files.resolve("b.parquet"), START.plusSeconds(600), END.plusSeconds(60));
+        final ReplayOutcome fromDatabase = service.start(ReplayRequest.fromSources(SOURCES, START, END, 0)).done().get(120, TimeUnit.SECONDS);
+        final ReplayRun mixed = service.start(ReplayRequest.fromSources(List.of(new ReplaySource("polygon", null, files.resolve("*.parquet").toString(), null),
+            new ReplaySource("ibkr", IBKR, null, null)), START, END, 0));
+        final ReplayOutcome outcome = mixed.done().get(120, TimeUnit.SECONDS);
+        assertThat(outcome.status()).as(outcome.errorMessage()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(received(mixed.runId())).containsExactlyElementsOf(expected());
+        assertThat(outcome.checksumHex()).isEqualTo(fromDatabase.checksumHex());
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> first = (Map<String, Object>)((List<Object>)service.jobs().find(mixed.runId()).orElseThrow().metadata().get("sources")).get(0);
+        assertThat(first.get("symbols")).isEqualTo(List.of("NVDA", "TSLA"));
+        assertThat(first.get("files")).asList().hasSize(2);
+
+        // the API reads them under replay.import-dir, by a path relative to it
+        final HttpResponse<String> ok = post("{\"sources\": [{\"parquet\": \"poly/*.parquet\", \"provider\": \"polygon\", \"symbols\": [\"NVDA\", \"TSLA\"]}, " +
+            "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"AAPL\", \"MSFT\"]}], \"start\": \"" + START + "\", \"end\": \"" + END +
+            "\", \"speed\": 0, \"signals\": \"none\"}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        final long runId = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ok.body()).get("run_id").asLong();
+        final java.util.Optional<ReplayRun> running = service.active(runId);
+        if (running.isPresent())
+        {
+            assertThat(running.get().done().get(120, TimeUnit.SECONDS).checksumHex()).isEqualTo(fromDatabase.checksumHex());
+        }
+        assertThat(service.jobs().find(runId).orElseThrow().metadata().get("checksum")).isEqualTo(fromDatabase.checksumHex());
+
+        // a file whose ticks go back in time fails the run, naming the file and the row
+        final Path unsorted = dir.resolve("unsorted");
+        java.nio.file.Files.createDirectories(unsorted);
+        writeParquet("polygon", POLYGON, unsorted.resolve("1.parquet"), START.plusSeconds(600), END);
+        writeParquet("polygon", POLYGON, unsorted.resolve("2.parquet"), START, START.plusSeconds(600));
+        final ReplayOutcome failed = service.start(ReplayRequest.fromSources(List.of(new ReplaySource("polygon", POLYGON, unsorted + "/*.parquet", null)),
+            START, END, 0)).done().get(120, TimeUnit.SECONDS);
+        assertThat(failed.status()).isEqualTo(ReplayOutcome.Status.FAILED);
+        assertThat(failed.errorMessage()).contains("2.parquet").contains("row 1").contains("sorted by ts");
+    }
+
+    /** {@code provider}'s ticks of [from, to) from tick_data into a Parquet file through DuckDB, each timestamp's symbols in reverse order. */
+    private static void writeParquet(final String provider, final List<String> symbols, final Path file, final Instant from, final Instant to)
+        throws Exception
+    {
+        try (Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             Connection pg = db.connection())
+        {
+            try (Statement s = duck.createStatement())
+            {
+                s.execute("SET TimeZone = 'UTC'");
+                s.execute("CREATE TABLE t (ts TIMESTAMPTZ, seq INTEGER, symbol VARCHAR, price DOUBLE, size DOUBLE, bid DOUBLE, ask DOUBLE, " +
+                    "bid_size DOUBLE, ask_size DOUBLE)");
+            }
+            try (PreparedStatement read = pg.prepareStatement("SELECT ts, seq, symbol, price, size, bid, ask, bid_size, ask_size FROM tick_data " +
+                     "WHERE provider = ? AND symbol = ANY(?) AND ts >= ? AND ts < ?");
+                 PreparedStatement insert = duck.prepareStatement("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+            {
+                read.setString(1, provider);
+                read.setArray(2, pg.createArrayOf("text", symbols.toArray()));
+                read.setObject(3, java.time.OffsetDateTime.ofInstant(from, java.time.ZoneOffset.UTC));
+                read.setObject(4, java.time.OffsetDateTime.ofInstant(to, java.time.ZoneOffset.UTC));
+                try (ResultSet rs = read.executeQuery())
+                {
+                    while (rs.next())
+                    {
+                        insert.setObject(1, rs.getObject(1, java.time.OffsetDateTime.class));
+                        for (int k = 2; k <= 9; k++)
+                        {
+                            insert.setObject(k, rs.getObject(k));
+                        }
+                        insert.addBatch();
+                    }
+                }
+                insert.executeBatch();
+            }
+            try (Statement s = duck.createStatement())
+            {
+                s.execute("COPY (SELECT ts, symbol, price, size, bid, ask, bid_size, ask_size FROM t ORDER BY ts, symbol DESC, seq) TO '" + file +
+                    "' (FORMAT parquet)");
+            }
+        }
+    }
+
     private static void assertRefused(final HttpResponse<String> response, final String field)
     {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
