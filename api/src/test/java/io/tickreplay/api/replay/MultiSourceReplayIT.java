@@ -276,6 +276,27 @@ class MultiSourceReplayIT
         }
     }
 
+    @Test
+    void theCliReplaysRepeatedSourcesAndItsJournalGivesTheSameChecksum() throws Exception
+    {
+        final String journal = dir.resolve("cli-journal").toString();
+        final io.tickreplay.api.cli.CliIT.Run live = io.tickreplay.api.cli.CliIT.run("replay", "--db-url", db.url(), "--journal-dir", journal,
+            "--source", "provider=polygon;symbols=TSLA,NVDA", "--source", "provider=ibkr;symbols=NVDA,AAPL,MSFT",
+            "--start", START.toString(), "--end", END.toString(), "--speed", "0", "--signals", "none");
+        assertThat(live.exit()).as(live.err()).isZero();
+        final com.fasterxml.jackson.databind.JsonNode job = new com.fasterxml.jackson.databind.ObjectMapper().readTree(live.out());
+        assertThat(job.get("provider").asText()).isEqualTo("polygon,ibkr");
+        assertThat(job.get("metadata").get("sources")).hasSize(2);
+        final String checksum = job.get("metadata").get("checksum").asText();
+        assertThat(checksum).isEqualTo(referenceChecksum(expected(), true));
+        final io.tickreplay.api.cli.CliIT.Run replayed = io.tickreplay.api.cli.CliIT.run("replay", "--db-url", db.url(), "--journal-dir", journal,
+            "--from-journal", job.get("run_id").asText(), "--speed", "0", "--signals", "none");
+        assertThat(replayed.exit()).as(replayed.err()).isZero();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(replayed.out()).get("metadata").get("checksum").asText()).isEqualTo(checksum);
+        final io.tickreplay.api.cli.CliIT.Run resume = io.tickreplay.api.cli.CliIT.run("resume", "--db-url", db.url(), job.get("run_id").asText());
+        assertThat(resume.exit()).isEqualTo(2);
+    }
+
     private static void assertRefused(final HttpResponse<String> response, final String field)
     {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
