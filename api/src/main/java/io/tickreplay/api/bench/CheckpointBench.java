@@ -115,7 +115,7 @@ public final class CheckpointBench
         return interval.isZero() ? "off" : interval.toMillis() % 1000 == 0 ? interval.toSeconds() + "s" : interval.toMillis() + "ms";
     }
 
-    private static double median(final List<Double> values)
+    static double median(final List<Double> values)
     {
         final List<Double> sorted = new ArrayList<>(values);
         sorted.sort(Double::compare);

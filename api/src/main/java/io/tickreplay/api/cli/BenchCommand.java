@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'limits': the same replay, per signals.metadata mode, against PostgreSQL COPYing the ticks out and the replay's own rows in over as many connections as it has writers, at once. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows. Suite 'latency': per-tick latency through the in-memory pipeline at --offered ticks/s, per stage, with .hgrm files. Suite 'bus': with a real Kafka and Redis started for the run, replays to each against Kafka's ProducerPerformance and a pipelined XADD loop, replay -> Kafka -> two SignalConsumers against the replay writing the rows itself, and publish -> consume latency at 10k ticks/s. Suite 'checkpoint': the burst replay persisting two signals with checkpoints off, every 5 s and every 250 ms.")
+    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'limits': the same replay, per signals.metadata mode, against PostgreSQL COPYing the ticks out and the replay's own rows in over as many connections as it has writers, at once. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows. Suite 'latency': per-tick latency through the in-memory pipeline at --offered ticks/s, per stage, with .hgrm files. Suite 'bus': with a real Kafka and Redis started for the run, replays to each against Kafka's ProducerPerformance and a pipelined XADD loop, replay -> Kafka -> two SignalConsumers against the replay writing the rows itself, and publish -> consume latency at 10k ticks/s. Suite 'checkpoint': the burst replay persisting two signals with checkpoints off, every 5 s and every 250 ms. Suite 'multisource': a burst replay of one source against the same ticks as three sources merged, without and with two signals.")
 public final class BenchCommand implements Callable<Integer>
 {
     private static final String SCHEMA = "tickreplay_bench";
@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--suite", paramLabel = "import|replay|signals|limits|export|latency|bus|checkpoint|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
+    @Option(names = "--suite", paramLabel = "import|replay|signals|limits|export|latency|bus|checkpoint|multisource|all", description = "Which comparisons (default all; the signals suite uses at most 1M ticks).")
     String suite = "all";
 
     @Option(names = "--offered", paramLabel = "TICKS_PER_S", description = "Load offered to the in-memory pipeline by the latency suite (default 1,000,000).")
@@ -83,9 +83,10 @@ public final class BenchCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (!List.of("import", "replay", "signals", "limits", "export", "latency", "bus", "checkpoint", "all").contains(suite))
+        if (!List.of("import", "replay", "signals", "limits", "export", "latency", "bus", "checkpoint", "multisource", "all").contains(suite))
         {
-            throw new UsageException("--suite must be import, replay, signals, limits, export, latency, bus, checkpoint or all, was '" + suite + "'");
+            throw new UsageException("--suite must be import, replay, signals, limits, export, latency, bus, checkpoint, multisource or all, was '" +
+                suite + "'");
         }
         if (!(offered > 0) || Double.isInfinite(offered))
         {
@@ -137,6 +138,15 @@ public final class BenchCommand implements Callable<Integer>
                     finally
                     {
                         deleteTree(workDir.resolve("checkpoint-journal"));
+                    }
+                    truncate(db);
+                }
+                if (suite.equals("multisource") || suite.equals("all"))
+                {
+                    try (Database roomy = main.inSchema(SCHEMA, 8)) // three readers and two writers at once
+                    {
+                        report.put("multisource", new io.tickreplay.api.bench.MultiSourceBench(roomy, workDir, quick ? 1 : Math.max(3, r))
+                            .run(Math.min(n, quick ? 100_000 : 2_000_000)));
                     }
                     truncate(db);
                 }
