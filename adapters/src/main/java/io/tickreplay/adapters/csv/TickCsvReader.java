@@ -215,7 +215,7 @@ public final class TickCsvReader implements Closeable
     }
 
     /**
-     * Reads the next row into {@code tick}.
+     * Reads the next trade into {@code tick}; quote rows on the way update the current quote ({@link QuoteBook}).
      *
      * @return false at the end of the file.
      * @throws TickRowException for a row that cannot be read; the next call goes on with the next row.
