@@ -367,7 +367,7 @@ public final class ParquetTickReader implements Closeable
         return c.toMicros(c.longValue);
     }
 
-    private static long int96Micros(final Binary value)
+    static long int96Micros(final Binary value)
     {
         final java.nio.ByteBuffer b = value.toByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         final long nanosOfDay = b.getLong(b.position());
