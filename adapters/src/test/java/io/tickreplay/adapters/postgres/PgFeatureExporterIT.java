@@ -57,9 +57,15 @@ class PgFeatureExporterIT
 
     private Path export(final String provider, final String name, final FileFormat format) throws Exception
     {
+        return export(provider, name, format, START, END, SIGNALS);
+    }
+
+    private Path export(final String provider, final String name, final FileFormat format, final Instant start, final Instant end,
+        final List<String> signals) throws Exception
+    {
         final Path out = dir.resolve(name);
         final PgExporter.Result r = new PgFeatureExporter(db.dataSource()).export(
-            new PgFeatureExporter.Query(provider, List.of("NVDA", "AAPL"), START, END, "1m", SIGNALS, HORIZONS), out, format, rows -> { });
+            new PgFeatureExporter.Query(provider, List.of("NVDA", "AAPL"), start, end, "1m", signals, HORIZONS), out, format, rows -> { });
         assertThat(r.rows()).isPositive();
         assertThat(r.bytes()).isEqualTo(Files.size(out));
         return out;
@@ -250,6 +256,35 @@ class PgFeatureExporterIT
         }
         assertThat(compared).isEqualTo(2 * (137));
         assertThat(labelsMoved).as("the labels do look ahead (a check that the rewrite changed something)").isTrue();
+    }
+
+    @Test
+    void aWindowStartingLaterHasTheSameFeaturesAsTheWholeWindowThanksToItsWarmUp() throws Exception
+    {
+        final Instant later = Instant.parse("2025-11-03T17:30:00Z");
+        final Map<String, Map<String, Object>> whole = new HashMap<>();
+        rows("read_parquet('" + export("feat", "whole.parquet", FileFormat.PARQUET, START, END, List.of("all")) + "')")
+            .forEach(r -> whole.put(r.get("symbol") + "@" + r.get("ts"), r));
+        final List<Map<String, Object>> part = rows("read_parquet('" + export("feat", "part.parquet", FileFormat.PARQUET, later, END, List.of("all")) + "')");
+        assertThat(part).hasSize(2 * 150);
+        for (final Map<String, Object> row : part)
+        {
+            final Map<String, Object> full = whole.get(row.get("symbol") + "@" + row.get("ts"));
+            for (final Map.Entry<String, Object> e : row.entrySet())
+            {
+                if (e.getValue() instanceof Double d && !e.getKey().startsWith("fwd_log_return_"))
+                {
+                    assertThat(d).as("%s at %s", e.getKey(), row.get("ts")).isCloseTo((Double)full.get(e.getKey()), within(1e-9 * Math.max(1, Math.abs(d))));
+                }
+                else
+                {
+                    assertThat(e.getValue()).as("%s at %s", e.getKey(), row.get("ts")).isEqualTo(full.get(e.getKey()));
+                }
+            }
+        }
+        // the later window starts with values: nothing null that the whole window has
+        assertThat(part.get(0).get("rsi_14")).isNotNull();
+        assertThat(part.get(0).get("vwap_deviation_bps")).isNotNull();
     }
 
     @Test
