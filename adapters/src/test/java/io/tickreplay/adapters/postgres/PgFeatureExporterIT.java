@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -213,7 +216,8 @@ class PgFeatureExporterIT
     void rewritingTheTicksAfterABarsCloseChangesNoneOfItsFeatures() throws Exception
     {
         final Path before = export("feat", "before.parquet", FileFormat.PARQUET);
-        final Instant cut = Instant.parse("2025-11-03T18:17:31.5Z");
+        // at a bar boundary: the first tick after the last compared bar's close is one of the changed ones
+        final Instant cut = Instant.parse("2025-11-03T18:17:00Z");
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
             s.execute("DELETE FROM tick_data WHERE provider = 'shuf'");
@@ -256,6 +260,33 @@ class PgFeatureExporterIT
         }
         assertThat(compared).isEqualTo(2 * (137));
         assertThat(labelsMoved).as("the labels do look ahead (a check that the rewrite changed something)").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(FileFormat.class)
+    void aFailureHalfWayLeavesNoFileAndThePoolUsable(final FileFormat format) throws Exception
+    {
+        final Path out = Files.createDirectory(dir.resolve("failing-" + format.label())).resolve("f." + format.label());
+        // the progress callback stands for the file's side failing (a full disk) after the first symbol
+        assertThatThrownBy(() -> new PgFeatureExporter(db.dataSource()).export(
+            new PgFeatureExporter.Query("feat", List.of("NVDA", "AAPL"), START, END, "1m", SIGNALS, HORIZONS), out, format, rows ->
+            {
+                if (rows > 0)
+                {
+                    throw new IllegalStateException("No space left on device");
+                }
+            })).hasMessageContaining("No space left on device");
+        try (var files = Files.list(out.getParent()))
+        {
+            assertThat(files).as("neither the file nor a temporary one").isEmpty();
+        }
+        for (int i = 0; i < 8; i++)
+        {
+            try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM tick_data"))
+            {
+                assertThat(rs.next()).isTrue();
+            }
+        }
     }
 
     @Test
