@@ -215,7 +215,7 @@ public final class TickCsvReader implements Closeable
     }
 
     /**
-     * Reads the next row into {@code tick}.
+     * Reads the next trade into {@code tick}; quote rows on the way update the current quote ({@link QuoteBook}).
      *
      * @return false at the end of the file.
      * @throws TickRowException for a row that cannot be read; the next call goes on with the next row.
@@ -378,10 +378,15 @@ public final class TickCsvReader implements Closeable
         final double value;
         try
         {
-            value = Double.parseDouble(decimalComma ? text.replace(',', '.') : text);
+            value = Double.parseDouble(decimalComma ? commaDecimal(text) : text);
         }
         catch (final NumberFormatException e)
         {
+            if (decimalComma && text.indexOf('.') >= 0)
+            {
+                throw new TickRowException(lineNumber, column.fieldName() + ": not a number: '" + text +
+                    "' (with --decimal-comma a '.' separates thousands, as in 1.234,56)");
+            }
             if (!decimalComma && delimiter != ',' && isDecimalComma(text))
             {
                 throw new TickRowException(lineNumber, column.fieldName() + ": not a number: '" + text + "' (a decimal comma? pass --decimal-comma)");
@@ -407,6 +412,51 @@ public final class TickCsvReader implements Closeable
             throw new TickRowException(lineNumber, column.fieldName() + ": must be >= 0, was " + fields.get(at));
         }
         return value;
+    }
+
+    /**
+     * A number written with a decimal comma and, optionally, dots between groups of three digits ({@code 1.234.567,89}) as
+     * Java reads it; dots anywhere else make it unreadable ({@code 1.5} is refused rather than read as 15 or 1.5).
+     */
+    static String commaDecimal(final String text)
+    {
+        final int dot = text.indexOf('.');
+        if (dot < 0)
+        {
+            return text.replace(',', '.');
+        }
+        final int comma = text.indexOf(',');
+        final int intEnd = comma < 0 ? text.length() : comma;
+        final StringBuilder b = new StringBuilder(text.length());
+        int group = -1; // digits since the last dot, -1 before the first dot
+        for (int i = 0; i < intEnd; i++)
+        {
+            final char c = text.charAt(i);
+            if (c == '.')
+            {
+                final int lead = b.length() - (b.length() > 0 && b.charAt(0) == '-' ? 1 : 0);
+                if (group >= 0 ? group != 3 : lead < 1 || lead > 3)
+                {
+                    throw new NumberFormatException(text);
+                }
+                group = 0;
+                continue;
+            }
+            if (group >= 0)
+            {
+                group++;
+            }
+            b.append(c);
+        }
+        if (group != 3)
+        {
+            throw new NumberFormatException(text);
+        }
+        if (comma >= 0)
+        {
+            b.append('.').append(text, comma + 1, text.length());
+        }
+        return b.toString();
     }
 
     /** Digits, one comma, digits: how a number is written where the comma is the decimal mark. */

@@ -53,6 +53,8 @@ import java.util.List;
  */
 public final class ParquetTickReader implements Closeable
 {
+    /** How the message of a file that starts like Parquet but cannot be opened as one begins. */
+    public static final String NOT_PARQUET = "not a readable Parquet file";
     private static final byte[] MAGIC = {'P', 'A', 'R', '1'};
     private static final long EARLIEST_MICROS = -2_208_988_800_000_000L; // 1900-01-01T00:00:00Z
     private static final long LATEST_MICROS = 253_402_300_800_000_000L;  // 10000-01-01T00:00:00Z
@@ -117,9 +119,11 @@ public final class ParquetTickReader implements Closeable
         {
             reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
         }
-        catch (final RuntimeException e)
+        catch (final IOException | RuntimeException e)
         {
-            throw new IOException("not a readable Parquet file: " + e.getMessage(), e);
+            // parquet-java names the file by its object's identity; the caller names it properly
+            final String why = String.valueOf(e.getMessage()).replaceAll("\\S*LocalInputFile@\\S+ ", "");
+            throw new IOException(NOT_PARQUET + " (it starts with PAR1, but " + why + ")", e);
         }
         try
         {
@@ -363,7 +367,7 @@ public final class ParquetTickReader implements Closeable
         return c.toMicros(c.longValue);
     }
 
-    private static long int96Micros(final Binary value)
+    static long int96Micros(final Binary value)
     {
         final java.nio.ByteBuffer b = value.toByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         final long nanosOfDay = b.getLong(b.position());

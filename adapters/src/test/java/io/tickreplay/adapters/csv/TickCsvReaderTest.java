@@ -283,6 +283,28 @@ class TickCsvReaderTest
     }
 
     @Test
+    void withDecimalCommasDotsSeparateThousandsAndNothingElse() throws Exception
+    {
+        final String csv = "ts;price;size\n1762180201;1.234,56;1.000\n1762180202;12.345.678,9;2\n1762180203;1.5;1\n1762180204;1.23,4;1\n";
+        try (TickCsvReader reader = reader(csv, new TickCsvReader.Options("xetra", "SAP", Map.of(), null, null, true)))
+        {
+            final Tick tick = new Tick();
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(tick.price).isEqualTo(1234.56);
+            assertThat(tick.size).isEqualTo(1000);
+            assertThat(reader.next(tick)).isTrue();
+            assertThat(tick.price).isEqualTo(12345678.9);
+            assertThat(tick.size).isEqualTo(2);
+            assertThatThrownBy(() -> reader.next(tick))
+                .hasMessage("line 4: price: not a number: '1.5' (with --decimal-comma a '.' separates thousands, as in 1.234,56)");
+            assertThatThrownBy(() -> reader.next(tick)).hasMessageStartingWith("line 5: price: not a number: '1.23,4'");
+        }
+        assertThat(TickCsvReader.commaDecimal("-1.234,5")).isEqualTo("-1234.5");
+        assertThatThrownBy(() -> TickCsvReader.commaDecimal(".123,4")).isInstanceOf(NumberFormatException.class);
+        assertThatThrownBy(() -> TickCsvReader.commaDecimal("1234.567")).isInstanceOf(NumberFormatException.class);
+    }
+
+    @Test
     void aDecimalCommaWithoutTheFlagFailsSuggestingIt() throws Exception
     {
         try (TickCsvReader reader = reader("ts;price;size\n1762180201;231,45;1\n1762180201;2x;1\n", NVDA))

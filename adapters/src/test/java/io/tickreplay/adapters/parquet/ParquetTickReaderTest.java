@@ -225,6 +225,18 @@ class ParquetTickReaderTest
         }
     }
 
+    @Test
+    void anInt96TimestampIsReadAsSparkAndImpalaWriteItNanosOfDayThenTheJulianDay()
+    {
+        final java.time.Instant at = java.time.Instant.parse("2025-11-03T14:30:00.123456789Z");
+        final long epochDay = Math.floorDiv(at.getEpochSecond(), 86_400);
+        final long nanosOfDay = Math.floorMod(at.getEpochSecond(), 86_400) * 1_000_000_000L + at.getNano();
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(nanosOfDay).putInt((int)(epochDay + 2_440_588));
+        assertThat(ParquetTickReader.int96Micros(org.apache.parquet.io.api.Binary.fromConstantByteArray(b.array())))
+            .isEqualTo(at.getEpochSecond() * 1_000_000L + 123_456);
+    }
+
     /** Writes {@code select} over the session (all text columns, as {@code src}) to a Parquet file with DuckDB. */
     private static Path duck(final String name, final String select, final String options) throws SQLException
     {

@@ -1,7 +1,9 @@
 package io.tickreplay.api.bench;
 
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.postgres.PgExporter;
+import io.tickreplay.adapters.postgres.PgFeatureExporter;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -22,7 +24,9 @@ import java.util.Map;
  * Export, side by side: tickreplay's CSV and Parquet exports of a generated session's ticks against
  * PostgreSQL's own {@code COPY ... TO STDOUT} of the same rows (CSV, and binary for Parquet's
  * decode), the same per-symbol queries, the bytes thrown away: the server's limit. Checks first that
- * every contender moved the same number of rows.
+ * every contender moved the same number of rows. Then the ML feature set of the same window
+ * (docs/features.md: 1-minute bars, horizons 1,5,15) with every signal and with none, in ticks read
+ * per second, against the Parquet export of the ticks themselves.
  */
 public final class ExportBench
 {
@@ -56,6 +60,9 @@ public final class ExportBench
         final List<Double> csv = new ArrayList<>();
         final List<Double> csvGz = new ArrayList<>();
         final List<Double> parquet = new ArrayList<>();
+        final List<Double> featuresAll = new ArrayList<>();
+        final List<Double> featuresNone = new ArrayList<>();
+        long featureRows = 0;
         final Map<String, Object> sizes = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++)
         {
@@ -75,9 +82,21 @@ public final class ExportBench
                 Files.delete(file);
                 (format == PgExporter.Format.CSV ? csv : format == PgExporter.Format.CSV_GZ ? csvGz : parquet).add(rate);
             }
-            System.out.printf(Locale.ROOT, "  round %d: PostgreSQL COPY TO csv %s rows/s, binary %s rows/s | export csv %s, csv.gz %s, parquet %s rows/s%n",
+            for (final List<String> signals : List.of(List.of("all"), List.of("none")))
+            {
+                final Path file = workDir.resolve("bench-features.parquet");
+                final long t0 = System.nanoTime();
+                final PgExporter.Result result = new PgFeatureExporter(db.dataSource()).export(new PgFeatureExporter.Query("expbench", SYMBOLS,
+                    query.start(), query.end(), "1m", signals, new int[] {1, 5, 15}), file, FileFormat.PARQUET, n -> { });
+                (signals.get(0).equals("all") ? featuresAll : featuresNone).add(generated * 1e9 / (System.nanoTime() - t0));
+                featureRows = result.rows();
+                sizes.put("features_" + signals.get(0) + "_parquet_bytes", Files.size(file));
+                Files.delete(file);
+            }
+            System.out.printf(Locale.ROOT, "  round %d: PostgreSQL COPY TO csv %s rows/s, binary %s rows/s | export csv %s, csv.gz %s, parquet %s rows/s" +
+                    " | features all %s, none %s ticks/s%n",
                 round, rate(pgCsv.get(round - 1)), rate(pgBinary.get(round - 1)), rate(csv.get(round - 1)), rate(csvGz.get(round - 1)),
-                rate(parquet.get(round - 1)));
+                rate(parquet.get(round - 1)), rate(featuresAll.get(round - 1)), rate(featuresNone.get(round - 1)));
         }
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("ticks", generated);
@@ -87,7 +106,12 @@ public final class ExportBench
         out.put("export_csv_rows_per_s", ReplayBench.rounded(csv));
         out.put("export_csv_gz_rows_per_s", ReplayBench.rounded(csvGz));
         out.put("export_parquet_rows_per_s", ReplayBench.rounded(parquet));
+        out.put("export_features_all_signals_ticks_per_s", ReplayBench.rounded(featuresAll));
+        out.put("export_features_no_signals_ticks_per_s", ReplayBench.rounded(featuresNone));
+        out.put("features_rows", featureRows);
         out.putAll(sizes);
+        out.put("ratio_features_all_to_parquet_ticks", ReplayBench.ratio(ReplayBench.max(featuresAll), ReplayBench.max(parquet)));
+        out.put("ratio_features_none_to_parquet_ticks", ReplayBench.ratio(ReplayBench.max(featuresNone), ReplayBench.max(parquet)));
         final double bestPgCsv = ReplayBench.max(pgCsv);
         final double bestPgBinary = ReplayBench.max(pgBinary);
         out.put("ratio_csv_to_copy_csv", ReplayBench.ratio(ReplayBench.max(csv), bestPgCsv));
@@ -100,6 +124,10 @@ public final class ExportBench
         System.out.printf(Locale.ROOT, "  %-48s %14s rows/s%n", "export ticks .csv.gz (tickreplay)", rate(ReplayBench.max(csvGz)));
         System.out.printf(Locale.ROOT, "  %-48s %14s rows/s   = %.2fx COPY binary (goal >= 1M rows/s)%n", "export ticks .parquet (tickreplay)",
             rate(ReplayBench.max(parquet)), ReplayBench.max(parquet) / bestPgBinary);
+        System.out.printf(Locale.ROOT, "  %-48s %14s ticks/s  = %.2fx the ticks' parquet export (%,d rows)%n", "export features, all 7 signals, .parquet",
+            rate(ReplayBench.max(featuresAll)), ReplayBench.max(featuresAll) / ReplayBench.max(parquet), featureRows);
+        System.out.printf(Locale.ROOT, "  %-48s %14s ticks/s  = %.2fx the ticks' parquet export%n", "export features, no signals, .parquet",
+            rate(ReplayBench.max(featuresNone)), ReplayBench.max(featuresNone) / ReplayBench.max(parquet));
         return out;
     }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tickreplay.adapters.csv.SeqAssigner;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickCsvWriter;
+import io.tickreplay.adapters.files.TickFileReader;
+import io.tickreplay.adapters.parquet.ParquetRowWriter;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickImporter;
 import io.tickreplay.api.config.Settings;
@@ -45,7 +47,7 @@ import java.util.stream.Stream;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows loaded by `import` and by PostgreSQL's COPY FROM (the ceiling). Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'limits': the same replay, per signals.metadata mode, against PostgreSQL COPYing the ticks out and the replay's own rows in over as many connections as it has writers, at once. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows. Suite 'latency': per-tick latency through the in-memory pipeline at --offered ticks/s, per stage, with .hgrm files. Suite 'bus': with a real Kafka and Redis started for the run, replays to each against Kafka's ProducerPerformance and a pipelined XADD loop, replay -> Kafka -> two SignalConsumers against the replay writing the rows itself, and publish -> consume latency at 10k ticks/s. Suite 'checkpoint': the burst replay persisting two signals with checkpoints off, every 5 s and every 250 ms. Suite 'multisource': a burst replay of one source against the same ticks as three sources merged, without and with two signals.")
+    description = "Side-by-side benchmark against PostgreSQL's own limits on the same generated data. Suite 'import': a CSV of --ticks rows, and the same rows as Parquet, loaded by `import` and by PostgreSQL's COPY FROM of the CSV (the ceiling), and each file read alone. Suite 'replay': burst replays database -> bus and journal -> bus against PostgreSQL's COPY out of the same rows, and pacing at 1x and 10x. Suite 'signals': a burst replay persisting two signals against PostgreSQL computing them itself and its COPY-in. Suite 'limits': the same replay, per signals.metadata mode, against PostgreSQL COPYing the ticks out and the replay's own rows in over as many connections as it has writers, at once. Suite 'export': CSV and Parquet exports against PostgreSQL's own COPY TO of the same rows, and the ML feature set of the same window (all signals, none) in ticks/s. Suite 'latency': per-tick latency through the in-memory pipeline at --offered ticks/s, per stage, with .hgrm files. Suite 'bus': with a real Kafka and Redis started for the run, replays to each against Kafka's ProducerPerformance and a pipelined XADD loop, replay -> Kafka -> two SignalConsumers against the replay writing the rows itself, and publish -> consume latency at 10k ticks/s. Suite 'checkpoint': the burst replay persisting two signals with checkpoints off, every 5 s and every 250 ms. Suite 'multisource': a burst replay of one source against the same ticks as three sources merged, without and with two signals.")
 public final class BenchCommand implements Callable<Integer>
 {
     private static final String SCHEMA = "tickreplay_bench";
@@ -236,6 +238,15 @@ public final class BenchCommand implements Callable<Integer>
                 goals.put("latency at 10k ticks/s, publish -> " + k[0] + " consumer, p99 <= " + k[1] + " ms", g);
             }
         }
+        final Map<String, Object> imports = (Map<String, Object>)report.get("import");
+        if (imports != null)
+        {
+            for (final Map.Entry<String, Object> layout : imports.entrySet())
+            {
+                final Map<String, Object> l = (Map<String, Object>)layout.getValue();
+                goal(goals, "Parquet import >= 1M rows/s (" + layout.getKey() + ")", number(l, "best_tickreplay_import_parquet_rows_per_s"), 1_000_000);
+            }
+        }
         if (limits != null)
         {
             goal(goals, "replay with 2 signals persisted >= 0.9x PostgreSQL's concurrent COPY-out + COPY-in limit (metadata full)",
@@ -299,22 +310,83 @@ public final class BenchCommand implements Callable<Integer>
             final Path csv = workDir.resolve("bench-ticks-" + n + "-" + layout.key + ".csv");
             final long rows = writeCsv(csv, n, layout);
             System.out.println("bench import, " + layout.description + ": " + Format.count(rows) + " ticks in " + csv + " (" + Files.size(csv) / (1 << 20) + " MiB)");
+            final Path parquet = workDir.resolve("bench-ticks-" + n + "-" + layout.key + ".parquet");
             try
             {
-                out.put(layout.key, importLayout(db, csv, rows, rounds));
+                writeParquet(csv, parquet);
+                System.out.println("  the same rows as Parquet: " + parquet + " (" + Files.size(parquet) / (1 << 20) + " MiB, written by tickreplay's own writer)");
+                out.put(layout.key, importLayout(db, csv, parquet, rows, rounds));
             }
             finally
             {
                 Files.deleteIfExists(csv);
+                Files.deleteIfExists(parquet);
             }
         }
         return out;
     }
 
-    private static Map<String, Object> importLayout(final Database db, final Path csv, final long rows, final int rounds) throws Exception
+    /** The CSV's rows as a Parquet file of typed columns (timestamps, doubles, nullable quote fields), as a user's would be. */
+    private static void writeParquet(final Path csv, final Path parquet) throws Exception
+    {
+        final List<ParquetRowWriter.Column> columns = List.of(
+            ParquetRowWriter.Column.required("provider", ParquetRowWriter.Type.STRING),
+            ParquetRowWriter.Column.required("symbol", ParquetRowWriter.Type.STRING),
+            ParquetRowWriter.Column.required("ts", ParquetRowWriter.Type.TIMESTAMP),
+            ParquetRowWriter.Column.required("price", ParquetRowWriter.Type.DOUBLE),
+            ParquetRowWriter.Column.required("size", ParquetRowWriter.Type.DOUBLE),
+            ParquetRowWriter.Column.optional("bid", ParquetRowWriter.Type.DOUBLE),
+            ParquetRowWriter.Column.optional("ask", ParquetRowWriter.Type.DOUBLE),
+            ParquetRowWriter.Column.optional("bid_size", ParquetRowWriter.Type.DOUBLE),
+            ParquetRowWriter.Column.optional("ask_size", ParquetRowWriter.Type.DOUBLE));
+        try (TickCsvReader in = TickCsvReader.open(csv, TickCsvReader.Options.defaults());
+             ParquetRowWriter out = new ParquetRowWriter(parquet, columns, Map.of()))
+        {
+            final Tick t = new Tick();
+            while (in.next(t))
+            {
+                out.set(0, t.provider).set(1, t.symbol).set(2, t.tsMicros).set(3, t.price).set(4, t.size);
+                for (int i = 0; i < 4; i++)
+                {
+                    final double v = i == 0 ? t.bid : i == 1 ? t.ask : i == 2 ? t.bidSize : t.askSize;
+                    if (!Double.isNaN(v))
+                    {
+                        out.set(5 + i, v);
+                    }
+                }
+                out.endRow();
+            }
+            out.commit();
+        }
+    }
+
+    /** Rows/s of reading a file to ticks, without the database: the reader's own ceiling. */
+    private static double readRate(final Path file, final long rows) throws Exception
+    {
+        final long t0 = System.nanoTime();
+        long n = 0;
+        try (TickFileReader reader = TickFileReader.open(file, TickCsvReader.Options.defaults()))
+        {
+            final Tick t = new Tick();
+            while (reader.next(t))
+            {
+                n++;
+            }
+        }
+        if (n != rows)
+        {
+            throw new IllegalStateException(file + ": read " + n + " rows, expected " + rows);
+        }
+        return n * 1e9 / (System.nanoTime() - t0);
+    }
+
+    private static Map<String, Object> importLayout(final Database db, final Path csv, final Path parquet, final long rows, final int rounds) throws Exception
     {
         final List<Double> copyRates = new ArrayList<>();
         final List<Double> importRates = new ArrayList<>();
+        final List<Double> parquetRates = new ArrayList<>();
+        final List<Double> csvReadRates = new ArrayList<>();
+        final List<Double> parquetReadRates = new ArrayList<>();
         String copyDigest = null;
         String importDigest = null;
         for (int round = 1; round <= rounds; round++)
@@ -336,8 +408,21 @@ public final class BenchCommand implements Callable<Integer>
                 .importFile(csv, TickCsvReader.Options.defaults(), TickImporter.OnError.FAIL, f -> { });
             importRates.add(result.rowsPerSecond());
             importDigest = digest(db);
-            System.out.printf(Locale.ROOT, "  round %d: PostgreSQL COPY FROM csv %s rows/s, tickreplay import %s rows/s (%s)%n",
-                round, Format.rate(copyRate), Format.rate(result.rowsPerSecond()), result.strategy());
+            truncate(db);
+            final TickImporter.Result fromParquet = new TickImporter(db.dataSource())
+                .importFile(parquet, TickCsvReader.Options.defaults(), TickImporter.OnError.FAIL, f -> { });
+            parquetRates.add(fromParquet.rowsPerSecond());
+            final String parquetDigest = digest(db);
+            csvReadRates.add(readRate(csv, rows));
+            parquetReadRates.add(readRate(parquet, rows));
+            System.out.printf(Locale.ROOT, "  round %d: PostgreSQL COPY FROM csv %s rows/s, tickreplay import %s rows/s (%s), of the Parquet file %s rows/s; " +
+                    "reading alone: CSV %s rows/s, Parquet %s rows/s%n",
+                round, Format.rate(copyRate), Format.rate(result.rowsPerSecond()), result.strategy(), Format.rate(fromParquet.rowsPerSecond()),
+                Format.rate(csvReadRates.get(round - 1)), Format.rate(parquetReadRates.get(round - 1)));
+            if (fromParquet.rowsInserted() != rows || !parquetDigest.equals(copyDigest))
+            {
+                throw new IllegalStateException("the Parquet import stored other rows: " + fromParquet.rowsInserted() + " rows, " + parquetDigest + " vs COPY " + copyDigest);
+            }
             if (copied != rows || result.rowsInserted() != rows)
             {
                 throw new IllegalStateException("row counts differ: file " + rows + ", COPY " + copied + ", import " + result.rowsInserted());
@@ -353,6 +438,13 @@ public final class BenchCommand implements Callable<Integer>
         System.out.printf(Locale.ROOT, "  same rows stored by both (%s)%n", importDigest);
         System.out.printf(Locale.ROOT, "  %-40s %14s rows/s%n", "PostgreSQL COPY FROM csv (ceiling)", Format.rate(bestCopy));
         System.out.printf(Locale.ROOT, "  %-40s %14s rows/s   %.2fx the ceiling%n", "tickreplay import", Format.rate(bestImport), bestImport / bestCopy);
+        final double bestParquet = parquetRates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        final double bestParquetRead = parquetReadRates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        final double bestCsvRead = csvReadRates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        System.out.printf(Locale.ROOT, "  %-40s %14s rows/s   %.2fx the ceiling%n", "tickreplay import of the Parquet file", Format.rate(bestParquet),
+            bestParquet / bestCopy);
+        System.out.printf(Locale.ROOT, "  %-40s %14s rows/s   (CSV: %s rows/s)%n", "reading the Parquet file alone", Format.rate(bestParquetRead),
+            Format.rate(bestCsvRead));
 
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("rows", rows);
@@ -364,6 +456,13 @@ public final class BenchCommand implements Callable<Integer>
         out.put("best_postgres_copy_rows_per_s", Math.round(bestCopy));
         out.put("best_tickreplay_import_rows_per_s", Math.round(bestImport));
         out.put("ratio_import_to_copy", Math.round(bestImport / bestCopy * 1000) / 1000.0);
+        out.put("parquet_file_bytes", Files.size(parquet));
+        out.put("tickreplay_import_parquet_rows_per_s", parquetRates.stream().map(Math::round).toList());
+        out.put("best_tickreplay_import_parquet_rows_per_s", Math.round(bestParquet));
+        out.put("ratio_parquet_import_to_copy", Math.round(bestParquet / bestCopy * 1000) / 1000.0);
+        out.put("read_csv_rows_per_s", csvReadRates.stream().map(Math::round).toList());
+        out.put("read_parquet_rows_per_s", parquetReadRates.stream().map(Math::round).toList());
+        out.put("best_read_parquet_rows_per_s", Math.round(bestParquetRead));
         return out;
     }
 

@@ -20,7 +20,9 @@ import java.util.concurrent.Callable;
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
-    description = "Exports ticks (tick_data), bars (bars_ohlcv) or signals of a provider's symbols in [start, end) to a file: .csv, .csv.gz " +
+    description = "Exports ticks (tick_data), bars (bars_ohlcv), signals, or an ML feature set (features: one row per symbol and bar " +
+        "computed from the ticks, with the bar's OHLCV, each signal at the bar's close and forward log returns as labels; docs/features.md) " +
+        "of a provider's symbols in [start, end) to a file: .csv, .csv.gz " +
         "or .parquet, from the output's name unless --format says. Streamed in constant memory, written under a temporary name and " +
         "renamed when complete (a failure leaves no file), tracked in job_runs as tick_export. Prints the job as JSON; exit 0 when " +
         "it completed, 1 when it failed.")
@@ -29,14 +31,23 @@ public final class ExportCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Parameters(index = "0", paramLabel = "ticks|bars|signals", description = "What to export.")
+    @Parameters(index = "0", paramLabel = "ticks|bars|signals|features", description = "What to export.")
     String dataset;
 
     @Mixin
     WindowOptions window;
 
-    @Option(names = "--interval", paramLabel = "1m|5m|1h", description = "Bars of this interval (bars only; default 1m).")
+    @Option(names = "--interval", paramLabel = "1m|5m|1h", description = "Bars of this interval (bars and features only; default 1m).")
     String interval;
+
+    @Option(names = "--signals", split = ",", paramLabel = "NAMES|all|none",
+        description = "features only: the signal columns (default all: vwap_deviation_bps, spread_bps, tick_rate_zscore, book_imbalance, rsi_14, " +
+            "bb_zscore_20, volume_profile).")
+    java.util.List<String> signals;
+
+    @Option(names = "--horizons", split = ",", paramLabel = "1,5,15",
+        description = "features only: the labels, forward log returns over these numbers of bars (default 1,5,15).")
+    java.util.List<Integer> horizons;
 
     @Option(names = "--output", paramLabel = "PATH", description = "The file to write: .csv, .csv.gz or .parquet.")
     String output;
@@ -55,7 +66,7 @@ public final class ExportCommand implements Callable<Integer>
     {
         final Settings settings = common.settings(Map.of());
         final ExportRequest request = new ExportRequest(dataset, window.provider, window.symbols, window.start(), window.end(), interval, output,
-            format, sinceLast);
+            format, sinceLast, signals, horizons);
         try
         {
             request.validate();

@@ -3,6 +3,7 @@ package io.tickreplay.api.cli;
 import io.tickreplay.adapters.csv.TickColumn;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.parquet.ParquetTickReader;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickImporter;
 import io.tickreplay.api.config.Settings;
@@ -150,6 +151,10 @@ public final class ImportCommand implements Callable<Integer>
                 }
                 catch (final java.io.IOException e)
                 {
+                    if (e.getMessage() != null && e.getMessage().startsWith(ParquetTickReader.NOT_PARQUET))
+                    {
+                        throw new ImportFailedException(file + ": " + e.getMessage() + "; nothing of " + file.getFileName() + " was imported");
+                    }
                     // a truncated .gz, a file that vanished: the reader's own words say neither which file nor what to do
                     throw new ImportFailedException(file + ": cannot be read to its end: " + e.getMessage() +
                         (file.getFileName().toString().endsWith(".gz") ? " (a truncated or damaged gzip file?)" : "") + "; nothing of " +

@@ -14,12 +14,30 @@ import java.util.Set;
  * An export: the seed's {@code tick_export ticks|bars|signals --provider --symbols --start --end
  * [--interval] --output}, the format from the output's name unless {@code format} says, and
  * {@code sinceLast}: only rows newer than the last completed export of the same query (dataset,
- * provider, symbols, interval).
+ * provider, symbols, interval). {@code features} is an ML feature set (docs/features.md) computed from
+ * the ticks, with bars of {@code interval}, the {@code signals} as columns and forward log returns
+ * over {@code horizons} bars as labels; {@code signals} and {@code horizons} are for it alone.
  */
 public record ExportRequest(String dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, String output,
-    String format, boolean sinceLast)
+    String format, boolean sinceLast, List<String> signals, List<Integer> horizons)
 {
     public static final Set<String> INTERVALS = Set.of("1m", "5m", "1h");
+
+    /** The dataset name of a feature set. */
+    public static final String FEATURES = "features";
+
+    /** A feature set's signals when none are named. */
+    public static final List<String> DEFAULT_SIGNALS = List.of("all");
+
+    /** A feature set's horizons, in bars, when none are named. */
+    public static final List<Integer> DEFAULT_HORIZONS = List.of(1, 5, 15);
+
+    /** A table export (ticks, bars, signals): no signals, no horizons. */
+    public ExportRequest(final String dataset, final String provider, final List<String> symbols, final Instant start, final Instant end,
+        final String interval, final String output, final String format, final boolean sinceLast)
+    {
+        this(dataset, provider, symbols, start, end, interval, output, format, sinceLast, null, null);
+    }
 
     /**
      * Checks every field; throws {@link InvalidField} naming the first bad one. Returns the request
@@ -35,28 +53,39 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
             {
                 throw new InvalidField("interval", "dataset " + dataset + " is bars of " + aliasInterval + ", but interval says " + interval);
             }
-            return new ExportRequest("bars", provider, symbols, start, end, aliasInterval, output, format, sinceLast).validate();
+            return new ExportRequest("bars", provider, symbols, start, end, aliasInterval, output, format, sinceLast, signals, horizons).validate();
         }
         if (dataset == null)
         {
-            throw new InvalidField("dataset", "dataset is required: ticks, bars (or bars_1m, bars_5m, bars_1h) or signals");
+            throw new InvalidField("dataset", "dataset is required: ticks, bars (or bars_1m, bars_5m, bars_1h), signals or features");
         }
-        try
+        if (!isFeatures())
         {
-            PgExporter.Dataset.of(dataset);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw new InvalidField("dataset", e.getMessage());
+            try
+            {
+                PgExporter.Dataset.of(dataset);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new InvalidField("dataset", "dataset must be ticks, bars, signals or features, was '" + dataset + "'");
+            }
         }
         ReplayRequest.checkWindow(provider, symbols, start, end);
         if (interval != null && !INTERVALS.contains(interval))
         {
             throw new InvalidField("interval", "interval must be 1m, 5m or 1h, was '" + interval + "'");
         }
-        if (interval != null && !dataset.equals("bars"))
+        if (interval != null && !dataset.equals("bars") && !isFeatures())
         {
-            throw new InvalidField("interval", "interval applies to bars only");
+            throw new InvalidField("interval", "interval applies to bars and features only");
+        }
+        if (isFeatures())
+        {
+            FeatureChoice.check(this);
+        }
+        else if (signals != null || horizons != null)
+        {
+            throw new InvalidField(signals != null ? "signals" : "horizons", (signals != null ? "signals" : "horizons") + " apply to features only");
         }
         if (output == null || output.isBlank())
         {
@@ -82,6 +111,24 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
         return this;
     }
 
+    /** True for an ML feature set, false for a table's rows. */
+    public boolean isFeatures()
+    {
+        return FEATURES.equals(dataset);
+    }
+
+    /** A feature set's signals, {@link #DEFAULT_SIGNALS} when not named. */
+    public List<String> featureSignals()
+    {
+        return signals == null ? DEFAULT_SIGNALS : signals;
+    }
+
+    /** A feature set's horizons in bars, {@link #DEFAULT_HORIZONS} when not named. */
+    public int[] featureHorizons()
+    {
+        return (horizons == null ? DEFAULT_HORIZONS : horizons).stream().mapToInt(Integer::intValue).toArray();
+    }
+
     public PgExporter.Dataset datasetKind()
     {
         return PgExporter.Dataset.of(dataset);
@@ -96,6 +143,6 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
     /** What "the same query" means for {@code since_last}: dataset, provider, sorted symbols, interval. */
     public String queryKey()
     {
-        return dataset + "|" + provider + "|" + String.join(",", symbols.stream().sorted().toList()) + (dataset.equals("bars") ? "|" + barInterval() : "");
+        return dataset + "|" + provider + "|" + String.join(",", symbols.stream().sorted().toList()) + (dataset.equals("bars") || isFeatures() ? "|" + barInterval() : "");
     }
 }

@@ -5,6 +5,7 @@ import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgExporter;
+import io.tickreplay.adapters.postgres.PgFeatureExporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ public final class ExportService implements AutoCloseable
     private final JobRunStore jobs;
     private final JobLifecycle<ExportJob> lifecycle;
     private final PgExporter exporter;
+    private final PgFeatureExporter features;
     private final ExecutorService pool;
 
     public ExportService(final Database db, final int threads)
@@ -49,6 +51,7 @@ public final class ExportService implements AutoCloseable
         this.db = db;
         this.jobs = new JobRunStore(db.dataSource());
         this.exporter = new PgExporter(db.dataSource());
+        this.features = new PgFeatureExporter(db.dataSource());
         this.pool = Executors.newFixedThreadPool(threads, r ->
         {
             final Thread t = new Thread(r, "export");
@@ -96,10 +99,21 @@ public final class ExportService implements AutoCloseable
         }
     }
 
+    /** One export's work, on the pool's thread: writes the file and says what it wrote. */
+    @FunctionalInterface
+    private interface Work
+    {
+        PgExporter.Result write(java.util.function.LongConsumer progress) throws SQLException, IOException;
+    }
+
     private ExportJob begin(final ExportRequest request, final Path output, final boolean claimed) throws SQLException
     {
-        final PgExporter.Dataset dataset = request.datasetKind();
         final FileFormat format = FileFormat.of(output.getFileName().toString(), request.format());
+        if (request.isFeatures())
+        {
+            return beginFeatures(request, output, format, claimed);
+        }
+        final PgExporter.Dataset dataset = request.datasetKind();
         final Instant after = request.sinceLast() ? jobs.lastCompletedMaxTs(JOB_NAME, request.queryKey()) : null;
         final Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("dataset", dataset.label());
@@ -121,7 +135,29 @@ public final class ExportService implements AutoCloseable
         lifecycle.running(id, job);
         final PgExporter.Query query = new PgExporter.Query(dataset, request.provider(), request.symbols(), request.start(), request.end(),
             request.barInterval(), after);
-        pool.execute(() -> run(job, query, format, after, claimed));
+        pool.execute(() -> run(job, progress -> exporter.export(query, job.output(), format, progress), after, claimed));
+        return job;
+    }
+
+    /** A feature set: its columns are known here (the signals expanded, the horizons), so the job row lists them. */
+    private ExportJob beginFeatures(final ExportRequest request, final Path output, final FileFormat format, final boolean claimed) throws SQLException
+    {
+        final PgFeatureExporter.Query query = new PgFeatureExporter.Query(request.provider(), request.symbols(), request.start(), request.end(),
+            request.barInterval(), request.featureSignals(), request.featureHorizons());
+        final Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("dataset", ExportRequest.FEATURES);
+        metadata.put("interval", request.barInterval());
+        metadata.put("signals", io.tickreplay.engine.signals.SignalSet.of(request.featureSignals(), 1).calculators().stream()
+            .map(io.tickreplay.engine.signals.SignalCalculator::name).toList());
+        metadata.put("horizons", java.util.Arrays.stream(request.featureHorizons()).boxed().toList());
+        metadata.put("end", request.end().toString());
+        metadata.put("output", output.toString());
+        metadata.put("format", format.label());
+        metadata.put("query_key", request.queryKey());
+        final long id = lifecycle.begin(request.provider(), request.symbols(), request.start(), metadata);
+        final ExportJob job = new ExportJob(id, output, new AtomicLong(), new CompletableFuture<>());
+        lifecycle.running(id, job);
+        pool.execute(() -> run(job, progress -> features.export(query, job.output(), format, progress), null, claimed));
         return job;
     }
 
@@ -160,14 +196,14 @@ public final class ExportService implements AutoCloseable
         return lifecycle.active(id).orElse(null);
     }
 
-    private void run(final ExportJob job, final PgExporter.Query query, final FileFormat format, final Instant after, final boolean claimed)
+    private void run(final ExportJob job, final Work work, final Instant after, final boolean claimed)
     {
         final long t0 = System.nanoTime();
         try
         {
             try
             {
-                final PgExporter.Result result = exporter.export(query, job.output(), format, job.rows()::set);
+                final PgExporter.Result result = work.write(job.rows()::set);
                 final double seconds = (System.nanoTime() - t0) / 1e9;
                 final Map<String, Object> done = new LinkedHashMap<>();
                 done.put("bytes", result.bytes());

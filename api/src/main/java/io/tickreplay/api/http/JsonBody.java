@@ -58,6 +58,13 @@ final class JsonBody
 
     List<String> strings(final String field)
     {
+        return array(field, "strings", JsonNode::isTextual, JsonNode::textValue, e -> "it holds a " + e.getNodeType().name().toLowerCase());
+    }
+
+    /** An array whose every element {@code fits}, read by {@code value}; {@code what} names the element kind in errors. */
+    private <T> List<T> array(final String field, final String what, final java.util.function.Predicate<JsonNode> fits,
+        final java.util.function.Function<JsonNode, T> value, final java.util.function.Function<JsonNode, String> misfit)
+    {
         final JsonNode v = node.get(field);
         if (v == null || v.isNull())
         {
@@ -65,16 +72,16 @@ final class JsonBody
         }
         if (!v.isArray())
         {
-            throw ApiError.badRequest(field, field + " must be an array of strings, was " + v.getNodeType().name().toLowerCase());
+            throw ApiError.badRequest(field, field + " must be an array of " + what + ", was " + v.getNodeType().name().toLowerCase());
         }
-        final List<String> out = new ArrayList<>(v.size());
+        final List<T> out = new ArrayList<>(v.size());
         for (final JsonNode e : v)
         {
-            if (!e.isTextual())
+            if (!fits.test(e))
             {
-                throw ApiError.badRequest(field, field + " must be an array of strings; it holds a " + e.getNodeType().name().toLowerCase());
+                throw ApiError.badRequest(field, field + " must be an array of " + what + "; " + misfit.apply(e));
             }
-            out.add(e.textValue());
+            out.add(value.apply(e));
         }
         return out;
     }
@@ -127,6 +134,12 @@ final class JsonBody
     {
         final JsonNode v = node.get(field);
         return v != null && v.isTextual() ? List.of(v.textValue()) : strings(field);
+    }
+
+    /** An array of whole numbers that fit an int (a feature set's horizons). */
+    List<Integer> integers(final String field)
+    {
+        return array(field, "integers", e -> e.isIntegralNumber() && e.canConvertToInt(), JsonNode::intValue, e -> "it holds " + e);
     }
 
     Double number(final String field)

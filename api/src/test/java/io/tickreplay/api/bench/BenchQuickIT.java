@@ -38,6 +38,8 @@ class BenchQuickIT
             final JsonNode report = new ObjectMapper().readTree(json.toFile());
             assertThat(report.get("machine").get("cores").asInt()).isPositive();
             assertThat(report.get("signals").get("rows_identical").asBoolean()).isTrue();
+            // the Parquet file of the same rows was imported too (its rows checked against COPY's, or the bench fails)
+            assertThat(report.get("import").get("time_ordered").get("best_tickreplay_import_parquet_rows_per_s").asLong()).isPositive();
             assertThat(report.get("replay").get("streams_identical").asBoolean()).isTrue();
             assertThat(report.get("export").get("rows_identical_counts").asBoolean()).isTrue();
             // the bench fails unless one source and three merged sources emitted the same stream

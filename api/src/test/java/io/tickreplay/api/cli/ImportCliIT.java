@@ -50,13 +50,42 @@ class ImportCliIT
     }
 
     @Test
-    void aParquetFileIsCalledBinaryNotPrinted() throws Exception
+    void aParquetFileIsImportedByItsBytesWhateverItsNameAndADamagedOneIsNamedNotPrinted() throws Exception
     {
-        final Path file = dir.resolve("trades.parquet");
-        Files.write(file, new byte[] {'P', 'A', 'R', '1', 0x15, 0x00, (byte)0xff, '\n', 1, 2});
-        final CliIT.Run run = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "PQ", file.toString());
-        assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err().strip()).isEqualTo("tickreplay import: " + file + " looks like a binary file (Parquet: starts with PAR1), not CSV");
+        final Path file = dir.resolve("trades-from-the-vendor.csv");
+        try (Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = duck.createStatement())
+        {
+            s.execute("COPY (SELECT 'PQ' AS ticker, TIMESTAMPTZ '2025-11-03 14:30:00+00' + to_microseconds(i * 1000) AS \"Timestamp\", " +
+                "(100 + i / 100)::DECIMAL(12,2) AS price, (i % 7 + 1)::BIGINT AS qty FROM range(0, 30000) r(i)) TO '" + file + "' (FORMAT parquet)");
+        }
+        final CliIT.Run run = run("import", "--db-url", url, "--provider", "kraken", file.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("imported " + file + " (parquet): 30,000 new rows; PQ from 2025-11-03");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE provider = 'kraken' AND symbol = 'PQ'")).isEqualTo(30_000);
+
+        final Path damaged = dir.resolve("trades.parquet");
+        Files.write(damaged, new byte[] {'P', 'A', 'R', '1', 0x15, 0x00, (byte)0xff, '\n', 1, 2});
+        final CliIT.Run bad = run("import", "--db-url", url, "--provider", "kraken", "--symbol", "PQ", damaged.toString());
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err().strip()).isEqualTo("tickreplay import: error: " + damaged + ": not a readable Parquet file (it starts with PAR1, but is not a Parquet file " +
+                "(length is too low: 10)); nothing of trades.parquet was imported");
+    }
+
+    @Test
+    void aTaqFileSaysHowManyQuotesItReadAndHowManyTradesItStored() throws Exception
+    {
+        final Path file = dir.resolve("taq.csv");
+        Files.writeString(file, """
+            time,symbol,price,size,bid,ask
+            2025-11-03T14:30:00Z,TAQX,,,10.00,10.02
+            2025-11-03T14:30:01Z,TAQX,10.01,100,,
+            2025-11-03T14:30:02Z,TAQX,,,10.01,10.03
+            2025-11-03T14:30:03Z,TAQX,10.02,5,,
+            """);
+        final CliIT.Run run = run("import", "--db-url", url, "--provider", "taq", file.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("quotes read: 2 (not ticks; their bid/ask/sizes carried into the trades after them), trades stored: 2");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE symbol = 'TAQX' AND bid IS NOT NULL AND ask IS NOT NULL")).isEqualTo(2);
     }
 
     @Test
