@@ -153,6 +153,7 @@ public final class Services
         private final ReplayService replays;
         private final io.tickreplay.api.export.ExportService exports;
         private final io.tickreplay.api.http.ApiServer server;
+        private final io.tickreplay.api.schedule.ReplayScheduler scheduler;
         private final String host;
         private final boolean guarded;
         private final boolean loopback;
@@ -161,6 +162,7 @@ public final class Services
         {
             final ReplayService.Context replayConfig = replayConfig(settings);
             final io.tickreplay.api.http.ApiServer.Context apiConfig = apiConfig(settings);
+            final io.tickreplay.api.schedule.ReplayScheduler.Context scheduleConfig = scheduleConfig(settings);
             registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
@@ -187,6 +189,9 @@ public final class Services
                 e = new io.tickreplay.api.export.ExportService(db, settings.integer("api.export-threads"));
                 server = new io.tickreplay.api.http.ApiServer(apiConfig, db, r, e, registry);
                 server.start();
+                scheduler = new io.tickreplay.api.schedule.ReplayScheduler(new io.tickreplay.adapters.postgres.JobScheduleStore(db.dataSource()), r,
+                    scheduleConfig);
+                scheduler.start();
             }
             catch (final RuntimeException ex)
             {
@@ -263,12 +268,29 @@ public final class Services
         @Override
         public void close()
         {
+            scheduler.close();
             server.close();
             exports.close();
             replays.close();
             buses.close();
             bus.close();
             db.close();
+        }
+    }
+
+    /** The scheduler's settings ({@code schedules.*}) on the system clock, concluded: a wrong one is a usage error naming it. */
+    public static io.tickreplay.api.schedule.ReplayScheduler.Context scheduleConfig(final Settings settings)
+    {
+        try
+        {
+            return new io.tickreplay.api.schedule.ReplayScheduler.Context()
+                .pollInterval(settings.duration("schedules.poll-interval"))
+                .misfireGrace(settings.duration("schedules.misfire-grace"))
+                .conclude();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new UsageException(e.getMessage());
         }
     }
 

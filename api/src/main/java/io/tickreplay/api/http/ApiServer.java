@@ -255,6 +255,8 @@ public final class ApiServer implements AutoCloseable
         final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
         final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
+        final ScheduleRoutes schedule = new ScheduleRoutes(new io.tickreplay.api.schedule.ScheduleService(
+            new io.tickreplay.adapters.postgres.JobScheduleStore(db.dataSource()), java.time.Clock.systemUTC()));
         events = new EventStream(replays, exports, export::json, context.eventsPeriodMillis());
         final RoutingHandler routes = Handlers.routing();
         post(routes, "/v1/replay/ticks", true, replay::start);
@@ -280,6 +282,10 @@ public final class ApiServer implements AutoCloseable
         read(routes, "/v1/exports", HttpPolicy.Access.READ, export::list);
         read(routes, "/v1/exports/{id}", HttpPolicy.Access.READ, export::get);
         read(routes, "/v1/exports/{id}/download", HttpPolicy.Access.READ, export::download);
+        post(routes, "/v1/schedules", true, schedule::create);
+        read(routes, "/v1/schedules", HttpPolicy.Access.READ, schedule::list);
+        read(routes, "/v1/schedules/{id}", HttpPolicy.Access.READ, schedule::get);
+        routes.delete("/v1/schedules/{id}", admitted(HttpPolicy.Access.WRITE, false, schedule::delete));
         read(routes, "/health", HttpPolicy.Access.OPEN, operations::health);
         read(routes, "/metrics", HttpPolicy.Access.READ, operations::metrics);
         read(routes, "/openapi.json", HttpPolicy.Access.OPEN, operations::openApi);

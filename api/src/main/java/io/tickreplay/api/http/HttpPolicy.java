@@ -98,7 +98,7 @@ final class HttpPolicy
                 error(exchange, 403, "Origin", "origin " + origin + " is not in api.allowed-origins");
                 return false;
             }
-            out.put(ALLOW_METHODS, "GET, HEAD, POST");
+            out.put(ALLOW_METHODS, "GET, HEAD, POST, DELETE");
             out.put(ALLOW_HEADERS, "Authorization, Content-Type");
             out.put(MAX_AGE, "600");
             exchange.setStatusCode(204);

@@ -37,6 +37,12 @@ final class JsonBody
         }
     }
 
+    /** The object itself, for a route that hands it on whole (a schedule keeps a replay's body). */
+    JsonNode node()
+    {
+        return node;
+    }
+
     boolean has(final String field)
     {
         return node.hasNonNull(field);

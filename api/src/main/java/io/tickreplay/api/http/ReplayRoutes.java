@@ -1,5 +1,6 @@
 package io.tickreplay.api.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
@@ -41,7 +42,27 @@ record ReplayRoutes(ReplayService replays)
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
     {
-        final JsonBody b = body(exchange, REPLAY_FIELDS);
+        final ReplayRequest request = request(body(exchange, REPLAY_FIELDS));
+        ReplayRun run;
+        try
+        {
+            run = replays.start(request);
+        }
+        catch (final ReplayRequest.InvalidField e)
+        {
+            throw ApiError.badRequest(e.field().equals("from_journal") ? "journal_run_id" : e.field(), e.getMessage());
+        }
+        send(exchange, 200, Disclosure.job(exchange, JobJson.of(replays.jobs().find(run.runId()).orElseThrow())));
+    }
+
+    /** The replay a {@code POST /v1/replay/ticks} body asks for (a scheduled replay's stored body too: {@link ReplayBodies}). */
+    static ReplayRequest request(final JsonNode node)
+    {
+        return request(new JsonBody(node, REPLAY_FIELDS));
+    }
+
+    private static ReplayRequest request(final JsonBody b)
+    {
         final String source = b.has("source") ? b.string("source") : "database";
         final Double speedValue = b.number("speed");
         final double speed = speedValue == null ? ReplayRequest.DEFAULT_SPEED : speedValue;
@@ -84,16 +105,7 @@ record ReplayRoutes(ReplayService replays)
         {
             request = request.withBus(new ReplayRequest.BusChoice(b.string("bus"), b.string("bus_url"), b.string("topic"), b.integer("max_lag")));
         }
-        ReplayRun run;
-        try
-        {
-            run = replays.start(request);
-        }
-        catch (final ReplayRequest.InvalidField e)
-        {
-            throw ApiError.badRequest(e.field().equals("from_journal") ? "journal_run_id" : e.field(), e.getMessage());
-        }
-        send(exchange, 200, Disclosure.job(exchange, JobJson.of(replays.jobs().find(run.runId()).orElseThrow())));
+        return request;
     }
 
     /**

@@ -161,6 +161,15 @@ public final class ReplayService implements AutoCloseable
     /** Starts a replay and returns at once; {@link ReplayRun#done()} completes when it has ended. */
     public ReplayRun start(final ReplayRequest request) throws SQLException, IOException
     {
+        return start(request, Map.of());
+    }
+
+    /**
+     * Starts a replay whose job's metadata also holds {@code extraMetadata} from its first row (a scheduled
+     * run's {@code schedule_id}: the row is never seen without it).
+     */
+    public ReplayRun start(final ReplayRequest request, final Map<String, Object> extraMetadata) throws SQLException, IOException
+    {
         request.validate();
         synchronized (this)
         {
@@ -170,7 +179,9 @@ public final class ReplayService implements AutoCloseable
             }
             final Plan plan = plan(request);
             buses.connect(plan.bus()); // a bus that cannot be reached refuses the start before there is a job
-            final long runId = lifecycle.begin(plan.provider(), plan.requested(), plan.start(), metadata(plan));
+            final Map<String, Object> metadata = metadata(plan);
+            metadata.putAll(extraMetadata);
+            final long runId = lifecycle.begin(plan.provider(), plan.requested(), plan.start(), metadata);
             return launch(plan, runId);
         }
     }
