@@ -12,6 +12,7 @@ import io.tickreplay.api.cli.JournalCommand;
 import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
 import io.tickreplay.api.cli.ResumeCommand;
+import io.tickreplay.api.cli.ScheduleCommand;
 import io.tickreplay.api.cli.ServeCommand;
 import io.tickreplay.api.cli.UsageException;
 import io.tickreplay.adapters.csv.TickCsvReader;
@@ -40,6 +41,7 @@ import java.io.PrintWriter;
         BrokerCommand.class,
         ExportCommand.class,
         ServeCommand.class,
+        ScheduleCommand.class,
         JournalCommand.class,
         DbCommand.class,
         BenchCommand.class,
