@@ -1,6 +1,7 @@
 // The Replays page: the form that starts a replay, and the table of runs with their live controls.
 
 import { providerSymbolPicker } from './forms.js';
+import { initSchedules } from './schedules.js';
 import { SIGNAL_NAMES, isActive, runStatus, subscribe, upsertReplay } from './store.js';
 import {
   ApiError, api, epochMs, fmtInt, fmtNum, fromInputValue, h, prefill, selectedValues, setText, showError,
@@ -245,5 +246,11 @@ export function initReplays() {
     currentReplays = state.replays;
     renderTable(state.replays);
   });
-  return { reload: picker.reload };
+  const schedules = initSchedules();
+  return {
+    reload: () => {
+      schedules.reload();
+      return picker.reload();
+    },
+  };
 }

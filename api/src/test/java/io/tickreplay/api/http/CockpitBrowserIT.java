@@ -195,6 +195,25 @@ class CockpitBrowserIT
             shot("run-drilldown");
         });
 
+        // a schedule shows on the replays page with its next fire, and its last run links to that run's drilldown
+        step("schedules", () ->
+        {
+            final JsonNode schedule = call("POST", base + "/v1/schedules", "{\"name\": \"browser-nightly\", \"cron\": \"0 22 * * 1-5\", " +
+                "\"zone\": \"America/New_York\", \"window\": {\"last\": \"4h\"}, \"replay\": {\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"]}}").json();
+            final long runId = newestRunId();
+            new io.tickreplay.adapters.postgres.JobScheduleStore(services.db.dataSource()).recordOutcome(schedule.get("id").asLong(), runId, "started");
+            browser.get(base + "/#/replays");
+            browser.navigate().refresh();
+            final By row = By.cssSelector("#schedules tr[data-schedule-id='" + schedule.get("id").asLong() + "']");
+            waitUpTo(30).until(d -> !d.findElements(row).isEmpty());
+            final String text = browser.findElement(row).getText();
+            assertThat(text).contains("browser-nightly").contains("0 22 * * 1-5").contains("America/New_York")
+                .contains(schedule.get("next_fire_at").asText().substring(0, 10));
+            browser.findElement(row).findElement(By.linkText("run " + runId)).click();
+            waitUpTo(30).until(d -> d.getCurrentUrl().endsWith("#/replays/" + runId));
+            assertThat(call("DELETE", base + "/v1/schedules/" + schedule.get("id").asLong(), null).status()).isEqualTo(204);
+        });
+
         // a slow one, paused and resumed from its row
         step("pause-resume", () ->
         {
