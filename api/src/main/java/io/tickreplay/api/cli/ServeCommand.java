@@ -14,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = "The control API on port 8083: the seed's /v1/replay/ticks routes, live control of runs, /v1/signals, /v1/bars, " +
-        "/v1/exports, /health, Prometheus /metrics and /openapi.json (docs/api.md). Runs until Ctrl-C.")
+        "/v1/exports, /v1/schedules, /health, Prometheus /metrics and /openapi.json (docs/api.md); fires the scheduled replays " +
+        "(docs/schedules.md). Runs until Ctrl-C.")
 public final class ServeCommand implements Callable<Integer>
 {
     @Mixin
