@@ -189,7 +189,7 @@ public final class ScheduleService
         m.put("cron", s.cron());
         m.put("zone", s.zone());
         m.put("misfire", s.misfire());
-        m.put("window", read(s.window()));
+        m.put("window", ReplayWindow.parse(read(s.window()), ZoneId.of(s.zone())).toJson()); // its own order: jsonb sorts keys
         m.put("replay", read(s.request()));
         m.put("next_fire_at", iso(s.nextFireAt()));
         m.put("last_fire_at", iso(s.lastFireAt()));
