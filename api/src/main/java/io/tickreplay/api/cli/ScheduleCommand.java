@@ -80,9 +80,11 @@ public final class ScheduleCommand implements Runnable
         public Integer call() throws Exception
         {
             final ObjectNode body = body();
-            try (Database db = CommonOptions.openDatabase(common.settings(Map.of())))
+            final io.tickreplay.api.config.Settings settings = common.settings(Map.of());
+            final java.nio.file.Path importDir = Services.replayConfig(settings).importDir();
+            try (Database db = CommonOptions.openDatabase(settings))
             {
-                final ScheduleService service = new ScheduleService(new JobScheduleStore(db.dataSource()), Clock.systemUTC());
+                final ScheduleService service = new ScheduleService(new JobScheduleStore(db.dataSource()), Clock.systemUTC(), importDir);
                 final JobScheduleStore.Schedule created;
                 try
                 {

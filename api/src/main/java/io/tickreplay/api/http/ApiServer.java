@@ -256,7 +256,7 @@ public final class ApiServer implements AutoCloseable
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
         final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
         final ScheduleRoutes schedule = new ScheduleRoutes(new io.tickreplay.api.schedule.ScheduleService(
-            new io.tickreplay.adapters.postgres.JobScheduleStore(db.dataSource()), java.time.Clock.systemUTC()));
+            new io.tickreplay.adapters.postgres.JobScheduleStore(db.dataSource()), java.time.Clock.systemUTC(), replays.config().importDir()));
         events = new EventStream(replays, exports, export::json, context.eventsPeriodMillis());
         final RoutingHandler routes = Handlers.routing();
         post(routes, "/v1/replay/ticks", true, replay::start);

@@ -14,9 +14,12 @@ public final class ReplayBodies
     {
     }
 
-    /** Reads {@code body}; a mistake is an {@link ApiError} 400 naming the field, as the route would answer. */
-    public static ReplayRequest parse(final JsonNode body)
+    /**
+     * Reads {@code body}; a mistake is an {@link ApiError} 400 naming the field, as the route would answer.
+     * {@code importDir}: where the Parquet files of its {@code sources} must lie ({@code replay.import-dir}).
+     */
+    public static ReplayRequest parse(final JsonNode body, final java.nio.file.Path importDir)
     {
-        return ReplayRoutes.request(body);
+        return ReplayRoutes.request(body, importDir);
     }
 }

@@ -42,7 +42,7 @@ record ReplayRoutes(ReplayService replays)
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
     {
-        final ReplayRequest request = request(body(exchange, REPLAY_FIELDS));
+        final ReplayRequest request = request(body(exchange, REPLAY_FIELDS), replays.config().importDir());
         ReplayRun run;
         try
         {
@@ -56,12 +56,12 @@ record ReplayRoutes(ReplayService replays)
     }
 
     /** The replay a {@code POST /v1/replay/ticks} body asks for (a scheduled replay's stored body too: {@link ReplayBodies}). */
-    static ReplayRequest request(final JsonNode node)
+    static ReplayRequest request(final JsonNode node, final java.nio.file.Path importDir)
     {
-        return request(new JsonBody(node, REPLAY_FIELDS));
+        return request(new JsonBody(node, REPLAY_FIELDS), importDir);
     }
 
-    private static ReplayRequest request(final JsonBody b)
+    private static ReplayRequest request(final JsonBody b, final java.nio.file.Path importDir)
     {
         final String source = b.has("source") ? b.string("source") : "database";
         final Double speedValue = b.number("speed");
@@ -80,7 +80,7 @@ record ReplayRoutes(ReplayService replays)
                 }
                 final Boolean journal = b.bool("journal");
                 request = new ReplayRequest(b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"), speed, null, journal,
-                    b.stringOrStrings("signals"), null, ReplayRequest.BusChoice.CONFIGURED, false, sources(b));
+                    b.stringOrStrings("signals"), null, ReplayRequest.BusChoice.CONFIGURED, false, sources(b, importDir));
             }
             case "journal" ->
             {
@@ -112,7 +112,7 @@ record ReplayRoutes(ReplayService replays)
      * {@code "sources"}: each a provider's symbols in the database, or Parquet files ({@code parquet}: a
      * path or glob under {@code replay.import-dir}, never elsewhere on the server); null when absent.
      */
-    private List<ReplaySource> sources(final JsonBody b)
+    private static List<ReplaySource> sources(final JsonBody b, final java.nio.file.Path importDir)
     {
         final List<JsonBody> items = b.objects("sources", Set.copyOf(ReplaySource.KEYS));
         if (items == null)
@@ -126,7 +126,7 @@ record ReplayRoutes(ReplayService replays)
                 o.string("parquet"), o.string("symbol")));
             if (source.isParquet())
             {
-                out.add(new ReplaySource(source.provider(), source.symbols(), importPath(source.parquet(), i), source.symbol()));
+                out.add(new ReplaySource(source.provider(), source.symbols(), importPath(source.parquet(), i, importDir), source.symbol()));
             }
             else
             {
@@ -137,9 +137,9 @@ record ReplayRoutes(ReplayService replays)
     }
 
     /** A Parquet path or glob of the API, resolved under {@code replay.import-dir}: one that leaves it is refused. */
-    private String importPath(final String parquet, final int index)
+    private static String importPath(final String parquet, final int index, final java.nio.file.Path importDir)
     {
-        final java.nio.file.Path dir = replays.config().importDir().toAbsolutePath().normalize();
+        final java.nio.file.Path dir = importDir.toAbsolutePath().normalize();
         final java.nio.file.Path given = java.nio.file.Path.of(parquet); // glob characters are plain name characters to a path
         final java.nio.file.Path resolved = dir.resolve(given).normalize();
         if (given.isAbsolute() || !resolved.startsWith(dir) || parquet.contains(".."))

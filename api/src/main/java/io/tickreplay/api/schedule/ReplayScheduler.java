@@ -206,7 +206,8 @@ public final class ReplayScheduler implements AutoCloseable
         try
         {
             final ReplayWindow window = ReplayWindow.parse(ScheduleService.read(s.window()), ZoneId.of(s.zone()));
-            final ReplayRequest request = ScheduleService.request((ObjectNode)ScheduleService.read(s.request()), window.resolve(fireTime));
+            final ReplayRequest request = ScheduleService.request((ObjectNode)ScheduleService.read(s.request()), window.resolve(fireTime),
+                replays.config().importDir());
             final Map<String, Object> metadata = new LinkedHashMap<>();
             metadata.put("schedule_id", s.id());
             metadata.put("schedule_fire_at", fireTime.toString());

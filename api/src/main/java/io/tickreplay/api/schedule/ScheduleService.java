@@ -10,6 +10,7 @@ import io.tickreplay.api.http.ReplayBodies;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRequest.InvalidField;
 
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -40,11 +41,14 @@ public final class ScheduleService
 
     private final JobScheduleStore store;
     private final Clock clock;
+    private final Path importDir;
 
-    public ScheduleService(final JobScheduleStore store, final Clock clock)
+    /** {@code importDir}: {@code replay.import-dir}, where the Parquet files a replay's {@code sources} name must lie. */
+    public ScheduleService(final JobScheduleStore store, final Clock clock, final Path importDir)
     {
         this.store = store;
         this.clock = clock;
+        this.importDir = importDir;
     }
 
     public JobScheduleStore store()
@@ -62,7 +66,7 @@ public final class ScheduleService
      * {@code window.last}, {@code replay.symbols}, ...). The replay is checked as a POST of it for the window
      * of the fire after {@code now} would be, so a schedule that could never start is refused now.
      */
-    public static Definition parse(final JsonNode body, final Instant now)
+    public static Definition parse(final JsonNode body, final Instant now, final Path importDir)
     {
         if (body == null || !body.isObject())
         {
@@ -120,7 +124,7 @@ public final class ScheduleService
         {
             throw new InvalidField("cron", "cron '" + cron + "' never fires (no such day within nine years)");
         }
-        request((ObjectNode)replay, window.resolve(first));
+        request((ObjectNode)replay, window.resolve(first), importDir);
         return new Definition(name, cron, zone, misfire, window, (ObjectNode)replay);
     }
 
@@ -128,14 +132,14 @@ public final class ScheduleService
      * The replay of a fire: the stored body with the resolved window as its start and end, read by the replay
      * route's parser and validated. Its mistakes name {@code replay.<field>}, or {@code window} for the start and end.
      */
-    static ReplayRequest request(final ObjectNode replay, final ReplayWindow.Window window)
+    static ReplayRequest request(final ObjectNode replay, final ReplayWindow.Window window, final Path importDir)
     {
         final ObjectNode body = replay.deepCopy();
         body.put("start", window.start().toString());
         body.put("end", window.end().toString());
         try
         {
-            return ReplayBodies.parse(body).validate();
+            return ReplayBodies.parse(body, importDir).validate();
         }
         catch (final ApiError e)
         {
@@ -160,7 +164,7 @@ public final class ScheduleService
     public JobScheduleStore.Schedule create(final JsonNode body) throws SQLException
     {
         final Instant now = clock.instant();
-        final Definition d = parse(body, now);
+        final Definition d = parse(body, now, importDir);
         return store.insert(d.name(), d.cron().toString(), d.zone().getId(), write(d.replay()), write(d.window().toJson()), d.misfire(),
             d.cron().next(now, d.zone()));
     }

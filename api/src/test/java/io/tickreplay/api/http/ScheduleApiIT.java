@@ -130,6 +130,25 @@ class ScheduleApiIT
     }
 
     @Test
+    void aReplayFieldAddedToTheReplayRouteWorksInASchedule() throws Exception
+    {
+        // sources (several sources merged) came to POST /v1/replay/ticks after schedules: the schedule reads it with the route's parser
+        final Reply merged = post("{\"name\": \"api-sources\", \"cron\": \"0 22 * * *\", \"window\": {\"last\": \"1h\"}, " +
+            "\"replay\": {\"sources\": [{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"]}], \"speed\": 0}}");
+        assertThat(merged.status()).as(merged.text()).isEqualTo(201);
+        assertThat(merged.json().get("replay").get("sources").get(0).get("provider").asText()).isEqualTo("ibkr");
+        final Reply outside = post("{\"name\": \"api-sources-out\", \"cron\": \"0 22 * * *\", \"window\": {\"last\": \"1h\"}, " +
+            "\"replay\": {\"sources\": [{\"parquet\": \"../../etc/ticks.parquet\"}], \"speed\": 0}}");
+        assertThat(outside.status()).as(outside.text()).isEqualTo(400);
+        assertThat(outside.json().get("field").asText()).isEqualTo("replay.sources");
+        final Reply both = post("{\"name\": \"api-sources-both\", \"cron\": \"0 22 * * *\", \"window\": {\"last\": \"1h\"}, " +
+            "\"replay\": {\"provider\": \"ibkr\", \"sources\": [{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"]}]}}");
+        assertThat(both.status()).as(both.text()).isEqualTo(400);
+        assertThat(both.json().get("field").asText()).isEqualTo("replay.provider");
+        assertThat(call("DELETE", base + "/v1/schedules/" + merged.json().get("id").asLong(), null).status()).isEqualTo(204);
+    }
+
+    @Test
     void schedulesAreBehindTheTokenAndInTheOpenApiDocument() throws Exception
     {
         final String body = "{\"name\": \"guarded\", \"cron\": \"0 22 * * *\", \"window\": {\"last\": \"1h\"}, " + REPLAY + "}";

@@ -126,7 +126,7 @@ class ScheduleIT
 
     private static JobScheduleStore.Schedule create(final Clock clock, final String json) throws Exception
     {
-        return new ScheduleService(store, clock).create(JSON.readTree(json));
+        return new ScheduleService(store, clock, dir).create(JSON.readTree(json));
     }
 
     private static JobScheduleStore.Schedule reload(final long id) throws Exception
