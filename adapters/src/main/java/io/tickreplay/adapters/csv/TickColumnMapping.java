@@ -203,7 +203,7 @@ public final class TickColumnMapping
         }
         if (missing.size() == 1)
         {
-            return missing.get(0) + "; " + (headerless ? "--columns gives " : "the header has ") + columns;
+            return missing.get(0) + "; " + (headerless ? "--columns gives " : describe.startsWith("the header") ? "the header has " : describe + " has ") + columns;
         }
         final StringBuilder message = new StringBuilder("the file cannot be imported as it stands, ").append(missing.size())
             .append(" things are missing:");

@@ -114,6 +114,10 @@ public final class ParquetTickReader implements Closeable
         {
             throw new TickCsvReader.MissingColumnException("--decimal-comma is for CSV files; a Parquet file's numbers are typed");
         }
+        if (!isParquet(file))
+        {
+            throw new IOException(NOT_PARQUET + " (it does not start with PAR1)");
+        }
         final ParquetFileReader reader;
         try
         {
@@ -251,7 +255,7 @@ public final class ParquetTickReader implements Closeable
         tick.ask = nonNegative(ask);
         tick.bidSize = nonNegative(bidSize);
         tick.askSize = nonNegative(askSize);
-        if (!price.present && !(Double.isNaN(tick.bid) && Double.isNaN(tick.ask)))
+        if (noPrice() && !(Double.isNaN(tick.bid) && Double.isNaN(tick.ask)))
         {
             tick.price = Double.NaN;
             tick.size = Double.NaN;
@@ -268,6 +272,12 @@ public final class ParquetTickReader implements Closeable
             throw error("size: must be >= 0, was " + tick.size);
         }
         return true;
+    }
+
+    /** No trade price: null, NaN (how pandas and Polars write a missing double) or blank text; with a bid or an ask, a quote row. */
+    private boolean noPrice() throws TickRowException
+    {
+        return !price.present || price.kind == Kind.DOUBLE && Double.isNaN(price.doubleValue) || price.kind == Kind.TEXT && text(price).isBlank();
     }
 
     private boolean nextGroup() throws IOException

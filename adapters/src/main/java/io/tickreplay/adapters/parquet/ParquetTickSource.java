@@ -69,12 +69,13 @@ public final class ParquetTickSource implements TickBatchSource
     /**
      * @param provider the source's provider: every tick's, whatever a provider column says
      * @param symbol   the symbol of files that have no symbol column (import's {@code --symbol}); null otherwise
+     * @param zone     the zone of timestamps written without one (import's {@code --tz})
      */
-    public ParquetTickSource(final List<Path> files, final String provider, final String symbol, final SymbolTable symbols, final long fromMicros,
-        final long endMicros)
+    public ParquetTickSource(final List<Path> files, final String provider, final String symbol, final java.time.ZoneId zone, final SymbolTable symbols,
+        final long fromMicros, final long endMicros)
     {
         this.files = List.copyOf(files);
-        this.options = new TickCsvReader.Options(provider, symbol, java.util.Map.of());
+        this.options = new TickCsvReader.Options(provider, symbol, java.util.Map.of(), null, zone, false);
         this.symbols = symbols;
         this.fromMicros = fromMicros;
         this.endMicros = endMicros;
@@ -124,20 +125,20 @@ public final class ParquetTickSource implements TickBatchSource
     }
 
     /** The distinct symbols of {@code files} (a full read of each, only its symbol column and the ticks' own), in byte order. */
-    public static List<String> symbols(final List<Path> files, final String provider, final String symbol) throws IOException
+    public static List<String> symbols(final List<Path> files, final String provider, final String symbol, final java.time.ZoneId zone) throws IOException
     {
         final TreeSet<String> found = new TreeSet<>();
         final Tick t = new Tick();
         for (final Path file : files)
         {
-            try (ParquetTickReader r = ParquetTickReader.open(file, new TickCsvReader.Options(provider, symbol, java.util.Map.of())))
+            try (ParquetTickReader r = ParquetTickReader.open(file, new TickCsvReader.Options(provider, symbol, java.util.Map.of(), null, zone, false)))
             {
                 while (r.next(t))
                 {
                     found.add(t.symbol);
                 }
             }
-            catch (final TickRowException e)
+            catch (final TickRowException | IllegalArgumentException | IOException e)
             {
                 throw new IOException(file + ": " + e.getMessage(), e);
             }
@@ -219,8 +220,9 @@ public final class ParquetTickSource implements TickBatchSource
             {
                 read = reader.next(tick);
             }
-            catch (final TickRowException e)
+            catch (final TickRowException | IOException e)
             {
+                // a bad row or a damaged row group: the file among the glob's is what the user needs first
                 throw new IOException(files.get(fileIndex) + ": " + e.getMessage(), e);
             }
             if (!read)
@@ -295,7 +297,7 @@ public final class ParquetTickSource implements TickBatchSource
         {
             reader = ParquetTickReader.open(file, options);
         }
-        catch (final TickRowException | IllegalArgumentException e)
+        catch (final TickRowException | IllegalArgumentException | IOException e)
         {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

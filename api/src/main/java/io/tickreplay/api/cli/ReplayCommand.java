@@ -114,7 +114,7 @@ public final class ReplayCommand implements Callable<Integer>
         }
         catch (final ReplayRequest.InvalidField e)
         {
-            throw new UsageException(flag(e.field()) + ": " + e.getMessage());
+            throw new UsageException(usage(e.field(), e.getMessage()));
         }
 
         try (Interrupts stop = Interrupts.install();
@@ -128,7 +128,7 @@ public final class ReplayCommand implements Callable<Integer>
             }
             catch (final ReplayRequest.InvalidField e)
             {
-                throw new UsageException(flag(e.field()) + ": " + e.getMessage());
+                throw new UsageException(usage(e.field(), e.getMessage()));
             }
             ReplayOutcome outcome = awaitWithProgress(run, request.start(), request.end(), stop);
             // a lost database: wait out db.outage-grace for the run to resume under its id (Ctrl-C gives up)
@@ -191,9 +191,22 @@ public final class ReplayCommand implements Callable<Integer>
         return out;
     }
 
-    private static String ordinal(final int n)
+    /** A request's bad field as the command line says it: the flag, and for a source which {@code --source}, counted from the first. */
+    static String usage(final String field, final String message)
     {
-        return n + (n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
+        final java.util.regex.Matcher source = java.util.regex.Pattern.compile("sources\\[(\\d+)\\]:? ?(.*)", java.util.regex.Pattern.DOTALL).matcher(message);
+        if (field.equals("sources") && source.matches())
+        {
+            return "--source (the " + ordinal(Integer.parseInt(source.group(1)) + 1) + "): " + source.group(2);
+        }
+        return flag(field) + ": " + message;
+    }
+
+    static String ordinal(final int n)
+    {
+        final int teen = n % 100;
+        final int last = n % 10;
+        return n + (teen >= 11 && teen <= 13 ? "th" : last == 1 ? "st" : last == 2 ? "nd" : last == 3 ? "rd" : "th");
     }
 
     /**

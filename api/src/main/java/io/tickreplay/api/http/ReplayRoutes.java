@@ -123,10 +123,10 @@ record ReplayRoutes(ReplayService replays)
         for (int i = 0; i < items.size(); i++)
         {
             final ReplaySource source = items.get(i).in("sources", i, o -> new ReplaySource(o.string("provider"), o.strings("symbols"),
-                o.string("parquet"), o.string("symbol")));
+                o.string("parquet"), o.string("symbol"), o.string("tz")));
             if (source.isParquet())
             {
-                out.add(new ReplaySource(source.provider(), source.symbols(), importPath(source.parquet(), i, importDir), source.symbol()));
+                out.add(new ReplaySource(source.provider(), source.symbols(), importPath(source.parquet(), i, importDir), source.symbol(), source.tz()));
             }
             else
             {

@@ -36,7 +36,7 @@ final class ParquetSources
             }
             final List<String> symbols = source.symbols() != null ? source.symbols()
                 : source.symbol() != null ? List.of(source.symbol())
-                : ParquetTickSource.symbols(files, source.provider(), null);
+                : ParquetTickSource.symbols(files, source.provider(), null, source.zone());
             if (symbols.isEmpty())
             {
                 throw new ReplayRequest.InvalidField("sources", field + ": the files of '" + source.parquet() + "' hold no ticks");
@@ -74,6 +74,7 @@ final class ParquetSources
 
     static TickBatchSource open(final PlannedSource source, final SymbolTable symbols, final long endMicros)
     {
-        return new ParquetTickSource(source.files(), source.spec().provider(), source.spec().symbol(), symbols, source.warmFromMicros(), endMicros);
+        return new ParquetTickSource(source.files(), source.spec().provider(), source.spec().symbol(), source.spec().zone(), symbols, source.warmFromMicros(),
+            endMicros);
     }
 }

@@ -325,8 +325,10 @@ public final class ReplayService implements AutoCloseable
                 refusePartial(request, manifest);
             }
             final Instant start = Instant.parse(manifest.start());
+            final BusSpec bus = bus(request);
+            requireTopicForSeveralProviders(List.of(manifest.provider().split(",")), bus);
             return new Plan(manifest.provider(), manifest.symbols(), manifest.symbolTable(), start, Instant.parse(manifest.end()), request.speed(),
-                request.fromJournal(), false, signals, Micros.of(start), sink, bus(request), request.bus().maxLag(), null);
+                request.fromJournal(), false, signals, Micros.of(start), sink, bus, request.bus().maxLag(), null);
         }
         if (request.severalSources())
         {
@@ -373,15 +375,21 @@ public final class ReplayService implements AutoCloseable
         }
         final List<String> providers = planned.stream().map(p -> p.spec().provider()).distinct().toList();
         final BusSpec bus = bus(request);
+        requireTopicForSeveralProviders(providers, bus);
+        final long warmFrom = planned.stream().mapToLong(PlannedSource::warmFromMicros).min().orElse(start);
+        final boolean journaling = request.journal() == null ? config.journal : request.journal();
+        return new Plan(String.join(",", providers), symbols.names().stream().distinct().toList(), symbols, request.start(), request.end(), request.speed(),
+            null, journaling, signals, warmFrom, sink, bus, request.bus().maxLag(), null, planned);
+    }
+
+    /** The default topic, {@code ticks.<provider>}, names one provider: a stream of several needs one given (also when replayed from its journal). */
+    private static void requireTopicForSeveralProviders(final List<String> providers, final BusSpec bus)
+    {
         if (providers.size() > 1 && !bus.isInProcess() && bus.topic().isEmpty())
         {
             throw new ReplayRequest.InvalidField("topic", "a replay over several providers (" + String.join(",", providers) + ") to " + bus.kind() +
                 " needs a topic: the default ticks.<provider> names one provider");
         }
-        final long warmFrom = planned.stream().mapToLong(PlannedSource::warmFromMicros).min().orElse(start);
-        final boolean journaling = request.journal() == null ? config.journal : request.journal();
-        return new Plan(String.join(",", providers), symbols.names().stream().distinct().toList(), symbols, request.start(), request.end(), request.speed(),
-            null, journaling, signals, warmFrom, sink, bus, request.bus().maxLag(), null, planned);
     }
 
     /**
@@ -444,7 +452,8 @@ public final class ReplayService implements AutoCloseable
         metadata.put("bus", plan.bus().describe(plan.provider()));
         if (plan.warmFromMicros() < Micros.of(plan.start()))
         {
-            metadata.put("warmup_from", Micros.toInstant(plan.warmFromMicros()).toString());
+            // Long.MIN_VALUE: a Parquet source's bar signals warm up from its files' first tick, whenever that is
+            metadata.put("warmup_from", plan.warmFromMicros() == Long.MIN_VALUE ? "the files' first tick" : Micros.toInstant(plan.warmFromMicros()).toString());
         }
         // what a resume needs to plan the same run again
         final Map<String, Object> request = new LinkedHashMap<>();

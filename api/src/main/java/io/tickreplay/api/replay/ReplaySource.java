@@ -14,10 +14,21 @@ import java.util.Map;
  * read as {@code provider}'s, optionally only {@code symbols} of them; {@code symbol} names the symbol
  * of files that have no symbol column (as {@code import --symbol}).
  */
-public record ReplaySource(String provider, List<String> symbols, String parquet, String symbol)
+public record ReplaySource(String provider, List<String> symbols, String parquet, String symbol, String tz)
 {
     /** The keys of {@code --source 'k=v;k=v'} and of a source object in the API. */
-    public static final List<String> KEYS = List.of("provider", "symbols", "parquet", "symbol");
+    public static final List<String> KEYS = List.of("provider", "symbols", "parquet", "symbol", "tz");
+
+    public ReplaySource(final String provider, final List<String> symbols, final String parquet, final String symbol)
+    {
+        this(provider, symbols, parquet, symbol, null);
+    }
+
+    /** The zone of a Parquet source's timestamps without one (import's {@code --tz}): UTC unless {@code tz} names another. */
+    public java.time.ZoneId zone()
+    {
+        return tz == null ? java.time.ZoneOffset.UTC : java.time.ZoneId.of(tz);
+    }
 
     public boolean isParquet()
     {
@@ -57,7 +68,7 @@ public record ReplaySource(String provider, List<String> symbols, String parquet
         final String symbols = values.get("symbols");
         return new ReplaySource(values.get("provider"),
             symbols == null ? null : Arrays.stream(symbols.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
-            values.get("parquet"), values.get("symbol"));
+            values.get("parquet"), values.get("symbol"), values.get("tz"));
     }
 
     /**
@@ -78,6 +89,21 @@ public record ReplaySource(String provider, List<String> symbols, String parquet
         if (parquet == null && symbol != null)
         {
             throw new ReplayRequest.InvalidField("sources", field + ": symbol names the symbol of Parquet files that lack one; a database source takes symbols");
+        }
+        if (tz != null)
+        {
+            if (parquet == null)
+            {
+                throw new ReplayRequest.InvalidField("sources", field + ": tz is the zone of a Parquet source's timestamps without one; a database source has none");
+            }
+            try
+            {
+                java.time.ZoneId.of(tz);
+            }
+            catch (final java.time.DateTimeException e)
+            {
+                throw new ReplayRequest.InvalidField("sources", field + ": tz '" + tz + "' is not a time zone (an IANA name such as America/New_York)");
+            }
         }
         if (parquet != null && parquet.isBlank())
         {
@@ -121,6 +147,10 @@ public record ReplaySource(String provider, List<String> symbols, String parquet
         if (symbol != null)
         {
             m.put("symbol", symbol);
+        }
+        if (tz != null)
+        {
+            m.put("tz", tz);
         }
         return m;
     }

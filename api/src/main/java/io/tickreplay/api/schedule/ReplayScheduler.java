@@ -95,6 +95,8 @@ public final class ReplayScheduler implements AutoCloseable
     private final JobScheduleStore store;
     private final ReplayService replays;
     private final Context config;
+    /** The last run this scheduler started per schedule, beside {@code last_run_id}, which is written after the start. */
+    private final Map<Long, Long> startedRuns = new java.util.concurrent.ConcurrentHashMap<>();
     private ScheduledExecutorService thread;
 
     public ReplayScheduler(final JobScheduleStore store, final ReplayService replays, final Context config)
@@ -140,7 +142,21 @@ public final class ReplayScheduler implements AutoCloseable
         int started = 0;
         for (final Schedule s : store.due(now))
         {
-            if (fire(s, now))
+            final boolean fired;
+            try
+            {
+                fired = fire(s, now);
+            }
+            catch (final RuntimeException e)
+            {
+                // a row this process cannot read (a cron or zone written straight into the table, a zone gone from
+                // the JDK's tz data) is parked with its reason, so it does not stand first in every pass before the others
+                LOG.warn("schedule {} ({}) cannot be fired and is parked: {}", s.id(), s.name(), e.getMessage());
+                store.claim(s.id(), s.nextFireAt(), NEVER, null, "failed: the schedule cannot be read (" + e.getMessage() +
+                    "); remove it and add it again");
+                continue;
+            }
+            if (fired)
             {
                 started++;
             }
@@ -203,6 +219,7 @@ public final class ReplayScheduler implements AutoCloseable
     /** Starts the replay of the fire at {@code fireTime}; its outcome is recorded either way. */
     private boolean start(final Schedule s, final Instant fireTime, final String outcome, final String lateness) throws SQLException
     {
+        final ReplayRun run;
         try
         {
             final ReplayWindow window = ReplayWindow.parse(ScheduleService.read(s.window()), ZoneId.of(s.zone()));
@@ -211,10 +228,7 @@ public final class ReplayScheduler implements AutoCloseable
             final Map<String, Object> metadata = new LinkedHashMap<>();
             metadata.put("schedule_id", s.id());
             metadata.put("schedule_fire_at", fireTime.toString());
-            final ReplayRun run = replays.start(request, metadata);
-            store.recordOutcome(s.id(), run.runId(), outcome + ": run " + run.runId() + " for the fire at " + fireTime + lateness);
-            LOG.info("schedule {} ({}) started replay run {} for the fire at {}", s.id(), s.name(), run.runId(), fireTime);
-            return true;
+            run = replays.start(request, metadata);
         }
         catch (final SQLException | java.io.IOException | RuntimeException e)
         {
@@ -222,16 +236,29 @@ public final class ReplayScheduler implements AutoCloseable
             store.recordOutcome(s.id(), null, "failed: the fire at " + fireTime + " could not start: " + e.getMessage());
             return false;
         }
+        // the run is going: remembered here too, so a failure to record it below cannot let the next fire start a second one
+        startedRuns.put(s.id(), run.runId());
+        LOG.info("schedule {} ({}) started replay run {} for the fire at {}", s.id(), s.name(), run.runId(), fireTime);
+        store.recordOutcome(s.id(), run.runId(), outcome + ": run " + run.runId() + " for the fire at " + fireTime + lateness);
+        return true;
     }
 
     /** The schedule's previous run when it has not ended (running or paused). */
     private Optional<JobRunStore.JobRun> stillGoing(final Schedule s) throws SQLException
     {
-        if (s.lastRunId() == null)
+        for (final Long runId : new Long[] {s.lastRunId(), startedRuns.get(s.id())})
         {
-            return Optional.empty();
+            if (runId != null)
+            {
+                final Optional<JobRunStore.JobRun> going = replays.jobs().find(runId)
+                    .filter(j -> j.completedAt() == null && (j.status().equals("running") || j.status().equals("paused")));
+                if (going.isPresent())
+                {
+                    return going;
+                }
+            }
         }
-        return replays.jobs().find(s.lastRunId()).filter(j -> j.completedAt() == null && (j.status().equals("running") || j.status().equals("paused")));
+        return Optional.empty();
     }
 
     @Override

@@ -193,7 +193,16 @@ public final class ScheduleService
         m.put("cron", s.cron());
         m.put("zone", s.zone());
         m.put("misfire", s.misfire());
-        m.put("window", ReplayWindow.parse(read(s.window()), ZoneId.of(s.zone())).toJson()); // its own order: jsonb sorts keys
+        Object window;
+        try
+        {
+            window = ReplayWindow.parse(read(s.window()), ZoneId.of(s.zone())).toJson(); // its own order: jsonb sorts keys
+        }
+        catch (final RuntimeException e)
+        {
+            window = read(s.window()); // a row written straight into the table that does not parse: shown as it is, not a failed list
+        }
+        m.put("window", window);
         m.put("replay", read(s.request()));
         m.put("next_fire_at", iso(s.nextFireAt()));
         m.put("last_fire_at", iso(s.lastFireAt()));

@@ -19,6 +19,7 @@ class ReplaySourceOptionTest
         assertThat(ReplaySource.parse("provider=ibkr;symbols=NVDA,AAPL")).isEqualTo(new ReplaySource("ibkr", List.of("NVDA", "AAPL"), null, null));
         assertThat(ReplaySource.parse(" parquet=files/*.parquet ; provider=binance;symbol=BTCUSDT;"))
             .isEqualTo(new ReplaySource("binance", null, "files/*.parquet", "BTCUSDT"));
+        assertThat(ReplaySource.parse("parquet=ny/*.parquet;provider=nyse;tz=America/New_York").zone()).isEqualTo(java.time.ZoneId.of("America/New_York"));
         assertThatThrownBy(() -> ReplaySource.parse("provider=ibkr;colour=red")).hasMessageContaining("unknown key 'colour'");
         assertThatThrownBy(() -> ReplaySource.parse("provider=ibkr;provider=x")).hasMessageContaining("twice");
         assertThatThrownBy(() -> ReplaySource.parse("ibkr")).hasMessageContaining("not key=value");
@@ -39,6 +40,13 @@ class ReplaySourceOptionTest
         assertUsage(run("--source", "symbols=NVDA"), "--source");
         assertUsage(run("--source", "provider=ibkr;symbol=NVDA"), "--source");
         assertUsage(CliIT.run("replay", "--from-journal", "1", "--source", "provider=ibkr;symbols=NVDA"), "--source");
+        // which --source, counted as the user wrote them, for a syntax error and for a bad value alike
+        assertThat(run("--source", "provider=ibkr;symbols=NVDA", "--source", "symbols=AAPL").err().strip())
+            .isEqualTo("tickreplay replay: --source (the 2nd): provider is required");
+        assertThat(run("--source", "provider=ibkr;symbols=NVDA", "--source", "parquet=x.parquet;provider=p;tz=Mars/Base").err().strip())
+            .isEqualTo("tickreplay replay: --source (the 2nd): tz 'Mars/Base' is not a time zone (an IANA name such as America/New_York)");
+        assertThat(List.of(1, 2, 3, 4, 11, 12, 13, 21, 22, 111).stream().map(ReplayCommand::ordinal))
+            .containsExactly("1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th");
     }
 
     private static CliIT.Run run(final String... args)

@@ -209,6 +209,28 @@ class MultiSourceReplayIT
         assertThat(first.get("symbols")).isEqualTo(List.of("NVDA", "TSLA"));
         assertThat(first.get("files")).asList().hasSize(2);
 
+        // the same files with naive New York times (as DuckDB's TIMESTAMP or pandas write them): tz gives the same stream, as import --tz would
+        final Path ny = dir.resolve("imports").resolve("poly-ny");
+        java.nio.file.Files.createDirectories(ny);
+        try (Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = duck.createStatement())
+        {
+            s.execute("SET TimeZone = 'UTC'");
+            for (final String name : List.of("a", "b"))
+            {
+                s.execute("COPY (SELECT timezone('America/New_York', ts)::TIMESTAMP AS ts, * EXCLUDE (ts) FROM read_parquet('" + files.resolve(name + ".parquet") +
+                    "')) TO '" + ny.resolve(name + ".parquet") + "' (FORMAT parquet)");
+            }
+        }
+        final ReplayOutcome naive = service.start(ReplayRequest.fromSources(List.of(
+            new ReplaySource("polygon", null, ny.resolve("*.parquet").toString(), null, "America/New_York"), new ReplaySource("ibkr", IBKR, null, null)),
+            START, END, 0)).done().get(120, TimeUnit.SECONDS);
+        assertThat(naive.status()).as(naive.errorMessage()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        assertThat(naive.checksumHex()).isEqualTo(fromDatabase.checksumHex());
+        final ReplayOutcome readAsUtc = service.start(ReplayRequest.fromSources(List.of(
+            new ReplaySource("polygon", null, ny.resolve("*.parquet").toString(), null), new ReplaySource("ibkr", IBKR, null, null)),
+            START, END, 0)).done().get(120, TimeUnit.SECONDS);
+        assertThat(readAsUtc.checksumHex()).isNotEqualTo(fromDatabase.checksumHex());
+
         // the API reads them under replay.import-dir, by a path relative to it
         final HttpResponse<String> ok = post("{\"sources\": [{\"parquet\": \"poly/*.parquet\", \"provider\": \"polygon\", \"symbols\": [\"NVDA\", \"TSLA\"]}, " +
             "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"AAPL\", \"MSFT\"]}], \"start\": \"" + START + "\", \"end\": \"" + END +

@@ -191,6 +191,31 @@ class ScheduleIT
     }
 
     @Test
+    void aRowThatCannotBeReadIsParkedWithItsReasonAndTheSchedulesAfterItStillFire() throws Exception
+    {
+        final FakeClock clock = new FakeClock(Instant.parse("2025-11-03T15:01:00Z"));
+        final JobScheduleStore.Schedule good = create(clock, "{\"name\": \"after-the-bad-one\", \"cron\": \"*/10 * * * *\", " +
+            "\"window\": {\"last\": \"10m\"}, \"replay\": {\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"speed\": 0}}");
+        // written straight into the table, as the CLI or a user's SQL could, due before the good one
+        try (java.sql.Connection c = db.connection(); java.sql.Statement st = c.createStatement())
+        {
+            st.execute("INSERT INTO job_schedules (name, cron, zone, request, time_window, next_fire_at) VALUES ('bad', '61 * * * *', 'UTC', " +
+                "'{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"]}', '{\"last\": \"1h\"}', '2025-11-03T15:00:00Z')");
+        }
+        final long bad = store.list().stream().filter(x -> x.name().equals("bad")).findFirst().orElseThrow().id();
+        final ReplayScheduler scheduler = scheduler(clock);
+        clock.set(Instant.parse("2025-11-03T15:10:01Z"));
+        assertThat(scheduler.runDue()).isEqualTo(1);
+        assertThat(reload(good.id()).lastOutcome()).startsWith("started: run ");
+        awaitEnded(reload(good.id()).lastRunId());
+        final JobScheduleStore.Schedule parked = reload(bad);
+        assertThat(parked.lastOutcome()).startsWith("failed: the schedule cannot be read (").contains("61");
+        assertThat(parked.nextFireAt()).isAfter(Instant.parse("9000-01-01T00:00:00Z"));
+        // and the list still shows every schedule
+        assertThat(store.list()).extracting(x -> ScheduleService.json(x).get("name")).contains("bad", "after-the-bad-one");
+    }
+
+    @Test
     void afterADowntimeRunOnceStartsOneLateRunAndSkipStartsNone() throws Exception
     {
         final FakeClock clock = new FakeClock(Instant.parse("2025-11-03T15:01:00Z"));
