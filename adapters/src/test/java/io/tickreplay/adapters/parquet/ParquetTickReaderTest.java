@@ -131,6 +131,21 @@ class ParquetTickReaderTest
                 "AAPL 230.01 bid 229.99x1.0 ask 230.02x2.0");
             assertThat(reader.quotesRead()).isEqualTo(3);
         }
+        // pandas and Polars write a missing double as NaN rather than null: the same quotes
+        final Path nan = dir.resolve("taq-nan.parquet");
+        duckdb("COPY (SELECT ts, symbol, coalesce(price, 'NaN'::DOUBLE) AS price, size, bid, ask, bid_size, ask_size FROM read_parquet('" + file +
+            "')) TO '" + nan + "' (FORMAT parquet)");
+        try (ParquetTickReader reader = ParquetTickReader.open(nan, new TickCsvReader.Options("taq", null, Map.of())))
+        {
+            final Tick tick = new Tick();
+            int trades = 0;
+            while (reader.next(tick))
+            {
+                trades++;
+            }
+            assertThat(trades).isEqualTo(3);
+            assertThat(reader.quotesRead()).isEqualTo(3);
+        }
     }
 
     @Test
