@@ -171,13 +171,19 @@ public final class ReplayService implements AutoCloseable
     public ReplayRun start(final ReplayRequest request, final Map<String, Object> extraMetadata) throws SQLException, IOException
     {
         request.validate();
+        if (lifecycle.activeCount() >= config.maxConcurrent)
+        {
+            throw new ReplayLimitException(config.maxConcurrent); // before any planning work; checked again below
+        }
+        // planned outside the lock: a plan reads the database (warm-up) and may read Parquet files (a source's symbols),
+        // which must not hold up every other start, resume and scheduled fire; it changes nothing of the service
+        final Plan plan = plan(request);
         synchronized (this)
         {
             if (lifecycle.activeCount() >= config.maxConcurrent)
             {
                 throw new ReplayLimitException(config.maxConcurrent);
             }
-            final Plan plan = plan(request);
             buses.connect(plan.bus()); // a bus that cannot be reached refuses the start before there is a job
             final Map<String, Object> metadata = metadata(plan);
             metadata.putAll(extraMetadata);
