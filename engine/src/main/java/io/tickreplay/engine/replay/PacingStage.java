@@ -49,6 +49,13 @@ public final class PacingStage implements EventHandler<TickEvent>
         if (event.type != TickEvent.TICK)
         {
             markGap(event); // a seek past the last tick leaves its gap on END
+            if (event.type == TickEvent.END && control.cancelled())
+            {
+                // The source put END into the ring when it had read the window, which may be long before a cancel
+                // (a window that fits in the ring, a paced run): only here is it known that ticks were skipped after it,
+                // so the stages that write bars and bar signals must not take the stream as whole.
+                event.complete = false;
+            }
             return;
         }
         long now;
