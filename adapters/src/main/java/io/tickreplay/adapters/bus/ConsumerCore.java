@@ -7,10 +7,11 @@ import io.tickreplay.adapters.postgres.SignalRowEncoder;
 import io.tickreplay.adapters.postgres.TickCopyWriter;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.bus.BusMessage;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.TickEvent;
 import io.tickreplay.engine.signals.BarSink;
 import io.tickreplay.engine.signals.BarStage;
-import io.tickreplay.engine.signals.LastPerTimestamp;
+import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalShardStage;
@@ -533,7 +534,6 @@ public final class ConsumerCore implements AutoCloseable
             final String origin = runId > 0 ? "replay" : "live";
             if (role == Role.SIGNALS)
             {
-                final SignalSet set = SignalSet.of(signalNames, maxSymbols);
                 final SignalSink out = new SignalSink()
                 {
                     @Override
@@ -566,7 +566,8 @@ public final class ConsumerCore implements AutoCloseable
                     {
                     }
                 };
-                stage = new SignalShardStage(0, 1, set, new LastPerTimestamp(set.calculators().size(), maxSymbols, out), start, end);
+                stage = new SignalShardStage(0, 1, SignalChain.context().signals(signalNames).symbols(maxSymbols).window(start, end).sink(out).build(),
+                    CheckpointBarrier.NONE);
             }
             else
             {

@@ -4,7 +4,7 @@ import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.engine.bus.BusListener;
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.bus.InProcessBus;
-import io.tickreplay.engine.signals.LastPerTimestamp;
+import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
 
 import java.nio.charset.StandardCharsets;
@@ -35,9 +35,8 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     private final Map<String, Integer> ids = new HashMap<>();
     private final List<byte[]> names = new ArrayList<>();
     private final int maxSymbols;
-    private final SignalSet signals;
     private final PgSignalWriter writer;
-    private final LastPerTimestamp sink;
+    private final SignalChain chain;
     private InProcessBus.Subscription subscription;
     private final ScheduledExecutorService timer;
     private long dropped;
@@ -50,10 +49,9 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     {
         this.provider = provider;
         this.maxSymbols = maxSymbols;
-        this.signals = SignalSet.of(signalNames, maxSymbols);
-        this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), signals.calculators(), "live", 0, batchRows, batchMillis,
-            System::nanoTime, PgSignalWriter.Listener.NONE);
-        this.sink = new LastPerTimestamp(signals.calculators().size(), maxSymbols, writer);
+        this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), SignalSet.of(signalNames, 1).calculators(), "live", 0,
+            batchRows, batchMillis, System::nanoTime, PgSignalWriter.Listener.NONE);
+        this.chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).sink(writer).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread t = new Thread(r, "signal-consumer-flush");
@@ -104,17 +102,17 @@ public final class SignalConsumer implements BusListener, AutoCloseable
             if (m.origin != origin || runId != replayRunId)
             {
                 // held values belong to the previous context: out with them before the metadata changes
-                sink.releaseAll();
+                chain.releaseAll();
                 origin = m.origin;
                 replayRunId = runId;
                 writer.context(m.originName(), runId);
             }
             try
             {
-                signals.onTick(id, m.tsMicros, m.seq, m.price, m.size, m.bid, m.ask, m.bidSize, m.askSize, sink);
+                chain.onTick(id, m.tsMicros, m.seq, m.price, m.size, m.bid, m.ask, m.bidSize, m.askSize);
                 if (endOfBatch)
                 {
-                    sink.endOfBatch();
+                    chain.endOfBatch();
                 }
             }
             catch (final RuntimeException e)
@@ -146,7 +144,7 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     {
         try
         {
-            sink.endOfBatch();
+            chain.endOfBatch();
         }
         catch (final RuntimeException e)
         {
@@ -181,8 +179,7 @@ public final class SignalConsumer implements BusListener, AutoCloseable
         timer.shutdownNow();
         synchronized (this)
         {
-            signals.finish(sink);
-            sink.endOfStream();
+            chain.end();
             writer.close();
         }
     }

@@ -3,7 +3,7 @@ package io.tickreplay.engine.features;
 import io.tickreplay.engine.signals.BarBuilder;
 import io.tickreplay.engine.signals.BarSignalCalculator;
 import io.tickreplay.engine.signals.SignalCalculator;
-import io.tickreplay.engine.signals.SignalOutput;
+import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.tick.Micros;
 
@@ -41,10 +41,8 @@ public final class FeatureBuilder
     private final FeatureRows out;
     private final boolean[] barSignal;
 
-    private SignalSet signals;
+    private SignalChain chain;
     private BarBuilder bars;
-    private final double[] lastValue;
-    private final long[] lastTs;
     private final double[] rowSignals;
     private final double[] rowLabels;
 
@@ -68,7 +66,6 @@ public final class FeatureBuilder
     private long doneTrades;
     private double doneVwap;
     private final BarBuilder.BarOutput capture;
-    private final SignalOutput record;
     private long rows;
 
     /**
@@ -104,8 +101,6 @@ public final class FeatureBuilder
         this.end = endMicros;
         this.out = out;
         final int k = signalNames.size();
-        lastValue = new double[k];
-        lastTs = new long[k];
         rowSignals = new double[k];
         rowLabels = new double[horizons.length];
         capacity = maxHorizon + 1;
@@ -125,11 +120,6 @@ public final class FeatureBuilder
             doneVolume = volume;
             doneTrades = trades;
             doneVwap = vwap;
-        };
-        record = (signalId, symbolId, ts, seq, value, m1, m2, m3) ->
-        {
-            lastValue[signalId] = value;
-            lastTs[signalId] = ts;
         };
     }
 
@@ -153,10 +143,8 @@ public final class FeatureBuilder
     /** Starts a symbol: every calculator, bar and waiting row begins empty. */
     public void beginSymbol()
     {
-        signals = SignalSet.of(names, 1);
+        chain = SignalChain.context().signals(names).symbols(1).build(); // no window: every value is the state at its tick
         bars = new BarBuilder(interval, 1);
-        Arrays.fill(lastValue, Double.NaN);
-        Arrays.fill(lastTs, Long.MIN_VALUE);
         barIndex = 0;
         lastAcceptedTs = Long.MIN_VALUE;
         completed = false;
@@ -177,7 +165,7 @@ public final class FeatureBuilder
                 barClosed(closeTs);
             }
         }
-        signals.onTick(0, ts, seq, price, size, bid, ask, bidSize, askSize, record);
+        chain.onTick(0, ts, seq, price, size, bid, ask, bidSize, askSize);
     }
 
     /** The symbol's ticks have ended: its open bar closes, and rows still waiting get null for labels past the end. */
@@ -201,14 +189,14 @@ public final class FeatureBuilder
         completed = false;
         // a bar boundary is a minute boundary: the bar's last minute is complete, and so are its bar signals
         // (completing it now, not at the next tick, changes no value: that tick would complete it first)
-        signals.finish(record);
+        chain.completeBars();
         if (doneStart < start || doneStart + interval > end)
         {
             return; // warm-up, or cut by the window: not a row
         }
         final long lastMinute = Math.floorDiv(closeTs, Micros.PER_MINUTE) * Micros.PER_MINUTE;
         final int slot = (int)(barIndex % capacity);
-        final int k = lastValue.length;
+        final int k = barSignal.length;
         ringTs[slot] = doneStart;
         ringBar[slot * 6] = doneOpen;
         ringBar[slot * 6 + 1] = doneHigh;
@@ -219,7 +207,7 @@ public final class FeatureBuilder
         ringTrades[slot] = doneTrades;
         for (int i = 0; i < k; i++)
         {
-            ringSignals[slot * k + i] = barSignal[i] && lastTs[i] != lastMinute ? Double.NaN : lastValue[i];
+            ringSignals[slot * k + i] = barSignal[i] && chain.latestTs(i, 0) != lastMinute ? Double.NaN : chain.latest(i, 0);
         }
         final int h = horizons.length;
         Arrays.fill(ringLabels, slot * h, slot * h + h, Double.NaN);

@@ -28,6 +28,8 @@ public final class LastPerTimestamp implements SignalSink
         ts = new long[signals * symbols];
         seq = new int[signals * symbols];
         values = new double[signals * symbols * 4];
+        Arrays.fill(ts, Long.MIN_VALUE);
+        Arrays.fill(values, Double.NaN);
     }
 
     @Override
@@ -58,6 +60,33 @@ public final class LastPerTimestamp implements SignalSink
     public void endOfBatch()
     {
         next.endOfBatch();
+    }
+
+    /**
+     * Drops the values {@code symbolId} holds at {@code tsMicros}: a later tick of that ts was not
+     * emitted (a cancel or a seek cut the run between ticks of one ts), so they are not the ts's row.
+     */
+    public void discard(final int symbolId, final long tsMicros)
+    {
+        for (int k = symbolId; k < held.length; k += symbols)
+        {
+            if (held[k] && ts[k] == tsMicros)
+            {
+                held[k] = false;
+            }
+        }
+    }
+
+    /** The latest value taken for (signal, symbol), held or passed on; NaN before any. */
+    public double latest(final int signalId, final int symbolId)
+    {
+        return values[(signalId * symbols + symbolId) * 4];
+    }
+
+    /** The ts of {@link #latest}; {@link Long#MIN_VALUE} before any. */
+    public long latestTs(final int signalId, final int symbolId)
+    {
+        return ts[signalId * symbols + symbolId];
     }
 
     /** Passes every held value on now (a consumer whose context changes, or the end of the stream). */

@@ -25,7 +25,7 @@ import io.tickreplay.engine.replay.WaitStrategies;
 import io.tickreplay.engine.signals.BarRing;
 import io.tickreplay.engine.signals.BarSink;
 import io.tickreplay.engine.signals.BarStage;
-import io.tickreplay.engine.signals.LastPerTimestamp;
+import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalRing;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalShardStage;
@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *  source --batches--> [ticks ring] --> pacer + bus publisher --> TickBus (in-process, Kafka, Redis)
  *  (database,                             |
  *   journal)                              |--> journal ------------------------------------------> TickJournal
- *                                         |--> signal shard k: SignalSet -> LastPerTimestamp --> [signals ring k] --> sink k
+ *                                         |--> signal shard k: SignalChain ---------------------> [signals ring k] --> sink k
  *                                         |--> bar aggregator ------------------------------------> [bars ring] --> bar sink
  *                                         '--> taps (tests, benchmarks)
  * </pre>
@@ -190,7 +190,6 @@ public final class ReplayTopology implements AutoCloseable
         final int shards = ctx.signals.isEmpty() ? 0 : ctx.signalSinks.size();
         for (int k = 0; k < shards; k++)
         {
-            final SignalSet set = SignalSet.of(ctx.signals, ctx.symbols.size()).timings(ctx.timings);
             SignalSink out = ctx.signalSinks.get(k);
             if (rings && out != SignalSink.DISCARD)
             {
@@ -200,8 +199,9 @@ public final class ReplayTopology implements AutoCloseable
                 writerRings.add(ring);
                 out = ring;
             }
-            final SignalShardStage shard = new SignalShardStage(k, shards, set,
-                new LastPerTimestamp(set.calculators().size(), ctx.symbols.size(), out), ctx.windowStart, ctx.windowEnd, emitFrom, checkpoints);
+            final SignalChain chain = SignalChain.context().signals(ctx.signals).symbols(ctx.symbols.size()).window(ctx.windowStart, ctx.windowEnd)
+                .emitFrom(emitFrom).timings(ctx.timings).sink(out).build();
+            final SignalShardStage shard = new SignalShardStage(k, shards, chain, checkpoints);
             final Guarded g = new Guarded("signals-" + k, shard, true, shards - 1, k);
             stages.add(g);
             composed.add(g);

@@ -180,6 +180,39 @@ class BarCoverageTest
         }
     }
 
+    /**
+     * The stored row of a ts is the one computed at its last tick: a run cut between two ticks of one
+     * symbol and ts must not write the value after the first as that ts's row.
+     */
+    @Test
+    void aCancelBetweenTwoTicksOfOneTsWritesNoRowForThatTs() throws Exception
+    {
+        final List<Tick> ticks = Session.ticks();
+        int tie = -1;
+        for (int i = ticks.size() / 2; i < ticks.size() - 1 && tie < 0; i++)
+        {
+            if (ticks.get(i).tsMicros == ticks.get(i + 1).tsMicros && ticks.get(i).symbol.equals(ticks.get(i + 1).symbol))
+            {
+                tie = i;
+            }
+        }
+        assertThat(tie).as("the session has ties").isPositive();
+        final long cutAt = tie;
+        final long tiedTs = ticks.get(tie).tsMicros;
+        final Rows cut = run(ReplayTopology.ThreadingMode.INVOKER, Long.MIN_VALUE, Long.MAX_VALUE, c ->
+        {
+            if (c.index() == cutAt)
+            {
+                c.topology().control().cancel();
+            }
+        });
+        assertThat(cut.outcome().lastTsMicros()).isEqualTo(tiedTs);
+        assertSubset(cut.tickSignals(), whole().tickSignals(), "per-tick signals");
+        final String symbol = " " + ticks.get(tie).symbol + " " + tiedTs + " ";
+        assertThat(cut.tickSignals()).noneMatch(r -> r.contains(symbol));
+        assertThat(whole().tickSignals()).anyMatch(r -> r.contains(symbol));
+    }
+
     @Test
     void aSeekForwardWritesNoBarOverTheTimeItSkipped() throws Exception
     {
