@@ -1,11 +1,5 @@
 package io.tickreplay.adapters.bus;
 
-import io.tickreplay.adapters.postgres.CopyBinaryEncoder;
-import io.tickreplay.adapters.postgres.MemoryCopyIn;
-import io.tickreplay.adapters.postgres.PgBarWriter;
-import io.tickreplay.adapters.postgres.SignalRowEncoder;
-import io.tickreplay.adapters.postgres.TickCopyWriter;
-import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.TickEvent;
@@ -17,21 +11,15 @@ import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalShardStage;
 import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.tick.Tick;
-import org.postgresql.PGConnection;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /**
  * What a bus consumer does with the messages of the partitions (Kafka) or stream shards (Redis) it
@@ -104,7 +92,7 @@ public final class ConsumerCore implements AutoCloseable
     private static final int LATE_SEQ_BASE = 1_000_000_000;
 
     private final Role role;
-    private final DataSource dataSource;
+    private final ConsumerStore store;
     private final String group;
     private final String topic;
     private final List<String> signalNames;
@@ -116,33 +104,31 @@ public final class ConsumerCore implements AutoCloseable
     private final Map<String, byte[]> providers = new HashMap<>();
     private final Map<Integer, PartitionState> partitions = new HashMap<>();
     private final Map<Integer, String> positions = new LinkedHashMap<>();
-    private final MemoryCopyIn batch = new MemoryCopyIn();
-    private final CopyBinaryEncoder encoder = new CopyBinaryEncoder(batch, 1 << 16);
-    private final SignalRowEncoder signalRows;
     private final Map<String, Long> pendingByName = new HashMap<>();
     private final TickEvent event = new TickEvent();
     private final Tick tick = new Tick();
     private final Map<String, long[]> liveSeq = new HashMap<>();
-    private Connection connection;
-    private boolean direct = true;
     private boolean inBatch;
     private int rows;
     private long batchStart;
     private PartitionState current;
     private long currentPosition;
 
-    public ConsumerCore(final Role role, final List<String> signals, final DataSource dataSource, final String group, final String topic,
+    /**
+     * @param signals names as {@link SignalSet#of} takes them; the ids the store is given index
+     *                {@code SignalSet.of(signals, 1).calculators()}
+     */
+    public ConsumerCore(final Role role, final List<String> signals, final ConsumerStore store, final String group, final String topic,
         final int maxSymbols, final Batching batching, final Listener listener)
     {
         this.role = role;
-        this.dataSource = dataSource;
+        this.store = store;
         this.group = group;
         this.topic = topic;
         this.signalNames = SignalSet.of(signals, 1).calculators().stream().map(SignalCalculator::name).toList();
         this.maxSymbols = maxSymbols;
         this.batching = batching;
         this.listener = listener;
-        this.signalRows = new SignalRowEncoder(SignalSet.of(signalNames, 1).calculators()).mode(SignalMetadata.Mode.FULL);
     }
 
     public Role role()
@@ -153,21 +139,7 @@ public final class ConsumerCore implements AutoCloseable
     /** The stored positions of this group on the topic, by partition (empty for a new group). */
     public Map<Integer, String> storedPositions() throws SQLException
     {
-        final Map<Integer, String> out = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT partition, next_position FROM bus_offsets WHERE \"group\" = ? AND topic = ?"))
-        {
-            s.setString(1, group);
-            s.setString(2, topic);
-            try (ResultSet rs = s.executeQuery())
-            {
-                while (rs.next())
-                {
-                    out.put(rs.getInt(1), rs.getString(2));
-                }
-            }
-        }
-        return out;
+        return store.storedPositions(group, topic);
     }
 
     /** A partition is ours: its state starts empty; messages before {@code writeFrom} rebuild it without writing. */
@@ -323,16 +295,13 @@ public final class ConsumerCore implements AutoCloseable
         }
         final long age = nowNanos - batchStart;
         return rows >= batching.rows() && age >= MIN_COMMIT_NANOS || age >= batching.millis() * 1_000_000L || rows >= MAX_ROWS ||
-            batch.length() >= MAX_BYTES;
+            store.pendingBytes() >= MAX_BYTES;
     }
 
-    private void beginBatch() throws SQLException
+    private void beginBatch()
     {
         if (!inBatch)
         {
-            batch.clear();
-            encoder.target(batch);
-            encoder.header();
             inBatch = true;
             batchStart = System.nanoTime();
         }
@@ -346,108 +315,18 @@ public final class ConsumerCore implements AutoCloseable
             return;
         }
         final long t0 = System.nanoTime();
-        if (inBatch)
-        {
-            encoder.finish();
-        }
-        if (connection == null)
-        {
-            connection = dataSource.getConnection();
-            connection.setAutoCommit(false);
-            try (Statement s = connection.createStatement())
-            {
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS signals_stage (LIKE signals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS bars_stage (LIKE bars_ohlcv INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS live_tick_stage (LIKE tick_data INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
-            }
-            connection.commit();
-        }
-        try
-        {
-            write();
-        }
-        catch (final SQLException e)
-        {
-            connection.rollback();
-            if (!(direct && "23505".equals(e.getSQLState())))
-            {
-                throw e;
-            }
-            direct = false; // some of these signals exist (an earlier replay of the window): merge from now on
-            write();
-        }
+        store.commit(group, topic, positions);
         listener.commitNanos(System.nanoTime() - t0);
         pendingByName.forEach(listener::committed);
         resetBatch();
         positions.clear();
     }
 
-    private void write() throws SQLException
-    {
-        final org.postgresql.copy.CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
-        if (rows > 0)
-        {
-            try (Statement s = connection.createStatement())
-            {
-                switch (role)
-                {
-                    case SIGNALS ->
-                    {
-                        if (direct)
-                        {
-                            batch.sendTo(copy.copyIn("COPY signals (" + SignalRowEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)"));
-                        }
-                        else
-                        {
-                            batch.sendTo(copy.copyIn("COPY signals_stage (" + SignalRowEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)"));
-                            s.executeUpdate("INSERT INTO signals (" + SignalRowEncoder.COLUMNS + ") SELECT " + SignalRowEncoder.COLUMNS +
-                                " FROM signals_stage ORDER BY provider, symbol, ts, name" + // key order: no deadlock between members
-                                " ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, " +
-                                "score = EXCLUDED.score, metadata = EXCLUDED.metadata, created_at = NOW()");
-                        }
-                    }
-                    case BARS ->
-                    {
-                        batch.sendTo(copy.copyIn("COPY bars_stage (" + PgBarWriter.COLUMNS + ") FROM STDIN (FORMAT binary)"));
-                        s.executeUpdate(PgBarWriter.MERGE);
-                    }
-                    case TICKS ->
-                    {
-                        batch.sendTo(copy.copyIn("COPY live_tick_stage (" + TickCopyWriter.COLUMNS + ") FROM STDIN (FORMAT binary)"));
-                        s.executeUpdate("INSERT INTO tick_data (" + TickCopyWriter.COLUMNS + ") SELECT " + TickCopyWriter.COLUMNS +
-                            " FROM live_tick_stage ON CONFLICT DO NOTHING");
-                    }
-                }
-            }
-        }
-        try (PreparedStatement s = connection.prepareStatement("INSERT INTO bus_offsets (\"group\", topic, partition, next_position) " +
-            "VALUES (?, ?, ?, ?) ON CONFLICT (\"group\", topic, partition) DO UPDATE SET next_position = EXCLUDED.next_position, updated_at = now()"))
-        {
-            for (final Map.Entry<Integer, String> p : positions.entrySet())
-            {
-                s.setString(1, group);
-                s.setString(2, topic);
-                s.setInt(3, p.getKey());
-                s.setString(4, p.getValue());
-                s.addBatch();
-            }
-            if (!positions.isEmpty())
-            {
-                s.executeBatch();
-            }
-        }
-        connection.commit();
-    }
-
     private void resetBatch()
     {
-        if (inBatch)
-        {
-            encoder.cancel();
-        }
+        store.discard();
         inBatch = false;
         rows = 0;
-        batch.clear();
         pendingByName.clear();
     }
 
@@ -476,7 +355,7 @@ public final class ConsumerCore implements AutoCloseable
         {
             tick.seq = (int)(LATE_SEQ_BASE + s[2]++);
         }
-        TickCopyWriter.row(encoder, provider(m.provider), m.symbol.getBytes(StandardCharsets.UTF_8), tick);
+        store.tick(provider(m.provider), m.symbol.getBytes(StandardCharsets.UTF_8), tick);
         counted("ticks");
     }
 
@@ -484,19 +363,7 @@ public final class ConsumerCore implements AutoCloseable
     public void close()
     {
         resetBatch();
-        if (connection != null)
-        {
-            try
-            {
-                connection.rollback();
-                connection.close();
-            }
-            catch (final SQLException ignored)
-            {
-                // nothing uncommitted is kept
-            }
-            connection = null;
-        }
+        store.close();
     }
 
     /** What a consumer keeps of one partition: where writing starts, and the state of each run in it. */
@@ -545,8 +412,7 @@ public final class ConsumerCore implements AutoCloseable
                             try
                             {
                                 beginBatch();
-                                signalRows.context(origin, runId);
-                                signalRows.row(encoder, provider, symbolNames.get(symbolId), signalId, ts, value, m1, m2, m3);
+                                store.signal(provider, symbolNames.get(symbolId), signalId, ts, value, m1, m2, m3, origin, runId);
                                 counted(signalNames.get(signalId));
                             }
                             catch (final SQLException e)
@@ -582,8 +448,7 @@ public final class ConsumerCore implements AutoCloseable
                             try
                             {
                                 beginBatch();
-                                PgBarWriter.row(encoder, provider, symbolNames.get(symbolId), interval, barStart, open, high, low, close, volume,
-                                    trades, vwap);
+                                store.bar(provider, symbolNames.get(symbolId), interval, barStart, open, high, low, close, volume, trades, vwap);
                                 counted("bars");
                             }
                             catch (final SQLException e)

@@ -12,6 +12,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.bus.BusConsumerLoop;
+import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.bus.BusFormat;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.adapters.kafka.KafkaConsumerLoop;
@@ -343,7 +344,7 @@ public final class BusBench
         final long t0 = System.nanoTime();
         for (int i = 0; i < 2; i++)
         {
-            final ConsumerCore core = new ConsumerCore(ConsumerCore.Role.SIGNALS, two, db.dataSource(), "bench", topic, 64, ConsumerCore.Batching.seed(),
+            final ConsumerCore core = new ConsumerCore(ConsumerCore.Role.SIGNALS, two, new PgConsumerStore(db.dataSource(), two), "bench", topic, 64, ConsumerCore.Batching.seed(),
                 new ConsumerCore.Listener()
                 {
                     @Override

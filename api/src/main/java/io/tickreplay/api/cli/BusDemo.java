@@ -1,6 +1,7 @@
 package io.tickreplay.api.cli;
 
 import io.tickreplay.adapters.bus.BusConsumerLoop;
+import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.adapters.kafka.KafkaConsumerLoop;
 import io.tickreplay.adapters.postgres.Database;
@@ -61,7 +62,7 @@ final class BusDemo
         final long t0 = System.nanoTime();
         for (int i = 0; i < 2; i++)
         {
-            final ConsumerCore core = new ConsumerCore(ConsumerCore.Role.SIGNALS, signals, db.dataSource(), group, topic, 1024,
+            final ConsumerCore core = new ConsumerCore(ConsumerCore.Role.SIGNALS, signals, new PgConsumerStore(db.dataSource(), signals), group, topic, 1024,
                 ConsumerCore.Batching.seed(), counting);
             final BusConsumerLoop loop = configured.kind().equals(BusSpec.KAFKA) ? new KafkaConsumerLoop(configured.url(), topic, group, core, Duration.ofSeconds(5))
                 : new RedisConsumerLoop(configured.url(), topic, 4, group, core, Duration.ofSeconds(5));

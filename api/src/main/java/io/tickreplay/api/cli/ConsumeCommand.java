@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.bus.BusConsumerLoop;
+import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.adapters.kafka.KafkaConsumerLoop;
 import io.tickreplay.adapters.postgres.Database;
@@ -122,7 +123,8 @@ public final class ConsumeCommand implements Callable<Integer>
         final Duration idle = idleExit == null ? null : Duration.ofMillis(Math.round(idleExit * 1000));
         try (Database db = CommonOptions.openDatabase(settings))
         {
-            final ConsumerCore core = new ConsumerCore(r, settings.strings("signals.default"), db.dataSource(), group, bus.topic(), maxSymbols,
+            final ConsumerCore core = new ConsumerCore(r, settings.strings("signals.default"),
+                new PgConsumerStore(db.dataSource(), settings.strings("signals.default")), group, bus.topic(), maxSymbols,
                 new ConsumerCore.Batching(settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms")), listener);
             final BusConsumerLoop loop = bus.kind().equals(BusSpec.KAFKA) ? new KafkaConsumerLoop(bus.url(), bus.topic(), settings.integer("bus.kafka.partitions"), group, core, idle)
                 : new RedisConsumerLoop(bus.url(), bus.topic(), settings.integer("bus.redis.shards"), group, core, idle);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.bus.BusUnavailableException;
+import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.adapters.kafka.KafkaConsumerLoop;
 import io.tickreplay.adapters.postgres.Database;
@@ -277,7 +278,7 @@ class KafkaBusIT
 
     private static ConsumerCore core(final ConsumerCore.Role role, final String group, final String topic)
     {
-        return new ConsumerCore(role, List.of("all"), db.dataSource(), group, topic, 64, ConsumerCore.Batching.seed(), ConsumerCore.Listener.NONE);
+        return new ConsumerCore(role, List.of("all"), new PgConsumerStore(db.dataSource(), List.of("all")), group, topic, 64, ConsumerCore.Batching.seed(), ConsumerCore.Listener.NONE);
     }
 
     @Test

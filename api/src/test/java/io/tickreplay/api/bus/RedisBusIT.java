@@ -7,6 +7,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.bus.ConsumerCore;
+import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.PostgresTestSupport;
 import io.tickreplay.adapters.postgres.TickStore;
@@ -224,7 +225,7 @@ class RedisBusIT
         for (int i = 0; i < 2; i++)
         {
             final RedisConsumerLoop loop = new RedisConsumerLoop(url, "rb.group", 4, "g", new ConsumerCore(ConsumerCore.Role.SIGNALS, List.of("all"),
-                db.dataSource(), "g", "rb.group", 64, ConsumerCore.Batching.seed(), ConsumerCore.Listener.NONE), Duration.ofSeconds(4));
+                new PgConsumerStore(db.dataSource(), List.of("all")), "g", "rb.group", 64, ConsumerCore.Batching.seed(), ConsumerCore.Listener.NONE), Duration.ofSeconds(4));
             final Thread t = new Thread(() ->
             {
                 try (loop)
@@ -301,7 +302,7 @@ class RedisBusIT
         }
         assertThat(ticks).isGreaterThan(50);
         final RedisConsumerLoop loop = new RedisConsumerLoop(url, "rb.live", 4, "g-live", new ConsumerCore(ConsumerCore.Role.TICKS, List.of("all"),
-            db.dataSource(), "g-live", "rb.live", 64, ConsumerCore.Batching.seed(), ConsumerCore.Listener.NONE), Duration.ofSeconds(3));
+            new PgConsumerStore(db.dataSource(), List.of("all")), "g-live", "rb.live", 64, ConsumerCore.Batching.seed(), ConsumerCore.Listener.NONE), Duration.ofSeconds(3));
         try (loop)
         {
             loop.run();
