@@ -6,6 +6,7 @@ import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.signals.SignalWriteListener;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class SignalConsumer implements BusListener, AutoCloseable
         this.provider = provider;
         this.maxSymbols = maxSymbols;
         this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), SignalSet.of(signalNames, 1).calculators(), "live", 0,
-            batchRows, batchMillis, System::nanoTime, PgSignalWriter.Listener.NONE);
+            batchRows, batchMillis, System::nanoTime, SignalWriteListener.NONE);
         this.chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).sink(writer).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r ->
         {

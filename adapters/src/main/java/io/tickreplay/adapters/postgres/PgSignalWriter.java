@@ -1,11 +1,11 @@
 package io.tickreplay.adapters.postgres;
 
 import io.tickreplay.engine.signals.SignalSink;
+import io.tickreplay.engine.signals.SignalWriteListener;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
-import io.tickreplay.engine.tick.Micros;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
@@ -62,7 +62,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     private final int batchRows;
     private final long batchNanos;
     private final LongSupplier clock;
-    private final Listener listener;
+    private final SignalWriteListener listener;
     private final AtomicLongArray written;
     private final AtomicLongArray failures;
     private final long[] pendingByName;
@@ -76,35 +76,14 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     private int rows;
     private long batchStartNanos;
 
-    /** Told of every committed batch and every failed one, per signal (metrics). Called on the writer's thread. */
-    public interface Listener
-    {
-        Listener NONE = new Listener()
-        {
-        };
-
-        default void committed(final int signalId, final long rows)
-        {
-        }
-
-        default void failed(final int signalId)
-        {
-        }
-
-        /** A batch of {@code rows} rows committed. */
-        default void batch(final int rows)
-        {
-        }
-    }
-
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
         final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock)
     {
-        this(dataSource, provider, symbols, signals, origin, runId, batchRows, batchMillis, nanoClock, Listener.NONE);
+        this(dataSource, provider, symbols, signals, origin, runId, batchRows, batchMillis, nanoClock, SignalWriteListener.NONE);
     }
 
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
-        final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock, final Listener listener)
+        final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock, final SignalWriteListener listener)
     {
         this(dataSource, providers(provider, symbols), symbols::utf8, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
     }
@@ -112,14 +91,14 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     /** For symbols that are not known in advance (a live consumer): {@code symbolNames} gives the UTF-8 name of an id. */
     public PgSignalWriter(final DataSource dataSource, final String provider, final IntFunction<byte[]> symbolNames,
         final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
-        final LongSupplier nanoClock, final Listener listener)
+        final LongSupplier nanoClock, final SignalWriteListener listener)
     {
         this(dataSource, constant(utf8(provider)), symbolNames, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
     }
 
     private PgSignalWriter(final DataSource dataSource, final IntFunction<byte[]> providers, final IntFunction<byte[]> symbolNames,
         final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
-        final LongSupplier nanoClock, final Listener listener)
+        final LongSupplier nanoClock, final SignalWriteListener listener)
     {
         this.listener = listener;
         this.dataSource = dataSource;

@@ -1,11 +1,11 @@
 package io.tickreplay.api.http;
 
+import io.tickreplay.api.request.InvalidField;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.ReplayLimitException;
-import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayService;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -391,7 +391,7 @@ public final class ApiServer implements AutoCloseable
         {
             error(exchange, e.status(), e.field(), e.getMessage());
         }
-        catch (final ReplayRequest.InvalidField e)
+        catch (final InvalidField e)
         {
             error(exchange, 400, e.field(), e.getMessage());
         }

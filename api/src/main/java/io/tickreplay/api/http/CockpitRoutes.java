@@ -1,7 +1,9 @@
 package io.tickreplay.api.http;
 
+import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.replay.RunTelemetryView;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -207,7 +209,7 @@ final class CockpitRoutes
     {
         query(exchange, Set.of());
         final long runId = Exchanges.id(exchange, "run_id");
-        final ReplayService.TelemetryView view = telemetry(runId);
+        final RunTelemetryView view = telemetry(runId);
         send(exchange, 200, object("run_id", runId, "live", view.live(), "unit", "microseconds", "stages", view.latency()));
     }
 
@@ -225,7 +227,7 @@ final class CockpitRoutes
         exchange.getResponseSender().send(text, StandardCharsets.UTF_8);
     }
 
-    private ReplayService.TelemetryView telemetry(final long runId) throws SQLException, IOException
+    private RunTelemetryView telemetry(final long runId) throws SQLException, IOException
     {
         return replays.telemetry(runId).orElseThrow(() -> ApiError.notFound("run_id",
             "replay run " + runId + " has no timeline: it is not running here and none was saved when it ended"));

@@ -1,5 +1,6 @@
 package io.tickreplay.api.http;
 
+import io.tickreplay.api.request.JsonBody;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

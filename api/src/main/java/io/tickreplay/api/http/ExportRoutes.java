@@ -1,5 +1,6 @@
 package io.tickreplay.api.http;
 
+import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.api.export.ExportRequest;
 import io.tickreplay.api.export.ExportService;

@@ -1,10 +1,10 @@
 package io.tickreplay.api.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.api.replay.ReplayBodyParser;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
-import io.tickreplay.api.replay.ReplaySource;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.engine.replay.ReplayControl;
@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -36,13 +35,10 @@ import static io.tickreplay.api.http.Exchanges.send;
 record ReplayRoutes(ReplayService replays)
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
-    private static final Set<String> REPLAY_FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
-        "journal", "bus", "bus_url", "topic", "max_lag", "allow_partial", "sources");
-
     /** {@code POST /v1/replay/ticks}. */
     void start(final HttpServerExchange exchange) throws Exception
     {
-        final ReplayRequest request = request(body(exchange, REPLAY_FIELDS), replays.config().importDir());
+        final ReplayRequest request = ReplayBodyParser.parse(body(exchange, ReplayBodyParser.FIELDS), replays.config().importDir());
         ReplayRun run;
         try
         {
@@ -53,101 +49,6 @@ record ReplayRoutes(ReplayService replays)
             throw ApiError.badRequest(e.field().equals("from_journal") ? "journal_run_id" : e.field(), e.getMessage());
         }
         send(exchange, 200, Disclosure.job(exchange, JobJson.of(replays.jobs().find(run.runId()).orElseThrow())));
-    }
-
-    /** The replay a {@code POST /v1/replay/ticks} body asks for (a scheduled replay's stored body too: {@link ReplayBodies}). */
-    static ReplayRequest request(final JsonNode node, final java.nio.file.Path importDir)
-    {
-        return request(new JsonBody(node, REPLAY_FIELDS), importDir);
-    }
-
-    private static ReplayRequest request(final JsonBody b, final java.nio.file.Path importDir)
-    {
-        final String source = b.has("source") ? b.string("source") : "database";
-        final Double speedValue = b.number("speed");
-        final double speed = speedValue == null ? ReplayRequest.DEFAULT_SPEED : speedValue;
-        ReplayRequest request;
-        switch (source)
-        {
-            case "database" ->
-            {
-                for (final String f : List.of("journal_run_id", "allow_partial"))
-                {
-                    if (b.has(f))
-                    {
-                        throw ApiError.badRequest(f, f + " goes with \"source\": \"journal\"");
-                    }
-                }
-                final Boolean journal = b.bool("journal");
-                request = new ReplayRequest(b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"), speed, null, journal,
-                    b.stringOrStrings("signals"), null, ReplayRequest.BusChoice.CONFIGURED, false, sources(b, importDir));
-            }
-            case "journal" ->
-            {
-                for (final String f : List.of("provider", "symbols", "start", "end", "journal", "sources"))
-                {
-                    if (b.has(f))
-                    {
-                        throw ApiError.badRequest(f, "a journal replay brings its own provider, symbols and window: drop " + f);
-                    }
-                }
-                final Long journalRun = b.integer("journal_run_id");
-                if (journalRun == null)
-                {
-                    throw ApiError.badRequest("journal_run_id", "journal_run_id (the run whose journal to replay) is required with \"source\": \"journal\"");
-                }
-                final Boolean partial = b.bool("allow_partial");
-                request = ReplayRequest.fromJournal(journalRun, speed).withSignals(b.stringOrStrings("signals")).withAllowPartial(partial != null && partial);
-            }
-            default -> throw ApiError.badRequest("source", "source must be \"database\" or \"journal\", was '" + source + "'");
-        }
-        if (b.has("bus") || b.has("bus_url") || b.has("topic") || b.has("max_lag"))
-        {
-            request = request.withBus(new ReplayRequest.BusChoice(b.string("bus"), b.string("bus_url"), b.string("topic"), b.integer("max_lag")));
-        }
-        return request;
-    }
-
-    /**
-     * {@code "sources"}: each a provider's symbols in the database, or Parquet files ({@code parquet}: a
-     * path or glob under {@code replay.import-dir}, never elsewhere on the server); null when absent.
-     */
-    private static List<ReplaySource> sources(final JsonBody b, final java.nio.file.Path importDir)
-    {
-        final List<JsonBody> items = b.objects("sources", Set.copyOf(ReplaySource.KEYS));
-        if (items == null)
-        {
-            return null;
-        }
-        final List<ReplaySource> out = new java.util.ArrayList<>();
-        for (int i = 0; i < items.size(); i++)
-        {
-            final ReplaySource source = items.get(i).in("sources", i, o -> new ReplaySource(o.string("provider"), o.strings("symbols"),
-                o.string("parquet"), o.string("symbol"), o.string("tz")));
-            if (source.isParquet())
-            {
-                out.add(new ReplaySource(source.provider(), source.symbols(), importPath(source.parquet(), i, importDir), source.symbol(), source.tz()));
-            }
-            else
-            {
-                out.add(source);
-            }
-        }
-        return out;
-    }
-
-    /** A Parquet path or glob of the API, resolved under {@code replay.import-dir}: one that leaves it is refused. */
-    private static String importPath(final String parquet, final int index, final java.nio.file.Path importDir)
-    {
-        final java.nio.file.Path dir = importDir.toAbsolutePath().normalize();
-        final java.nio.file.Path given = java.nio.file.Path.of(parquet); // glob characters are plain name characters to a path
-        final java.nio.file.Path resolved = dir.resolve(given).normalize();
-        if (given.isAbsolute() || !resolved.startsWith(dir) || parquet.contains(".."))
-        {
-            throw ApiError.badRequest("sources", "sources[" + index + "].parquet must be a file or glob under replay.import-dir (" + dir +
-                "), relative to it, was '" + parquet + "'");
-        }
-        return dir.resolve(parquet).toString();
     }
 
     /** {@code GET /v1/replay/ticks/{run_id}}. */

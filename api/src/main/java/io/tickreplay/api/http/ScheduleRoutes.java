@@ -1,5 +1,6 @@
 package io.tickreplay.api.http;
 
+import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.api.schedule.ScheduleService;
 import io.undertow.server.HttpServerExchange;

@@ -1,5 +1,6 @@
 package io.tickreplay.api.http;
 
+import io.tickreplay.api.request.JsonBody;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportRequest;

@@ -1,10 +1,13 @@
 package io.tickreplay.api.replay;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tickreplay.engine.replay.ReplayProgress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * The seed's replay metrics, per run, read from the pipeline's counters when scraped (nothing on the
  * hot path): {@code tick_replay_ticks_emitted_total{provider,symbol,run_id}},
  * {@code tick_replay_lag_ms{run_id}}, {@code tick_replay_errors_total{run_id}}. A run's series are
- * removed a while after it ends ({@link #remove}), so they do not grow without bound.
+ * removed a while after it ends ({@link #remove}), so they do not grow without bound. Across runs:
+ * {@code tickreplay_stage_latency_seconds{stage}} and {@code tickreplay_stage_errors_total{stage,kind}}.
  */
 final class ReplayMetrics
 {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayMetrics.class);
     private final MeterRegistry registry;
     private final Map<Long, List<Meter>> meters = new ConcurrentHashMap<>();
 
@@ -74,6 +79,20 @@ final class ReplayMetrics
             list.add(FunctionCounter.builder("tickreplay_journal_bytes", journalBytes, j -> (double)j.getAsLong())
                 .description("Bytes a replay wrote to its journal").baseUnit("bytes").tags("run_id", runId).register(registry));
         }
+    }
+
+    /**
+     * {@code tickreplay_stage_errors_total{stage,kind}}: every error a run's stage met (the run fails at
+     * the first), by stage and the class of its root cause; logged with the run's id.
+     */
+    io.tickreplay.engine.topology.RunErrors.Listener stageErrors(final long runId)
+    {
+        return (stage, kind, error) ->
+        {
+            Counter.builder("tickreplay_stage_errors").description("Errors of a replay's stages, by stage and the class of the root cause")
+                .tags("stage", stage.replaceAll("-[0-9]+$", ""), "kind", kind).register(registry).increment();
+            LOG.warn("replay {}: stage {} failed ({}): {}", runId, stage, kind, error.getMessage());
+        };
     }
 
     void register(final ReplayRun run)

@@ -1,5 +1,6 @@
 package io.tickreplay.api.replay;
 
+import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.FileFormat;
 import io.tickreplay.adapters.postgres.Identifiers;
 import io.tickreplay.engine.replay.ReplayControl;
@@ -67,24 +68,15 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     public static final int MAX_SYMBOLS = 1000;
     /** The speed of a request that names none, on the CLI and in the API alike: the original pace (the seed's 1.0, "real-time"). */
     public static final double DEFAULT_SPEED = 1.0;
-    private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
-    private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
 
-    /** A request field that is wrong, named so that the API can say {@code {"error": ..., "field": ...}}. */
-    public static final class InvalidField extends IllegalArgumentException
+    /** A replay request's field that is wrong, named so that the API can say {@code {"error": ..., "field": ...}}. */
+    public static final class InvalidField extends io.tickreplay.api.request.InvalidField
     {
         private static final long serialVersionUID = 1L;
-        private final String field;
 
         public InvalidField(final String field, final String message)
         {
-            super(message);
-            this.field = field;
-        }
-
-        public String field()
-        {
-            return field;
+            super(field, message);
         }
     }
 
@@ -258,9 +250,13 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** Times PostgreSQL and ISO-8601 both handle: years 1900 to 9999. */
     public static void checkYear(final String field, final Instant t)
     {
-        if (t.isBefore(EARLIEST) || !t.isBefore(LATEST))
+        try
         {
-            throw new InvalidField(field, field + " must be between the years 1900 and 9999, was " + t);
+            JsonBody.checkYear(field, t);
+        }
+        catch (final io.tickreplay.api.request.InvalidField e)
+        {
+            throw new InvalidField(field, e.getMessage());
         }
     }
 }

@@ -1,10 +1,13 @@
 package io.tickreplay.api.replay;
 
+import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.signals.SignalWriteListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -70,10 +73,16 @@ final class SignalMetrics
             .record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A writer listener that counts into these metrics; {@code names} maps the writer's signal ids to names. */
-    io.tickreplay.adapters.postgres.PgSignalWriter.Listener listener(final java.util.List<String> names)
+    /** Sampled compute times into {@code signals_compute_duration}; {@code names} maps the run's signal ids to names. */
+    SignalSet.Timings timings(final List<String> names)
     {
-        return new io.tickreplay.adapters.postgres.PgSignalWriter.Listener()
+        return (signalId, nanos) -> computed(names.get(signalId), nanos);
+    }
+
+    /** A writer listener that counts into these metrics; {@code names} maps the writer's signal ids to names. */
+    SignalWriteListener listener(final List<String> names)
+    {
+        return new SignalWriteListener()
         {
             @Override
             public void committed(final int signalId, final long rows)

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
-import io.tickreplay.api.http.ApiError;
-import io.tickreplay.api.http.ReplayBodies;
+import io.tickreplay.api.replay.ReplayBodyParser;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRequest.InvalidField;
 
@@ -29,7 +28,7 @@ import java.util.regex.Pattern;
  * {@code name}, {@code cron}, {@code zone} (IANA, default UTC), {@code misfire} ({@code run_once} or
  * {@code skip}), {@code window} ({@link ReplayWindow}) and {@code replay}: the body of
  * {@code POST /v1/replay/ticks} without {@code start} and {@code end}, read by that route's own parser
- * ({@link ReplayBodies}). The clock gives the first fire time. Thread-safe (the store is).
+ * ({@link ReplayBodyParser}). The clock gives the first fire time. Thread-safe (the store is).
  */
 public final class ScheduleService
 {
@@ -139,13 +138,9 @@ public final class ScheduleService
         body.put("end", window.end().toString());
         try
         {
-            return ReplayBodies.parse(body, importDir).validate();
+            return ReplayBodyParser.parse(body, importDir).validate();
         }
-        catch (final ApiError e)
-        {
-            throw new InvalidField(field(e.field()), e.getMessage());
-        }
-        catch (final InvalidField e)
+        catch (final io.tickreplay.api.request.InvalidField e)
         {
             throw new InvalidField(field(e.field()), e.getMessage());
         }

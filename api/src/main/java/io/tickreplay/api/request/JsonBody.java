@@ -1,4 +1,4 @@
-package io.tickreplay.api.http;
+package io.tickreplay.api.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,17 +13,18 @@ import java.util.Set;
 
 /**
  * A request's JSON object, read field by field with its type checked: every mistake is an
- * {@link ApiError} 400 naming the field. Fields the route does not know are refused.
+ * {@link InvalidField} naming the field (400 on the API). Fields the request does not take are
+ * refused. Read by the routes, and by the services that keep a body to read later (a schedule's replay).
  */
-final class JsonBody
+public final class JsonBody
 {
     private final ObjectNode node;
 
-    JsonBody(final JsonNode node, final Set<String> allowed)
+    public JsonBody(final JsonNode node, final Set<String> allowed)
     {
         if (node == null || !node.isObject())
         {
-            throw ApiError.badRequest(null, "the body must be a JSON object");
+            throw new InvalidField(null, "the body must be a JSON object");
         }
         this.node = (ObjectNode)node;
         final Iterator<String> names = node.fieldNames();
@@ -32,23 +33,23 @@ final class JsonBody
             final String name = names.next();
             if (!allowed.contains(name))
             {
-                throw ApiError.badRequest(name, "unknown field '" + name + "'; this route takes " + allowed.stream().sorted().toList());
+                throw new InvalidField(name, "unknown field '" + name + "'; this route takes " + allowed.stream().sorted().toList());
             }
         }
     }
 
     /** The object itself, for a route that hands it on whole (a schedule keeps a replay's body). */
-    JsonNode node()
+    public JsonNode node()
     {
         return node;
     }
 
-    boolean has(final String field)
+    public boolean has(final String field)
     {
         return node.hasNonNull(field);
     }
 
-    String string(final String field)
+    public String string(final String field)
     {
         final JsonNode v = node.get(field);
         if (v == null || v.isNull())
@@ -57,12 +58,12 @@ final class JsonBody
         }
         if (!v.isTextual())
         {
-            throw ApiError.badRequest(field, field + " must be a string, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidField(field, field + " must be a string, was " + v.getNodeType().name().toLowerCase());
         }
         return v.textValue();
     }
 
-    List<String> strings(final String field)
+    public List<String> strings(final String field)
     {
         return array(field, "strings", JsonNode::isTextual, JsonNode::textValue, e -> "it holds a " + e.getNodeType().name().toLowerCase());
     }
@@ -78,14 +79,14 @@ final class JsonBody
         }
         if (!v.isArray())
         {
-            throw ApiError.badRequest(field, field + " must be an array of " + what + ", was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidField(field, field + " must be an array of " + what + ", was " + v.getNodeType().name().toLowerCase());
         }
         final List<T> out = new ArrayList<>(v.size());
         for (final JsonNode e : v)
         {
             if (!fits.test(e))
             {
-                throw ApiError.badRequest(field, field + " must be an array of " + what + "; " + misfit.apply(e));
+                throw new InvalidField(field, field + " must be an array of " + what + "; " + misfit.apply(e));
             }
             out.add(value.apply(e));
         }
@@ -96,7 +97,7 @@ final class JsonBody
      * An array of objects, each read as a body of its own with {@code allowed} fields; a mistake in one
      * is a 400 naming {@code field} and saying which element ({@code sources[1]: ...}).
      */
-    List<JsonBody> objects(final String field, final Set<String> allowed)
+    public List<JsonBody> objects(final String field, final Set<String> allowed)
     {
         final JsonNode v = node.get(field);
         if (v == null || v.isNull())
@@ -105,7 +106,7 @@ final class JsonBody
         }
         if (!v.isArray())
         {
-            throw ApiError.badRequest(field, field + " must be an array of objects, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidField(field, field + " must be an array of objects, was " + v.getNodeType().name().toLowerCase());
         }
         final List<JsonBody> out = new ArrayList<>(v.size());
         for (int i = 0; i < v.size(); i++)
@@ -114,41 +115,41 @@ final class JsonBody
             {
                 out.add(new JsonBody(v.get(i), allowed));
             }
-            catch (final ApiError e)
+            catch (final InvalidField e)
             {
-                throw ApiError.badRequest(field, field + "[" + i + "]: " + e.getMessage());
+                throw new InvalidField(field, field + "[" + i + "]: " + e.getMessage());
             }
         }
         return out;
     }
 
     /** Reads this element of array {@code field} with {@code read}; a mistake is named as {@code field} and the element's index. */
-    <T> T in(final String field, final int index, final java.util.function.Function<JsonBody, T> read)
+    public <T> T in(final String field, final int index, final java.util.function.Function<JsonBody, T> read)
     {
         try
         {
             return read.apply(this);
         }
-        catch (final ApiError e)
+        catch (final InvalidField e)
         {
-            throw ApiError.badRequest(field, field + "[" + index + "]: " + e.getMessage());
+            throw new InvalidField(field, field + "[" + index + "]: " + e.getMessage());
         }
     }
 
     /** An array of strings, or one string (for {@code "all"} / {@code "none"}). */
-    List<String> stringOrStrings(final String field)
+    public List<String> stringOrStrings(final String field)
     {
         final JsonNode v = node.get(field);
         return v != null && v.isTextual() ? List.of(v.textValue()) : strings(field);
     }
 
     /** An array of whole numbers that fit an int (a feature set's horizons). */
-    List<Integer> integers(final String field)
+    public List<Integer> integers(final String field)
     {
         return array(field, "integers", e -> e.isIntegralNumber() && e.canConvertToInt(), JsonNode::intValue, e -> "it holds " + e);
     }
 
-    Double number(final String field)
+    public Double number(final String field)
     {
         final JsonNode v = node.get(field);
         if (v == null || v.isNull())
@@ -157,12 +158,12 @@ final class JsonBody
         }
         if (!v.isNumber())
         {
-            throw ApiError.badRequest(field, field + " must be a number, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidField(field, field + " must be a number, was " + v.getNodeType().name().toLowerCase());
         }
         return v.doubleValue();
     }
 
-    Long integer(final String field)
+    public Long integer(final String field)
     {
         final JsonNode v = node.get(field);
         if (v == null || v.isNull())
@@ -171,12 +172,12 @@ final class JsonBody
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong())
         {
-            throw ApiError.badRequest(field, field + " must be an integer, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidField(field, field + " must be an integer, was " + v.getNodeType().name().toLowerCase());
         }
         return v.longValue();
     }
 
-    Boolean bool(final String field)
+    public Boolean bool(final String field)
     {
         final JsonNode v = node.get(field);
         if (v == null || v.isNull())
@@ -185,18 +186,30 @@ final class JsonBody
         }
         if (!v.isBoolean())
         {
-            throw ApiError.badRequest(field, field + " must be true or false, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidField(field, field + " must be true or false, was " + v.getNodeType().name().toLowerCase());
         }
         return v.booleanValue();
     }
 
-    Instant time(final String field)
+    public Instant time(final String field)
     {
         return time(field, string(field));
     }
 
+    private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
+
+    /** Times PostgreSQL and ISO-8601 both handle: years 1900 to 9999. */
+    public static void checkYear(final String field, final Instant t)
+    {
+        if (t.isBefore(EARLIEST) || !t.isBefore(LATEST))
+        {
+            throw new InvalidField(field, field + " must be between the years 1900 and 9999, was " + t);
+        }
+    }
+
     /** ISO-8601 (no offset = UTC), as the seed's times are. */
-    static Instant time(final String field, final String value)
+    public static Instant time(final String field, final String value)
     {
         if (value == null)
         {
@@ -204,7 +217,7 @@ final class JsonBody
         }
         if (value.isBlank() || value.matches("[+-]?[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?"))
         {
-            throw ApiError.badRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z, was '" + value + "'");
+            throw new InvalidField(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z, was '" + value + "'");
         }
         final Instant t;
         try
@@ -213,16 +226,9 @@ final class JsonBody
         }
         catch (final IllegalArgumentException | ArithmeticException e)
         {
-            throw ApiError.badRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z: " + e.getMessage());
+            throw new InvalidField(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z: " + e.getMessage());
         }
-        try
-        {
-            io.tickreplay.api.replay.ReplayRequest.checkYear(field, t);
-        }
-        catch (final io.tickreplay.api.replay.ReplayRequest.InvalidField e)
-        {
-            throw ApiError.badRequest(field, e.getMessage());
-        }
+        checkYear(field, t);
         return t;
     }
 }
