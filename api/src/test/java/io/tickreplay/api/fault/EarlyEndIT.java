@@ -2,7 +2,6 @@ package io.tickreplay.api.fault;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.PostgresTestSupport;
 import io.tickreplay.adapters.postgres.TickStore;
@@ -84,12 +83,12 @@ class EarlyEndIT
         new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
         bus = new InProcessBus(1 << 14, new SleepingWaitStrategy());
         // no recovery after an outage: the lost database's run is to be seen failed, with what it left
-        service = new ReplayService(db, bus, new SimpleMeterRegistry(), new ReplayService.Context().journalDir(dir.resolve("journal"))
+        final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        service = new ReplayService(db, bus, registry, new ReplayService.Context().journalDir(dir.resolve("journal"))
             .ticksRingSize(1 << 16).progressIntervalMillis(100).metricsRetentionMinutes(0).checkpointInterval(Duration.ofMillis(500))
             .outageGrace(Duration.ZERO));
         exports = new ExportService(db, 1);
-        api = new ApiServer(new ApiServer.Context().port(0).maxBodyBytes(16384).exportDir(dir.resolve("exports")), db, service, exports,
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        api = new ApiServer(new ApiServer.Context().port(0).maxBodyBytes(16384).exportDir(dir.resolve("exports")), db, service, exports, registry);
         base = "http://127.0.0.1:" + api.start();
 
         final ReplayRun whole = service.start(request(0));
@@ -203,6 +202,12 @@ class EarlyEndIT
             assertThat(run.done().get(120, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.FAILED);
             assertThat(run.done().get().errorMessage()).contains("refused by a test trigger");
             assertOnlyWholeRows(run.runId(), "failed");
+            // the run's error handler counted it, by stage and kind: in the job and in /metrics
+            assertThat(job(run.runId()).path("metadata").path("errors").fieldNames()).toIterable()
+                .anyMatch(k -> k.matches("signals-[0-9]+/PSQLException"));
+            final HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).containsPattern("tickreplay_stage_errors_total\\{kind=\"PSQLException\",stage=\"signals\"} [1-9]");
         }
         finally
         {

@@ -136,11 +136,12 @@ public final class ReplayTopology implements AutoCloseable
     private final BusPublishStage publisher;
     private final ReplayProgress progress;
     private final ReplayOutcome outcome = new ReplayOutcome();
+    private final RunErrors errors;
     private final List<SignalRing> signalRings = new ArrayList<>();
     private final List<WriterRing<?>> writerRings = new ArrayList<>();
-    private final Guarded pace;
-    private final Guarded publish;
-    private final List<Guarded> stages = new ArrayList<>();
+    private final GuardedStage pace;
+    private final GuardedStage publish;
+    private final List<GuardedStage> stages = new ArrayList<>();
     private final CountDownLatch ended;
     private final CheckpointBarrier checkpoints;
     private boolean lastTickEmitted;
@@ -164,6 +165,7 @@ public final class ReplayTopology implements AutoCloseable
         this.ctx = context.concludeForRun();
         final long emitFrom = ctx.resumeFrom == null ? ctx.windowStart : ctx.resumeFrom.resumeFromMicros();
         this.control = new ReplayControl(ctx.speed, emitFrom);
+        this.errors = new RunErrors(outcome, control, ctx.errorListener);
         this.pacer = new PacingStage(control, ctx.clock);
         this.progress = new ReplayProgress(ctx.symbols.size());
         this.publisher = new BusPublishStage(ctx.bus, ctx.provider, ctx.runId, ctx.symbols, progress, ctx.windowStart, ctx.windowEnd);
@@ -175,15 +177,17 @@ public final class ReplayTopology implements AutoCloseable
         this.checkpoints = new CheckpointBarrier((ctx.journal == null ? 0 : 1) + shardCount + (ctx.barSink == null ? 0 : 1), ctx.checkpointListener);
         control.onSeek(ctx.source::seek);
         control.onCancel(ctx.source::cancel);
-        this.pace = new Guarded("pacer", pacer, false, 0, -1);
-        this.publish = new Guarded("bus-publisher", publisher, true, 0, -1);
+        // every stage that counts END down: the journal, the shards, the bars, the taps and the publisher
+        this.ended = new CountDownLatch((ctx.journal == null ? 0 : 1) + shardCount + (ctx.barSink == null ? 0 : 1) + ctx.taps.size() + 1);
+        this.pace = guard("pacer", pacer, false, 0, -1);
+        this.publish = guard("bus-publisher", publisher, true, 0, -1);
         final boolean rings = ctx.mode != ThreadingMode.INVOKER;
 
-        final List<Guarded> composed = new ArrayList<>(); // on the pacer's thread in SHARED mode
-        Guarded journalStage = null;
+        final List<GuardedStage> composed = new ArrayList<>(); // on the pacer's thread in SHARED mode
+        GuardedStage journalStage = null;
         if (ctx.journal != null)
         {
-            journalStage = new Guarded("journal", new JournalStage(ctx.journal, emitFrom == ctx.windowStart ? Long.MIN_VALUE : emitFrom, checkpoints),
+            journalStage = guard("journal", new JournalStage(ctx.journal, emitFrom == ctx.windowStart ? Long.MIN_VALUE : emitFrom, checkpoints),
                 true, 0, 0);
             stages.add(journalStage);
         }
@@ -202,7 +206,7 @@ public final class ReplayTopology implements AutoCloseable
             final SignalChain chain = SignalChain.context().signals(ctx.signals).symbols(ctx.symbols.size()).window(ctx.windowStart, ctx.windowEnd)
                 .emitFrom(emitFrom).timings(ctx.timings).sink(out).build();
             final SignalShardStage shard = new SignalShardStage(k, shards, chain, checkpoints);
-            final Guarded g = new Guarded("signals-" + k, shard, true, shards - 1, k);
+            final GuardedStage g = guard("signals-" + k, shard, true, shards - 1, k);
             stages.add(g);
             composed.add(g);
         }
@@ -215,17 +219,16 @@ public final class ReplayTopology implements AutoCloseable
                 writerRings.add(ring);
                 out = ring;
             }
-            final Guarded g = new Guarded("bars", new BarStage(ctx.symbols.size(), ctx.windowStart, ctx.windowEnd, out, checkpoints), true, 0, 0);
+            final GuardedStage g = guard("bars", new BarStage(ctx.symbols.size(), ctx.windowStart, ctx.windowEnd, out, checkpoints), true, 0, 0);
             stages.add(g);
             composed.add(g);
         }
         for (final Tap tap : ctx.taps)
         {
-            final Guarded g = new Guarded(tap.name(), tap.handler(), true, 0, 0);
+            final GuardedStage g = guard(tap.name(), tap.handler(), true, 0, 0);
             stages.add(g);
             composed.add(g);
         }
-        this.ended = new CountDownLatch(stages.size() + 1);
 
         if (!rings)
         {
@@ -241,7 +244,7 @@ public final class ReplayTopology implements AutoCloseable
         processorThreads.add(ctx.threadName + (shared ? "-shared" : "-pacer"));
         final List<Sequence> gating = new ArrayList<>();
         gating.add(emitter.getSequence());
-        for (final Guarded stage : stages)
+        for (final GuardedStage stage : stages)
         {
             if (shared && stage != journalStage)
             {
@@ -253,6 +256,12 @@ public final class ReplayTopology implements AutoCloseable
             gating.add(p.getSequence());
         }
         ticks.addGatingSequences(gating.toArray(Sequence[]::new));
+    }
+
+    /** {@code owner} -1: never timed; else timed on ticks with {@code (symbolId & ownerMask) == owner}. */
+    private GuardedStage guard(final String name, final EventHandler<TickEvent> stage, final boolean countsEnd, final int ownerMask, final int owner)
+    {
+        return new GuardedStage(name, stage, countsEnd, ownerMask, owner, errors, ended, ctx.stageLatency, ctx.latencySampleMask, ctx.clock);
     }
 
     /** Starts the source, stage and writer threads; returns at once. In {@link ThreadingMode#INVOKER} use {@link #run()}. */
@@ -347,7 +356,7 @@ public final class ReplayTopology implements AutoCloseable
                     pace.onEvent(event, sequence, endOfBatch);
                     publish.onEvent(event, sequence, endOfBatch);
                     emitted(event);
-                    for (final Guarded stage : stages)
+                    for (final GuardedStage stage : stages)
                     {
                         stage.onEvent(event, sequence, endOfBatch);
                     }
@@ -357,7 +366,7 @@ public final class ReplayTopology implements AutoCloseable
         }
         catch (final Throwable t)
         {
-            outcome.fail("source", t);
+            errors.onError("source", t);
         }
         finally
         {
@@ -366,7 +375,7 @@ public final class ReplayTopology implements AutoCloseable
         event.end(index, exhausted && !control.cancelled() && outcome.error() == null);
         pace.onEvent(event, sequence, true);
         publish.onEvent(event, sequence, true);
-        for (final Guarded stage : stages)
+        for (final GuardedStage stage : stages)
         {
             stage.onEvent(event, sequence, true);
         }
@@ -451,7 +460,7 @@ public final class ReplayTopology implements AutoCloseable
         }
         catch (final Throwable t)
         {
-            outcome.fail("source", t);
+            errors.onError("source", t);
         }
         finally
         {
@@ -461,7 +470,7 @@ public final class ReplayTopology implements AutoCloseable
             }
             catch (final RuntimeException e)
             {
-                outcome.fail("source", e);
+                errors.onError("source", e);
             }
             final long s = ticks.next();
             ticks.get(s).end(index, exhausted && !control.cancelled() && outcome.error() == null);
@@ -569,6 +578,12 @@ public final class ReplayTopology implements AutoCloseable
         return outcome;
     }
 
+    /** The run's error handler: its counts by stage and kind. */
+    public RunErrors errors()
+    {
+        return errors;
+    }
+
     public ThreadingMode threadingMode()
     {
         return ctx.mode;
@@ -603,12 +618,12 @@ public final class ReplayTopology implements AutoCloseable
      */
     private final class Emitter implements EventHandler<TickEvent>
     {
-        private final Guarded[] composed;
+        private final GuardedStage[] composed;
         private Sequence progressSequence;
 
-        Emitter(final List<Guarded> composed)
+        Emitter(final List<GuardedStage> composed)
         {
-            this.composed = composed.toArray(Guarded[]::new);
+            this.composed = composed.toArray(GuardedStage[]::new);
         }
 
         @Override
@@ -630,7 +645,7 @@ public final class ReplayTopology implements AutoCloseable
             {
                 emitted(event);
             }
-            for (final Guarded stage : composed)
+            for (final GuardedStage stage : composed)
             {
                 stage.onEvent(event, sequence, endOfBatch);
             }
@@ -642,348 +657,17 @@ public final class ReplayTopology implements AutoCloseable
         }
     }
 
-    /** Runs a stage, turning its exceptions into the run's failure, and counts {@code END}s. */
-    private final class Guarded implements EventHandler<TickEvent>
-    {
-        private final String name;
-        private final EventHandler<TickEvent> delegate;
-        private final boolean countsEnd;
-        private final boolean timed;
-        private final int ownerMask;
-        private final int owner;
-        private boolean failed;
-        private int sampled;
-
-        /** {@code owner} -1: never timed; else timed on ticks with {@code (symbolId & ownerMask) == owner}. */
-        Guarded(final String name, final EventHandler<TickEvent> delegate, final boolean countsEnd, final int ownerMask, final int owner)
-        {
-            this.name = name;
-            this.delegate = delegate;
-            this.countsEnd = countsEnd;
-            this.ownerMask = ownerMask;
-            this.owner = owner;
-            this.timed = owner >= 0 && ctx.stageLatency != StageLatency.NONE;
-        }
-
-        @Override
-        public void onEvent(final TickEvent event, final long sequence, final boolean endOfBatch)
-        {
-            try
-            {
-                if (!failed)
-                {
-                    delegate.onEvent(event, sequence, endOfBatch);
-                    if (timed && event.type == TickEvent.TICK && !event.skipped && (event.symbolId & ownerMask) == owner &&
-                        (sampled++ & ctx.latencySampleMask) == 0)
-                    {
-                        ctx.stageLatency.record(name, ctx.clock.nanoTime() - event.emitNanos);
-                    }
-                }
-            }
-            catch (final Throwable t)
-            {
-                failed = true;
-                outcome.fail(name, t);
-                control.cancel();
-            }
-            finally
-            {
-                if (event.type == TickEvent.END && countsEnd)
-                {
-                    ended.countDown();
-                }
-            }
-        }
-    }
-
     /** An extra stage after the pacer that sees every event (tests, benchmark probes); it counts as a stage of the run. */
     public record Tap(String name, EventHandler<TickEvent> handler)
     {
     }
 
-    /**
-     * Everything a replay's topology is built from: fluent setters, checked and completed by
-     * {@link #conclude()} (Aeron's {@code MediaDriver.Context}).
-     */
-    public static final class Context
+    /** The settings of one replay's topology ({@link TopologySettings}). */
+    public static final class Context extends TopologySettings<Context>
     {
-        private TickBatchSource source;
-        private SymbolTable symbols;
-        private String provider = "";
-        private long runId;
-        private double speed;
-        private long windowStart = Long.MIN_VALUE;
-        private long windowEnd = Long.MAX_VALUE;
-        private TickBus bus;
-        private TickJournal journal;
-        private List<String> signals = List.of();
-        private List<SignalSink> signalSinks = List.of();
-        private BarSink barSink;
-        private final List<Tap> taps = new ArrayList<>();
-        private ThreadingMode mode;
-        private int ticksRingSize = 1 << 16;
-        private int signalsRingSize = 1 << 14;
-        private int barsRingSize = 1 << 10;
-        private int batchSize = 8192;
-        private String waitStrategy = "backoff";
-        private NanoClock clock = NanoClock.SYSTEM;
-        private String threadName = "replay";
-        private int cores = Runtime.getRuntime().availableProcessors();
-        private StageLatency stageLatency = StageLatency.NONE;
-        private int latencySampleMask = 63;
-        private SignalSet.Timings timings = SignalSet.Timings.NONE;
-        private CheckpointBarrier.Listener checkpointListener = CheckpointBarrier.Listener.NONE;
-        private long checkpointIntervalNanos;
-        private ReplayCheckpoint resumeFrom;
-        private boolean concluded;
-        private int threadCount;
-
-        /** Where the ticks come from, and the run's symbols (ids in the source's batches). */
-        public Context source(final TickBatchSource source, final SymbolTable symbols)
+        @Override
+        protected Context self()
         {
-            this.source = source;
-            this.symbols = symbols;
-            return this;
-        }
-
-        /** What the bus messages carry: provider and {@code replay_run_id}. */
-        public Context run(final String provider, final long runId)
-        {
-            this.provider = provider;
-            this.runId = runId;
-            return this;
-        }
-
-        /** 1 = the original pace, N = N times faster, 0 = burst. */
-        public Context speed(final double speed)
-        {
-            this.speed = speed;
-            return this;
-        }
-
-        /**
-         * The window {@code [startMicros, endMicros)} the run emits: ticks before the start are warm-up
-         * (they update signal state, nothing else), and bars are written only inside the window.
-         */
-        public Context window(final long startMicros, final long endMicros)
-        {
-            this.windowStart = startMicros;
-            this.windowEnd = endMicros;
-            return this;
-        }
-
-        public Context bus(final TickBus bus)
-        {
-            this.bus = bus;
-            return this;
-        }
-
-        /** Journal every emitted tick (and the warm-up) here; null for none. The caller closes it. */
-        public Context journal(final TickJournal journal)
-        {
-            this.journal = journal;
-            return this;
-        }
-
-        /**
-         * The signals to compute ({@code all}, {@code none} or names) and one sink per calculator shard:
-         * the number of sinks is the number of shards (a power of two). {@link SignalSink#DISCARD}
-         * computes and keeps nothing, with no ring and no writer thread.
-         */
-        public Context signals(final List<String> names, final List<SignalSink> sinks)
-        {
-            this.signals = SignalSet.of(names, 1).calculators().stream().map(c -> c.name()).toList();
-            this.signalSinks = List.copyOf(sinks);
-            return this;
-        }
-
-        /** Where completed bars go; null for no bars. */
-        public Context bars(final BarSink sink)
-        {
-            this.barSink = sink;
-            return this;
-        }
-
-        /**
-         * Take a checkpoint every {@code intervalNanos} of the run's clock (0: none) and hand each one every
-         * writer has committed to {@code listener}, on the last writer's thread.
-         */
-        public Context checkpoints(final CheckpointBarrier.Listener listener, final long intervalNanos)
-        {
-            this.checkpointListener = listener;
-            this.checkpointIntervalNanos = intervalNanos;
-            return this;
-        }
-
-        /**
-         * Go on from a checkpoint of an earlier run of the same window: ticks up to it are read as warm-up
-         * (state, not emitted, not journaled), emission starts after it, the checksum continues from it.
-         */
-        public Context resumeFrom(final ReplayCheckpoint checkpoint)
-        {
-            this.resumeFrom = checkpoint;
-            return this;
-        }
-
-        public Context tap(final Tap tap)
-        {
-            this.taps.add(tap);
-            return this;
-        }
-
-        /** null: DEDICATED when the machine has a core for each of its threads, else SHARED. */
-        public Context threadingMode(final ThreadingMode mode)
-        {
-            this.mode = mode;
-            return this;
-        }
-
-        public Context ticksRingSize(final int size)
-        {
-            this.ticksRingSize = size;
-            return this;
-        }
-
-        public Context signalsRingSize(final int size)
-        {
-            this.signalsRingSize = size;
-            return this;
-        }
-
-        public Context barsRingSize(final int size)
-        {
-            this.barsRingSize = size;
-            return this;
-        }
-
-        /** Ticks per batch from the source into the ticks ring. */
-        public Context batchSize(final int batchSize)
-        {
-            this.batchSize = batchSize;
-            return this;
-        }
-
-        public Context waitStrategy(final String waitStrategy)
-        {
-            this.waitStrategy = waitStrategy;
-            return this;
-        }
-
-        public Context clock(final NanoClock clock)
-        {
-            this.clock = clock;
-            return this;
-        }
-
-        public Context threadName(final String threadName)
-        {
-            this.threadName = threadName;
-            return this;
-        }
-
-        /** The cores the threads share (the JVM's by default). */
-        public Context cores(final int cores)
-        {
-            this.cores = cores;
-            return this;
-        }
-
-        public Context stageLatency(final StageLatency listener)
-        {
-            this.stageLatency = listener;
-            return this;
-        }
-
-        /** Time one tick in {@code mask + 1} per stage (a power of two minus one; 0 times every tick). */
-        public Context latencySampleMask(final int mask)
-        {
-            this.latencySampleMask = mask;
-            return this;
-        }
-
-        /** Told of sampled calculator compute times (the seed's {@code signals_compute_duration_seconds}). */
-        public Context timings(final SignalSet.Timings timings)
-        {
-            this.timings = timings;
-            return this;
-        }
-
-        public int batchSize()
-        {
-            return batchSize;
-        }
-
-        public ThreadingMode threadingMode()
-        {
-            return mode;
-        }
-
-        /** The threads the run will start, the source and every writer included (1 in INVOKER: the caller's). */
-        public int threadCount()
-        {
-            return threadCount;
-        }
-
-        /**
-         * Checks everything and settles the threading mode; the topology calls it, and a caller may call
-         * it first to validate settings (a source, symbols and a bus are then not required).
-         */
-        public Context conclude()
-        {
-            if (concluded)
-            {
-                return this;
-            }
-            powerOfTwo("ticks ring size", ticksRingSize, 2);
-            powerOfTwo("signals ring size", signalsRingSize, 2);
-            powerOfTwo("bars ring size", barsRingSize, 2);
-            if (batchSize < 1)
-            {
-                throw new IllegalArgumentException("batch size must be >= 1, was " + batchSize);
-            }
-            final String speedProblem = ReplayControl.speedProblem(speed);
-            if (speedProblem != null)
-            {
-                throw new IllegalArgumentException(speedProblem);
-            }
-            if (windowStart != Long.MIN_VALUE && windowEnd <= windowStart)
-            {
-                throw new IllegalArgumentException("the window's end must be after its start");
-            }
-            if (checkpointIntervalNanos < 0)
-            {
-                throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), was " + checkpointIntervalNanos + " ns");
-            }
-            if (resumeFrom != null && (resumeFrom.lastTsMicros() < windowStart || resumeFrom.lastTsMicros() >= windowEnd))
-            {
-                throw new IllegalArgumentException("a checkpoint to resume from must lie inside the window");
-            }
-            if (latencySampleMask < 0 || Integer.bitCount(latencySampleMask + 1) != 1)
-            {
-                throw new IllegalArgumentException("latency sample mask must be 2^n - 1, was " + latencySampleMask);
-            }
-            if (!signals.isEmpty())
-            {
-                powerOfTwo("signal shards (one sink each)", signalSinks.size(), 1);
-            }
-            WaitStrategies.of(waitStrategy);
-            if (cores < 1)
-            {
-                throw new IllegalArgumentException("cores must be >= 1, was " + cores);
-            }
-            final int dedicated = threads(ThreadingMode.DEDICATED);
-            if (mode == null)
-            {
-                mode = dedicated <= cores ? ThreadingMode.DEDICATED : ThreadingMode.SHARED;
-            }
-            threadCount = threads(mode);
-            if (mode != ThreadingMode.INVOKER && WaitStrategies.spins(waitStrategy) && threadCount > cores)
-            {
-                throw new IllegalArgumentException("wait strategy " + waitStrategy + " keeps a core busy per thread: this replay starts " +
-                    threadCount + " threads (" + mode + ", source and writers included) and the machine has " + cores +
-                    " cores; use backoff, sleeping or lite-blocking");
-            }
-            concluded = true;
             return this;
         }
 
@@ -1006,42 +690,6 @@ public final class ReplayTopology implements AutoCloseable
             c.timings = timings;
             c.checkpointIntervalNanos = checkpointIntervalNanos;
             return c;
-        }
-
-        /** Conclude, and also check that everything a run needs is there. */
-        Context concludeForRun()
-        {
-            conclude();
-            if (source == null || symbols == null || bus == null)
-            {
-                throw new IllegalArgumentException("a replay topology needs a source, its symbols and a bus");
-            }
-            return this;
-        }
-
-        private int threads(final ThreadingMode m)
-        {
-            if (m == ThreadingMode.INVOKER)
-            {
-                return 1;
-            }
-            final int shards = signals.isEmpty() ? 0 : signalSinks.size();
-            final int writers = (int)(signals.isEmpty() ? 0 : signalSinks.stream().filter(s -> s != SignalSink.DISCARD).count()) +
-                (barSink == null ? 0 : 1);
-            final int journalThreads = journal == null ? 0 : 1;
-            if (m == ThreadingMode.SHARED)
-            {
-                return 2 + journalThreads + writers;
-            }
-            return 2 + journalThreads + shards + (barSink == null ? 0 : 1) + taps.size() + writers;
-        }
-
-        private static void powerOfTwo(final String what, final int value, final int min)
-        {
-            if (value < min || Integer.bitCount(value) != 1)
-            {
-                throw new IllegalArgumentException(what + " must be a power of two >= " + min + ", was " + value);
-            }
         }
     }
 }
