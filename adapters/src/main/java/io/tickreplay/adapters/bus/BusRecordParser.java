@@ -156,19 +156,7 @@ public final class BusRecordParser
             throw new PoisonException("not a JSON object");
         }
         String kind = null;
-        tick.kind = BusMessage.KIND_TICK;
-        tick.provider = null;
-        tick.symbol = null;
-        tick.price = Double.NaN;
-        tick.size = Double.NaN;
-        tick.bid = Double.NaN;
-        tick.ask = Double.NaN;
-        tick.bidSize = Double.NaN;
-        tick.askSize = Double.NaN;
-        tick.tsMicros = Long.MIN_VALUE;
-        tick.seq = 0;
-        tick.origin = BusMessage.ORIGIN_REPLAY;
-        tick.replayRunId = 0;
+        tick.unset();
         control.provider = null;
         control.runId = 0;
         control.windowStart = Long.MIN_VALUE;

@@ -191,22 +191,7 @@ public final class ConsumerCore implements AutoCloseable
             return;
         }
         final RunState run = st.run(m.origin == BusMessage.ORIGIN_REPLAY ? m.replayRunId : 0, m.provider, Long.MIN_VALUE, Long.MAX_VALUE);
-        final int symbolId = symbolId(m.symbol);
-        event.type = TickEvent.TICK;
-        event.index = run.ticks++;
-        event.symbolId = symbolId;
-        event.tsMicros = m.tsMicros;
-        event.seq = m.seq;
-        event.price = m.price;
-        event.size = m.size;
-        event.bid = m.bid;
-        event.ask = m.ask;
-        event.bidSize = m.bidSize;
-        event.askSize = m.askSize;
-        event.skipped = false;
-        event.paced = false;
-        event.warmup = false;
-        event.gapToMicros = Long.MIN_VALUE;
+        event.copyFrom(m, symbolId(m.symbol), run.ticks++);
         run.onEvent(event);
     }
 

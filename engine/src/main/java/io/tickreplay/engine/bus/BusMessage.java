@@ -29,6 +29,25 @@ public final class BusMessage
     public double askSize = Double.NaN;
     public long replayRunId;
 
+    /** Every field absent, as a decoder starts a record: no names, no ts, NaN numbers, seq 0, a replay's tick of no run. */
+    public BusMessage unset()
+    {
+        kind = KIND_TICK;
+        origin = ORIGIN_REPLAY;
+        provider = null;
+        symbol = null;
+        tsMicros = Long.MIN_VALUE;
+        seq = 0;
+        price = Double.NaN;
+        size = Double.NaN;
+        bid = Double.NaN;
+        ask = Double.NaN;
+        bidSize = Double.NaN;
+        askSize = Double.NaN;
+        replayRunId = 0;
+        return this;
+    }
+
     public BusMessage copyFrom(final BusMessage o)
     {
         kind = o.kind;

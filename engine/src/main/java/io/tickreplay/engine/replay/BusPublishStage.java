@@ -77,14 +77,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
             final BusMessage message = buffer[buffered++];
             message.symbol = symbols.name(event.symbolId);
             message.provider = symbols.provider(event.symbolId, provider);
-            message.tsMicros = event.tsMicros;
-            message.seq = event.seq;
-            message.price = event.price;
-            message.size = event.size;
-            message.bid = event.bid;
-            message.ask = event.ask;
-            message.bidSize = event.bidSize;
-            message.askSize = event.askSize;
+            event.copyTo(message);
             checksum.add(event.symbolId, event.tsMicros, event.seq, event.price, event.size, event.bid, event.ask, event.bidSize, event.askSize);
             bySymbol[event.symbolId]++;
             emitted++;

@@ -1,5 +1,7 @@
 package io.tickreplay.engine.replay;
 
+import io.tickreplay.engine.bus.BusMessage;
+
 /**
  * A slot of the ticks ring: preallocated once, primitive fields only, reused for every tick that
  * passes through it. The symbol travels as its dense id in the run's {@link SymbolTable}.
@@ -77,6 +79,43 @@ public final class TickEvent
         this.scheduledNanos = 0;
         this.emitNanos = 0;
         this.checkpointBefore = 0;
+    }
+
+    /**
+     * A tick read from a bus (a consumer folding it into its state): {@code m}'s market fields under
+     * {@code symbolId}, as an emitted tick (not skipped, paced or warm-up).
+     */
+    public void copyFrom(final BusMessage m, final int symbolId, final long index)
+    {
+        this.type = TICK;
+        this.index = index;
+        this.symbolId = symbolId;
+        this.tsMicros = m.tsMicros;
+        this.seq = m.seq;
+        this.price = m.price;
+        this.size = m.size;
+        this.bid = m.bid;
+        this.ask = m.ask;
+        this.bidSize = m.bidSize;
+        this.askSize = m.askSize;
+        this.skipped = false;
+        this.paced = false;
+        this.warmup = false;
+        this.gapToMicros = Long.MIN_VALUE;
+        this.checkpointBefore = 0;
+    }
+
+    /** This tick's market fields into {@code m} (its symbol, provider and origin are the caller's). */
+    public void copyTo(final BusMessage m)
+    {
+        m.tsMicros = tsMicros;
+        m.seq = seq;
+        m.price = price;
+        m.size = size;
+        m.bid = bid;
+        m.ask = ask;
+        m.bidSize = bidSize;
+        m.askSize = askSize;
     }
 
     /**
