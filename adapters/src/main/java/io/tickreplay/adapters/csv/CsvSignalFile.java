@@ -1,7 +1,7 @@
 package io.tickreplay.adapters.csv;
 
 import io.tickreplay.engine.signals.SignalSink;
-import io.tickreplay.adapters.sink.SignalFile;
+import io.tickreplay.adapters.files.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;

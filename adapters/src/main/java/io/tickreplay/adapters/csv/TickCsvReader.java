@@ -1,10 +1,15 @@
 package io.tickreplay.adapters.csv;
 
+import io.tickreplay.adapters.files.QuoteBook;
+import io.tickreplay.adapters.files.TickColumn;
+import io.tickreplay.adapters.files.TickColumnMapping;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
+import io.tickreplay.adapters.files.TimestampParser;
 import io.tickreplay.engine.tick.Tick;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -12,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +38,7 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>Single-threaded. {@link #next(Tick)} fills every field but {@code seq}.
  */
-public final class TickCsvReader implements Closeable
+public final class TickCsvReader extends TickRowReader
 {
     private final BufferedReader reader;
     private final TickColumnMapping mapping;
@@ -64,36 +68,6 @@ public final class TickCsvReader implements Closeable
     /** The time-of-day column joined to the date in {@code ts} ({@code --column ts=date+time}), or -1. */
     private final int tsTime;
     private final char delimiter;
-
-    /**
-     * What the file lacks or what the user wants instead of the file's columns.
-     *
-     * @param columns for a file without a header row: its columns in order, by field name or alias ({@code -} or empty for a
-     *                column to ignore); null when the first line is the header
-     * @param zone    the zone of timestamps written without an offset (null: UTC)
-     * @param decimalComma numbers are written {@code 231,45}; the separator is then {@code ;} (a tab when the first line has
-     *                tabs and no {@code ;}), never a comma
-     */
-    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns, ZoneId zone,
-                          boolean decimalComma)
-    {
-        public Options
-        {
-            columnOverrides = columnOverrides == null ? Map.of() : Map.copyOf(columnOverrides);
-            columns = columns == null ? null : List.copyOf(columns);
-            zone = zone == null ? ZoneOffset.UTC : zone;
-        }
-
-        public Options(final String provider, final String symbol, final Map<TickColumn, String> columnOverrides)
-        {
-            this(provider, symbol, columnOverrides, null, null, false);
-        }
-
-        public static Options defaults()
-        {
-            return new Options(null, null, Map.of());
-        }
-    }
 
     private TickCsvReader(final BufferedReader reader, final Options options) throws IOException, TickRowException
     {
@@ -481,16 +455,5 @@ public final class TickCsvReader implements Closeable
     private static String blankToNull(final String s)
     {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    /** The file cannot be imported at all as it stands (no header, a column missing): a usage problem, not a bad row. */
-    public static final class MissingColumnException extends IllegalArgumentException
-    {
-        private static final long serialVersionUID = 1L;
-
-        public MissingColumnException(final String message)
-        {
-            super(message);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.parquet;
 
+import io.tickreplay.adapters.files.TempFiles;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -96,7 +97,7 @@ public final class ParquetRowWriter implements AutoCloseable
         final Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         // a name of its own: two writers of the same target never share a temporary file
-        this.tmp = io.tickreplay.adapters.files.TempFiles.beside(target);
+        this.tmp = TempFiles.beside(target);
         final MessageType schema = schema(this.columns);
         try
         {

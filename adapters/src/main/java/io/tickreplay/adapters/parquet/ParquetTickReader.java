@@ -1,11 +1,11 @@
 package io.tickreplay.adapters.parquet;
 
-import io.tickreplay.adapters.csv.QuoteBook;
-import io.tickreplay.adapters.csv.TickColumn;
-import io.tickreplay.adapters.csv.TickColumnMapping;
-import io.tickreplay.adapters.csv.TickCsvReader;
-import io.tickreplay.adapters.csv.TickRowException;
-import io.tickreplay.adapters.csv.TimestampParser;
+import io.tickreplay.adapters.files.QuoteBook;
+import io.tickreplay.adapters.files.TickColumn;
+import io.tickreplay.adapters.files.TickColumnMapping;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
+import io.tickreplay.adapters.files.TimestampParser;
 import io.tickreplay.engine.tick.Tick;
 
 import org.apache.parquet.ParquetReadOptions;
@@ -25,7 +25,6 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -51,7 +50,7 @@ import java.util.List;
  * uncompressed at most), whatever the file's size. Errors name the row, 1-based over the whole file, and its row group.
  * One thread.
  */
-public final class ParquetTickReader implements Closeable
+public final class ParquetTickReader extends TickRowReader
 {
     /** How the message of a file that starts like Parquet but cannot be opened as one begins. */
     public static final String NOT_PARQUET = "not a readable Parquet file";
@@ -100,19 +99,19 @@ public final class ParquetTickReader implements Closeable
     /**
      * Opens {@code file} and finds its columns.
      *
-     * @throws TickCsvReader.MissingColumnException when columns or flags are missing (all named), or a column's type
+     * @throws MissingColumnException when columns or flags are missing (all named), or a column's type
      *                                              cannot hold its field
      * @throws IOException                          when the file is not a readable Parquet file
      */
-    public static ParquetTickReader open(final Path file, final TickCsvReader.Options options) throws IOException, TickRowException
+    public static ParquetTickReader open(final Path file, final Options options) throws IOException, TickRowException
     {
         if (options.columns() != null)
         {
-            throw new TickCsvReader.MissingColumnException("--no-header/--columns are for CSV files; a Parquet file names its columns");
+            throw new MissingColumnException("--no-header/--columns are for CSV files; a Parquet file names its columns");
         }
         if (options.decimalComma())
         {
-            throw new TickCsvReader.MissingColumnException("--decimal-comma is for CSV files; a Parquet file's numbers are typed");
+            throw new MissingColumnException("--decimal-comma is for CSV files; a Parquet file's numbers are typed");
         }
         if (!isParquet(file))
         {
@@ -140,7 +139,7 @@ public final class ParquetTickReader implements Closeable
         }
     }
 
-    private ParquetTickReader(final ParquetFileReader file, final TickCsvReader.Options options) throws IOException
+    private ParquetTickReader(final ParquetFileReader file, final Options options) throws IOException
     {
         this.file = file;
         this.createdBy = file.getFooter().getFileMetaData().getCreatedBy();
@@ -169,7 +168,7 @@ public final class ParquetTickReader implements Closeable
         provider = providerOverride != null ? null : col(schema, names, mapping.column(TickColumn.PROVIDER), Role.TEXT, wanted, cols);
         if (tsTime != null && ts.kind != Kind.DATE && ts.kind != Kind.TEXT)
         {
-            throw new TickCsvReader.MissingColumnException("--column ts=" + ts.name + "+" + tsTime.name + ": '" + ts.name +
+            throw new MissingColumnException("--column ts=" + ts.name + "+" + tsTime.name + ": '" + ts.name +
                 "' must be a DATE or text column, it is " + ts.type);
         }
         this.read = cols.toArray(new Col[0]);
@@ -504,7 +503,7 @@ public final class ParquetTickReader implements Closeable
         };
         if (!type.isPrimitive() || type.isRepetition(Type.Repetition.REPEATED))
         {
-            throw new TickCsvReader.MissingColumnException("the Parquet column '" + name + "' (" + field + ") is a " +
+            throw new MissingColumnException("the Parquet column '" + name + "' (" + field + ") is a " +
                 (type.isPrimitive() ? "list" : "group") + "; a tick field needs a plain column");
         }
         final PrimitiveType primitive = type.asPrimitiveType();
@@ -512,7 +511,7 @@ public final class ParquetTickReader implements Closeable
         col.kind = kindOf(primitive, role, col);
         if (col.kind == null)
         {
-            throw new TickCsvReader.MissingColumnException("the Parquet column '" + name + "' is " + col.type + ", which cannot hold " +
+            throw new MissingColumnException("the Parquet column '" + name + "' is " + col.type + ", which cannot hold " +
                 (role == Role.TS ? "a timestamp" : role == Role.TIME_OF_DAY ? "a time of day" : role == Role.NUMBER ? "the number " + field : "the text " + field));
         }
         // a column read for two fields (ts=date+date) is one reader, one value per row
@@ -520,7 +519,7 @@ public final class ParquetTickReader implements Closeable
         {
             if (other.name.equals(name))
             {
-                throw new TickCsvReader.MissingColumnException("the Parquet column '" + name + "' is mapped to both " + other.field + " and " + field);
+                throw new MissingColumnException("the Parquet column '" + name + "' is mapped to both " + other.field + " and " + field);
             }
         }
         wanted.add(type);

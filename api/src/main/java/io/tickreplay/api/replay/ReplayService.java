@@ -1,7 +1,7 @@
 package io.tickreplay.api.replay;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
 import io.tickreplay.adapters.chronicle.JournalContents;
 import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
@@ -17,7 +17,7 @@ import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
 import io.tickreplay.adapters.postgres.ReplayCheckpointStore;
 import io.tickreplay.adapters.postgres.SignalWarmup;
-import io.tickreplay.adapters.sink.SignalFile;
+import io.tickreplay.adapters.files.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.api.bus.Buses;

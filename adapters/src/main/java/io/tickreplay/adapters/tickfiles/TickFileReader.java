@@ -1,7 +1,8 @@
-package io.tickreplay.adapters.files;
+package io.tickreplay.adapters.tickfiles;
 
 import io.tickreplay.adapters.csv.TickCsvReader;
-import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
 import io.tickreplay.adapters.parquet.ParquetTickReader;
 import io.tickreplay.engine.tick.Tick;
 
@@ -34,7 +35,7 @@ public interface TickFileReader extends Closeable
     /** {@code csv} or {@code parquet}. */
     String format();
 
-    static TickFileReader open(final Path file, final TickCsvReader.Options options) throws IOException, TickRowException
+    static TickFileReader open(final Path file, final TickRowReader.Options options) throws IOException, TickRowException
     {
         if (ParquetTickReader.isParquet(file))
         {
