@@ -2,7 +2,7 @@ package io.tickreplay.benchmarks;
 
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickCsvWriter;
-import io.tickreplay.adapters.csv.TimestampParser;
+import io.tickreplay.adapters.files.TimestampParser;
 import io.tickreplay.engine.synth.SyntheticSession;
 import io.tickreplay.engine.tick.Tick;
 import org.openjdk.jmh.annotations.Benchmark;

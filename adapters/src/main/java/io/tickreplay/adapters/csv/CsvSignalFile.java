@@ -1,37 +1,30 @@
 package io.tickreplay.adapters.csv;
 
-import io.tickreplay.engine.signals.SignalSink;
-import io.tickreplay.adapters.sink.SignalFile;
+import io.tickreplay.adapters.files.PendingFile;
+import io.tickreplay.adapters.files.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.tick.Micros;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * A replay's signals straight into a CSV file ({@code .csv} or {@code .csv.gz}), no table in between:
  * the columns of {@code signals} ({@code provider,symbol,ts,name,value,score,metadata}, metadata as a
- * JSON string). Written to {@code <file>.tmp} and renamed when the replay completes, so a failed or
- * cancelled run leaves no partial file. Shards write through {@link #shard()} sinks that buffer a
- * ring batch and append it under a lock: per symbol the rows are in order; across symbols they
- * interleave as the shards ran.
+ * JSON string). Written under a temporary name beside the file and renamed when the replay completes
+ * ({@link PendingFile}), so a failed or cancelled run leaves no partial file. Shards write through
+ * {@link #shard()} sinks that buffer a ring batch and append it under a lock: per symbol the rows are
+ * in order; across symbols they interleave as the shards ran.
  */
 public final class CsvSignalFile implements SignalFile
 {
-    private final Path target;
-    private final Path tmp;
+    private final PendingFile file;
     private final Writer out;
     private final String provider;
     private final SymbolTable symbols;
@@ -45,24 +38,22 @@ public final class CsvSignalFile implements SignalFile
     public CsvSignalFile(final Path target, final boolean gzip, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
         final String origin, final long runId) throws IOException
     {
-        this.target = target;
-        this.tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        if (target.toAbsolutePath().getParent() != null)
-        {
-            Files.createDirectories(target.toAbsolutePath().getParent());
-        }
-        OutputStream stream = Files.newOutputStream(tmp);
-        if (gzip)
-        {
-            stream = new GZIPOutputStream(stream, 1 << 16);
-        }
-        this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
+        this.file = PendingFile.beside(target);
         this.provider = provider;
         this.symbols = symbols;
         this.signals = signals;
         this.origin = origin;
         this.runId = runId;
-        out.write("provider,symbol,ts,name,value,score,metadata\n");
+        try
+        {
+            this.out = file.textWriter(gzip);
+            out.write("provider,symbol,ts,name,value,score,metadata\n");
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            file.close();
+            throw e;
+        }
     }
 
     @Override
@@ -132,14 +123,14 @@ public final class CsvSignalFile implements SignalFile
         catch (final IOException e)
         {
             failed = true;
-            throw new UncheckedIOException("writing " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("writing " + file.target() + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public Path path()
     {
-        return target;
+        return file.target();
     }
 
     @Override
@@ -151,30 +142,14 @@ public final class CsvSignalFile implements SignalFile
     @Override
     public synchronized void commit() throws IOException
     {
-        out.close();
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        file.commit();
     }
 
-    /** Drops the temporary file: the replay did not complete. */
+    /** Drops the temporary file unless committed: the replay did not complete. */
     @Override
     public synchronized void close()
     {
-        try
-        {
-            out.close();
-        }
-        catch (final IOException ignored)
-        {
-            // dropping it anyway
-        }
-        try
-        {
-            Files.deleteIfExists(tmp);
-        }
-        catch (final IOException ignored)
-        {
-            // nothing more to do
-        }
+        file.close();
     }
 
     public boolean failed()

@@ -1,10 +1,14 @@
 package io.tickreplay.adapters.csv;
 
+import io.tickreplay.adapters.files.TickColumn;
+import io.tickreplay.adapters.files.TickColumnMapping;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
+import io.tickreplay.adapters.files.TimestampParser;
 import io.tickreplay.engine.tick.Tick;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -12,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,33 +32,22 @@ import java.util.zip.GZIPInputStream;
  * semicolon when the header has no comma. Blank lines are skipped. Line numbers are physical lines of
  * the file, 1-based, so an error points at what an editor shows.
  *
- * <p>A row without a price but with a bid or an ask is a quote (TAQ files mix them with trades): it is not returned,
- * it updates the symbol's current quote, which the trades after it carry ({@link QuoteBook}).
+ * <p>What a row must hold, and what a quote row is (TAQ files mix them with trades), is {@link TickRowReader}'s rule,
+ * the same for every format; this class splits the lines and reads their fields' text.
  *
  * <p>Single-threaded. {@link #next(Tick)} fills every field but {@code seq}.
  */
-public final class TickCsvReader implements Closeable
+public final class TickCsvReader extends TickRowReader
 {
     private final BufferedReader reader;
     private final TickColumnMapping mapping;
-    private final QuoteBook quotes = new QuoteBook();
     private final String providerOverride;
     private final String symbolOverride;
     private final CsvFieldSplitter splitter;
     private final List<String> fields = new ArrayList<>(16);
     private final int minFields;
-    private final int ts;
-    private final int price;
-    private final int size;
-    private final int bid;
-    private final int ask;
-    private final int bidSize;
-    private final int askSize;
-    private static final long EARLIEST_MICROS = -2_208_988_800_000_000L; // 1900-01-01T00:00:00Z
-    private static final long LATEST_MICROS = 253_402_300_800_000_000L;  // 10000-01-01T00:00:00Z
-
-    private final int symbol;
-    private final int provider;
+    /** The field of each {@link TickColumn} (by ordinal) in a line, or -1: none, or given by a flag. */
+    private final int[] at = new int[TickColumn.values().length];
     private long lineNumber;
     /** A headerless file's first row, read to find the delimiter and returned by the first {@link #next}. */
     private String pending;
@@ -64,36 +56,6 @@ public final class TickCsvReader implements Closeable
     /** The time-of-day column joined to the date in {@code ts} ({@code --column ts=date+time}), or -1. */
     private final int tsTime;
     private final char delimiter;
-
-    /**
-     * What the file lacks or what the user wants instead of the file's columns.
-     *
-     * @param columns for a file without a header row: its columns in order, by field name or alias ({@code -} or empty for a
-     *                column to ignore); null when the first line is the header
-     * @param zone    the zone of timestamps written without an offset (null: UTC)
-     * @param decimalComma numbers are written {@code 231,45}; the separator is then {@code ;} (a tab when the first line has
-     *                tabs and no {@code ;}), never a comma
-     */
-    public record Options(String provider, String symbol, Map<TickColumn, String> columnOverrides, List<String> columns, ZoneId zone,
-                          boolean decimalComma)
-    {
-        public Options
-        {
-            columnOverrides = columnOverrides == null ? Map.of() : Map.copyOf(columnOverrides);
-            columns = columns == null ? null : List.copyOf(columns);
-            zone = zone == null ? ZoneOffset.UTC : zone;
-        }
-
-        public Options(final String provider, final String symbol, final Map<TickColumn, String> columnOverrides)
-        {
-            this(provider, symbol, columnOverrides, null, null, false);
-        }
-
-        public static Options defaults()
-        {
-            return new Options(null, null, Map.of());
-        }
-    }
 
     private TickCsvReader(final BufferedReader reader, final Options options) throws IOException, TickRowException
     {
@@ -163,16 +125,13 @@ public final class TickCsvReader implements Closeable
             mapping = TickColumnMapping.ofNames(names, options, "the header (line " + lineNumber + ")", true);
         }
         this.mapping = mapping;
-        ts = mapping.column(TickColumn.TS);
+        for (final TickColumn column : TickColumn.values())
+        {
+            at[column.ordinal()] = mapping.column(column);
+        }
+        at[TickColumn.SYMBOL.ordinal()] = symbolOverride != null ? -1 : mapping.column(TickColumn.SYMBOL);
+        at[TickColumn.PROVIDER.ordinal()] = providerOverride != null ? -1 : mapping.column(TickColumn.PROVIDER);
         tsTime = mapping.tsTime();
-        price = mapping.column(TickColumn.PRICE);
-        size = mapping.column(TickColumn.SIZE);
-        bid = mapping.column(TickColumn.BID);
-        ask = mapping.column(TickColumn.ASK);
-        bidSize = mapping.column(TickColumn.BID_SIZE);
-        askSize = mapping.column(TickColumn.ASK_SIZE);
-        symbol = symbolOverride != null ? -1 : mapping.column(TickColumn.SYMBOL);
-        provider = providerOverride != null ? -1 : mapping.column(TickColumn.PROVIDER);
         minFields = mapping.maxIndex() + 1;
     }
 
@@ -203,6 +162,7 @@ public final class TickCsvReader implements Closeable
     }
 
     /** The physical line number of the row last returned or rejected. */
+    @Override
     public long lineNumber()
     {
         return lineNumber;
@@ -214,34 +174,9 @@ public final class TickCsvReader implements Closeable
         return mapping.columns();
     }
 
-    /**
-     * Reads the next trade into {@code tick}; quote rows on the way update the current quote ({@link QuoteBook}).
-     *
-     * @return false at the end of the file.
-     * @throws TickRowException for a row that cannot be read; the next call goes on with the next row.
-     */
-    public boolean next(final Tick tick) throws IOException, TickRowException
-    {
-        while (readRow(tick))
-        {
-            if (!QuoteBook.isQuote(tick))
-            {
-                quotes.fill(tick);
-                return true;
-            }
-            quotes.update(tick);
-        }
-        return false;
-    }
-
-    /** Quote rows read so far (rows with a bid or an ask and no price: not ticks, see {@link QuoteBook}). */
-    public long quotesRead()
-    {
-        return quotes.quotesRead();
-    }
-
-    /** The next row, a trade or a quote (price NaN). */
-    private boolean readRow(final Tick tick) throws IOException, TickRowException
+    /** The next non-blank line, split into {@link #fields}. */
+    @Override
+    protected boolean nextRow() throws IOException, TickRowException
     {
         String line = pending;
         if (line != null)
@@ -274,45 +209,60 @@ public final class TickCsvReader implements Closeable
         {
             throw new TickRowException(lineNumber, "expected at least " + minFields + " columns, found " + fields.size());
         }
+        return true;
+    }
 
-        tick.provider = provider < 0 ? providerOverride : identifier(TickColumn.PROVIDER, provider);
-        tick.symbol = symbol < 0 ? symbolOverride : identifier(TickColumn.SYMBOL, symbol);
+    @Override
+    protected String provider() throws TickRowException
+    {
+        final int column = at[TickColumn.PROVIDER.ordinal()];
+        return column < 0 ? providerOverride : identifier(TickColumn.PROVIDER, column);
+    }
+
+    @Override
+    protected String symbol() throws TickRowException
+    {
+        final int column = at[TickColumn.SYMBOL.ordinal()];
+        return column < 0 ? symbolOverride : identifier(TickColumn.SYMBOL, column);
+    }
+
+    @Override
+    protected long tsMicros() throws TickRowException
+    {
         try
         {
-            tick.tsMicros = TimestampParser.parseMicros(tsText(), zone);
+            return TimestampParser.parseMicros(tsText(), zone);
         }
         catch (final IllegalArgumentException e)
         {
             throw new TickRowException(lineNumber, "ts: " + e.getMessage());
         }
-        if (tick.tsMicros < EARLIEST_MICROS || tick.tsMicros >= LATEST_MICROS)
+    }
+
+    @Override
+    protected double number(final TickColumn column, final boolean required) throws TickRowException
+    {
+        final int field = at[column.ordinal()];
+        if (field < 0 || field >= fields.size())
         {
-            throw new TickRowException(lineNumber, "ts: must be from 1900-01-01 to before 10000-01-01 (what the API and replays take), was " +
-                tsText());
+            // an optional column the file lacks, or that this line leaves out at its end (required ones are within minFields)
+            return Double.NaN;
         }
-        tick.seq = 0;
-        tick.bid = nonNegative(TickColumn.BID, bid);
-        tick.ask = nonNegative(TickColumn.ASK, ask);
-        tick.bidSize = nonNegative(TickColumn.BID_SIZE, bidSize);
-        tick.askSize = nonNegative(TickColumn.ASK_SIZE, askSize);
-        if (fields.get(price).isEmpty() && !(Double.isNaN(tick.bid) && Double.isNaN(tick.ask)))
-        {
-            // a quote row (TAQ): no trade, a bid and/or an ask; TickFileReader carries it into the trades after it
-            tick.price = Double.NaN;
-            tick.size = Double.NaN;
-            return true;
-        }
-        tick.price = number(TickColumn.PRICE, price, true);
-        if (!(tick.price > 0))
-        {
-            throw new TickRowException(lineNumber, "price: must be > 0, was " + fields.get(price));
-        }
-        tick.size = number(TickColumn.SIZE, size, true);
-        if (tick.size < 0)
-        {
-            throw new TickRowException(lineNumber, "size: must be >= 0, was " + fields.get(size));
-        }
-        return true;
+        return number(column, field, required);
+    }
+
+    @Override
+    protected boolean noPrice()
+    {
+        return fields.get(at[TickColumn.PRICE.ordinal()]).isEmpty();
+    }
+
+    /** Names the field and shows its text as the line has it: what the user finds in the file. */
+    @Override
+    protected TickRowException invalid(final TickColumn column, final String rule, final String decoded)
+    {
+        final String text = column == TickColumn.TS ? tsText() : fields.get(at[column.ordinal()]);
+        return new TickRowException(lineNumber, column.fieldName() + ": " + rule + ", was " + text);
     }
 
     @Override
@@ -342,12 +292,13 @@ public final class TickCsvReader implements Closeable
     /** The timestamp's text: its column, or the date and time columns joined with a {@code T}. */
     private String tsText()
     {
+        final int ts = at[TickColumn.TS.ordinal()];
         return tsTime < 0 ? fields.get(ts) : fields.get(ts).strip() + 'T' + fields.get(tsTime).strip();
     }
 
-    private String identifier(final TickColumn column, final int at) throws TickRowException
+    private String identifier(final TickColumn column, final int field) throws TickRowException
     {
-        final String value = fields.get(at);
+        final String value = fields.get(field);
         if (value.isEmpty())
         {
             throw new TickRowException(lineNumber, column.fieldName() + ": empty");
@@ -364,9 +315,9 @@ public final class TickCsvReader implements Closeable
         return value;
     }
 
-    private double number(final TickColumn column, final int at, final boolean required) throws TickRowException
+    private double number(final TickColumn column, final int field, final boolean required) throws TickRowException
     {
-        final String text = fields.get(at);
+        final String text = fields.get(field);
         if (text.isEmpty())
         {
             if (required)
@@ -396,20 +347,6 @@ public final class TickCsvReader implements Closeable
         if (!Double.isFinite(value))
         {
             throw new TickRowException(lineNumber, column.fieldName() + ": not a finite number: '" + text + "'");
-        }
-        return value;
-    }
-
-    private double nonNegative(final TickColumn column, final int at) throws TickRowException
-    {
-        if (at < 0 || at >= fields.size())
-        {
-            return Double.NaN;
-        }
-        final double value = number(column, at, false);
-        if (value < 0)
-        {
-            throw new TickRowException(lineNumber, column.fieldName() + ": must be >= 0, was " + fields.get(at));
         }
         return value;
     }
@@ -481,16 +418,5 @@ public final class TickCsvReader implements Closeable
     private static String blankToNull(final String s)
     {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    /** The file cannot be imported at all as it stands (no header, a column missing): a usage problem, not a bad row. */
-    public static final class MissingColumnException extends IllegalArgumentException
-    {
-        private static final long serialVersionUID = 1L;
-
-        public MissingColumnException(final String message)
-        {
-            super(message);
-        }
     }
 }

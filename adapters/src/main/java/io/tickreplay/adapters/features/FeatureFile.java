@@ -1,7 +1,7 @@
 package io.tickreplay.adapters.features;
 
-import io.tickreplay.adapters.FileFormat;
-import io.tickreplay.adapters.files.TempFiles;
+import io.tickreplay.adapters.files.FileFormat;
+import io.tickreplay.adapters.files.PendingFile;
 import io.tickreplay.adapters.parquet.ParquetRowWriter;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Column;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Type;
@@ -9,19 +9,13 @@ import io.tickreplay.engine.features.FeatureRows;
 import io.tickreplay.engine.tick.Micros;
 import org.apache.parquet.io.api.Binary;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * A feature set's file (docs/features.md): columns {@code provider, symbol, ts, open, high, low, close,
@@ -29,7 +23,7 @@ import java.util.zip.GZIPOutputStream;
  * it is opened. CSV (optionally gzipped; ISO-8601 UTC times, Java's shortest round-trip doubles, an
  * empty field for null) or Parquet ({@link ParquetRowWriter}: UTC timestamps, doubles, nullable
  * features and labels). Written under a temporary name beside the target and renamed by
- * {@link #commit()}; {@link #close()} without a commit deletes it. One thread; memory: a buffer, or
+ * {@link #commit()}; {@link #close()} without a commit deletes it ({@link PendingFile}). One thread; memory: a buffer, or
  * one Parquet row group.
  */
 public abstract class FeatureFile implements FeatureRows, AutoCloseable
@@ -88,34 +82,26 @@ public abstract class FeatureFile implements FeatureRows, AutoCloseable
     /** CSV or CSV.gz through a buffered writer. */
     private static final class Csv extends FeatureFile
     {
-        private final Path tmp;
+        private final PendingFile file;
         private final Writer out;
         private final String provider;
         private final StringBuilder line = new StringBuilder(512);
         private String symbol;
-        private boolean done;
 
         Csv(final Path target, final String provider, final List<String> columns, final boolean gzip) throws IOException
         {
             super(target);
             this.provider = provider;
-            this.tmp = TempFiles.beside(target);
-            OutputStream file = null;
+            this.file = PendingFile.beside(target);
             try
             {
-                file = Files.newOutputStream(tmp);
-                final OutputStream stream = gzip ? new GZIPOutputStream(file, 1 << 16) : file;
-                this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
+                this.out = file.textWriter(gzip);
                 out.write(String.join(",", columns));
                 out.write('\n');
             }
             catch (final IOException | RuntimeException e)
             {
-                if (file != null)
-                {
-                    file.close();
-                }
-                Files.deleteIfExists(tmp);
+                file.close();
                 throw e;
             }
         }
@@ -162,34 +148,14 @@ public abstract class FeatureFile implements FeatureRows, AutoCloseable
         @Override
         public long commit() throws IOException
         {
-            out.close();
-            done = true;
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            file.commit();
             return Files.size(target);
         }
 
         @Override
         public void close()
         {
-            try
-            {
-                if (!done)
-                {
-                    out.close();
-                }
-            }
-            catch (final IOException ignored)
-            {
-                // going away anyway
-            }
-            try
-            {
-                Files.deleteIfExists(tmp);
-            }
-            catch (final IOException ignored)
-            {
-                // nothing more to do
-            }
+            file.close();
         }
     }
 

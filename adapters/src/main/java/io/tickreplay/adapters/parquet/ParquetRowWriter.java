@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.parquet;
 
+import io.tickreplay.adapters.files.PendingFile;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -18,9 +19,7 @@ import org.apache.parquet.schema.Types;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +30,9 @@ import java.util.Map;
  * compressed, dictionary encoded: what pandas, pyarrow and DuckDB read as they are.
  *
  * <p>Fill a row with the setters, then {@link #endRow()}; the row buffer is reused, so a row costs
- * no allocation beyond the strings given. The file is written to {@code <target>.tmp} and renamed
- * into place by {@link #commit()}; {@link #close()} without a commit deletes it, so a failure never
- * leaves a partial file. Memory: one row group (64 MB by default, less with
+ * no allocation beyond the strings given. The file is written under a temporary name beside the
+ * target and renamed into place by {@link #commit()}; {@link #close()} without a commit deletes it
+ * ({@link PendingFile}), so a failure never leaves a partial file. Memory: one row group (64 MB by default, less with
  * {@link #ParquetRowWriter(Path, List, Map, int)}), whatever the number of rows. One thread.
  */
 public final class ParquetRowWriter implements AutoCloseable
@@ -67,8 +66,7 @@ public final class ParquetRowWriter implements AutoCloseable
     /** Rows per group kept in memory before it is encoded to the file: bounds the memory of a big export. */
     public static final int DEFAULT_ROW_GROUP_BYTES = 64 << 20;
 
-    private final Path target;
-    private final Path tmp;
+    private final PendingFile file;
     private final Column[] columns;
     private final long[] longs;
     private final double[] doubles;
@@ -86,21 +84,18 @@ public final class ParquetRowWriter implements AutoCloseable
     public ParquetRowWriter(final Path target, final List<Column> columns, final Map<String, String> fileMetadata, final int rowGroupBytes)
         throws IOException
     {
-        this.target = target;
         this.columns = columns.toArray(Column[]::new);
         final int n = this.columns.length;
         longs = new long[n];
         doubles = new double[n];
         strings = new Binary[n];
         present = new boolean[n];
-        final Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
         // a name of its own: two writers of the same target never share a temporary file
-        this.tmp = io.tickreplay.adapters.files.TempFiles.beside(target);
+        this.file = PendingFile.beside(target);
         final MessageType schema = schema(this.columns);
         try
         {
-            writer = new Builder(new LocalOutputFile(tmp), schema, fileMetadata)
+            writer = new Builder(new LocalOutputFile(file.tmp()), schema, fileMetadata)
                 .withConf(new PlainParquetConfiguration())
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .withCompressionCodec(CompressionCodecName.ZSTD)
@@ -110,7 +105,7 @@ public final class ParquetRowWriter implements AutoCloseable
         }
         catch (final IOException | RuntimeException e)
         {
-            Files.deleteIfExists(tmp); // a failed build() leaves an empty file behind
+            file.close(); // a failed build() leaves an empty file behind
             throw e;
         }
     }
@@ -182,7 +177,7 @@ public final class ParquetRowWriter implements AutoCloseable
 
     public Path path()
     {
-        return target;
+        return file.target();
     }
 
     /** Finishes the file and moves it into place under its name. */
@@ -190,7 +185,7 @@ public final class ParquetRowWriter implements AutoCloseable
     {
         writer.close();
         done = true;
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        file.commit();
     }
 
     /** Abandons the file unless it was committed: nothing partial stays on disk. */
@@ -209,14 +204,7 @@ public final class ParquetRowWriter implements AutoCloseable
                 // going away anyway
             }
         }
-        try
-        {
-            Files.deleteIfExists(tmp);
-        }
-        catch (final IOException ignored)
-        {
-            // nothing more to do
-        }
+        file.close();
     }
 
     private void writeRow(final RecordConsumer out)

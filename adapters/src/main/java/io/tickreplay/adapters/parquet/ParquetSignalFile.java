@@ -3,7 +3,7 @@ package io.tickreplay.adapters.parquet;
 import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Column;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Type;
-import io.tickreplay.adapters.sink.SignalFile;
+import io.tickreplay.adapters.files.SignalFile;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;

@@ -1,12 +1,10 @@
 package io.tickreplay.adapters.parquet;
 
-import io.tickreplay.adapters.csv.QuoteBook;
-import io.tickreplay.adapters.csv.TickColumn;
-import io.tickreplay.adapters.csv.TickColumnMapping;
-import io.tickreplay.adapters.csv.TickCsvReader;
-import io.tickreplay.adapters.csv.TickRowException;
-import io.tickreplay.adapters.csv.TimestampParser;
-import io.tickreplay.engine.tick.Tick;
+import io.tickreplay.adapters.files.TickColumn;
+import io.tickreplay.adapters.files.TickColumnMapping;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
+import io.tickreplay.adapters.files.TimestampParser;
 
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -25,7 +23,6 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -45,19 +42,18 @@ import java.util.List;
  * of any unit ({@code isAdjustedToUTC} = an instant; without it a local time, in {@code --tz}, default UTC), a legacy
  * INT96 timestamp (an instant), an integer epoch (its unit told by magnitude as in CSV), a {@code DATE} (midnight, or
  * joined with a {@code TIME} column), or text (the CSV rules); prices and sizes as doubles, floats, integers, decimals
- * or text; symbol and provider as text. A row without a price but with a bid or an ask is a quote ({@link QuoteBook}).
+ * or text; symbol and provider as text. What a row must hold, and what a quote row is, is {@link TickRowReader}'s rule, the
+ * same for every format; a missing price is null, NaN or blank text.
  *
  * <p>Memory: one row group's column chunks of the columns read (what the file's writer chose, typically 64-128 MB
  * uncompressed at most), whatever the file's size. Errors name the row, 1-based over the whole file, and its row group.
  * One thread.
  */
-public final class ParquetTickReader implements Closeable
+public final class ParquetTickReader extends TickRowReader
 {
     /** How the message of a file that starts like Parquet but cannot be opened as one begins. */
     public static final String NOT_PARQUET = "not a readable Parquet file";
     private static final byte[] MAGIC = {'P', 'A', 'R', '1'};
-    private static final long EARLIEST_MICROS = -2_208_988_800_000_000L; // 1900-01-01T00:00:00Z
-    private static final long LATEST_MICROS = 253_402_300_800_000_000L;  // 10000-01-01T00:00:00Z
     private static final long JULIAN_EPOCH_DAY = 2_440_588L;
     private static final long MICROS_PER_DAY = 86_400_000_000L;
     private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
@@ -80,8 +76,9 @@ public final class ParquetTickReader implements Closeable
     private final Col symbol;
     private final Col provider;
     private final Col[] read;
+    /** The column read for each {@link TickColumn} (by ordinal), or null: none, or given by a flag. */
+    private final Col[] byColumn = new Col[TickColumn.values().length];
     private final long totalRows;
-    private final QuoteBook quotes = new QuoteBook();
 
     private long row;
     private long groupRowsLeft;
@@ -100,19 +97,19 @@ public final class ParquetTickReader implements Closeable
     /**
      * Opens {@code file} and finds its columns.
      *
-     * @throws TickCsvReader.MissingColumnException when columns or flags are missing (all named), or a column's type
+     * @throws MissingColumnException when columns or flags are missing (all named), or a column's type
      *                                              cannot hold its field
      * @throws IOException                          when the file is not a readable Parquet file
      */
-    public static ParquetTickReader open(final Path file, final TickCsvReader.Options options) throws IOException, TickRowException
+    public static ParquetTickReader open(final Path file, final Options options) throws IOException, TickRowException
     {
         if (options.columns() != null)
         {
-            throw new TickCsvReader.MissingColumnException("--no-header/--columns are for CSV files; a Parquet file names its columns");
+            throw new MissingColumnException("--no-header/--columns are for CSV files; a Parquet file names its columns");
         }
         if (options.decimalComma())
         {
-            throw new TickCsvReader.MissingColumnException("--decimal-comma is for CSV files; a Parquet file's numbers are typed");
+            throw new MissingColumnException("--decimal-comma is for CSV files; a Parquet file's numbers are typed");
         }
         if (!isParquet(file))
         {
@@ -140,7 +137,7 @@ public final class ParquetTickReader implements Closeable
         }
     }
 
-    private ParquetTickReader(final ParquetFileReader file, final TickCsvReader.Options options) throws IOException
+    private ParquetTickReader(final ParquetFileReader file, final Options options) throws IOException
     {
         this.file = file;
         this.createdBy = file.getFooter().getFileMetaData().getCreatedBy();
@@ -169,9 +166,15 @@ public final class ParquetTickReader implements Closeable
         provider = providerOverride != null ? null : col(schema, names, mapping.column(TickColumn.PROVIDER), Role.TEXT, wanted, cols);
         if (tsTime != null && ts.kind != Kind.DATE && ts.kind != Kind.TEXT)
         {
-            throw new TickCsvReader.MissingColumnException("--column ts=" + ts.name + "+" + tsTime.name + ": '" + ts.name +
+            throw new MissingColumnException("--column ts=" + ts.name + "+" + tsTime.name + ": '" + ts.name +
                 "' must be a DATE or text column, it is " + ts.type);
         }
+        byColumn[TickColumn.PRICE.ordinal()] = price;
+        byColumn[TickColumn.SIZE.ordinal()] = size;
+        byColumn[TickColumn.BID.ordinal()] = bid;
+        byColumn[TickColumn.ASK.ordinal()] = ask;
+        byColumn[TickColumn.BID_SIZE.ordinal()] = bidSize;
+        byColumn[TickColumn.ASK_SIZE.ordinal()] = askSize;
         this.read = cols.toArray(new Col[0]);
         this.projection = new MessageType(schema.getName(), wanted);
         file.setRequestedSchema(projection);
@@ -191,38 +194,15 @@ public final class ParquetTickReader implements Closeable
     }
 
     /** The 1-based row number (over the whole file) of the row last returned or rejected. */
+    @Override
     public long lineNumber()
     {
         return row;
     }
 
-    /** Quote rows read so far (not ticks, see {@link QuoteBook}). */
-    public long quotesRead()
-    {
-        return quotes.quotesRead();
-    }
-
-    /**
-     * Reads the next trade into {@code tick} (every field but {@code seq}); quote rows update the current quote.
-     *
-     * @return false at the end of the file.
-     * @throws TickRowException for a row that cannot be read; the next call goes on with the next row.
-     */
-    public boolean next(final Tick tick) throws IOException, TickRowException
-    {
-        while (readRow(tick))
-        {
-            if (!QuoteBook.isQuote(tick))
-            {
-                quotes.fill(tick);
-                return true;
-            }
-            quotes.update(tick);
-        }
-        return false;
-    }
-
-    private boolean readRow(final Tick tick) throws IOException, TickRowException
+    /** The next row: every column read advances by one value. */
+    @Override
+    protected boolean nextRow() throws IOException
     {
         if (groupRowsLeft == 0 && !nextGroup())
         {
@@ -243,41 +223,48 @@ public final class ParquetTickReader implements Closeable
             // a page that cannot be decoded: the rows after it are lost too, so this is the file's failure, not a row's
             throw new IOException("row " + row + " (row group " + group + "): the data cannot be decoded (a damaged file?): " + e.getMessage(), e);
         }
-        tick.provider = provider == null ? providerOverride : text(provider);
-        tick.symbol = symbol == null ? symbolOverride : text(symbol);
-        tick.tsMicros = timestamp();
-        if (tick.tsMicros < EARLIEST_MICROS || tick.tsMicros >= LATEST_MICROS)
-        {
-            throw error("ts: must be from 1900-01-01 to before 10000-01-01 (what the API and replays take), was " + tick.tsMicros + " us");
-        }
-        tick.seq = 0;
-        tick.bid = nonNegative(bid);
-        tick.ask = nonNegative(ask);
-        tick.bidSize = nonNegative(bidSize);
-        tick.askSize = nonNegative(askSize);
-        if (noPrice() && !(Double.isNaN(tick.bid) && Double.isNaN(tick.ask)))
-        {
-            tick.price = Double.NaN;
-            tick.size = Double.NaN;
-            return true;
-        }
-        tick.price = number(price, true);
-        if (!(tick.price > 0))
-        {
-            throw error("price: must be > 0, was " + tick.price);
-        }
-        tick.size = number(size, true);
-        if (tick.size < 0)
-        {
-            throw error("size: must be >= 0, was " + tick.size);
-        }
         return true;
     }
 
+    @Override
+    protected String provider() throws TickRowException
+    {
+        return provider == null ? providerOverride : text(provider);
+    }
+
+    @Override
+    protected String symbol() throws TickRowException
+    {
+        return symbol == null ? symbolOverride : text(symbol);
+    }
+
+    @Override
+    protected long tsMicros() throws TickRowException
+    {
+        return timestamp();
+    }
+
+    @Override
+    protected double number(final TickColumn column, final boolean required) throws TickRowException
+    {
+        final Col c = byColumn[column.ordinal()];
+        return c == null ? Double.NaN : number(c, required);
+    }
+
     /** No trade price: null, NaN (how pandas and Polars write a missing double) or blank text; with a bid or an ask, a quote row. */
-    private boolean noPrice() throws TickRowException
+    @Override
+    protected boolean noPrice() throws TickRowException
     {
         return !price.present || price.kind == Kind.DOUBLE && Double.isNaN(price.doubleValue) || price.kind == Kind.TEXT && text(price).isBlank();
+    }
+
+    /** Shows the value as read (a Parquet value has no text of its own); an optional field is named as its column was found. */
+    @Override
+    protected TickRowException invalid(final TickColumn column, final String rule, final String decoded)
+    {
+        final Col c = byColumn[column.ordinal()];
+        final String field = c == null || column == TickColumn.PRICE || column == TickColumn.SIZE ? column.fieldName() : c.field;
+        return error(field + ": " + rule + ", was " + decoded);
     }
 
     private boolean nextGroup() throws IOException
@@ -426,20 +413,6 @@ public final class ParquetTickReader implements Closeable
         }
     }
 
-    private double nonNegative(final Col c) throws TickRowException
-    {
-        if (c == null)
-        {
-            return Double.NaN;
-        }
-        final double value = number(c, false);
-        if (value < 0)
-        {
-            throw error(c.field + ": must be >= 0, was " + value);
-        }
-        return value;
-    }
-
     private String text(final Col c) throws TickRowException
     {
         if (!c.present)
@@ -504,7 +477,7 @@ public final class ParquetTickReader implements Closeable
         };
         if (!type.isPrimitive() || type.isRepetition(Type.Repetition.REPEATED))
         {
-            throw new TickCsvReader.MissingColumnException("the Parquet column '" + name + "' (" + field + ") is a " +
+            throw new MissingColumnException("the Parquet column '" + name + "' (" + field + ") is a " +
                 (type.isPrimitive() ? "list" : "group") + "; a tick field needs a plain column");
         }
         final PrimitiveType primitive = type.asPrimitiveType();
@@ -512,7 +485,7 @@ public final class ParquetTickReader implements Closeable
         col.kind = kindOf(primitive, role, col);
         if (col.kind == null)
         {
-            throw new TickCsvReader.MissingColumnException("the Parquet column '" + name + "' is " + col.type + ", which cannot hold " +
+            throw new MissingColumnException("the Parquet column '" + name + "' is " + col.type + ", which cannot hold " +
                 (role == Role.TS ? "a timestamp" : role == Role.TIME_OF_DAY ? "a time of day" : role == Role.NUMBER ? "the number " + field : "the text " + field));
         }
         // a column read for two fields (ts=date+date) is one reader, one value per row
@@ -520,7 +493,7 @@ public final class ParquetTickReader implements Closeable
         {
             if (other.name.equals(name))
             {
-                throw new TickCsvReader.MissingColumnException("the Parquet column '" + name + "' is mapped to both " + other.field + " and " + field);
+                throw new MissingColumnException("the Parquet column '" + name + "' is mapped to both " + other.field + " and " + field);
             }
         }
         wanted.add(type);

@@ -1,8 +1,8 @@
 package io.tickreplay.adapters.parquet;
 
-import io.tickreplay.adapters.csv.SeqAssigner;
-import io.tickreplay.adapters.csv.TickCsvReader;
-import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.files.SeqAssigner;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
 import io.tickreplay.engine.replay.TickBatchSource;
@@ -40,7 +40,7 @@ import java.util.stream.Stream;
 public final class ParquetTickSource implements TickBatchSource
 {
     private final List<Path> files;
-    private final TickCsvReader.Options options;
+    private final TickRowReader.Options options;
     private final SymbolTable symbols;
     private final long fromMicros;
     private final long endMicros;
@@ -75,7 +75,7 @@ public final class ParquetTickSource implements TickBatchSource
         final long fromMicros, final long endMicros)
     {
         this.files = List.copyOf(files);
-        this.options = new TickCsvReader.Options(provider, symbol, java.util.Map.of(), null, zone, false);
+        this.options = new TickRowReader.Options(provider, symbol, java.util.Map.of(), null, zone, false);
         this.symbols = symbols;
         this.fromMicros = fromMicros;
         this.endMicros = endMicros;
@@ -131,7 +131,7 @@ public final class ParquetTickSource implements TickBatchSource
         final Tick t = new Tick();
         for (final Path file : files)
         {
-            try (ParquetTickReader r = ParquetTickReader.open(file, new TickCsvReader.Options(provider, symbol, java.util.Map.of(), null, zone, false)))
+            try (ParquetTickReader r = ParquetTickReader.open(file, new TickRowReader.Options(provider, symbol, java.util.Map.of(), null, zone, false)))
             {
                 while (r.next(t))
                 {

@@ -1,6 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.parquet.ParquetRowWriter;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Column;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Type;

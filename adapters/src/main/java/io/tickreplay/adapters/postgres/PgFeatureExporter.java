@@ -1,6 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.features.FeatureFile;
 import io.tickreplay.engine.features.FeatureBuilder;
 import io.tickreplay.engine.signals.BarBuilder;

@@ -1,9 +1,9 @@
 package io.tickreplay.adapters.postgres;
 
-import io.tickreplay.adapters.csv.SeqAssigner;
-import io.tickreplay.adapters.csv.TickCsvReader;
-import io.tickreplay.adapters.files.TickFileReader;
-import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.files.SeqAssigner;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
+import io.tickreplay.adapters.tickfiles.TickFileReader;
 import io.tickreplay.engine.tick.Tick;
 
 import java.io.IOException;
@@ -77,7 +77,7 @@ public final class TickImporter
         }
     }
 
-    public Result importFile(final Path file, final TickCsvReader.Options options, final OnError onError, final DoubleConsumer progress)
+    public Result importFile(final Path file, final TickRowReader.Options options, final OnError onError, final DoubleConsumer progress)
         throws IOException, SQLException, TickRowException
     {
         final long start = System.nanoTime();
@@ -108,7 +108,7 @@ public final class TickImporter
 
     private Result attempt(
         final Path file,
-        final TickCsvReader.Options options,
+        final TickRowReader.Options options,
         final OnError onError,
         final DoubleConsumer progress,
         final SeqAssigner seqAssigner,

@@ -1,5 +1,7 @@
 package io.tickreplay.adapters.csv;
 
+import io.tickreplay.adapters.files.TickColumn;
+import io.tickreplay.adapters.files.TickRowException;
 import io.tickreplay.engine.tick.Tick;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

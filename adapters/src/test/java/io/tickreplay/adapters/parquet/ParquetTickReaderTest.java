@@ -1,10 +1,10 @@
 package io.tickreplay.adapters.parquet;
 
-import io.tickreplay.adapters.csv.TickColumn;
+import io.tickreplay.adapters.files.TickColumn;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickCsvWriter;
-import io.tickreplay.adapters.csv.TickRowException;
-import io.tickreplay.adapters.files.TickFileReader;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.tickfiles.TickFileReader;
 import io.tickreplay.engine.synth.SyntheticSession;
 import io.tickreplay.engine.tick.Tick;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.engine.synth.SyntheticSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,9 +1,9 @@
 package io.tickreplay.adapters.postgres;
 
-import io.tickreplay.adapters.csv.TickColumn;
+import io.tickreplay.adapters.files.TickColumn;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickCsvWriter;
-import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.files.TickRowException;
 import io.tickreplay.engine.synth.SyntheticSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

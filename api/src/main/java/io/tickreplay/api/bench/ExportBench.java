@@ -1,7 +1,7 @@
 package io.tickreplay.api.bench;
 
 import io.tickreplay.adapters.postgres.Database;
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.postgres.PgExporter;
 import io.tickreplay.adapters.postgres.PgFeatureExporter;
 import org.postgresql.PGConnection;

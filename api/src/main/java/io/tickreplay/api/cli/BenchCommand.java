@@ -2,10 +2,10 @@ package io.tickreplay.api.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.tickreplay.adapters.csv.SeqAssigner;
+import io.tickreplay.adapters.files.SeqAssigner;
 import io.tickreplay.adapters.csv.TickCsvReader;
 import io.tickreplay.adapters.csv.TickCsvWriter;
-import io.tickreplay.adapters.files.TickFileReader;
+import io.tickreplay.adapters.tickfiles.TickFileReader;
 import io.tickreplay.adapters.parquet.ParquetRowWriter;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickImporter;

@@ -1,8 +1,8 @@
 package io.tickreplay.api.cli;
 
-import io.tickreplay.adapters.csv.TickColumn;
+import io.tickreplay.adapters.files.TickColumn;
 import io.tickreplay.adapters.csv.TickCsvReader;
-import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.files.TickRowException;
 import io.tickreplay.adapters.parquet.ParquetTickReader;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.TickImporter;

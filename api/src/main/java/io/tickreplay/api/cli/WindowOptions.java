@@ -1,6 +1,6 @@
 package io.tickreplay.api.cli;
 
-import io.tickreplay.adapters.csv.TimestampParser;
+import io.tickreplay.adapters.files.TimestampParser;
 import io.tickreplay.engine.tick.Micros;
 import picocli.CommandLine.Option;
 

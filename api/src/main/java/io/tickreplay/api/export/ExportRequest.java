@@ -1,6 +1,6 @@
 package io.tickreplay.api.export;
 
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.postgres.PgExporter;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRequest.InvalidField;

@@ -1,6 +1,6 @@
 package io.tickreplay.api.export;
 
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;

@@ -1,7 +1,7 @@
 package io.tickreplay.api.replay;
 
 import io.tickreplay.api.request.JsonBody;
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.postgres.Identifiers;
 import io.tickreplay.engine.replay.ReplayControl;
 
@@ -120,7 +120,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
     public ReplayRequest validate()
     {
-        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && io.tickreplay.adapters.FileFormat.fromFileName(sink) == null)
+        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && io.tickreplay.adapters.files.FileFormat.fromFileName(sink) == null)
         {
             throw new InvalidField("sink", "sink must be postgres, none, or a file ending in " + FileFormat.EXTENSIONS + ", was '" + sink + "'");
         }

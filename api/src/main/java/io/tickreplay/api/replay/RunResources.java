@@ -1,6 +1,6 @@
 package io.tickreplay.api.replay;
 
-import io.tickreplay.adapters.FileFormat;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
 import io.tickreplay.adapters.chronicle.ChronicleTickJournal;
 import io.tickreplay.adapters.chronicle.JournalLayout;
@@ -13,7 +13,7 @@ import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgBarWriter;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.PgTickSource;
-import io.tickreplay.adapters.sink.SignalFile;
+import io.tickreplay.adapters.files.SignalFile;
 import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.bus.LagGate;
 import io.tickreplay.engine.bus.TickBus;

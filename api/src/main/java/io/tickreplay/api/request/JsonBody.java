@@ -2,7 +2,7 @@ package io.tickreplay.api.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tickreplay.adapters.csv.TimestampParser;
+import io.tickreplay.adapters.files.TimestampParser;
 import io.tickreplay.engine.tick.Micros;
 
 import java.time.Instant;

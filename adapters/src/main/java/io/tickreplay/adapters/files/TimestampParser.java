@@ -1,4 +1,4 @@
-package io.tickreplay.adapters.csv;
+package io.tickreplay.adapters.files;
 
 import java.time.LocalDate;
 import java.time.LocalDateTime;

@@ -1,4 +1,4 @@
-package io.tickreplay.adapters.sink;
+package io.tickreplay.adapters.files;
 
 import io.tickreplay.engine.signals.SignalSink;
 

@@ -1,7 +1,8 @@
-package io.tickreplay.adapters.files;
+package io.tickreplay.adapters.tickfiles;
 
 import io.tickreplay.adapters.csv.TickCsvReader;
-import io.tickreplay.adapters.csv.TickRowException;
+import io.tickreplay.adapters.files.TickRowException;
+import io.tickreplay.adapters.files.TickRowReader;
 import io.tickreplay.adapters.parquet.ParquetTickReader;
 import io.tickreplay.engine.tick.Tick;
 
@@ -12,10 +13,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.DoubleSupplier;
 
 /**
  * The trades of a tick file, whatever its format: Parquet when it starts with {@code PAR1}, otherwise CSV (gzip by its
  * magic bytes), never by its name. Quote rows are absorbed into the trades after them (see QuoteBook).
+ *
+ * <p>The one place that knows both formats, so it sits in a package of its own above {@code csv} and {@code parquet};
+ * both readers are {@link TickRowReader}s, and this wraps either with what the import reports: how much of the file is
+ * read and which format it was.
  */
 public interface TickFileReader extends Closeable
 {
@@ -34,49 +40,12 @@ public interface TickFileReader extends Closeable
     /** {@code csv} or {@code parquet}. */
     String format();
 
-    static TickFileReader open(final Path file, final TickCsvReader.Options options) throws IOException, TickRowException
+    static TickFileReader open(final Path file, final TickRowReader.Options options) throws IOException, TickRowException
     {
         if (ParquetTickReader.isParquet(file))
         {
             final ParquetTickReader parquet = ParquetTickReader.open(file, options);
-            return new TickFileReader()
-            {
-                @Override
-                public boolean next(final Tick tick) throws IOException, TickRowException
-                {
-                    return parquet.next(tick);
-                }
-
-                @Override
-                public long lineNumber()
-                {
-                    return parquet.lineNumber();
-                }
-
-                @Override
-                public long quotesRead()
-                {
-                    return parquet.quotesRead();
-                }
-
-                @Override
-                public double fractionRead()
-                {
-                    return parquet.fractionRead();
-                }
-
-                @Override
-                public String format()
-                {
-                    return "parquet";
-                }
-
-                @Override
-                public void close() throws IOException
-                {
-                    parquet.close();
-                }
-            };
+            return new Opened(parquet, "parquet", parquet::fractionRead);
         }
         final double bytes = Math.max(1, Files.size(file));
         final CountingInputStream counting = new CountingInputStream(Files.newInputStream(file));
@@ -90,44 +59,58 @@ public interface TickFileReader extends Closeable
             counting.close();
             throw e;
         }
-        return new TickFileReader()
+        return new Opened(csv, "csv", () -> Math.min(1.0, counting.count / bytes));
+    }
+
+    /** A reader of either format, with its label and how the share read is measured. */
+    final class Opened implements TickFileReader
+    {
+        private final TickRowReader reader;
+        private final String format;
+        private final DoubleSupplier fractionRead;
+
+        Opened(final TickRowReader reader, final String format, final DoubleSupplier fractionRead)
         {
-            @Override
-            public boolean next(final Tick tick) throws IOException, TickRowException
-            {
-                return csv.next(tick);
-            }
+            this.reader = reader;
+            this.format = format;
+            this.fractionRead = fractionRead;
+        }
 
-            @Override
-            public long lineNumber()
-            {
-                return csv.lineNumber();
-            }
+        @Override
+        public boolean next(final Tick tick) throws IOException, TickRowException
+        {
+            return reader.next(tick);
+        }
 
-            @Override
-            public long quotesRead()
-            {
-                return csv.quotesRead();
-            }
+        @Override
+        public long lineNumber()
+        {
+            return reader.lineNumber();
+        }
 
-            @Override
-            public double fractionRead()
-            {
-                return Math.min(1.0, counting.count / bytes);
-            }
+        @Override
+        public long quotesRead()
+        {
+            return reader.quotesRead();
+        }
 
-            @Override
-            public String format()
-            {
-                return "csv";
-            }
+        @Override
+        public double fractionRead()
+        {
+            return fractionRead.getAsDouble();
+        }
 
-            @Override
-            public void close() throws IOException
-            {
-                csv.close();
-            }
-        };
+        @Override
+        public String format()
+        {
+            return format;
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            reader.close();
+        }
     }
 
     /** Counts the bytes read from the file (compressed ones for a gzip file), for {@link #fractionRead()}. */

@@ -1,4 +1,4 @@
-package io.tickreplay.adapters;
+package io.tickreplay.adapters.files;
 
 import java.util.Locale;
 

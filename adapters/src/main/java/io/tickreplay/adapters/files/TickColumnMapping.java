@@ -1,4 +1,4 @@
-package io.tickreplay.adapters.csv;
+package io.tickreplay.adapters.files;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -30,9 +30,9 @@ public final class TickColumnMapping
      * The columns of a file whose column names are known (a CSV header, a Parquet schema).
      *
      * @param describe how the error names where the names come from, e.g. {@code the header (line 1)}
-     * @throws TickCsvReader.MissingColumnException naming everything the file and the flags lack
+     * @throws TickRowReader.MissingColumnException naming everything the file and the flags lack
      */
-    public static TickColumnMapping ofNames(final List<String> names, final TickCsvReader.Options options, final String describe, final boolean suggestNoHeader)
+    public static TickColumnMapping ofNames(final List<String> names, final TickRowReader.Options options, final String describe, final boolean suggestNoHeader)
     {
         final TickColumnMapping mapping = new TickColumnMapping(names, false);
         final List<String> missing = new ArrayList<>();
@@ -42,7 +42,7 @@ public final class TickColumnMapping
     }
 
     /** The columns of a file without a header row: the user's {@code --columns}, by field name or alias, in order. */
-    public static TickColumnMapping ofColumns(final List<String> columns, final TickCsvReader.Options options)
+    public static TickColumnMapping ofColumns(final List<String> columns, final TickRowReader.Options options)
     {
         final TickColumnMapping mapping = new TickColumnMapping(columns, true);
         final List<String> missing = new ArrayList<>();
@@ -153,13 +153,13 @@ public final class TickColumnMapping
             final TickColumn column = fieldOrAlias(name);
             if (column == null)
             {
-                throw new TickCsvReader.MissingColumnException("--columns: '" + name + "' (column " + (i + 1) + ") is not a tick field; use one of " +
+                throw new TickRowReader.MissingColumnException("--columns: '" + name + "' (column " + (i + 1) + ") is not a tick field; use one of " +
                     "ts, price, size, bid, ask, bid_size, ask_size, symbol, provider (or an alias such as timestamp, qty), or - to ignore the column");
             }
             final Integer first = index.putIfAbsent(column, i);
             if (first != null)
             {
-                throw new TickCsvReader.MissingColumnException("--columns: " + column.fieldName() + " is given twice (columns " + (first + 1) + " and " +
+                throw new TickRowReader.MissingColumnException("--columns: " + column.fieldName() + " is given twice (columns " + (first + 1) + " and " +
                     (i + 1) + ")");
             }
         }
@@ -174,7 +174,7 @@ public final class TickColumnMapping
     }
 
     /** Adds what the flags do not supply either (symbol, provider) and throws if anything is missing. */
-    private void finish(final TickCsvReader.Options options, final List<String> missing, final String describe, final boolean suggestNoHeader)
+    private void finish(final TickRowReader.Options options, final List<String> missing, final String describe, final boolean suggestNoHeader)
     {
         if (blank(options.symbol()) && !index.containsKey(TickColumn.SYMBOL))
         {
@@ -186,7 +186,7 @@ public final class TickColumnMapping
         }
         if (!missing.isEmpty())
         {
-            throw new TickCsvReader.MissingColumnException(missingMessage(missing, describe, suggestNoHeader));
+            throw new TickRowReader.MissingColumnException(missingMessage(missing, describe, suggestNoHeader));
         }
     }
 

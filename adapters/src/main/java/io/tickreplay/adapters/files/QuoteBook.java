@@ -1,4 +1,4 @@
-package io.tickreplay.adapters.csv;
+package io.tickreplay.adapters.files;
 
 import io.tickreplay.engine.tick.Tick;
 
@@ -10,7 +10,8 @@ import java.util.Map;
  * row (no price, a bid and/or an ask) is not a tick; it sets the fields it has, and every trade after it that lacks
  * a bid, an ask or their sizes takes them from here. A trade's own bid/ask are kept and do not change the quote.
  *
- * <p>A file without quote rows reads exactly as before. Memory: one entry per symbol. One thread.
+ * <p>{@link TickRowReader} applies it to every row of every format. A file without quote rows reads exactly as if there
+ * were no quote book. Memory: one entry per symbol. One thread.
  */
 public final class QuoteBook
 {
@@ -20,10 +21,13 @@ public final class QuoteBook
     private double[] last;
     private long quotesRead;
 
-    /** A row the readers return for a quote: no price. */
-    public static boolean isQuote(final Tick row)
+    /**
+     * The quote rule, the one place it is written: a row without a trade price but with a bid or an ask (read into
+     * {@code row}) is a quote. A row with neither is a trade that lacks its price, which the reader refuses.
+     */
+    public static boolean isQuote(final boolean noPrice, final Tick row)
     {
-        return Double.isNaN(row.price);
+        return noPrice && !(Double.isNaN(row.bid) && Double.isNaN(row.ask));
     }
 
     /** Takes a quote row's bid, ask and sizes as the symbol's current quote (those it has). */

@@ -1,4 +1,4 @@
-package io.tickreplay.adapters.csv;
+package io.tickreplay.adapters.files;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.tickreplay.adapters.csv;
+package io.tickreplay.adapters.files;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

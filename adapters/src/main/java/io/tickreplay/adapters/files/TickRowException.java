@@ -1,4 +1,4 @@
-package io.tickreplay.adapters.csv;
+package io.tickreplay.adapters.files;
 
 /** A row of a tick file that cannot be read; names the file's line number (1 = the header). */
 public final class TickRowException extends Exception
