@@ -2,6 +2,7 @@ package io.tickreplay.api.bus;
 
 import io.tickreplay.adapters.kafka.KafkaBus;
 import io.tickreplay.adapters.redis.RedisBus;
+import io.tickreplay.api.config.Checkout;
 
 import java.io.File;
 import java.io.IOException;
@@ -135,23 +136,10 @@ public final class BrokerProcess implements AutoCloseable
         });
     }
 
-    /** The classpath file the build writes for the brokers: {@code broker/target/kafka-broker.classpath} beside {@code api/}. */
-    public static Path classpathFile() throws URISyntaxException
-    {
-        final String configured = System.getProperty("tickreplay.broker.classpath");
-        if (configured != null)
-        {
-            return Path.of(configured);
-        }
-        // api/target/tickreplay.jar, api/target/classes or benchmarks/target/benchmarks.jar: three levels up is the checkout
-        final Path location = Path.of(BrokerProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        return location.getParent().getParent().getParent().resolve("broker").resolve("target").resolve("kafka-broker.classpath");
-    }
-
     /** The brokers' class path (Kafka, its tools such as {@code ProducerPerformance}, embedded-redis), or a clear error when it is not built. */
     public static String classpath() throws URISyntaxException, IOException
     {
-        final Path file = classpathFile();
+        final Path file = Checkout.file("tickreplay.broker.classpath", "broker/target/kafka-broker.classpath");
         if (!Files.isRegularFile(file))
         {
             throw new IllegalStateException("the broker's jars are not resolved yet (" + file + " is missing): run ./tickreplay once from the checkout, " +

@@ -1,4 +1,4 @@
-package io.tickreplay.api.bench;
+package io.tickreplay.benchmarks.bench;
 
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.Range;
