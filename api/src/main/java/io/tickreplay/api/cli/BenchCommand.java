@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tickreplay bench}: the side-by-side benchmark against PostgreSQL's own limits. The suites
@@ -56,27 +55,30 @@ public final class BenchCommand implements Callable<Integer>
                 "or ./mvnw -B -q -DskipTests -pl api,benchmarks -am package");
         }
         final Process bench = new ProcessBuilder(command(jar, spec.commandLine().getParseResult().expandedArgs())).inheritIO().start();
-        final Thread stopper = new Thread(() -> stop(bench), "bench-stop");
-        Runtime.getRuntime().addShutdownHook(stopper);
-        try
+        // the bench stops its brokers and its embedded PostgreSQL in its own shutdown hooks: give it the time they take
+        final Thread stopper = new Thread(() ->
         {
-            return bench.waitFor();
-        }
-        finally
-        {
-            if (bench.isAlive())
-            {
-                stop(bench);
-            }
+            bench.destroy();
             try
             {
-                Runtime.getRuntime().removeShutdownHook(stopper);
+                bench.waitFor();
             }
-            catch (final IllegalStateException shuttingDown)
+            catch (final InterruptedException e)
             {
-                // the hook is running: it stops the bench itself
+                bench.destroyForcibly();
             }
+        }, "bench-stop");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        final int exit = bench.waitFor();
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(stopper);
         }
+        catch (final IllegalStateException shuttingDown)
+        {
+            // the hook is running: it has stopped the bench
+        }
+        return exit;
     }
 
     /** The bench's JVM: java, the engine's flags, this JVM's own but agents, the jar, {@link #MAIN_CLASS}, {@code args}. */
@@ -109,23 +111,6 @@ public final class BenchCommand implements Callable<Integer>
                 throw new IllegalStateException("this jar was built without the engine's JVM flags (engine-jvm.flags, filtered by Maven): rebuild it with ./mvnw");
             }
             return List.of(flags.split("\\s+"));
-        }
-    }
-
-    private static void stop(final Process bench)
-    {
-        bench.destroy();
-        try
-        {
-            if (!bench.waitFor(60, TimeUnit.SECONDS))
-            {
-                bench.destroyForcibly();
-            }
-        }
-        catch (final InterruptedException e)
-        {
-            bench.destroyForcibly();
-            Thread.currentThread().interrupt();
         }
     }
 }
