@@ -73,7 +73,12 @@ public final class Main implements Runnable
 
     public static CommandLine commandLine()
     {
-        final CommandLine cli = new CommandLine(new Main());
+        return configured(new CommandLine(new Main()));
+    }
+
+    /** How a tickreplay command line reports failures and bad arguments; the bench's own JVM (benchmarks/) answers the same way. */
+    public static CommandLine configured(final CommandLine cli)
+    {
         cli.setExecutionExceptionHandler(Main::onFailure);
         cli.setParameterExceptionHandler(Main::onBadArguments);
         cli.setCaseInsensitiveEnumValuesAllowed(true);

@@ -121,7 +121,7 @@ public final class PgExporter
 
     /**
      * The file formats under their old name. {@link FileFormat} holds the rule now; this stays while
-     * {@code ExportBench} (api/bench) still names it, and goes when that switches to FileFormat.
+     * {@code ExportBench} (benchmarks/, io.tickreplay.benchmarks.bench) still names it, and goes when that switches to FileFormat.
      */
     @Deprecated
     public enum Format

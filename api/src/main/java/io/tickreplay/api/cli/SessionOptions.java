@@ -7,7 +7,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 
 /** Builds a {@link SyntheticSession.Context} from the {@code generate.*} settings. */
-final class SessionOptions
+public final class SessionOptions
 {
     private SessionOptions()
     {
@@ -42,7 +42,7 @@ final class SessionOptions
     }
 
     /** The rate that makes {@code ctx}'s session about {@code targetTicks} long. */
-    static double rateFor(final long targetTicks, final SyntheticSession.Context ctx)
+    public static double rateFor(final long targetTicks, final SyntheticSession.Context ctx)
     {
         final long atOnePerSecond = new SyntheticSession(ctx.ticksPerSecond(1.0)).expectedTicks();
         return targetTicks / (double)atOnePerSecond;

@@ -1,4 +1,4 @@
-package io.tickreplay.api.bench;
+package io.tickreplay.benchmarks.bench;
 
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.Range;
@@ -18,9 +18,9 @@ import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.adapters.kafka.KafkaConsumerLoop;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.redis.RedisBus;
+import io.tickreplay.api.bus.BrokerProcess;
 import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.api.bus.Buses;
-import io.tickreplay.api.cli.BrokerCommand;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
@@ -94,7 +94,7 @@ public final class BusBench
         BenchSql.execute(db, "VACUUM ANALYZE tick_data");
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("ticks", generated);
-        final List<Process> brokers = new ArrayList<>();
+        final List<BrokerProcess> brokers = new ArrayList<>();
         try
         {
             final String kafka = broker("kafka", brokers);
@@ -108,16 +108,16 @@ public final class BusBench
         }
         finally
         {
-            for (final Process p : brokers)
+            for (final BrokerProcess broker : brokers)
             {
-                p.destroy();
-                p.waitFor(30, TimeUnit.SECONDS);
+                broker.close();
             }
         }
         return out;
     }
 
-    private String broker(final String kind, final List<Process> brokers) throws Exception
+    /** Kafka or Redis on a free port, data under the work directory, as {@code tickreplay broker} runs them; returns its URL once it answers. */
+    private String broker(final String kind, final List<BrokerProcess> brokers) throws Exception
     {
         final int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0))
@@ -125,16 +125,9 @@ public final class BusBench
             port = s.getLocalPort();
         }
         final Path dir = workDir.resolve(kind + "-" + port);
-        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-            "io.tickreplay.api.Main", "broker", kind, "--port", String.valueOf(port), "--data-dir", dir.toString())
-            .redirectError(workDir.resolve(kind + ".err").toFile()).start();
-        brokers.add(p);
-        final String url = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        if (url == null)
-        {
-            throw new IllegalStateException(kind + " broker did not start: see " + workDir.resolve(kind + ".err"));
-        }
-        return url.strip();
+        final BrokerProcess broker = kind.equals("kafka") ? BrokerProcess.kafka(port, dir, note -> { }) : BrokerProcess.redis(port, dir);
+        brokers.add(broker);
+        return broker.awaitReady().url();
     }
 
     private ReplayOutcome replay(final Buses buses, final BusSpec spec, final double speed, final List<String> signals) throws Exception
@@ -241,7 +234,7 @@ public final class BusBench
     /** Runs Kafka's ProducerPerformance with the bus's producer settings; returns its records/s. */
     private double producerPerformance(final String url, final List<String> args) throws Exception
     {
-        final String cp = Files.readString(BrokerCommand.classpathFile()).strip();
+        final String cp = BrokerProcess.classpath();
         final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp", cp,
             "org.apache.kafka.tools.ProducerPerformance", "--bootstrap-server", url));
         command.addAll(args);

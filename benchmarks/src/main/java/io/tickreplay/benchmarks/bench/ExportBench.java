@@ -1,4 +1,4 @@
-package io.tickreplay.api.bench;
+package io.tickreplay.benchmarks.bench;
 
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.files.FileFormat;

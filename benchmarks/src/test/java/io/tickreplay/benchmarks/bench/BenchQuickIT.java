@@ -1,13 +1,15 @@
-package io.tickreplay.api.bench;
+package io.tickreplay.benchmarks.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.PostgresTestSupport;
-import io.tickreplay.api.cli.CliIT;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,13 +24,38 @@ class BenchQuickIT
     @TempDir
     Path dir;
 
+    record Run(int exit, String out, String err)
+    {
+    }
+
+    /** {@code tickreplay bench ARGS} as its own JVM runs it, here in the test's, with what it printed. */
+    static synchronized Run run(final String... args)
+    {
+        final PrintStream out = System.out;
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream o = new ByteArrayOutputStream();
+        final ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try
+        {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            final int exit = BenchMain.execute(args);
+            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
     @Test
     void theQuickBenchRunsEveryContenderAndTheyAgree() throws Exception
     {
         try (Database db = PostgresTestSupport.freshSchema("benchquick"))
         {
             final Path json = dir.resolve("quick.json");
-            final CliIT.Run run = CliIT.run("bench", "--quick", "--db-url", db.url(), "--work-dir", dir.resolve("work").toString(), "--json", json.toString());
+            final Run run = run("--quick", "--db-url", db.url(), "--work-dir", dir.resolve("work").toString(), "--json", json.toString());
             assertThat(run.exit()).as(run.out() + run.err()).isZero();
             assertThat(run.out())
                 .contains("same rows stored by both")

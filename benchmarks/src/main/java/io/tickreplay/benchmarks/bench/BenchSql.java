@@ -1,4 +1,4 @@
-package io.tickreplay.api.bench;
+package io.tickreplay.benchmarks.bench;
 
 import io.tickreplay.adapters.postgres.Database;
 
@@ -6,7 +6,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 
-/** The two statements every bench suite runs between its contenders: one to set the stage, one to count. */
+/** The statements every bench suite runs between its contenders: to set the stage, to count, to start again from an empty table. */
 final class BenchSql
 {
     private BenchSql()
@@ -28,5 +28,12 @@ final class BenchSql
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** Empties tick_data and checkpoints, so that the next contender does not pay for the last one's writes. */
+    static void truncate(final Database db) throws Exception
+    {
+        execute(db, "TRUNCATE tick_data");
+        execute(db, "CHECKPOINT");
     }
 }

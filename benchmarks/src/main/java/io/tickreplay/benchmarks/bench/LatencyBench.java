@@ -1,4 +1,4 @@
-package io.tickreplay.api.bench;
+package io.tickreplay.benchmarks.bench;
 
 import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.bus.TickBus;
