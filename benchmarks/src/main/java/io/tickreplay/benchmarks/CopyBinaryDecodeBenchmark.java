@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,7 +62,7 @@ public class CopyBinaryDecodeBenchmark
             }
         }
         b.putShort((short)-1);
-        stream = java.util.Arrays.copyOf(b.array(), b.position());
+        stream = Arrays.copyOf(b.array(), b.position());
     }
 
     @Benchmark

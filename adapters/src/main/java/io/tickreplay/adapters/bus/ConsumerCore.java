@@ -1,12 +1,13 @@
 package io.tickreplay.adapters.bus;
 
+import com.lmax.disruptor.EventHandler;
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.TickEvent;
 import io.tickreplay.engine.signals.BarSink;
 import io.tickreplay.engine.signals.BarStage;
-import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalShardStage;
 import io.tickreplay.engine.signals.SignalSink;
@@ -377,7 +378,7 @@ public final class ConsumerCore implements AutoCloseable
     /** One replay run (or the live stream) within a partition: the engine's own stage, writing into the batch. */
     private final class RunState
     {
-        final com.lmax.disruptor.EventHandler<TickEvent> stage;
+        final EventHandler<TickEvent> stage;
         long ticks;
 
         RunState(final long runId, final String providerName, final long start, final long end)

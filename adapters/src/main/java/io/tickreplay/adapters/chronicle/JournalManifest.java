@@ -5,12 +5,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tickreplay.engine.replay.SymbolTable;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code manifest.json} beside a journal's queue files: what was replayed (the query, window and
@@ -41,7 +43,7 @@ public record JournalManifest(
     @JsonProperty("created_at") String createdAt,
     @JsonProperty("completed_at") String completedAt,
     @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("providers") List<String> providers,
-    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("sources") List<java.util.Map<String, Object>> sources)
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("sources") List<Map<String, Object>> sources)
 {
     /** A one-source run's manifest: the layout every journal had before several sources. */
     public JournalManifest(final String format, final int layoutVersion, final long runId, final String provider, final List<String> symbols,
@@ -53,9 +55,9 @@ public record JournalManifest(
     }
 
     /** The run's symbol table, ids as the journal's records use them. */
-    public io.tickreplay.engine.replay.SymbolTable symbolTable()
+    public SymbolTable symbolTable()
     {
-        return io.tickreplay.engine.replay.SymbolTable.inOrder(providers, symbols);
+        return SymbolTable.inOrder(providers, symbols);
     }
 
     public static final String FILE = "manifest.json";

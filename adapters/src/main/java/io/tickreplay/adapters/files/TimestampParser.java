@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.files;
 
+import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -306,7 +307,7 @@ public final class TimestampParser
         {
             return LocalDate.of(year, month, day).toEpochDay();
         }
-        catch (final java.time.DateTimeException e)
+        catch (final DateTimeException e)
         {
             throw new IllegalArgumentException("invalid date in timestamp: " + s);
         }

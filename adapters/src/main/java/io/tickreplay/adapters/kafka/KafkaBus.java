@@ -10,9 +10,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
@@ -203,10 +206,10 @@ public final class KafkaBus implements AutoCloseable
     {
         try
         {
-            final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (final var p : producer.partitionsFor(topic))
             {
-                latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest());
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
             }
             final Map<Integer, Long> out = new HashMap<>();
             admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp.partition(), info.offset()));
@@ -309,7 +312,7 @@ public final class KafkaBus implements AutoCloseable
         private final MessageEncoder encoder;
         private final List<Header> headers;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private final org.apache.kafka.clients.producer.Callback callback = (metadata, e) ->
+        private final Callback callback = (metadata, e) ->
         {
             if (e != null)
             {

@@ -1,9 +1,11 @@
 package io.tickreplay.adapters.kafka;
 
+import io.tickreplay.adapters.bus.BusConsumerLoop;
 import io.tickreplay.adapters.bus.BusRecordParser;
 import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.engine.bus.BusMessage;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,7 +41,7 @@ import java.util.concurrent.atomic.LongAdder;
  * goes to {@code <topic>.dead-letter} with its partition, offset and the reason, is counted and logged,
  * and the loop goes on. Runs on the thread that calls {@link #run()}; {@link #stop()} from any thread.
  */
-public final class KafkaConsumerLoop implements io.tickreplay.adapters.bus.BusConsumerLoop
+public final class KafkaConsumerLoop implements BusConsumerLoop
 {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaConsumerLoop.class);
 
@@ -84,7 +86,7 @@ public final class KafkaConsumerLoop implements io.tickreplay.adapters.bus.BusCo
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tickreplay-consume-" + ConsumerCore.label(core.role()) + "-" + ProcessHandle.current().pid());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(KafkaBus.adminConfig(bootstrap, Duration.ofSeconds(10))))
+        try (Admin admin = Admin.create(KafkaBus.adminConfig(bootstrap, Duration.ofSeconds(10))))
         {
             KafkaBus.createTopic(admin, bootstrap, topic, partitions);
             KafkaBus.createTopic(admin, bootstrap, topic + ".dead-letter", 1);

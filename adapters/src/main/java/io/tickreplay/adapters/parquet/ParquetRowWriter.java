@@ -1,6 +1,7 @@
 package io.tickreplay.adapters.parquet;
 
 import io.tickreplay.adapters.files.PendingFile;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -254,7 +255,7 @@ public final class ParquetRowWriter implements AutoCloseable
         }
 
         @Override
-        protected WriteSupport<ParquetRowWriter> getWriteSupport(final org.apache.hadoop.conf.Configuration conf)
+        protected WriteSupport<ParquetRowWriter> getWriteSupport(final Configuration conf)
         {
             return new RowWriteSupport(schema, metadata);
         }
@@ -279,7 +280,7 @@ public final class ParquetRowWriter implements AutoCloseable
         }
 
         @Override
-        public WriteContext init(final org.apache.hadoop.conf.Configuration configuration)
+        public WriteContext init(final Configuration configuration)
         {
             return new WriteContext(schema, metadata);
         }

@@ -5,7 +5,6 @@ import io.tickreplay.adapters.files.TickColumnMapping;
 import io.tickreplay.adapters.files.TickRowException;
 import io.tickreplay.adapters.files.TickRowReader;
 import io.tickreplay.adapters.files.TimestampParser;
-
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
@@ -27,11 +26,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Streams the ticks of a Parquet file, row group by row group, in file order: the Parquet half of {@code import}, and
@@ -90,7 +95,7 @@ public final class ParquetTickReader extends TickRowReader
         try (InputStream in = Files.newInputStream(file))
         {
             final byte[] head = in.readNBytes(4);
-            return java.util.Arrays.equals(head, MAGIC);
+            return Arrays.equals(head, MAGIC);
         }
     }
 
@@ -336,7 +341,7 @@ public final class ParquetTickReader extends TickRowReader
                 default -> throw error("ts: a " + ts.type + " column cannot hold a timestamp");
             };
         }
-        catch (final IllegalArgumentException | java.time.DateTimeException e)
+        catch (final IllegalArgumentException | DateTimeException e)
         {
             throw error("ts: " + e.getMessage());
         }
@@ -348,14 +353,14 @@ public final class ParquetTickReader extends TickRowReader
         {
             return text(c).strip();
         }
-        return java.time.LocalTime.ofNanoOfDay(timeOfDayMicros(c) * 1_000L).toString();
+        return LocalTime.ofNanoOfDay(timeOfDayMicros(c) * 1_000L).toString();
     }
 
     private long timeOfDayMicros(final Col c) throws TickRowException
     {
         if (c.kind == Kind.TEXT)
         {
-            return java.time.LocalTime.parse(text(c).strip()).toNanoOfDay() / 1_000L;
+            return LocalTime.parse(text(c).strip()).toNanoOfDay() / 1_000L;
         }
         if (c.kind != Kind.TIME)
         {
@@ -366,7 +371,7 @@ public final class ParquetTickReader extends TickRowReader
 
     static long int96Micros(final Binary value)
     {
-        final java.nio.ByteBuffer b = value.toByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer b = value.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         final long nanosOfDay = b.getLong(b.position());
         final long julianDay = b.getInt(b.position() + 8) & 0xFFFFFFFFL;
         return (julianDay - JULIAN_EPOCH_DAY) * MICROS_PER_DAY + Math.floorDiv(nanosOfDay, 1_000L);
@@ -503,7 +508,7 @@ public final class ParquetTickReader extends TickRowReader
 
     private static String fieldOf(final MessageType schema, final int at)
     {
-        final String name = schema.getType(at).getName().toLowerCase(java.util.Locale.ROOT);
+        final String name = schema.getType(at).getName().toLowerCase(Locale.ROOT);
         for (final TickColumn column : TickColumn.values())
         {
             if (column.fieldName().equals(name) || column.aliases().contains(name))

@@ -14,9 +14,11 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -71,11 +73,11 @@ public final class ParquetTickSource implements TickBatchSource
      * @param symbol   the symbol of files that have no symbol column (import's {@code --symbol}); null otherwise
      * @param zone     the zone of timestamps written without one (import's {@code --tz})
      */
-    public ParquetTickSource(final List<Path> files, final String provider, final String symbol, final java.time.ZoneId zone, final SymbolTable symbols,
+    public ParquetTickSource(final List<Path> files, final String provider, final String symbol, final ZoneId zone, final SymbolTable symbols,
         final long fromMicros, final long endMicros)
     {
         this.files = List.copyOf(files);
-        this.options = new TickRowReader.Options(provider, symbol, java.util.Map.of(), null, zone, false);
+        this.options = new TickRowReader.Options(provider, symbol, Map.of(), null, zone, false);
         this.symbols = symbols;
         this.fromMicros = fromMicros;
         this.endMicros = endMicros;
@@ -125,13 +127,13 @@ public final class ParquetTickSource implements TickBatchSource
     }
 
     /** The distinct symbols of {@code files} (a full read of each, only its symbol column and the ticks' own), in byte order. */
-    public static List<String> symbols(final List<Path> files, final String provider, final String symbol, final java.time.ZoneId zone) throws IOException
+    public static List<String> symbols(final List<Path> files, final String provider, final String symbol, final ZoneId zone) throws IOException
     {
         final TreeSet<String> found = new TreeSet<>();
         final Tick t = new Tick();
         for (final Path file : files)
         {
-            try (ParquetTickReader r = ParquetTickReader.open(file, new TickRowReader.Options(provider, symbol, java.util.Map.of(), null, zone, false)))
+            try (ParquetTickReader r = ParquetTickReader.open(file, new TickRowReader.Options(provider, symbol, Map.of(), null, zone, false)))
             {
                 while (r.next(t))
                 {

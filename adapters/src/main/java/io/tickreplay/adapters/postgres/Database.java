@@ -5,7 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import javax.sql.DataSource;
@@ -139,7 +141,7 @@ public final class Database implements AutoCloseable
         {
             throw new IllegalArgumentException("schema name must be a lower-case identifier: " + schema);
         }
-        try (Connection connection = pool.getConnection(); java.sql.Statement statement = connection.createStatement())
+        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement())
         {
             statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
         }
@@ -161,8 +163,8 @@ public final class Database implements AutoCloseable
     public String serverVersion() throws SQLException
     {
         try (Connection connection = pool.getConnection();
-             java.sql.Statement statement = connection.createStatement();
-             java.sql.ResultSet rs = statement.executeQuery("SHOW server_version"))
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW server_version"))
         {
             rs.next();
             return rs.getString(1);
@@ -173,8 +175,8 @@ public final class Database implements AutoCloseable
     public void ping() throws SQLException
     {
         try (Connection connection = pool.getConnection();
-             java.sql.Statement statement = connection.createStatement();
-             java.sql.ResultSet rs = statement.executeQuery("SELECT 1"))
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT 1"))
         {
             rs.next();
         }

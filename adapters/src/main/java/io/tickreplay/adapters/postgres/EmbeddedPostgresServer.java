@@ -13,8 +13,15 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -156,21 +163,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable
                 " is gone: put it back, or write 'trust' for 'scram-sha-256' in " + hba + " and start again (a new password is made)");
         }
         final byte[] random = new byte[24];
-        new java.security.SecureRandom().nextBytes(random);
-        final String generated = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        new SecureRandom().nextBytes(random);
+        final String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         final Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
         if (Files.getFileStore(file.getParent()).supportsFileAttributeView("posix"))
         {
-            Files.createFile(temp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(temp, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")));
         }
         else
         {
             Files.createFile(temp);
         }
         Files.writeString(temp, generated + "\n", StandardCharsets.UTF_8);
-        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return generated;
     }
 
@@ -198,7 +205,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable
         {
             requirePassword(postgres, data, password);
         }
-        catch (final IOException | java.sql.SQLException | RuntimeException e)
+        catch (final IOException | SQLException | RuntimeException e)
         {
             closeQuietly(postgres);
             throw new IOException("cannot set the embedded PostgreSQL's password in " + data + ": " + e.getMessage(), e);
@@ -212,7 +219,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable
      * reloads. Nothing to do on a cluster that already asks.
      */
     private static void requirePassword(final EmbeddedPostgres postgres, final Path data, final String password)
-        throws IOException, java.sql.SQLException
+        throws IOException, SQLException
     {
         final Path hba = data.resolve("pg_hba.conf");
         final String rules = Files.readString(hba, StandardCharsets.UTF_8);
@@ -220,7 +227,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable
         {
             return;
         }
-        try (java.sql.Connection c = postgres.getPostgresDatabase().getConnection(); java.sql.Statement st = c.createStatement())
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement())
         {
             st.execute("SET password_encryption = 'scram-sha-256'");
             // the password is base64url: no quote can end the literal
@@ -234,7 +241,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable
             }
             final Path temp = hba.resolveSibling("pg_hba.conf.tmp");
             Files.writeString(temp, secured.substring(0, secured.length() - 1), StandardCharsets.UTF_8);
-            Files.move(temp, hba, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, hba, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             st.execute("SELECT pg_reload_conf()");
         }
         LOG.info("the embedded PostgreSQL in {} now asks for the password kept in {}", data, passwordFile(data));

@@ -2,6 +2,7 @@ package io.tickreplay.adapters.postgres;
 
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.tick.Tick;
+import org.postgresql.PGConnection;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -100,7 +101,7 @@ public final class LiveTickWriter implements AutoCloseable
         }
         try
         {
-            batch.sendTo(connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+            batch.sendTo(connection.unwrap(PGConnection.class).getCopyAPI()
                 .copyIn("COPY live_tick_stage (" + TickCopyWriter.COLUMNS + ") FROM STDIN (FORMAT binary)"));
             try (Statement s = connection.createStatement())
             {

@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import javax.sql.DataSource;
@@ -41,7 +42,7 @@ public final class Migrations
     /** Applies what is missing; returns the versions applied by this call. */
     public static List<Integer> apply(final DataSource dataSource) throws SQLException
     {
-        final List<Integer> applied = new java.util.ArrayList<>();
+        final List<Integer> applied = new ArrayList<>();
         try (Connection connection = dataSource.getConnection())
         {
             connection.setAutoCommit(false);

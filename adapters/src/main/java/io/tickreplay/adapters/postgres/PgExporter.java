@@ -1,12 +1,15 @@
 package io.tickreplay.adapters.postgres;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.tickreplay.adapters.files.FileFormat;
-import io.tickreplay.adapters.parquet.ParquetRowWriter;
+import io.tickreplay.adapters.files.TempFiles;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Column;
 import io.tickreplay.adapters.parquet.ParquetRowWriter.Type;
+import io.tickreplay.adapters.parquet.ParquetRowWriter;
 import org.apache.parquet.io.api.Binary;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.CopyOut;
 
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -21,6 +24,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -232,7 +236,7 @@ public final class PgExporter
                 {
                     e.addSuppressed(again); // the first failure is the one to report
                 }
-                if (dataSource instanceof com.zaxxer.hikari.HikariDataSource pool)
+                if (dataSource instanceof HikariDataSource pool)
                 {
                     // a cancelled COPY's cancel request travels on its own and could hit this connection's next query: retire it
                     pool.evictConnection(c);
@@ -259,7 +263,7 @@ public final class PgExporter
                 try (ResultSet rs = s.executeQuery("SELECT max(ts) FROM " + query.dataset().table + " WHERE " + query.where(symbol)))
                 {
                     rs.next();
-                    final java.time.OffsetDateTime t = rs.getObject(1, java.time.OffsetDateTime.class);
+                    final OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
                     if (t != null && (max == null || t.toInstant().isAfter(max)))
                     {
                         max = t.toInstant();
@@ -273,7 +277,7 @@ public final class PgExporter
     private static Result csv(final CopyManager copy, final Query query, final List<String> symbols, final Path output, final boolean gzip,
         final Instant maxTs, final LongConsumer progress) throws SQLException, IOException
     {
-        final Path tmp = io.tickreplay.adapters.files.TempFiles.beside(output);
+        final Path tmp = TempFiles.beside(output);
         boolean done = false;
         try
         {
@@ -314,7 +318,7 @@ public final class PgExporter
         {
             for (final String symbol : symbols)
             {
-                final org.postgresql.copy.CopyOut op = copy.copyOut("COPY (" + query.select(symbol) + ") TO STDOUT (FORMAT binary)");
+                final CopyOut op = copy.copyOut("COPY (" + query.select(symbol) + ") TO STDOUT (FORMAT binary)");
                 try
                 {
                     writeRows(new CopyBinaryReader(new CopyOutStream(op)), columns, last, out, progress);

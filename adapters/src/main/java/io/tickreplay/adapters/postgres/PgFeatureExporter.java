@@ -1,9 +1,11 @@
 package io.tickreplay.adapters.postgres;
 
-import io.tickreplay.adapters.files.FileFormat;
+import com.zaxxer.hikari.HikariDataSource;
 import io.tickreplay.adapters.features.FeatureFile;
+import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.engine.features.FeatureBuilder;
 import io.tickreplay.engine.signals.BarBuilder;
+import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.tick.Micros;
 import org.postgresql.PGConnection;
@@ -15,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -107,7 +108,7 @@ public final class PgFeatureExporter
                         progress.accept(file.rows());
                     }
                 });
-            final List<io.tickreplay.engine.signals.SignalCalculator> calculators = SignalSet.of(query.signals(), 1).calculators();
+            final List<SignalCalculator> calculators = SignalSet.of(query.signals(), 1).calculators();
             final long[] from = new long[symbols.size()];
             for (int i = 0; i < from.length; i++)
             {
@@ -141,7 +142,7 @@ public final class PgFeatureExporter
                     {
                         e.addSuppressed(again);
                     }
-                    if (dataSource instanceof com.zaxxer.hikari.HikariDataSource pool)
+                    if (dataSource instanceof HikariDataSource pool)
                     {
                         pool.evictConnection(c); // as PgExporter: a cancelled COPY's cancel could hit the next query
                     }

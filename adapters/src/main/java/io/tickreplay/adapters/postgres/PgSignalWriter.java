@@ -1,19 +1,20 @@
 package io.tickreplay.adapters.postgres;
 
-import io.tickreplay.engine.signals.SignalSink;
-import io.tickreplay.engine.signals.SignalWriteListener;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalSink;
+import io.tickreplay.engine.signals.SignalWriteListener;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntFunction;
@@ -353,7 +354,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         {
             // the connection is going away
         }
-        java.util.Arrays.fill(pendingByName, 0);
+        Arrays.fill(pendingByName, 0);
     }
 
     /** The origin and replay run id that the metadata of the next values carries (a live consumer sees both kinds). */

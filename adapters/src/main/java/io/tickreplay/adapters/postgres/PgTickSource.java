@@ -1,17 +1,22 @@
 package io.tickreplay.adapters.postgres;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
 import io.tickreplay.engine.replay.TickBatchSource;
 import io.tickreplay.engine.tick.Micros;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import javax.sql.DataSource;
@@ -294,18 +299,18 @@ public final class PgTickSource implements TickBatchSource
         {
             return endMicros;
         }
-        try (java.sql.PreparedStatement probe = c.prepareStatement(
+        try (PreparedStatement probe = c.prepareStatement(
             "SELECT min(x.ts) FROM unnest(?::text[]) AS s(sym) CROSS JOIN LATERAL (SELECT ts FROM tick_data " +
             "WHERE provider = ? AND symbol = s.sym COLLATE \"C\" AND ts >= ? AND ts < ? ORDER BY ts LIMIT 1) x"))
         {
             probe.setArray(1, c.createArrayOf("text", symbols.names().toArray()));
             probe.setString(2, provider);
-            probe.setObject(3, java.time.OffsetDateTime.ofInstant(Micros.toInstant(from), java.time.ZoneOffset.UTC));
-            probe.setObject(4, java.time.OffsetDateTime.ofInstant(Micros.toInstant(endMicros), java.time.ZoneOffset.UTC));
-            try (java.sql.ResultSet rs = probe.executeQuery())
+            probe.setObject(3, OffsetDateTime.ofInstant(Micros.toInstant(from), ZoneOffset.UTC));
+            probe.setObject(4, OffsetDateTime.ofInstant(Micros.toInstant(endMicros), ZoneOffset.UTC));
+            try (ResultSet rs = probe.executeQuery())
             {
                 rs.next();
-                final java.time.OffsetDateTime next = rs.getObject(1, java.time.OffsetDateTime.class);
+                final OffsetDateTime next = rs.getObject(1, OffsetDateTime.class);
                 return next == null ? endMicros : Micros.of(next.toInstant());
             }
         }
@@ -318,7 +323,7 @@ public final class PgTickSource implements TickBatchSource
         {
             return;
         }
-        if (copyOpen && dataSource instanceof com.zaxxer.hikari.HikariDataSource hikari)
+        if (copyOpen && dataSource instanceof HikariDataSource hikari)
         {
             hikari.evictConnection(c);
             return;
@@ -412,8 +417,8 @@ public final class PgTickSource implements TickBatchSource
         void clear()
         {
             count = 0;
-            java.util.Arrays.fill(runStart, 0);
-            java.util.Arrays.fill(runEnd, 0);
+            Arrays.fill(runStart, 0);
+            Arrays.fill(runEnd, 0);
         }
 
         void add(final CopyRowReader row) throws IOException
@@ -448,10 +453,10 @@ public final class PgTickSource implements TickBatchSource
         private void grow()
         {
             capacity *= 2;
-            symbolId = java.util.Arrays.copyOf(symbolId, capacity);
-            ts = java.util.Arrays.copyOf(ts, capacity);
-            seq = java.util.Arrays.copyOf(seq, capacity);
-            values = java.util.Arrays.copyOf(values, capacity * 6);
+            symbolId = Arrays.copyOf(symbolId, capacity);
+            ts = Arrays.copyOf(ts, capacity);
+            seq = Arrays.copyOf(seq, capacity);
+            values = Arrays.copyOf(values, capacity * 6);
         }
     }
 

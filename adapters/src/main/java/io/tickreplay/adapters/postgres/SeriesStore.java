@@ -1,5 +1,6 @@
 package io.tickreplay.adapters.postgres;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,7 +9,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /**
@@ -42,9 +45,9 @@ public final class SeriesStore
     public interface RowSink<T>
     {
         /** The query runs and its first rows are there: from here on a failure can only cut the answer short. */
-        void begin() throws java.io.IOException;
+        void begin() throws IOException;
 
-        void accept(T row) throws java.io.IOException;
+        void accept(T row) throws IOException;
     }
 
     private static final int FETCH_ROWS = 2000;
@@ -64,7 +67,7 @@ public final class SeriesStore
 
     /** The latest signals of the window, of one {@code name} and one replay run when given (null: any). */
     public long latestSignals(final Window window, final String name, final Long replayRunId, final int limit, final RowSink<SignalRow> sink)
-        throws SQLException, java.io.IOException
+        throws SQLException, IOException
     {
         final List<Object> args = new ArrayList<>();
         final StringBuilder where = where(window, args);
@@ -85,7 +88,7 @@ public final class SeriesStore
 
     /** The latest bars of the window of one {@code interval}. */
     public long latestBars(final Window window, final String interval, final int limit, final RowSink<BarRow> sink)
-        throws SQLException, java.io.IOException
+        throws SQLException, IOException
     {
         final List<Object> args = new ArrayList<>();
         final StringBuilder where = where(window, args);
@@ -194,7 +197,7 @@ public final class SeriesStore
         final List<double[]> values = new ArrayList<>();
         final List<OffsetDateTime> lastTs = new ArrayList<>();
         long rows = 0;
-        final java.util.Map<Instant, Double> last = new java.util.HashMap<>();
+        final Map<Instant, Double> last = new HashMap<>();
         try (Connection c = dataSource.getConnection())
         {
             try (PreparedStatement s = c.prepareStatement(aggregate))
@@ -284,7 +287,7 @@ public final class SeriesStore
 
     /** The newest {@code limit} rows of {@code select}, oldest first (what a chart wants), to {@code sink}; returns how many. */
     private <T> long latest(final String select, final List<Object> args, final int limit, final RowReader<T> reader, final RowSink<T> sink)
-        throws SQLException, java.io.IOException
+        throws SQLException, IOException
     {
         long rows = 0;
         try (Connection c = dataSource.getConnection())

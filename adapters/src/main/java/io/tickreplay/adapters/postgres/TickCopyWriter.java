@@ -3,6 +3,7 @@ package io.tickreplay.adapters.postgres;
 import io.tickreplay.engine.tick.Tick;
 import io.tickreplay.engine.tick.TickSink;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -30,7 +31,7 @@ public final class TickCopyWriter implements TickSink
     private long rows;
 
     /** Encodes into {@code target} (a COPY of the tick_data columns, in that order) instead of a connection's COPY. */
-    TickCopyWriter(final org.postgresql.copy.CopyIn target) throws SQLException
+    TickCopyWriter(final CopyIn target) throws SQLException
     {
         this.encoder = new CopyBinaryEncoder(target, 1 << 16);
         encoder.header();

@@ -3,6 +3,7 @@ package io.tickreplay.api.bus;
 import io.tickreplay.adapters.kafka.KafkaBus;
 import io.tickreplay.adapters.redis.RedisBus;
 import io.tickreplay.api.config.Checkout;
+import org.apache.kafka.common.Uuid;
 
 import java.io.File;
 import java.io.IOException;
@@ -95,7 +96,7 @@ public final class BrokerProcess implements AutoCloseable
         {
             notes.accept("formatting " + data.resolve("logs") + " (first start)");
             final Process format = new ProcessBuilder(java, "-Xmx256m", "-Dlog4j2.configurationFile=" + log4j, "-cp", cp, "kafka.tools.StorageTool",
-                "format", "-t", org.apache.kafka.common.Uuid.randomUuid().toString(), "-c", properties.toString(), "--standalone")
+                "format", "-t", Uuid.randomUuid().toString(), "-c", properties.toString(), "--standalone")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("format.log").toFile())).start();
             if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0)
             {

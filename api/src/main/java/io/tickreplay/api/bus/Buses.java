@@ -7,9 +7,15 @@ import io.tickreplay.adapters.redis.RedisBus;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.bus.TickBus;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
 
 /**
  * The buses this process publishes to: the in-process bus, and a connection per Kafka or Redis
@@ -93,23 +99,23 @@ public final class Buses implements AutoCloseable
      * largest, over the groups that stored a position in {@code bus_offsets}, of the messages between
      * their positions and the end of every partition (Redis: counted up to {@code cap} per shard).
      */
-    public long consumerLag(final BusSpec spec, final String provider, final javax.sql.DataSource dataSource, final long cap)
+    public long consumerLag(final BusSpec spec, final String provider, final DataSource dataSource, final long cap)
     {
         final String topic = spec.topicFor(provider);
-        final Map<String, Map<Integer, String>> stored = new java.util.HashMap<>();
-        try (java.sql.Connection c = dataSource.getConnection();
-             java.sql.PreparedStatement s = c.prepareStatement("SELECT \"group\", partition, next_position FROM bus_offsets WHERE topic = ?"))
+        final Map<String, Map<Integer, String>> stored = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT \"group\", partition, next_position FROM bus_offsets WHERE topic = ?"))
         {
             s.setString(1, topic);
-            try (java.sql.ResultSet rs = s.executeQuery())
+            try (ResultSet rs = s.executeQuery())
             {
                 while (rs.next())
                 {
-                    stored.computeIfAbsent(rs.getString(1), g -> new java.util.HashMap<>()).put(rs.getInt(2), rs.getString(3));
+                    stored.computeIfAbsent(rs.getString(1), g -> new HashMap<>()).put(rs.getInt(2), rs.getString(3));
                 }
             }
         }
-        catch (final java.sql.SQLException e)
+        catch (final SQLException e)
         {
             throw new IllegalStateException("reading bus_offsets: " + e.getMessage(), e);
         }

@@ -8,10 +8,10 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.bus.BusConsumerLoop;
-import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.adapters.kafka.KafkaConsumerLoop;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.redis.RedisConsumerLoop;
 import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.api.config.Settings;
@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -177,7 +178,7 @@ public final class ConsumeCommand implements Callable<Integer>
             exchange.getResponseSender().send(scrape.get());
         }).build();
         server.start();
-        final int bound = ((java.net.InetSocketAddress)server.getListenerInfo().get(0).getAddress()).getPort();
+        final int bound = ((InetSocketAddress)server.getListenerInfo().get(0).getAddress()).getPort();
         System.err.println("tickreplay consume: metrics on http://localhost:" + bound + "/metrics");
         return server;
     }

@@ -8,15 +8,23 @@ import picocli.CommandLine.Mixin;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The database as an operator sees it: {@code db status} (which server, is it up, who owns the embedded
@@ -64,7 +72,7 @@ public final class DbCommand implements Runnable
         {
             return held == null;
         }
-        catch (final java.nio.channels.OverlappingFileLockException e)
+        catch (final OverlappingFileLockException e)
         {
             return true;
         }
@@ -100,7 +108,7 @@ public final class DbCommand implements Runnable
                     db.migrationsApplied());
                 return 0;
             }
-            catch (final RuntimeException | java.sql.SQLException e)
+            catch (final RuntimeException | SQLException e)
             {
                 System.out.println("database: does not answer: " + e.getMessage());
                 return 1;
@@ -160,7 +168,7 @@ public final class DbCommand implements Runnable
         CommonOptions common;
 
         @picocli.CommandLine.Parameters(paramLabel = "PSQL_ARGS", arity = "0..*", description = "Passed to psql after the URL, e.g. -- -c 'SELECT 1'.")
-        java.util.List<String> psqlArgs = new java.util.ArrayList<>();
+        List<String> psqlArgs = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception
@@ -179,14 +187,14 @@ public final class DbCommand implements Runnable
                     return 0;
                 }
                 // the password goes in psql's environment, not on its command line where ps shows it to everyone
-                final java.util.regex.Matcher secret = java.util.regex.Pattern.compile(":([^:@/]*)@").matcher(libpq);
-                final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(psql.get().toString(),
+                final Matcher secret = Pattern.compile(":([^:@/]*)@").matcher(libpq);
+                final List<String> command = new ArrayList<>(List.of(psql.get().toString(),
                     secret.find() ? libpq.substring(0, secret.start()) + libpq.substring(secret.end() - 1) : libpq));
                 command.addAll(psqlArgs);
                 final ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
                 if (secret.find(0))
                 {
-                    builder.environment().put("PGPASSWORD", java.net.URLDecoder.decode(secret.group(1), java.nio.charset.StandardCharsets.UTF_8));
+                    builder.environment().put("PGPASSWORD", URLDecoder.decode(secret.group(1), StandardCharsets.UTF_8));
                 }
                 return builder.start().waitFor();
             }

@@ -10,16 +10,25 @@ import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.synth.SyntheticSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 @Command(
@@ -55,7 +64,7 @@ public final class DemoCommand implements Callable<Integer>
         busOptions.into(flags);
         Settings settings = common.settings(flags);
         Process broker = null;
-        final String busKind = settings.string("bus.kind").toLowerCase(java.util.Locale.ROOT);
+        final String busKind = settings.string("bus.kind").toLowerCase(Locale.ROOT);
         if (!busKind.equals("inproc") && settings.string("bus.url").isBlank())
         {
             // no broker given: start one, as `tickreplay broker` does, for the length of the demo
@@ -83,15 +92,15 @@ public final class DemoCommand implements Callable<Integer>
     private Process startBroker(final String kind) throws Exception
     {
         final int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0))
+        try (ServerSocket s = new ServerSocket(0))
         {
             port = s.getLocalPort();
         }
-        final List<String> command = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        final List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
             System.getProperty("java.class.path"), "io.tickreplay.api.Main", "broker", kind, "--port", String.valueOf(port));
         System.out.println("tickreplay demo: starting a " + kind + " broker (tickreplay broker " + kind + " --port " + port + ") ...");
         final Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        final BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         final String line = out.readLine();
         if (line == null || line.isBlank())
         {
@@ -125,13 +134,13 @@ public final class DemoCommand implements Callable<Integer>
                     throw new UsageException("--ticks must be >= 1");
                 }
                 // extended hours first: the rate that makes the target depends on the session's length
-                ctx.hours(java.time.LocalTime.parse(settings.string("demo.open")), java.time.LocalTime.parse(settings.string("demo.close")));
+                ctx.hours(LocalTime.parse(settings.string("demo.open")), LocalTime.parse(settings.string("demo.close")));
                 ctx.ticksPerSecond(SessionOptions.rateFor(target, ctx));
                 System.out.println("the store is empty: generating a synthetic session of about " + Format.count(target) + " ticks (" +
                     settings.string("demo.open") + "-" + settings.string("demo.close") + " New York time)");
                 GenerateCommand.write(db, ctx);
-                final var history = new io.tickreplay.engine.synth.SyntheticSession.Context().provider(settings.string("generate.provider"))
-                    .symbols(settings.strings("demo.history.symbols")).startDate(java.time.LocalDate.parse(settings.string("demo.history.start-date")))
+                final var history = new SyntheticSession.Context().provider(settings.string("generate.provider"))
+                    .symbols(settings.strings("demo.history.symbols")).startDate(LocalDate.parse(settings.string("demo.history.start-date")))
                     .days(settings.integer("demo.history.days")).ticksPerSecond(settings.number("demo.history.rate"))
                     .seed(settings.longValue("generate.seed") + 1);
                 System.out.println("and earlier trading days at a low rate, so that the seed's October examples find data:");

@@ -14,6 +14,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -43,11 +46,11 @@ public final class ExportCommand implements Callable<Integer>
     @Option(names = "--signals", split = ",", paramLabel = "NAMES|all|none",
         description = "features only: the signal columns (default all: vwap_deviation_bps, spread_bps, tick_rate_zscore, book_imbalance, rsi_14, " +
             "bb_zscore_20, volume_profile).")
-    java.util.List<String> signals;
+    List<String> signals;
 
     @Option(names = "--horizons", split = ",", paramLabel = "1,5,15",
         description = "features only: the labels, forward log returns over these numbers of bars (default 1,5,15).")
-    java.util.List<Integer> horizons;
+    List<Integer> horizons;
 
     @Option(names = "--output", paramLabel = "PATH", description = "The file to write: .csv, .csv.gz or .parquet.")
     String output;
@@ -78,12 +81,12 @@ public final class ExportCommand implements Callable<Integer>
         if (output != null)
         {
             // the command line writes where it is told (the API only under api.export-dir), but not over a file by surprise
-            final java.nio.file.Path target = java.nio.file.Path.of(output);
-            if (java.nio.file.Files.isDirectory(target))
+            final Path target = Path.of(output);
+            if (Files.isDirectory(target))
             {
                 throw new UsageException("--output: " + output + " is a directory: name the file to write in it");
             }
-            if (java.nio.file.Files.exists(target) && !overwrite)
+            if (Files.exists(target) && !overwrite)
             {
                 throw new UsageException("--output: " + output + " exists; add --overwrite to replace it (it is replaced only once the new file is complete)");
             }

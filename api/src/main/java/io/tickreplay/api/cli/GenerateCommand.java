@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,7 @@ public final class GenerateCommand implements Callable<Integer>
         return 0;
     }
 
-    static long write(final Database db, final SyntheticSession.Context ctx) throws java.sql.SQLException
+    static long write(final Database db, final SyntheticSession.Context ctx) throws SQLException
     {
         final SyntheticSession session = new SyntheticSession(ctx);
         final long start = System.nanoTime();

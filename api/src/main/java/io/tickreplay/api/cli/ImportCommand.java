@@ -1,7 +1,7 @@
 package io.tickreplay.api.cli;
 
-import io.tickreplay.adapters.files.TickColumn;
 import io.tickreplay.adapters.csv.TickCsvReader;
+import io.tickreplay.adapters.files.TickColumn;
 import io.tickreplay.adapters.files.TickRowException;
 import io.tickreplay.adapters.parquet.ParquetTickReader;
 import io.tickreplay.adapters.postgres.Database;
@@ -13,8 +13,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -113,14 +116,14 @@ public final class ImportCommand implements Callable<Integer>
             }
             columnList = List.of(headerlessColumns.split(",", -1));
         }
-        java.time.ZoneId zone = null;
+        ZoneId zone = null;
         if (tz != null)
         {
             try
             {
-                zone = java.time.ZoneId.of(tz.strip());
+                zone = ZoneId.of(tz.strip());
             }
-            catch (final java.time.DateTimeException e)
+            catch (final DateTimeException e)
             {
                 throw new UsageException("--tz: '" + tz + "' is not a time zone; give an IANA name such as America/New_York or Europe/London, or UTC");
             }
@@ -149,7 +152,7 @@ public final class ImportCommand implements Callable<Integer>
                     throw new ImportFailedException(file + " " + e.getMessage() + "; nothing of " + file.getFileName() +
                         " was imported (--on-error skip loads the other rows)");
                 }
-                catch (final java.io.IOException e)
+                catch (final IOException e)
                 {
                     if (e.getMessage() != null && e.getMessage().startsWith(ParquetTickReader.NOT_PARQUET))
                     {

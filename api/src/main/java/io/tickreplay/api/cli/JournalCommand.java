@@ -4,7 +4,6 @@ import io.tickreplay.adapters.chronicle.ChronicleJournalSource;
 import io.tickreplay.adapters.chronicle.JournalContents;
 import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.api.config.Settings;
-import io.tickreplay.engine.replay.StreamChecksum;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
 import io.tickreplay.engine.tick.Micros;
@@ -13,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -125,7 +125,7 @@ public final class JournalCommand implements Runnable
             final Path dir = journals.path();
             final JournalManifest manifest = manifest(dir, runId);
             final SymbolTable symbols = manifest.symbolTable();
-            final PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false);
+            final PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
             out.println("provider,symbol,ts,seq,price,size,bid,ask,bid_size,ask_size");
             long written = 0;
             try (ChronicleJournalSource source = new ChronicleJournalSource(dir.resolve(String.valueOf(runId)), symbols.size()))

@@ -3,9 +3,12 @@ package io.tickreplay.api.cli;
 import io.tickreplay.adapters.live.SignalConsumer;
 import io.tickreplay.adapters.live.TickConsumer;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.api.bus.BusSpec;
+import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.bus.TickBus;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.synth.SyntheticFeed;
@@ -68,7 +71,7 @@ public final class LiveCommand implements Callable<Integer>
         flags.put("signals.default", signals);
         busOptions.into(flags);
         final Settings settings = common.settings(flags);
-        final io.tickreplay.api.bus.BusSpec busSpec = Services.busSpec(settings);
+        final BusSpec busSpec = Services.busSpec(settings);
         final String feedProvider = settings.string("generate.provider");
         final List<String> feedSymbols = settings.strings("generate.symbols");
         if (!(rate > 0) || Double.isInfinite(rate))
@@ -155,14 +158,14 @@ public final class LiveCommand implements Callable<Integer>
     private volatile boolean stop;
 
     /** The feed onto Kafka or Redis (origin live): the consumers are `tickreplay consume` processes reading the topic. */
-    private int liveOnBus(final Settings settings, final io.tickreplay.api.bus.BusSpec spec, final String feedProvider, final List<String> feedSymbols)
+    private int liveOnBus(final Settings settings, final BusSpec spec, final String feedProvider, final List<String> feedSymbols)
         throws Exception
     {
         try (InProcessBus inProcess = Services.bus(settings);
-             io.tickreplay.api.bus.Buses buses = Services.buses(settings, inProcess, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
+             Buses buses = Services.buses(settings, inProcess, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
         {
             buses.connect(spec);
-            final io.tickreplay.engine.bus.TickBus out = buses.forLive(spec, feedProvider);
+            final TickBus out = buses.forLive(spec, feedProvider);
             System.out.println("live: " + feedProvider + " " + String.join(",", feedSymbols) + " at " + rate + " trades/s per symbol onto " +
                 spec.describe(feedProvider) + "; store and compute them with: ./tickreplay consume --bus " + spec.kind() + " --bus-url " + spec.url() +
                 " --topic " + spec.topicFor(feedProvider) + " --group live-ticks --role ticks   (and --group live-signals --role signals)" +
@@ -174,7 +177,7 @@ public final class LiveCommand implements Callable<Integer>
                 LockSupport.unpark(main);
             }, "live-ctrl-c");
             Runtime.getRuntime().addShutdownHook(stopper);
-            final long published = publish(new io.tickreplay.engine.bus.TickBus()
+            final long published = publish(new TickBus()
             {
                 @Override
                 public void publish(final BusMessage message)
@@ -192,7 +195,7 @@ public final class LiveCommand implements Callable<Integer>
         return 0;
     }
 
-    private long publish(final io.tickreplay.engine.bus.TickBus bus, final SyntheticFeed feed, final TickConsumer ticks, final SignalConsumer signalConsumer)
+    private long publish(final TickBus bus, final SyntheticFeed feed, final TickConsumer ticks, final SignalConsumer signalConsumer)
     {
         final Tick tick = new Tick();
         final BusMessage m = new BusMessage();

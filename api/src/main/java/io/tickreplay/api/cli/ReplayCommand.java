@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
-import io.tickreplay.api.replay.ReplaySource;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.replay.ReplaySource;
 import io.tickreplay.engine.replay.ReplayOutcome;
 import io.tickreplay.engine.tick.Micros;
 import picocli.CommandLine.Command;
@@ -15,11 +15,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 @Command(
     name = "replay",
@@ -138,12 +145,12 @@ public final class ReplayCommand implements Callable<Integer>
                     "); waiting for it to answer (db.outage-grace), then resuming from the last checkpoint");
                 final var waiting = recovery.get();
                 stop.onStop(() -> waiting.cancel(false));
-                final java.util.Optional<ReplayRun> resumed;
+                final Optional<ReplayRun> resumed;
                 try
                 {
                     resumed = waiting.join();
                 }
-                catch (final java.util.concurrent.CancellationException e)
+                catch (final CancellationException e)
                 {
                     break;
                 }
@@ -176,7 +183,7 @@ public final class ReplayCommand implements Callable<Integer>
     /** Each {@code --source}, parsed; a bad one is a usage error naming the flag and which one. */
     static List<ReplaySource> sources(final List<String> specs)
     {
-        final List<ReplaySource> out = new java.util.ArrayList<>();
+        final List<ReplaySource> out = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++)
         {
             try
@@ -194,7 +201,7 @@ public final class ReplayCommand implements Callable<Integer>
     /** A request's bad field as the command line says it: the flag, and for a source which {@code --source}, counted from the first. */
     static String usage(final String field, final String message)
     {
-        final java.util.regex.Matcher source = java.util.regex.Pattern.compile("sources\\[(\\d+)\\]:? ?(.*)", java.util.regex.Pattern.DOTALL).matcher(message);
+        final Matcher source = Pattern.compile("sources\\[(\\d+)\\]:? ?(.*)", Pattern.DOTALL).matcher(message);
         if (field.equals("sources") && source.matches())
         {
             return "--source (the " + ordinal(Integer.parseInt(source.group(1)) + 1) + "): " + source.group(2);
@@ -242,7 +249,7 @@ public final class ReplayCommand implements Callable<Integer>
                 {
                     run.done().get(100, TimeUnit.MILLISECONDS);
                 }
-                catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e)
+                catch (final TimeoutException | ExecutionException e)
                 {
                     // keep drawing; an exceptional end is reported by join below
                 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
+import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.schedule.ScheduleService;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,8 +82,8 @@ public final class ScheduleCommand implements Runnable
         public Integer call() throws Exception
         {
             final ObjectNode body = body();
-            final io.tickreplay.api.config.Settings settings = common.settings(Map.of());
-            final java.nio.file.Path importDir = Services.replayConfig(settings).importDir();
+            final Settings settings = common.settings(Map.of());
+            final Path importDir = Services.replayConfig(settings).importDir();
             try (Database db = CommonOptions.openDatabase(settings))
             {
                 final ScheduleService service = new ScheduleService(new JobScheduleStore(db.dataSource()), Clock.systemUTC(), importDir);

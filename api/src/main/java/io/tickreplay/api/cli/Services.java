@@ -1,8 +1,21 @@
 package io.tickreplay.api.cli;
 
+import io.tickreplay.adapters.bus.BusFormat;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobScheduleStore;
+import io.tickreplay.adapters.sink.SignalMetadata;
+import io.tickreplay.api.bus.BusSpec;
+import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.config.Settings;
+import io.tickreplay.api.export.ExportService;
+import io.tickreplay.api.http.ApiServer;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.schedule.ReplayScheduler;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.replay.WaitStrategies;
+import org.agrona.CloseHelper;
 
+import java.net.BindException;
 import java.nio.file.Path;
 
 /** Builds the services of {@code api/} from the effective settings. */
@@ -13,7 +26,7 @@ public final class Services
     }
 
     /** The in-process bus every replay of this process publishes to ({@code bus.*}). */
-    public static io.tickreplay.engine.bus.InProcessBus bus(final Settings settings)
+    public static InProcessBus bus(final Settings settings)
     {
         final int size = settings.integer("bus.ring-size");
         if (size < 2 || Integer.bitCount(size) != 1)
@@ -22,7 +35,7 @@ public final class Services
         }
         try
         {
-            return new io.tickreplay.engine.bus.InProcessBus(size, io.tickreplay.engine.replay.WaitStrategies.of(settings.string("bus.wait-strategy")));
+            return new InProcessBus(size, WaitStrategies.of(settings.string("bus.wait-strategy")));
         }
         catch (final IllegalArgumentException e)
         {
@@ -31,12 +44,12 @@ public final class Services
     }
 
     /** The configured bus ({@code bus.*}); a wrong setting is a usage error naming it. */
-    public static io.tickreplay.api.bus.BusSpec busSpec(final Settings settings)
+    public static BusSpec busSpec(final Settings settings)
     {
         try
         {
-            return new io.tickreplay.api.bus.BusSpec(settings.string("bus.kind"), settings.string("bus.url"), settings.string("bus.topic"),
-                io.tickreplay.adapters.bus.BusFormat.parse(settings.string("bus.format")));
+            return new BusSpec(settings.string("bus.kind"), settings.string("bus.url"), settings.string("bus.topic"),
+                BusFormat.parse(settings.string("bus.format")));
         }
         catch (final IllegalArgumentException e)
         {
@@ -45,7 +58,7 @@ public final class Services
     }
 
     /** The buses of this process: the in-process one, and Kafka or Redis connections opened on first use. */
-    public static io.tickreplay.api.bus.Buses buses(final Settings settings, final io.tickreplay.engine.bus.InProcessBus inProcess,
+    public static Buses buses(final Settings settings, final InProcessBus inProcess,
         final io.micrometer.core.instrument.MeterRegistry registry)
     {
         final int partitions = settings.integer("bus.kafka.partitions");
@@ -55,7 +68,7 @@ public final class Services
         {
             throw new UsageException("bus.kafka.partitions and bus.redis.shards must be >= 1, bus.redis.maxlen >= 0");
         }
-        return new io.tickreplay.api.bus.Buses(inProcess, new io.tickreplay.api.bus.Buses.Settings(partitions, shards, maxlen), registry);
+        return new Buses(inProcess, new Buses.Settings(partitions, shards, maxlen), registry);
     }
 
     /** The replay settings ({@code replay.*}, {@code signals.*}), concluded: a wrong one is a usage error naming it. */
@@ -81,7 +94,7 @@ public final class Services
                 .shards(settings.integer("signals.shards"))
                 .signalBatch(settings.integer("signals.batch-rows"), settings.longValue("signals.batch-ms"))
                 .signalsRingSize(settings.integer("signals.ring-size"))
-                .signalMetadata(io.tickreplay.adapters.sink.SignalMetadata.Mode.parse(settings.string("signals.metadata")))
+                .signalMetadata(SignalMetadata.Mode.parse(settings.string("signals.metadata")))
                 .bus(busSpec(settings))
                 .conclude();
         }
@@ -97,16 +110,16 @@ public final class Services
      */
     public static final class Replays implements AutoCloseable
     {
-        private final io.tickreplay.adapters.postgres.Database db;
-        private final io.tickreplay.engine.bus.InProcessBus bus;
-        private final io.tickreplay.api.bus.Buses buses;
+        private final Database db;
+        private final InProcessBus bus;
+        private final Buses buses;
         private final ReplayService service;
 
         private Replays(final Settings settings, final ReplayService.Context config)
         {
             db = CommonOptions.openDatabase(settings);
-            io.tickreplay.engine.bus.InProcessBus b = null;
-            io.tickreplay.api.bus.Buses all = null;
+            InProcessBus b = null;
+            Buses all = null;
             try
             {
                 b = bus(settings);
@@ -115,7 +128,7 @@ public final class Services
             }
             catch (final RuntimeException e)
             {
-                org.agrona.CloseHelper.quietCloseAll(all, b, db);
+                CloseHelper.quietCloseAll(all, b, db);
                 throw e;
             }
             bus = b;
@@ -130,7 +143,7 @@ public final class Services
         @Override
         public void close()
         {
-            org.agrona.CloseHelper.closeAll(service, buses, bus, db);
+            CloseHelper.closeAll(service, buses, bus, db);
         }
     }
 
@@ -146,14 +159,14 @@ public final class Services
      */
     public static final class Api implements AutoCloseable
     {
-        private final io.tickreplay.adapters.postgres.Database db;
-        private final io.tickreplay.engine.bus.InProcessBus bus;
-        private io.tickreplay.api.bus.Buses buses;
+        private final Database db;
+        private final InProcessBus bus;
+        private Buses buses;
         private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
         private final ReplayService replays;
-        private final io.tickreplay.api.export.ExportService exports;
-        private final io.tickreplay.api.http.ApiServer server;
-        private final io.tickreplay.api.schedule.ReplayScheduler scheduler;
+        private final ExportService exports;
+        private final ApiServer server;
+        private final ReplayScheduler scheduler;
         private final String host;
         private final boolean guarded;
         private final boolean loopback;
@@ -161,8 +174,8 @@ public final class Services
         private Api(final Settings settings)
         {
             final ReplayService.Context replayConfig = replayConfig(settings);
-            final io.tickreplay.api.http.ApiServer.Context apiConfig = apiConfig(settings);
-            final io.tickreplay.api.schedule.ReplayScheduler.Context scheduleConfig = scheduleConfig(settings);
+            final ApiServer.Context apiConfig = apiConfig(settings);
+            final ReplayScheduler.Context scheduleConfig = scheduleConfig(settings);
             registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
@@ -176,20 +189,20 @@ public final class Services
                 db.embeddedServer().supervise(); // a postmaster that dies under serve is started again
             }
             db.health(); // /health reads the probe's last answer: it never waits on the database
-            io.tickreplay.engine.bus.InProcessBus b = null;
+            InProcessBus b = null;
             ReplayService r = null;
-            io.tickreplay.api.export.ExportService e = null;
+            ExportService e = null;
             try
             {
                 b = bus(settings);
-                io.micrometer.core.instrument.Gauge.builder("tickreplay_bus_ring_remaining", b, io.tickreplay.engine.bus.InProcessBus::remainingCapacity)
+                io.micrometer.core.instrument.Gauge.builder("tickreplay_bus_ring_remaining", b, InProcessBus::remainingCapacity)
                     .description("Free slots in the in-process bus's ring").register(registry);
                 buses = buses(settings, b, registry);
                 r = new ReplayService(db, buses, registry, replayConfig);
-                e = new io.tickreplay.api.export.ExportService(db, settings.integer("api.export-threads"));
-                server = new io.tickreplay.api.http.ApiServer(apiConfig, db, r, e, registry);
+                e = new ExportService(db, settings.integer("api.export-threads"));
+                server = new ApiServer(apiConfig, db, r, e, registry);
                 server.start();
-                scheduler = new io.tickreplay.api.schedule.ReplayScheduler(new io.tickreplay.adapters.postgres.JobScheduleStore(db.dataSource()), r,
+                scheduler = new ReplayScheduler(new JobScheduleStore(db.dataSource()), r,
                     scheduleConfig);
                 scheduler.start();
             }
@@ -208,7 +221,7 @@ public final class Services
                     b.close();
                 }
                 db.close();
-                if (ex.getCause() instanceof java.net.BindException || ex.getMessage() != null && ex.getMessage().contains("Address already in use"))
+                if (ex.getCause() instanceof BindException || ex.getMessage() != null && ex.getMessage().contains("Address already in use"))
                 {
                     throw new UsageException("port " + apiConfig.port() + " on " + apiConfig.bind() + " is in use: another serve or demo? choose one with --port");
                 }
@@ -222,7 +235,7 @@ public final class Services
             loopback = apiConfig.loopback();
         }
 
-        public io.tickreplay.adapters.postgres.Database db()
+        public Database db()
         {
             return db;
         }
@@ -279,11 +292,11 @@ public final class Services
     }
 
     /** The scheduler's settings ({@code schedules.*}) on the system clock, concluded: a wrong one is a usage error naming it. */
-    public static io.tickreplay.api.schedule.ReplayScheduler.Context scheduleConfig(final Settings settings)
+    public static ReplayScheduler.Context scheduleConfig(final Settings settings)
     {
         try
         {
-            return new io.tickreplay.api.schedule.ReplayScheduler.Context()
+            return new ReplayScheduler.Context()
                 .pollInterval(settings.duration("schedules.poll-interval"))
                 .misfireGrace(settings.duration("schedules.misfire-grace"))
                 .conclude();
@@ -300,7 +313,7 @@ public final class Services
     }
 
     /** The API's settings ({@code api.*}), concluded: a wrong one, or a bind beyond loopback with no token, is a usage error naming it. */
-    public static io.tickreplay.api.http.ApiServer.Context apiConfig(final Settings settings)
+    public static ApiServer.Context apiConfig(final Settings settings)
     {
         if (settings.integer("api.export-threads") < 1)
         {
@@ -308,7 +321,7 @@ public final class Services
         }
         try
         {
-            return new io.tickreplay.api.http.ApiServer.Context()
+            return new ApiServer.Context()
                 .bind(settings.string("api.bind"))
                 .port(settings.integer("api.port"))
                 .token(settings.string("api.token"))

@@ -4,16 +4,20 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The effective configuration: flags over environment over a user's file over the defaults of
@@ -161,7 +165,7 @@ public final class Settings
         }
     }
 
-    public java.time.Duration duration(final String path)
+    public Duration duration(final String path)
     {
         try
         {
@@ -202,7 +206,7 @@ public final class Settings
     {
         try
         {
-            return config.getDuration(path, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return config.getDuration(path, TimeUnit.MILLISECONDS);
         }
         catch (final ConfigException.WrongType | ConfigException.BadValue e)
         {
@@ -238,9 +242,9 @@ public final class Settings
         for (final Map.Entry<String, String> e : origins.entrySet())
         {
             final ConfigValue raw = config.getValue(e.getKey());
-            String value = raw.valueType() == com.typesafe.config.ConfigValueType.STRING
+            String value = raw.valueType() == ConfigValueType.STRING
                 ? String.valueOf(raw.unwrapped())
-                : raw.render(com.typesafe.config.ConfigRenderOptions.concise());
+                : raw.render(ConfigRenderOptions.concise());
             if (value.isEmpty())
             {
                 value = "\"\"";

@@ -2,9 +2,10 @@ package io.tickreplay.api.export;
 
 import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.postgres.PgExporter;
-import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRequest.InvalidField;
+import io.tickreplay.api.replay.ReplayRequest;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -96,7 +97,7 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
         {
             path = Path.of(output);
         }
-        catch (final java.nio.file.InvalidPathException e)
+        catch (final InvalidPathException e)
         {
             throw new InvalidField("output", "output is not a valid path: " + e.getMessage());
         }

@@ -1,11 +1,13 @@
 package io.tickreplay.api.export;
 
 import io.tickreplay.adapters.files.FileFormat;
-import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgExporter;
 import io.tickreplay.adapters.postgres.PgFeatureExporter;
+import io.tickreplay.api.job.JobLifecycle;
+import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.SignalSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,12 +17,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * Runs exports as jobs: each a {@code job_runs} row ({@code tick_export}) with {@code rows_written},
@@ -103,7 +108,7 @@ public final class ExportService implements AutoCloseable
     @FunctionalInterface
     private interface Work
     {
-        PgExporter.Result write(java.util.function.LongConsumer progress) throws SQLException, IOException;
+        PgExporter.Result write(LongConsumer progress) throws SQLException, IOException;
     }
 
     private ExportJob begin(final ExportRequest request, final Path output, final boolean claimed) throws SQLException
@@ -147,9 +152,9 @@ public final class ExportService implements AutoCloseable
         final Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("dataset", ExportRequest.FEATURES);
         metadata.put("interval", request.barInterval());
-        metadata.put("signals", io.tickreplay.engine.signals.SignalSet.of(request.featureSignals(), 1).calculators().stream()
-            .map(io.tickreplay.engine.signals.SignalCalculator::name).toList());
-        metadata.put("horizons", java.util.Arrays.stream(request.featureHorizons()).boxed().toList());
+        metadata.put("signals", SignalSet.of(request.featureSignals(), 1).calculators().stream()
+            .map(SignalCalculator::name).toList());
+        metadata.put("horizons", Arrays.stream(request.featureHorizons()).boxed().toList());
         metadata.put("end", request.end().toString());
         metadata.put("output", output.toString());
         metadata.put("format", format.label());
@@ -185,7 +190,7 @@ public final class ExportService implements AutoCloseable
         {
             return job.done().get();
         }
-        catch (final java.util.concurrent.ExecutionException e)
+        catch (final ExecutionException e)
         {
             throw new IllegalStateException("export " + job.id() + " could not be recorded: " + e.getCause().getMessage(), e.getCause());
         }

@@ -1,12 +1,15 @@
 package io.tickreplay.api.http;
 
-import io.tickreplay.api.request.InvalidField;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.ReplayLimitException;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.api.schedule.ScheduleService;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -22,6 +25,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -255,8 +259,8 @@ public final class ApiServer implements AutoCloseable
         final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
         final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
-        final ScheduleRoutes schedule = new ScheduleRoutes(new io.tickreplay.api.schedule.ScheduleService(
-            new io.tickreplay.adapters.postgres.JobScheduleStore(db.dataSource()), java.time.Clock.systemUTC(), replays.config().importDir()));
+        final ScheduleRoutes schedule = new ScheduleRoutes(new ScheduleService(
+            new JobScheduleStore(db.dataSource()), Clock.systemUTC(), replays.config().importDir()));
         events = new EventStream(replays, exports, export::json, context.eventsPeriodMillis());
         final RoutingHandler routes = Handlers.routing();
         post(routes, "/v1/replay/ticks", true, replay::start);
@@ -391,7 +395,7 @@ public final class ApiServer implements AutoCloseable
         {
             error(exchange, e.status(), e.field(), e.getMessage());
         }
-        catch (final InvalidField e)
+        catch (final InvalidRequest e)
         {
             error(exchange, 400, e.field(), e.getMessage());
         }
@@ -399,7 +403,7 @@ public final class ApiServer implements AutoCloseable
         {
             error(exchange, 429, null, e.getMessage());
         }
-        catch (final io.tickreplay.adapters.bus.BusUnavailableException e)
+        catch (final BusUnavailableException e)
         {
             error(exchange, 503, "bus_url", e.getMessage());
         }

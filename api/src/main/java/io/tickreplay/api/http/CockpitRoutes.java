@@ -1,9 +1,9 @@
 package io.tickreplay.api.http;
 
-import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.api.replay.RunTelemetryView;
+import io.tickreplay.api.request.JsonBody;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -11,6 +11,7 @@ import io.undertow.util.Methods;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -96,7 +97,7 @@ final class CockpitRoutes
         }
         catch (final IOException e)
         {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

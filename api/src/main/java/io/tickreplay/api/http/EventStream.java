@@ -6,6 +6,7 @@ import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.engine.tick.Micros;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.sse.ServerSentEventConnection;
 import io.undertow.server.handlers.sse.ServerSentEventHandler;
@@ -13,11 +14,15 @@ import io.undertow.util.AttachmentKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +54,7 @@ final class EventStream implements AutoCloseable
     private final ReplayService replays;
     private final ExportService exports;
     private final Function<JobRunStore.JobRun, Map<String, Object>> exportJson;
-    private final java.util.Set<ServerSentEventConnection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<ServerSentEventConnection> connections = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
     private long seq;
     private String[] bases; // the last snapshots without seq and time, to tell a change
@@ -143,7 +148,7 @@ final class EventStream implements AutoCloseable
             {
                 connection.close();
             }
-            catch (final java.io.IOException e)
+            catch (final IOException e)
             {
                 LOG.debug("closing a stalled event stream: {}", e.getMessage());
             }
@@ -159,14 +164,14 @@ final class EventStream implements AutoCloseable
             }
 
             @Override
-            public void failed(final ServerSentEventConnection c, final String d, final String e, final String i, final java.io.IOException x)
+            public void failed(final ServerSentEventConnection c, final String d, final String e, final String i, final IOException x)
             {
                 unsent.decrementAndGet();
             }
         });
     }
 
-    private Map<String, Object> snapshot(final boolean trusted) throws java.sql.SQLException
+    private Map<String, Object> snapshot(final boolean trusted) throws SQLException
     {
         final List<Map<String, Object>> runs = new ArrayList<>();
         for (final JobRunStore.JobRun job : replays.jobs().list(ReplayService.JOB_NAME, null, null, NEWEST, 0))
@@ -198,7 +203,7 @@ final class EventStream implements AutoCloseable
         live.put("lag_ms", Math.round(run.currentLagMillis() * 1000) / 1000.0);
         live.put("errors", run.progress().errors());
         final long last = run.progress().lastTsMicros();
-        live.put("max_ts", last == Long.MIN_VALUE ? null : io.tickreplay.engine.tick.Micros.toInstant(last).toString());
+        live.put("max_ts", last == Long.MIN_VALUE ? null : Micros.toInstant(last).toString());
         live.put("speed", run.control().speed());
         live.put("paused", run.control().paused());
         live.put("start", run.start().toString());

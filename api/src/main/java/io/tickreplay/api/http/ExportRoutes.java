@@ -1,15 +1,16 @@
 package io.tickreplay.api.http;
 
-import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.api.export.ExportRequest;
 import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.JobJson;
+import io.tickreplay.api.request.JsonBody;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -126,7 +127,7 @@ record ExportRoutes(ExportService exports, Path exportDir)
             return; // the headers say it all
         }
         // sent by Undertow's I/O thread as the client takes it: a slow reader holds a file channel, not a worker thread
-        final java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file);
+        final FileChannel channel = FileChannel.open(file);
         exchange.getResponseSender().transferFrom(channel, new io.undertow.io.IoCallback()
         {
             @Override
@@ -145,7 +146,7 @@ record ExportRoutes(ExportService exports, Path exportDir)
         });
     }
 
-    private static void closeQuietly(final java.nio.channels.FileChannel channel)
+    private static void closeQuietly(final FileChannel channel)
     {
         try
         {

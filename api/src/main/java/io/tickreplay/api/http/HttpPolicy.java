@@ -13,6 +13,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -177,7 +178,7 @@ final class HttpPolicy
         if (given == null && exchange.getRequestPath().equals("/v1/events"))
         {
             // a browser's EventSource cannot set a header: the event stream (a read) takes the token as ?access_token=
-            final java.util.Deque<String> param = exchange.getQueryParameters().get("access_token");
+            final Deque<String> param = exchange.getQueryParameters().get("access_token");
             given = param == null || param.isEmpty() ? null : param.peekFirst().getBytes(StandardCharsets.UTF_8);
         }
         // constant time: the comparison must not tell an attacker how much of a guess was right

@@ -2,6 +2,7 @@ package io.tickreplay.api.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.DatabaseHealth;
 import io.tickreplay.api.replay.ReplayService;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -9,7 +10,6 @@ import io.undertow.util.Headers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.sql.SQLException;
 
 import static io.tickreplay.api.http.Exchanges.object;
 import static io.tickreplay.api.http.Exchanges.send;
@@ -28,7 +28,7 @@ record OperationRoutes(Database db, ReplayService replays, PrometheusMeterRegist
      */
     void health(final HttpServerExchange exchange)
     {
-        final io.tickreplay.adapters.postgres.DatabaseHealth.State state = db.health().state();
+        final DatabaseHealth.State state = db.health().state();
         if (state.up())
         {
             send(exchange, 200, object("status", "ok", "database", "ok", "active_replays", replays.activeRuns().size()));

@@ -1,7 +1,7 @@
 package io.tickreplay.api.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tickreplay.api.request.InvalidField;
+import io.tickreplay.api.request.InvalidRequest;
 import io.tickreplay.api.request.JsonBody;
 
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ public final class ReplayBodyParser
     }
 
     /**
-     * Reads {@code body}; a mistake is an {@link InvalidField} naming the field, as the route answers it.
+     * Reads {@code body}; a mistake is an {@link InvalidRequest} naming the field, as the route answers it.
      * {@code importDir}: where the Parquet files of its {@code sources} must lie ({@code replay.import-dir}).
      */
     public static ReplayRequest parse(final JsonNode body, final Path importDir)
@@ -48,7 +48,7 @@ public final class ReplayBodyParser
                 {
                     if (b.has(f))
                     {
-                        throw new InvalidField(f, f + " goes with \"source\": \"journal\"");
+                        throw new InvalidRequest(f, f + " goes with \"source\": \"journal\"");
                     }
                 }
                 final Boolean journal = b.bool("journal");
@@ -61,18 +61,18 @@ public final class ReplayBodyParser
                 {
                     if (b.has(f))
                     {
-                        throw new InvalidField(f, "a journal replay brings its own provider, symbols and window: drop " + f);
+                        throw new InvalidRequest(f, "a journal replay brings its own provider, symbols and window: drop " + f);
                     }
                 }
                 final Long journalRun = b.integer("journal_run_id");
                 if (journalRun == null)
                 {
-                    throw new InvalidField("journal_run_id", "journal_run_id (the run whose journal to replay) is required with \"source\": \"journal\"");
+                    throw new InvalidRequest("journal_run_id", "journal_run_id (the run whose journal to replay) is required with \"source\": \"journal\"");
                 }
                 final Boolean partial = b.bool("allow_partial");
                 request = ReplayRequest.fromJournal(journalRun, speed).withSignals(b.stringOrStrings("signals")).withAllowPartial(partial != null && partial);
             }
-            default -> throw new InvalidField("source", "source must be \"database\" or \"journal\", was '" + source + "'");
+            default -> throw new InvalidRequest("source", "source must be \"database\" or \"journal\", was '" + source + "'");
         }
         if (b.has("bus") || b.has("bus_url") || b.has("topic") || b.has("max_lag"))
         {
@@ -117,7 +117,7 @@ public final class ReplayBodyParser
         final Path resolved = dir.resolve(given).normalize();
         if (given.isAbsolute() || !resolved.startsWith(dir) || parquet.contains(".."))
         {
-            throw new InvalidField("sources", "sources[" + index + "].parquet must be a file or glob under replay.import-dir (" + dir +
+            throw new InvalidRequest("sources", "sources[" + index + "].parquet must be a file or glob under replay.import-dir (" + dir +
                 "), relative to it, was '" + parquet + "'");
         }
         return dir.resolve(parquet).toString();

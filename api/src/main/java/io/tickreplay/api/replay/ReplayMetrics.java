@@ -6,13 +6,19 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tickreplay.engine.replay.ReplayProgress;
+import io.tickreplay.engine.topology.ReplayTopology;
+import io.tickreplay.engine.topology.RunErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The seed's replay metrics, per run, read from the pipeline's counters when scraped (nothing on the
@@ -36,40 +42,40 @@ final class ReplayMetrics
     private final Map<Long, List<Object>> keep = new ConcurrentHashMap<>();
 
     /** Bounded buckets for per-stage latency: 1 us to 1 s by decades. */
-    private static final java.time.Duration[] LATENCY_BUCKETS = {
-        java.time.Duration.ofNanos(1_000), java.time.Duration.ofNanos(10_000), java.time.Duration.ofNanos(100_000), java.time.Duration.ofMillis(1),
-        java.time.Duration.ofMillis(10), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(1)};
+    private static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofNanos(1_000), Duration.ofNanos(10_000), Duration.ofNanos(100_000), Duration.ofMillis(1),
+        Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1)};
 
     /**
      * {@code tickreplay_stage_latency_seconds{stage}}: how long after its emission a stage after the
      * pacer had handled a tick (sampled, one in 64), as a histogram of fixed buckets; one series per
      * stage name, whatever the number of runs.
      */
-    io.tickreplay.engine.topology.ReplayTopology.StageLatency stageLatency()
+    ReplayTopology.StageLatency stageLatency()
     {
         return (stage, nanos) -> stageTimers.computeIfAbsent(stage, n -> io.micrometer.core.instrument.Timer.builder("tickreplay_stage_latency")
             .description("Time from a tick's emission to a stage after the pacer having handled it (sampled 1 in 64)")
-            .tag("stage", n).serviceLevelObjectives(LATENCY_BUCKETS).register(registry)).record(Math.max(0, nanos), java.util.concurrent.TimeUnit.NANOSECONDS);
+            .tag("stage", n).serviceLevelObjectives(LATENCY_BUCKETS).register(registry)).record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
     }
 
     /**
      * A run's engine internals: free slots per ring ({@code tickreplay_ring_remaining{run_id,ring}}, the
      * ticks ring and each shard's signals ring) and the bytes its journal took.
      */
-    void registerInternals(final ReplayRun run, final Map<String, java.util.function.LongSupplier> rings, final java.util.function.LongSupplier journalBytes)
+    void registerInternals(final ReplayRun run, final Map<String, LongSupplier> rings, final LongSupplier journalBytes)
     {
         final String runId = String.valueOf(run.runId());
-        final List<Meter> list = meters.computeIfAbsent(run.runId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        final List<Meter> list = meters.computeIfAbsent(run.runId(), k -> new CopyOnWriteArrayList<>());
         // Micrometer holds a gauge's object weakly: these suppliers live as long as the run's series do
-        final List<Object> held = keep.computeIfAbsent(run.runId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        final List<Object> held = keep.computeIfAbsent(run.runId(), k -> new CopyOnWriteArrayList<>());
         held.addAll(rings.values());
         if (journalBytes != null)
         {
             held.add(journalBytes);
         }
-        for (final Map.Entry<String, java.util.function.LongSupplier> ring : rings.entrySet())
+        for (final Map.Entry<String, LongSupplier> ring : rings.entrySet())
         {
-            final java.util.function.LongSupplier remaining = ring.getValue();
+            final LongSupplier remaining = ring.getValue();
             list.add(Gauge.builder("tickreplay_ring_remaining", remaining, r -> (double)r.getAsLong())
                 .description("Free slots in a ring of a replay (a ring near 0 is the bottleneck's input)")
                 .tags("run_id", runId, "ring", ring.getKey()).register(registry));
@@ -85,7 +91,7 @@ final class ReplayMetrics
      * {@code tickreplay_stage_errors_total{stage,kind}}: every error a run's stage met (the run fails at
      * the first), by stage and the class of its root cause; logged with the run's id.
      */
-    io.tickreplay.engine.topology.RunErrors.Listener stageErrors(final long runId)
+    RunErrors.Listener stageErrors(final long runId)
     {
         return (stage, kind, error) ->
         {
@@ -116,7 +122,7 @@ final class ReplayMetrics
             .description("Replay errors")
             .tags("run_id", runId)
             .register(registry));
-        meters.computeIfAbsent(run.runId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).addAll(list);
+        meters.computeIfAbsent(run.runId(), k -> new CopyOnWriteArrayList<>()).addAll(list);
     }
 
     void remove(final ReplayRun run)

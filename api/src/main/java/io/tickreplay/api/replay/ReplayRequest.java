@@ -1,9 +1,11 @@
 package io.tickreplay.api.replay;
 
-import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.postgres.Identifiers;
+import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.engine.replay.ReplayControl;
+import io.tickreplay.engine.signals.SignalSet;
 
 import java.time.Instant;
 import java.util.List;
@@ -70,7 +72,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     public static final double DEFAULT_SPEED = 1.0;
 
     /** A replay request's field that is wrong, named so that the API can say {@code {"error": ..., "field": ...}}. */
-    public static final class InvalidField extends io.tickreplay.api.request.InvalidField
+    public static final class InvalidField extends InvalidRequest
     {
         private static final long serialVersionUID = 1L;
 
@@ -120,7 +122,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
     public ReplayRequest validate()
     {
-        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && io.tickreplay.adapters.files.FileFormat.fromFileName(sink) == null)
+        if (sink != null && !sink.equals("postgres") && !sink.equals("none") && FileFormat.fromFileName(sink) == null)
         {
             throw new InvalidField("sink", "sink must be postgres, none, or a file ending in " + FileFormat.EXTENSIONS + ", was '" + sink + "'");
         }
@@ -128,7 +130,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         {
             try
             {
-                io.tickreplay.engine.signals.SignalSet.of(signals, 1);
+                SignalSet.of(signals, 1);
             }
             catch (final IllegalArgumentException e)
             {
@@ -254,7 +256,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         {
             JsonBody.checkYear(field, t);
         }
-        catch (final io.tickreplay.api.request.InvalidField e)
+        catch (final InvalidRequest e)
         {
             throw new InvalidField(field, e.getMessage());
         }

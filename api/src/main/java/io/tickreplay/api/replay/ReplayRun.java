@@ -2,10 +2,11 @@ package io.tickreplay.api.replay;
 
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.topology.ReplayTopology;
 import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.SymbolTable;
+import io.tickreplay.engine.topology.ReplayTopology;
 
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -22,11 +23,11 @@ public final class ReplayRun
     private final CompletableFuture<ReplayOutcome> done = new CompletableFuture<>();
     private final double initialSpeed;
     private final RunTelemetry telemetry;
-    private final java.time.Instant start;
-    private final java.time.Instant end;
+    private final Instant start;
+    private final Instant end;
 
     ReplayRun(final long runId, final String provider, final SymbolTable symbols, final ReplayTopology topology, final double initialSpeed,
-        final RunTelemetry telemetry, final java.time.Instant start, final java.time.Instant end)
+        final RunTelemetry telemetry, final Instant start, final Instant end)
     {
         this.telemetry = telemetry;
         this.start = start;
@@ -101,12 +102,12 @@ public final class ReplayRun
     }
 
     /** The window replayed, [start, end). */
-    public java.time.Instant start()
+    public Instant start()
     {
         return start;
     }
 
-    public java.time.Instant end()
+    public Instant end()
     {
         return end;
     }

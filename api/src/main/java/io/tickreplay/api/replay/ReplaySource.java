@@ -2,6 +2,9 @@ package io.tickreplay.api.replay;
 
 import io.tickreplay.adapters.postgres.Identifiers;
 
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,9 +28,9 @@ public record ReplaySource(String provider, List<String> symbols, String parquet
     }
 
     /** The zone of a Parquet source's timestamps without one (import's {@code --tz}): UTC unless {@code tz} names another. */
-    public java.time.ZoneId zone()
+    public ZoneId zone()
     {
-        return tz == null ? java.time.ZoneOffset.UTC : java.time.ZoneId.of(tz);
+        return tz == null ? ZoneOffset.UTC : ZoneId.of(tz);
     }
 
     public boolean isParquet()
@@ -98,9 +101,9 @@ public record ReplaySource(String provider, List<String> symbols, String parquet
             }
             try
             {
-                java.time.ZoneId.of(tz);
+                ZoneId.of(tz);
             }
-            catch (final java.time.DateTimeException e)
+            catch (final DateTimeException e)
             {
                 throw new ReplayRequest.InvalidField("sources", field + ": tz '" + tz + "' is not a time zone (an IANA name such as America/New_York)");
             }

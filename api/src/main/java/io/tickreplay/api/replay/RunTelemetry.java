@@ -10,11 +10,13 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.DataFormatException;
 
 /**
  * What the cockpit draws of one replay: its timeline (ticks emitted, emission rate and the lag's p50 and
@@ -143,8 +145,8 @@ final class RunTelemetry
     synchronized Map<String, Object> timeline()
     {
         final Map<String, Object> out = new LinkedHashMap<>();
-        out.put("t", java.util.Arrays.copyOf(t, points));
-        out.put("emitted", java.util.Arrays.copyOf(emitted, points));
+        out.put("t", Arrays.copyOf(t, points));
+        out.put("emitted", Arrays.copyOf(emitted, points));
         out.put("ticks_per_s", rounded(rate, 0));
         out.put("lag_p50_ms", rounded(lagP50, 3));
         out.put("lag_p99_ms", rounded(lagP99, 3));
@@ -201,7 +203,7 @@ final class RunTelemetry
         {
             final ByteBuffer buffer = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
             final int length = h.encodeIntoCompressedByteBuffer(buffer);
-            stage.put("hdr", Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length)));
+            stage.put("hdr", Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length)));
         }
         return stage;
     }
@@ -224,7 +226,7 @@ final class RunTelemetry
         {
             return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(base64)), 0);
         }
-        catch (final java.util.zip.DataFormatException e)
+        catch (final DataFormatException e)
         {
             throw new IllegalArgumentException("not a compressed HdrHistogram: " + e.getMessage(), e);
         }

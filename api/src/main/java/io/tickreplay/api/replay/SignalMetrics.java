@@ -1,10 +1,10 @@
 package io.tickreplay.api.replay;
 
-import io.tickreplay.engine.signals.SignalSet;
-import io.tickreplay.engine.signals.SignalWriteListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tickreplay.engine.signals.SignalSet;
+import io.tickreplay.engine.signals.SignalWriteListener;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +29,7 @@ final class SignalMetrics
     {
         this.registry = registry;
         // every series exists at 0 from the start, so rate(signals_write_failures_total[1m]) is 0, not "no data"
-        for (final String name : io.tickreplay.engine.signals.SignalSet.REGISTRY.keySet())
+        for (final String name : SignalSet.REGISTRY.keySet())
         {
             written(name, 0);
             failureCounter(name);

@@ -10,10 +10,12 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A request's JSON object, read field by field with its type checked: every mistake is an
- * {@link InvalidField} naming the field (400 on the API). Fields the request does not take are
+ * {@link InvalidRequest} naming the field (400 on the API). Fields the request does not take are
  * refused. Read by the routes, and by the services that keep a body to read later (a schedule's replay).
  */
 public final class JsonBody
@@ -24,7 +26,7 @@ public final class JsonBody
     {
         if (node == null || !node.isObject())
         {
-            throw new InvalidField(null, "the body must be a JSON object");
+            throw new InvalidRequest(null, "the body must be a JSON object");
         }
         this.node = (ObjectNode)node;
         final Iterator<String> names = node.fieldNames();
@@ -33,7 +35,7 @@ public final class JsonBody
             final String name = names.next();
             if (!allowed.contains(name))
             {
-                throw new InvalidField(name, "unknown field '" + name + "'; this route takes " + allowed.stream().sorted().toList());
+                throw new InvalidRequest(name, "unknown field '" + name + "'; this route takes " + allowed.stream().sorted().toList());
             }
         }
     }
@@ -58,7 +60,7 @@ public final class JsonBody
         }
         if (!v.isTextual())
         {
-            throw new InvalidField(field, field + " must be a string, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidRequest(field, field + " must be a string, was " + v.getNodeType().name().toLowerCase());
         }
         return v.textValue();
     }
@@ -69,8 +71,8 @@ public final class JsonBody
     }
 
     /** An array whose every element {@code fits}, read by {@code value}; {@code what} names the element kind in errors. */
-    private <T> List<T> array(final String field, final String what, final java.util.function.Predicate<JsonNode> fits,
-        final java.util.function.Function<JsonNode, T> value, final java.util.function.Function<JsonNode, String> misfit)
+    private <T> List<T> array(final String field, final String what, final Predicate<JsonNode> fits,
+        final Function<JsonNode, T> value, final Function<JsonNode, String> misfit)
     {
         final JsonNode v = node.get(field);
         if (v == null || v.isNull())
@@ -79,14 +81,14 @@ public final class JsonBody
         }
         if (!v.isArray())
         {
-            throw new InvalidField(field, field + " must be an array of " + what + ", was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidRequest(field, field + " must be an array of " + what + ", was " + v.getNodeType().name().toLowerCase());
         }
         final List<T> out = new ArrayList<>(v.size());
         for (final JsonNode e : v)
         {
             if (!fits.test(e))
             {
-                throw new InvalidField(field, field + " must be an array of " + what + "; " + misfit.apply(e));
+                throw new InvalidRequest(field, field + " must be an array of " + what + "; " + misfit.apply(e));
             }
             out.add(value.apply(e));
         }
@@ -106,7 +108,7 @@ public final class JsonBody
         }
         if (!v.isArray())
         {
-            throw new InvalidField(field, field + " must be an array of objects, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidRequest(field, field + " must be an array of objects, was " + v.getNodeType().name().toLowerCase());
         }
         final List<JsonBody> out = new ArrayList<>(v.size());
         for (int i = 0; i < v.size(); i++)
@@ -115,24 +117,24 @@ public final class JsonBody
             {
                 out.add(new JsonBody(v.get(i), allowed));
             }
-            catch (final InvalidField e)
+            catch (final InvalidRequest e)
             {
-                throw new InvalidField(field, field + "[" + i + "]: " + e.getMessage());
+                throw new InvalidRequest(field, field + "[" + i + "]: " + e.getMessage());
             }
         }
         return out;
     }
 
     /** Reads this element of array {@code field} with {@code read}; a mistake is named as {@code field} and the element's index. */
-    public <T> T in(final String field, final int index, final java.util.function.Function<JsonBody, T> read)
+    public <T> T in(final String field, final int index, final Function<JsonBody, T> read)
     {
         try
         {
             return read.apply(this);
         }
-        catch (final InvalidField e)
+        catch (final InvalidRequest e)
         {
-            throw new InvalidField(field, field + "[" + index + "]: " + e.getMessage());
+            throw new InvalidRequest(field, field + "[" + index + "]: " + e.getMessage());
         }
     }
 
@@ -158,7 +160,7 @@ public final class JsonBody
         }
         if (!v.isNumber())
         {
-            throw new InvalidField(field, field + " must be a number, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidRequest(field, field + " must be a number, was " + v.getNodeType().name().toLowerCase());
         }
         return v.doubleValue();
     }
@@ -172,7 +174,7 @@ public final class JsonBody
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong())
         {
-            throw new InvalidField(field, field + " must be an integer, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidRequest(field, field + " must be an integer, was " + v.getNodeType().name().toLowerCase());
         }
         return v.longValue();
     }
@@ -186,7 +188,7 @@ public final class JsonBody
         }
         if (!v.isBoolean())
         {
-            throw new InvalidField(field, field + " must be true or false, was " + v.getNodeType().name().toLowerCase());
+            throw new InvalidRequest(field, field + " must be true or false, was " + v.getNodeType().name().toLowerCase());
         }
         return v.booleanValue();
     }
@@ -204,7 +206,7 @@ public final class JsonBody
     {
         if (t.isBefore(EARLIEST) || !t.isBefore(LATEST))
         {
-            throw new InvalidField(field, field + " must be between the years 1900 and 9999, was " + t);
+            throw new InvalidRequest(field, field + " must be between the years 1900 and 9999, was " + t);
         }
     }
 
@@ -217,7 +219,7 @@ public final class JsonBody
         }
         if (value.isBlank() || value.matches("[+-]?[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?"))
         {
-            throw new InvalidField(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z, was '" + value + "'");
+            throw new InvalidRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z, was '" + value + "'");
         }
         final Instant t;
         try
@@ -226,7 +228,7 @@ public final class JsonBody
         }
         catch (final IllegalArgumentException | ArithmeticException e)
         {
-            throw new InvalidField(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z: " + e.getMessage());
+            throw new InvalidRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z: " + e.getMessage());
         }
         checkYear(field, t);
         return t;

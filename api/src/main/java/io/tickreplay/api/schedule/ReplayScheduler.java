@@ -2,14 +2,15 @@ package io.tickreplay.api.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tickreplay.adapters.postgres.JobRunStore;
-import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.adapters.postgres.JobScheduleStore.Schedule;
+import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +98,7 @@ public final class ReplayScheduler implements AutoCloseable
     private final ReplayService replays;
     private final Context config;
     /** The last run this scheduler started per schedule, beside {@code last_run_id}, which is written after the start. */
-    private final Map<Long, Long> startedRuns = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Long> startedRuns = new ConcurrentHashMap<>();
     private ScheduledExecutorService thread;
 
     public ReplayScheduler(final JobScheduleStore store, final ReplayService replays, final Context config)
@@ -230,7 +232,7 @@ public final class ReplayScheduler implements AutoCloseable
             metadata.put("schedule_fire_at", fireTime.toString());
             run = replays.start(request, metadata);
         }
-        catch (final SQLException | java.io.IOException | RuntimeException e)
+        catch (final SQLException | IOException | RuntimeException e)
         {
             LOG.warn("schedule {} ({}) could not start its run for the fire at {}: {}", s.id(), s.name(), fireTime, e.getMessage());
             store.recordOutcome(s.id(), null, "failed: the fire at " + fireTime + " could not start: " + e.getMessage());

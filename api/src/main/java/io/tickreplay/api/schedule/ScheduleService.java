@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.api.replay.ReplayBodyParser;
-import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRequest.InvalidField;
+import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.request.InvalidRequest;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -140,7 +141,7 @@ public final class ScheduleService
         {
             return ReplayBodyParser.parse(body, importDir).validate();
         }
-        catch (final io.tickreplay.api.request.InvalidField e)
+        catch (final InvalidRequest e)
         {
             throw new InvalidField(field(e.field()), e.getMessage());
         }

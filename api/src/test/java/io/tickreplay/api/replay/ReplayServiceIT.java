@@ -457,7 +457,7 @@ class ReplayServiceIT
         assertThat(lines).hasSize(1 + ((Number)job(run.runId()).metadata().get("signals_written")).intValue());
         assertThat(lines.get(1)).startsWith("ibkr,").contains("\"{\"\"origin\"\":\"\"replay\"\",\"\"replay_run_id\"\":" + run.runId());
         assertThat(lines.stream().skip(1).map(l -> l.split(",")[3]).distinct()).containsExactlyInAnyOrder("spread_bps", "book_imbalance");
-        assertThat(java.nio.file.Files.exists(file.resolveSibling("signals.csv.gz.tmp"))).isFalse();
+        assertNoTemporaryFile(file);
         try (Connection c = db.connection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM signals WHERE metadata->>'replay_run_id' = '" + run.runId() + "'"))
         {
@@ -472,7 +472,17 @@ class ReplayServiceIT
         cancelled.control().cancel();
         assertThat(cancelled.done().get(30, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.CANCELLED);
         assertThat(java.nio.file.Files.exists(cancelledFile)).isFalse();
-        assertThat(java.nio.file.Files.exists(cancelledFile.resolveSibling("cancelled.csv.tmp"))).isFalse();
+        assertNoTemporaryFile(cancelledFile);
+    }
+
+    /** No temporary file of {@code target} ({@code <name>.<random>.tmp}) is left beside it. */
+    private static void assertNoTemporaryFile(final Path target) throws java.io.IOException
+    {
+        try (var files = java.nio.file.Files.list(target.getParent()))
+        {
+            final String name = target.getFileName().toString();
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(name + ".") && n.endsWith(".tmp"));
+        }
     }
 
     @Test

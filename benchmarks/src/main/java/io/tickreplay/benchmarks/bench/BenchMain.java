@@ -7,12 +7,13 @@ import io.tickreplay.api.Main;
 import io.tickreplay.api.cli.BenchOptions;
 import io.tickreplay.api.cli.CommonOptions;
 import io.tickreplay.api.config.Settings;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -193,7 +194,7 @@ public final class BenchMain implements Callable<Integer>
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("date", Instant.now().toString());
         m.put("cores", Runtime.getRuntime().availableProcessors());
-        final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun)
         {
             m.put("memory_gib", Math.round(sun.getTotalMemorySize() / (double)(1L << 30)));

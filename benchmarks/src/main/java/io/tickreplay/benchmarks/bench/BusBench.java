@@ -12,11 +12,11 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.bus.BusConsumerLoop;
-import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.bus.BusFormat;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.adapters.kafka.KafkaConsumerLoop;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.PgConsumerStore;
 import io.tickreplay.adapters.redis.RedisBus;
 import io.tickreplay.api.bus.BrokerProcess;
 import io.tickreplay.api.bus.BusSpec;
@@ -39,6 +39,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +121,7 @@ public final class BusBench
     private String broker(final String kind, final List<BrokerProcess> brokers) throws Exception
     {
         final int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0))
+        try (ServerSocket s = new ServerSocket(0))
         {
             port = s.getLocalPort();
         }

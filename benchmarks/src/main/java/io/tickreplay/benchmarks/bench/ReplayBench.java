@@ -6,6 +6,8 @@ import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.engine.bus.BusListener;
+import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.BackoffWaitStrategy;
 import io.tickreplay.engine.replay.ReplayOutcome;
@@ -212,13 +214,13 @@ public final class ReplayBench
     }
 
     /** A bus subscriber that counts what reaches it. */
-    private static final class Counter implements io.tickreplay.engine.bus.BusListener
+    private static final class Counter implements BusListener
     {
         volatile long count;
         private long local;
 
         @Override
-        public void onMessage(final io.tickreplay.engine.bus.BusMessage message, final boolean endOfBatch)
+        public void onMessage(final BusMessage message, final boolean endOfBatch)
         {
             local++;
             if (endOfBatch)

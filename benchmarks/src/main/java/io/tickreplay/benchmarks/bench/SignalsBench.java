@@ -19,14 +19,18 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -178,10 +182,10 @@ public final class SignalsBench
                      "metadata = EXCLUDED.metadata"))
             {
                 select.setFetchSize(10_000);
-                select.setObject(1, java.time.OffsetDateTime.ofInstant(start, java.time.ZoneOffset.UTC));
-                select.setObject(2, java.time.OffsetDateTime.ofInstant(end, java.time.ZoneOffset.UTC));
-                final Map<String, double[]> vwap = new java.util.HashMap<>(); // symbol -> {day, sum(price*size), sum(size)}
-                final java.util.Set<String> inBatch = new java.util.HashSet<>();
+                select.setObject(1, OffsetDateTime.ofInstant(start, ZoneOffset.UTC));
+                select.setObject(2, OffsetDateTime.ofInstant(end, ZoneOffset.UTC));
+                final Map<String, double[]> vwap = new HashMap<>(); // symbol -> {day, sum(price*size), sum(size)}
+                final Set<String> inBatch = new HashSet<>();
                 int batched = 0;
                 try (ResultSet rs = select.executeQuery())
                 {
@@ -190,7 +194,7 @@ public final class SignalsBench
                         ticks++;
                         final String provider = rs.getString(1);
                         final String symbol = rs.getString(2);
-                        final java.time.OffsetDateTime ts = rs.getObject(3, java.time.OffsetDateTime.class);
+                        final OffsetDateTime ts = rs.getObject(3, OffsetDateTime.class);
                         final double price = rs.getDouble(5);
                         final double size = rs.getDouble(6);
                         final double bid = rs.getDouble(7);
@@ -250,8 +254,8 @@ public final class SignalsBench
         return ticks * 1e9 / (System.nanoTime() - t0);
     }
 
-    private static int add(final PreparedStatement insert, final String provider, final String symbol, final java.time.OffsetDateTime ts, final String name,
-        final double value, final String metadata) throws java.sql.SQLException
+    private static int add(final PreparedStatement insert, final String provider, final String symbol, final OffsetDateTime ts, final String name,
+        final double value, final String metadata) throws SQLException
     {
         insert.setString(1, provider);
         insert.setString(2, symbol);
@@ -270,7 +274,7 @@ public final class SignalsBench
 
     /** A one-day synthetic session (2025-11-03) of about {@code ticks} ticks for {@code provider}'s symbols, written to tick_data. */
     static long writeSession(final Database db, final String provider, final List<String> symbols, final long seed, final long ticks)
-        throws java.sql.SQLException
+        throws SQLException
     {
         final SyntheticSession.Context ctx = new SyntheticSession.Context().provider(provider).symbols(symbols).seed(seed)
             .startDate(LocalDate.of(2025, 11, 3));

@@ -2,6 +2,8 @@ package io.tickreplay.engine.bus;
 
 import io.tickreplay.engine.tick.Micros;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The JSON wire form of a {@link BusMessage}: the seed's shape, one object per message.
  *
@@ -107,7 +109,7 @@ public final class BusJson
         }
         if (!ascii)
         {
-            return text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return text.toString().getBytes(StandardCharsets.UTF_8);
         }
         final byte[] bytes = new byte[n];
         for (int i = 0; i < n; i++)

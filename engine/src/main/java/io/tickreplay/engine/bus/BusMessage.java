@@ -1,4 +1,5 @@
 package io.tickreplay.engine.bus;
+import io.tickreplay.engine.tick.Tick;
 
 /**
  * A tick as it travels on a bus: the seed's message shape ({@code kind}, {@code provider},
@@ -67,7 +68,7 @@ public final class BusMessage
     }
 
     /** Fills {@code tick} with this message's tick fields (not its seq: the receiver numbers ties itself). */
-    public io.tickreplay.engine.tick.Tick toTick(final io.tickreplay.engine.tick.Tick tick)
+    public Tick toTick(final Tick tick)
     {
         tick.provider = provider;
         tick.symbol = symbol;
@@ -82,7 +83,7 @@ public final class BusMessage
     }
 
     /** A live tick from a feed: this message takes {@code tick}'s fields, origin live and seq 0 (a live feed does not number ticks; the consumer does, in arrival order). */
-    public BusMessage live(final io.tickreplay.engine.tick.Tick tick)
+    public BusMessage live(final Tick tick)
     {
         kind = KIND_TICK;
         origin = ORIGIN_LIVE;

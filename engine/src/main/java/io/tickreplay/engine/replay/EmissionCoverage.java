@@ -1,4 +1,5 @@
 package io.tickreplay.engine.replay;
+import java.util.Arrays;
 
 /**
  * Which part of a replay's window the run has emitted whole, so that a stage writes a bar (or a bar
@@ -58,8 +59,8 @@ public final class EmissionCoverage
         }
         if (gaps == gapFrom.length)
         {
-            gapFrom = java.util.Arrays.copyOf(gapFrom, gaps * 2);
-            gapTo = java.util.Arrays.copyOf(gapTo, gaps * 2);
+            gapFrom = Arrays.copyOf(gapFrom, gaps * 2);
+            gapTo = Arrays.copyOf(gapTo, gaps * 2);
         }
         gapFrom[gaps] = e.gapFromMicros;
         gapTo[gaps] = e.gapToMicros;

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * A run's symbols interned to dense ids 0..n-1, in byte order of their UTF-8 form: the order of
@@ -87,7 +88,7 @@ public final class SymbolTable
 
     private static List<String> byteOrder(final List<String> symbols)
     {
-        final List<String> list = new ArrayList<>(new java.util.TreeSet<>(symbols));
+        final List<String> list = new ArrayList<>(new TreeSet<>(symbols));
         list.sort((a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
         return list;
     }

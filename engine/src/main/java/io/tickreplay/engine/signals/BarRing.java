@@ -1,4 +1,5 @@
 package io.tickreplay.engine.signals;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 
 /**
  * The bars ring (a {@link WriterRing}): the bar stage hands each completed bar over and goes on, the
@@ -54,7 +55,7 @@ public final class BarRing extends WriterRing<BarRing.BarSlot> implements BarSin
     }
 
     @Override
-    protected void writerCheckpoint(final long id, final io.tickreplay.engine.replay.CheckpointBarrier checkpoints)
+    protected void writerCheckpoint(final long id, final CheckpointBarrier checkpoints)
     {
         writer.checkpoint(id, checkpoints);
     }

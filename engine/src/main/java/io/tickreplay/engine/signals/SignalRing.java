@@ -1,4 +1,5 @@
 package io.tickreplay.engine.signals;
+import io.tickreplay.engine.replay.CheckpointBarrier;
 
 /**
  * The signals ring of one calculator shard (a {@link WriterRing}): the shard's {@link LastPerTimestamp}
@@ -64,7 +65,7 @@ public final class SignalRing extends WriterRing<SignalRing.ValueSlot> implement
     }
 
     @Override
-    protected void writerCheckpoint(final long id, final io.tickreplay.engine.replay.CheckpointBarrier checkpoints)
+    protected void writerCheckpoint(final long id, final CheckpointBarrier checkpoints)
     {
         writer.checkpoint(id, checkpoints);
     }

@@ -1,6 +1,7 @@
 package io.tickreplay.engine.signals;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public final class SignalSet
         r.put("rsi_14", RsiCalculator::new);
         r.put("bb_zscore_20", BollingerZScoreCalculator::new);
         r.put("volume_profile", VolumeProfileCalculator::new);
-        return java.util.Collections.unmodifiableMap(r);
+        return Collections.unmodifiableMap(r);
     }
 
     private final SignalCalculator[] tickCalculators;

@@ -5,9 +5,11 @@ import io.tickreplay.engine.tick.Tick;
 import io.tickreplay.engine.tick.TickSink;
 
 import java.time.DayOfWeek;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.DoubleConsumer;
@@ -196,7 +198,7 @@ public final class SyntheticSession
 
     private long sessionSeconds()
     {
-        return java.time.Duration.between(ctx.open, ctx.close).toSeconds();
+        return Duration.between(ctx.open, ctx.close).toSeconds();
     }
 
     /** Relative activity of a symbol, 0.6..1.4, fixed by its name so totals stay near rate x symbols. */
@@ -207,7 +209,7 @@ public final class SyntheticSession
 
     static List<LocalDate> tradingDays(final LocalDate start, final int days)
     {
-        final java.util.ArrayList<LocalDate> result = new java.util.ArrayList<>(days);
+        final ArrayList<LocalDate> result = new ArrayList<>(days);
         LocalDate day = start;
         while (result.size() < days)
         {

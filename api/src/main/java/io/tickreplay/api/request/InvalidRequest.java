@@ -5,12 +5,12 @@ package io.tickreplay.api.request;
  * the HTTP API answers it with 400 and {@code {"error": ..., "field": ...}}, the CLI with exit code 2.
  * Thrown by {@link JsonBody} and by every service that checks what it is asked.
  */
-public class InvalidField extends IllegalArgumentException
+public class InvalidRequest extends IllegalArgumentException
 {
     private static final long serialVersionUID = 1L;
     private final String field;
 
-    public InvalidField(final String field, final String message)
+    public InvalidRequest(final String field, final String message)
     {
         super(message);
         this.field = field;
