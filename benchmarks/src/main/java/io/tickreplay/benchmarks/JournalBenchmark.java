@@ -63,7 +63,7 @@ public class JournalBenchmark
     }
 
     @Setup(Level.Iteration)
-    public void openJournal()
+    public void openJournal() throws IOException
     {
         open = new ChronicleTickJournal(root.resolve("steady-" + round++));
     }
@@ -83,7 +83,7 @@ public class JournalBenchmark
         }
     }
 
-    private long append(final Path dir)
+    private long append(final Path dir) throws IOException
     {
         try (ChronicleTickJournal journal = new ChronicleTickJournal(dir))
         {
@@ -124,7 +124,7 @@ public class JournalBenchmark
 
     @Benchmark
     @OperationsPerInvocation(TICKS)
-    public long appendFreshJournal()
+    public long appendFreshJournal() throws IOException
     {
         return append(root.resolve("append-" + round++));
     }

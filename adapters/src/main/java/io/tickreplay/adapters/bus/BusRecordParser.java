@@ -53,6 +53,9 @@ public final class BusRecordParser
     private static final JsonFactory JSON = new JsonFactory();
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[0]);
 
+    /** The largest record or entry a consumer reads (a tick is about 300 bytes of JSON): larger ones are dead-lettered. */
+    public static final int MAX_RECORD_BYTES = 64 << 10;
+
     /** Parses a Kafka record value (or a Redis {@code frame} / control JSON): a tick into {@code tick}, a control record into {@code control}. */
     public Kind parse(final byte[] value, final BusMessage tick, final Control control) throws PoisonException
     {
@@ -60,6 +63,49 @@ public final class BusRecordParser
         {
             throw new PoisonException("an empty record");
         }
+        if (value.length > MAX_RECORD_BYTES)
+        {
+            throw new PoisonException("a record of " + value.length + " bytes (at most " + MAX_RECORD_BYTES + ")");
+        }
+        final Kind kind = decode(value, tick, control);
+        if (kind == Kind.TICK)
+        {
+            validate(tick);
+        }
+        return kind;
+    }
+
+    /**
+     * The import's rules for a tick ({@code docs/import.md}): price finite and > 0, size finite and >= 0,
+     * bid, ask and their sizes finite and >= 0 when present. A tick that breaks them is poison: dead-lettered,
+     * never folded into a state or a table.
+     */
+    static void validate(final BusMessage tick) throws PoisonException
+    {
+        if (!(tick.price > 0) || !Double.isFinite(tick.price))
+        {
+            throw new PoisonException("a tick whose price is not a finite number > 0: " + tick.price);
+        }
+        if (!(tick.size >= 0) || !Double.isFinite(tick.size))
+        {
+            throw new PoisonException("a tick whose size is not a finite number >= 0: " + tick.size);
+        }
+        optional("bid", tick.bid);
+        optional("ask", tick.ask);
+        optional("bid_size", tick.bidSize);
+        optional("ask_size", tick.askSize);
+    }
+
+    private static void optional(final String name, final double v) throws PoisonException
+    {
+        if (!Double.isNaN(v) && (!(v >= 0) || !Double.isFinite(v)))
+        {
+            throw new PoisonException("a tick whose " + name + " is not a finite number >= 0: " + v);
+        }
+    }
+
+    private Kind decode(final byte[] value, final BusMessage tick, final Control control) throws PoisonException
+    {
         if (value[0] != '{')
         {
             try
@@ -85,6 +131,25 @@ public final class BusRecordParser
 
     /** Parses a Redis entry's fields (the seed's JSON keys as fields, or {@code frame}, or {@code kind} + {@code control}). */
     public Kind parse(final Map<String, byte[]> fields, final BusMessage tick, final Control control) throws PoisonException
+    {
+        long bytes = 0;
+        for (final Map.Entry<String, byte[]> f : fields.entrySet())
+        {
+            bytes += f.getKey().length() + (f.getValue() == null ? 0 : f.getValue().length);
+        }
+        if (bytes > MAX_RECORD_BYTES)
+        {
+            throw new PoisonException("an entry of " + bytes + " bytes (at most " + MAX_RECORD_BYTES + ")");
+        }
+        final Kind kind = decode(fields, tick, control);
+        if (kind == Kind.TICK)
+        {
+            validate(tick);
+        }
+        return kind;
+    }
+
+    private Kind decode(final Map<String, byte[]> fields, final BusMessage tick, final Control control) throws PoisonException
     {
         final byte[] frameField = fields.get("frame");
         if (frameField != null)
@@ -119,6 +184,8 @@ public final class BusRecordParser
             tick.origin = "live".equals(origin) ? BusMessage.ORIGIN_LIVE : BusMessage.ORIGIN_REPLAY;
             final String run = text(fields, "replay_run_id");
             tick.replayRunId = run == null ? 0 : Long.parseLong(run);
+            final String runSeq = text(fields, "run_seq");
+            tick.runSeq = runSeq == null ? 0 : Long.parseLong(runSeq);
             return Kind.TICK;
         }
         catch (final RuntimeException e)
@@ -186,6 +253,7 @@ public final class BusRecordParser
                 case "ask_size" -> tick.askSize = isNull ? Double.NaN : p.getDoubleValue();
                 case "timestamp" -> tick.tsMicros = Micros.of(Instant.parse(p.getText()));
                 case "seq" -> tick.seq = isNull ? 0 : p.getIntValue();
+                case "run_seq" -> tick.runSeq = isNull ? 0 : p.getLongValue();
                 case "origin" -> tick.origin = "live".equals(p.getText()) ? BusMessage.ORIGIN_LIVE : BusMessage.ORIGIN_REPLAY;
                 case "replay_run_id" ->
                 {

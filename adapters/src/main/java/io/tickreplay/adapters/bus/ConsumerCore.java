@@ -100,8 +100,11 @@ public final class ConsumerCore implements AutoCloseable
     private final int maxSymbols;
     private final Batching batching;
     private final Listener listener;
-    private final Map<String, Integer> symbolIds = new HashMap<>();
+    /** Dense ids of the (provider, symbol) keys seen, provider first: the same symbol of two providers is two keys, as in a replay. */
+    private final Map<String, Map<String, Integer>> symbolIds = new HashMap<>();
     private final List<byte[]> symbolNames = new ArrayList<>();
+    private final List<byte[]> symbolProviders = new ArrayList<>();
+    private int symbolCount;
     private final Map<String, byte[]> providers = new HashMap<>();
     private final Map<Integer, PartitionState> partitions = new HashMap<>();
     private final Map<Integer, String> positions = new LinkedHashMap<>();
@@ -114,6 +117,7 @@ public final class ConsumerCore implements AutoCloseable
     private long batchStart;
     private PartitionState current;
     private long currentPosition;
+    private long duplicates;
 
     /**
      * @param signals names as {@link SignalSet#of} takes them; the ids the store is given index
@@ -191,8 +195,18 @@ public final class ConsumerCore implements AutoCloseable
             }
             return;
         }
-        final RunState run = st.run(m.origin == BusMessage.ORIGIN_REPLAY ? m.replayRunId : 0, m.provider, Long.MIN_VALUE, Long.MAX_VALUE);
-        event.copyFrom(m, symbolId(m.symbol), run.ticks++);
+        final RunState run = st.run(m.origin == BusMessage.ORIGIN_REPLAY ? m.replayRunId : 0, Long.MIN_VALUE, Long.MAX_VALUE);
+        if (m.runSeq > 0)
+        {
+            if (m.runSeq <= run.lastRunSeq)
+            {
+                // a tick this partition already holds, published again by the run's resume: folded in once
+                duplicates++;
+                return;
+            }
+            run.lastRunSeq = m.runSeq;
+        }
+        event.copyFrom(m, symbolId(m.provider, m.symbol), run.ticks++);
         run.onEvent(event);
     }
 
@@ -207,7 +221,8 @@ public final class ConsumerCore implements AutoCloseable
         }
         if (kind == BusRecordParser.Kind.START)
         {
-            st.runs.put(c.runId, new RunState(c.runId, c.provider, c.windowStart, c.windowEnd));
+            // a resumed run starts again on the bus: its state so far stays, what it publishes again is recognised by run_seq
+            st.runs.computeIfAbsent(c.runId, id -> new RunState(id, c.windowStart, c.windowEnd));
             return;
         }
         final RunState run = st.runs.remove(c.runId);
@@ -245,18 +260,21 @@ public final class ConsumerCore implements AutoCloseable
         return currentPosition >= current.writeFrom;
     }
 
-    private int symbolId(final String symbol)
+    /** The dense id of the record's (provider, symbol): state and rows are kept by both, from each record, as the replay keeps them. */
+    private int symbolId(final String provider, final String symbol)
     {
-        Integer id = symbolIds.get(symbol);
+        final Map<String, Integer> ofProvider = symbolIds.computeIfAbsent(provider == null ? "" : provider, p -> new HashMap<>());
+        Integer id = ofProvider.get(symbol);
         if (id == null)
         {
-            if (symbolIds.size() >= maxSymbols)
+            if (symbolCount >= maxSymbols)
             {
                 throw new IllegalStateException("more than " + maxSymbols + " symbols on " + topic + " (consume --max-symbols)");
             }
-            id = symbolIds.size();
-            symbolIds.put(symbol, id);
+            id = symbolCount++;
+            ofProvider.put(symbol, id);
             symbolNames.add(symbol.getBytes(StandardCharsets.UTF_8));
+            symbolProviders.add(provider(provider == null ? "" : provider));
         }
         return id;
     }
@@ -264,6 +282,12 @@ public final class ConsumerCore implements AutoCloseable
     private byte[] provider(final String provider)
     {
         return providers.computeIfAbsent(provider, p -> p.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Ticks read again from a resumed run's re-publication and not folded in a second time. */
+    public long duplicates()
+    {
+        return duplicates;
     }
 
     /** Rows in the open batch. */
@@ -363,12 +387,12 @@ public final class ConsumerCore implements AutoCloseable
             this.writeFrom = writeFrom;
         }
 
-        RunState run(final long runId, final String provider, final long start, final long end)
+        RunState run(final long runId, final long start, final long end)
         {
             RunState run = runs.get(runId);
             if (run == null)
             {
-                run = new RunState(runId, provider, start, end);
+                run = new RunState(runId, start, end);
                 runs.put(runId, run);
             }
             return run;
@@ -380,10 +404,11 @@ public final class ConsumerCore implements AutoCloseable
     {
         final EventHandler<TickEvent> stage;
         long ticks;
+        /** The highest run_seq folded in: a resumed run's records at or below it are those the partition already had. */
+        long lastRunSeq;
 
-        RunState(final long runId, final String providerName, final long start, final long end)
+        RunState(final long runId, final long start, final long end)
         {
-            final byte[] provider = provider(providerName == null ? "" : providerName);
             final String origin = runId > 0 ? "replay" : "live";
             if (role == Role.SIGNALS)
             {
@@ -398,7 +423,7 @@ public final class ConsumerCore implements AutoCloseable
                             try
                             {
                                 beginBatch();
-                                store.signal(provider, symbolNames.get(symbolId), signalId, ts, value, m1, m2, m3, origin, runId);
+                                store.signal(symbolProviders.get(symbolId), symbolNames.get(symbolId), signalId, ts, value, m1, m2, m3, origin, runId);
                                 counted(signalNames.get(signalId));
                             }
                             catch (final SQLException e)
@@ -434,7 +459,7 @@ public final class ConsumerCore implements AutoCloseable
                             try
                             {
                                 beginBatch();
-                                store.bar(provider, symbolNames.get(symbolId), interval, barStart, open, high, low, close, volume, trades, vwap);
+                                store.bar(symbolProviders.get(symbolId), symbolNames.get(symbolId), interval, barStart, open, high, low, close, volume, trades, vwap);
                                 counted("bars");
                             }
                             catch (final SQLException e)

@@ -3,6 +3,8 @@ package io.tickreplay.adapters.bus;
 import io.tickreplay.engine.tick.Tick;
 
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.Map;
 
 /**
@@ -38,4 +40,26 @@ public interface ConsumerStore extends AutoCloseable
 
     @Override
     void close();
+
+    /**
+     * Whether a failure is the database going away (a connection lost or refused, the server shutting
+     * down), after which a consumer waits for it; anything else (a bad row, a bug) ends the consumer.
+     * JDBC's words for it: SQLState class 08, or 57P01-57P03 (the server shutting down or starting).
+     */
+    static boolean lostConnection(final SQLException e)
+    {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause())
+        {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException)
+            {
+                return true;
+            }
+            if (t instanceof SQLException s && s.getSQLState() != null &&
+                (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P0")))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -262,7 +262,8 @@ public final class TickCsvReader extends TickRowReader
     protected TickRowException invalid(final TickColumn column, final String rule, final String decoded)
     {
         final String text = column == TickColumn.TS ? tsText() : fields.get(at[column.ordinal()]);
-        return new TickRowException(lineNumber, column.fieldName() + ": " + rule + ", was " + text);
+        // a field of megabytes is named by its start: the message stays a line
+        return new TickRowException(lineNumber, column.fieldName() + ": " + rule + ", was " + (text.length() > 80 ? text.substring(0, 80) + "..." : text));
     }
 
     @Override

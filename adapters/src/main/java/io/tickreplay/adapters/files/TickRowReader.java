@@ -116,8 +116,8 @@ public abstract class TickRowReader implements Closeable
     /** The current row under the rule: true for a trade, false for a quote (price and size NaN). */
     private boolean readRow(final Tick tick) throws TickRowException
     {
-        tick.provider = provider();
-        tick.symbol = symbol();
+        tick.provider = name(TickColumn.PROVIDER, provider());
+        tick.symbol = name(TickColumn.SYMBOL, symbol());
         tick.tsMicros = tsMicros();
         if (tick.tsMicros < EARLIEST_MICROS || tick.tsMicros >= LATEST_MICROS)
         {
@@ -145,6 +145,30 @@ public abstract class TickRowReader implements Closeable
             throw invalid(TickColumn.SIZE, "must be >= 0", String.valueOf(tick.size));
         }
         return true;
+    }
+
+    /** The longest provider or symbol a row may have: what the API and the replays take. */
+    public static final int MAX_NAME_CHARS = 64;
+
+    /**
+     * A provider or symbol as text: bytes that were not UTF-8 (decoded as U+FFFD) or a name longer than
+     * the API takes are refused, naming the row, rather than stored as something else.
+     */
+    private String name(final TickColumn column, final String value) throws TickRowException
+    {
+        if (value == null)
+        {
+            return null;
+        }
+        if (value.indexOf('\uFFFD') >= 0)
+        {
+            throw invalid(column, "must be valid UTF-8 (the file has bytes that are no character there)", value);
+        }
+        if (value.length() > MAX_NAME_CHARS)
+        {
+            throw invalid(column, "must be at most " + MAX_NAME_CHARS + " characters (this one has " + value.length() + ")", value.substring(0, 32) + "...");
+        }
+        return value;
     }
 
     private double nonNegative(final TickColumn column) throws TickRowException

@@ -350,6 +350,15 @@ public final class KafkaBus implements AutoCloseable
             requestFlush();
         }
 
+        /** Blocks until every record sent so far is acknowledged (acks=all): at a checkpoint. */
+        @Override
+        public void sync()
+        {
+            check();
+            producer.flush();
+            check();
+        }
+
         @Override
         public void startOfRun(final String provider, final long runId, final long windowStart, final long windowEnd)
         {

@@ -2,6 +2,7 @@ package io.tickreplay.adapters.kafka;
 
 import io.tickreplay.adapters.bus.BusConsumerLoop;
 import io.tickreplay.adapters.bus.BusRecordParser;
+import io.tickreplay.adapters.bus.ConsumerStore;
 import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.bus.ConsumerCore;
 import io.tickreplay.engine.bus.BusMessage;
@@ -58,6 +59,8 @@ public final class KafkaConsumerLoop implements BusConsumerLoop
     private final LongAdder consumed = new LongAdder();
     private final LongAdder dead = new LongAdder();
     private volatile boolean stopped;
+    private Duration outageGrace = Duration.ofSeconds(30);
+    private boolean waitingForDatabase;
 
     public KafkaConsumerLoop(final String bootstrap, final String topic, final String group, final ConsumerCore core, final Duration idleExit)
     {
@@ -119,7 +122,7 @@ public final class KafkaConsumerLoop implements BusConsumerLoop
                 {
                     if (core.due(now))
                     {
-                        core.commit();
+                        commit();
                     }
                     if (idleExit != null && now - lastMessage >= idleExit.toNanos() && !consumer.assignment().isEmpty())
                     {
@@ -131,20 +134,103 @@ public final class KafkaConsumerLoop implements BusConsumerLoop
                 lastMessage = now;
                 for (final ConsumerRecord<byte[], byte[]> r : records)
                 {
-                    handle(r);
-                    if (core.due(System.nanoTime()))
+                    if (!handleOrRecover(r))
                     {
-                        core.commit();
+                        break; // the database came back: the rest of this poll is read again from the stored positions
                     }
                 }
                 updateLag();
             }
-            core.commit();
+            commit();
         }
         finally
         {
             updateLag();
         }
+    }
+
+    /** Handles a record and commits when due; false when the database was lost meanwhile and the partitions are read again. */
+    private boolean handleOrRecover(final ConsumerRecord<byte[], byte[]> r) throws SQLException
+    {
+        try
+        {
+            handle(r);
+            if (core.due(System.nanoTime()))
+            {
+                core.commit();
+            }
+            return true;
+        }
+        catch (final SQLException e)
+        {
+            if (!ConsumerStore.lostConnection(e))
+            {
+                throw e;
+            }
+            awaitDatabase(e);
+            return false;
+        }
+    }
+
+    private void commit() throws SQLException
+    {
+        try
+        {
+            core.commit();
+        }
+        catch (final SQLException e)
+        {
+            if (!ConsumerStore.lostConnection(e))
+            {
+                throw e;
+            }
+            awaitDatabase(e);
+        }
+    }
+
+    /**
+     * The database went away: nothing uncommitted is kept, the member keeps its partitions (heartbeats go
+     * on) and waits up to {@code db.outage-grace}, backing off to 5 s, for the database to answer; then
+     * reads its partitions again from their stored positions. A database that does not come back in time
+     * ends the member with the reason.
+     */
+    private void awaitDatabase(final SQLException cause) throws SQLException
+    {
+        LOG.warn("the database is gone ({}): dropping what is not committed and waiting up to {} s for it", cause.getMessage(), outageGrace.toSeconds());
+        core.abandon();
+        waitingForDatabase = true;
+        final long deadline = System.nanoTime() + outageGrace.toNanos();
+        long backoff = 250;
+        while (!stopped)
+        {
+            consumer.pause(consumer.assignment());
+            consumer.poll(Duration.ofMillis(backoff)); // keeps the membership alive while paused
+            try
+            {
+                core.storedPositions();
+                break;
+            }
+            catch (final SQLException again)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new SQLException("the database did not answer within db.outage-grace (" + outageGrace.toSeconds() + " s): " +
+                        again.getMessage(), again.getSQLState(), again);
+                }
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+        waitingForDatabase = false;
+        consumer.resume(consumer.assignment());
+        LOG.warn("the database answers again: reading this member's partitions again from their stored positions");
+        new Rebalance().onPartitionsAssigned(List.copyOf(consumer.assignment()));
+    }
+
+    /** How long the member waits for a lost database ({@code db.outage-grace}, 30 s by default). */
+    public KafkaConsumerLoop outageGrace(final Duration grace)
+    {
+        this.outageGrace = grace;
+        return this;
     }
 
     private void handle(final ConsumerRecord<byte[], byte[]> r) throws SQLException
@@ -253,7 +339,10 @@ public final class KafkaConsumerLoop implements BusConsumerLoop
             }
             catch (final SQLException e)
             {
-                throw new IllegalStateException("committing before giving partitions up: " + e.getMessage(), e);
+                // nothing of this batch is stored: the next owner reads these partitions from their stored positions and writes it
+                LOG.warn("could not commit before giving {} partition(s) up ({}): their next owner writes what this member read", partitions.size(),
+                    e.getMessage());
+                core.abandon();
             }
             partitions.forEach(tp -> core.revoked(tp.partition()));
             LOG.info("gave up {} partition(s) of {}: {}", partitions.size(), topic, partitions);
@@ -284,6 +373,10 @@ public final class KafkaConsumerLoop implements BusConsumerLoop
             }
             catch (final SQLException e)
             {
+                if (waitingForDatabase)
+                {
+                    return; // given during the outage: read from their stored positions once the database is back
+                }
                 throw new BusUnavailableException("reading the stored positions of " + topic + ": " + e.getMessage(), e);
             }
             for (final TopicPartition tp : partitions)

@@ -112,19 +112,23 @@ public final class JobRunStore
     }
 
     /**
-     * A job that ended (or whose process died) runs again under its id: {@code running}, no end time and
-     * no error, with {@code metadata} merged in.
+     * Reopens job {@code id} only if its row is still as it was read ({@code status} and the pid in its
+     * metadata): compare-and-set, so that of two processes resuming one run at once, one does.
+     *
+     * @return false when another process changed the row first
      */
-    public void reopen(final long id, final Map<String, Object> metadata) throws SQLException
+    public boolean reopenIf(final long id, final String status, final Object pid, final Map<String, Object> metadata) throws SQLException
     {
         try (Connection c = dataSource.getConnection();
              PreparedStatement update = c.prepareStatement(
                  "UPDATE job_runs SET status = 'running', completed_at = NULL, error_message = NULL, " +
-                 "metadata = coalesce(metadata, '{}'::jsonb) || ?::jsonb WHERE id = ?"))
+                 "metadata = coalesce(metadata, '{}'::jsonb) || ?::jsonb WHERE id = ? AND status = ? AND (metadata->>'pid') IS NOT DISTINCT FROM ?"))
         {
             update.setString(1, json(metadata));
             update.setLong(2, id);
-            update.executeUpdate();
+            update.setString(3, status);
+            update.setString(4, pid == null ? null : String.valueOf(pid));
+            return update.executeUpdate() == 1;
         }
     }
 

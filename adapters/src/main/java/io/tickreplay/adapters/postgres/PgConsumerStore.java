@@ -144,17 +144,25 @@ public final class PgConsumerStore implements ConsumerStore
         }
         try
         {
-            write(group, topic, positions);
+            try
+            {
+                write(group, topic, positions);
+            }
+            catch (final SQLException e)
+            {
+                if (!(direct && "23505".equals(e.getSQLState())))
+                {
+                    throw e;
+                }
+                connection.rollback();
+                direct = false; // some of these signals exist (an earlier replay of the window): merge from now on
+                write(group, topic, positions);
+            }
         }
         catch (final SQLException e)
         {
-            connection.rollback();
-            if (!(direct && "23505".equals(e.getSQLState())))
-            {
-                throw e;
-            }
-            direct = false; // some of these signals exist (an earlier replay of the window): merge from now on
-            write(group, topic, positions);
+            dropConnection(); // a lost database leaves a dead connection: the next commit takes a new one
+            throw e;
         }
         discard();
     }
@@ -232,6 +240,11 @@ public final class PgConsumerStore implements ConsumerStore
     public void close()
     {
         discard();
+        dropConnection();
+    }
+
+    private void dropConnection()
+    {
         if (connection != null)
         {
             try

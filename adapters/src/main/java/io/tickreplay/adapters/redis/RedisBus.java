@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
  * stream keys {@code <prefix>:<shard>} (a symbol always to the same key, by {@link SymbolHash}, so its
  * ticks stay in order), the seed's JSON keys as the entry's fields ({@code kind}, {@code provider},
  * {@code symbol}, {@code price}, {@code timestamp}, {@code size}, {@code bid}, {@code ask},
- * {@code bid_size}, {@code ask_size}, {@code seq}, {@code origin}, {@code replay_run_id}; an absent
+ * {@code bid_size}, {@code ask_size}, {@code seq}, {@code origin}, {@code replay_run_id}, {@code run_seq}; an absent
  * value has no field) or, in {@code binary} format, one field {@code frame}. Commands are flushed every
  * 1,000 (or at a paced tick) and their replies awaited, which bounds what is in flight and makes a
  * slow server slow the replay down. At the end, a {@code replay_end} entry on every key.
@@ -209,6 +209,11 @@ public final class RedisBus implements AutoCloseable
             {
                 f.add(F_RUN_ID);
                 f.add(runIdText);
+                if (m.runSeq > 0)
+                {
+                    f.add(F_RUN_SEQ);
+                    f.add(ascii(Long.toString(m.runSeq)));
+                }
             }
             return f.toArray();
         }
@@ -267,8 +272,9 @@ public final class RedisBus implements AutoCloseable
             }
         }
 
-        /** Sends what is queued and waits for every reply: the first error fails the run. */
-        private void sync()
+        /** Sends what is queued and waits for every reply: the first error fails the run. A checkpoint's sync too. */
+        @Override
+        public void sync()
         {
             if (pending.isEmpty())
             {
@@ -307,6 +313,7 @@ public final class RedisBus implements AutoCloseable
     static final byte[] F_SEQ = ascii("seq");
     static final byte[] F_ORIGIN = ascii("origin");
     static final byte[] F_RUN_ID = ascii("replay_run_id");
+    static final byte[] F_RUN_SEQ = ascii("run_seq");
     static final byte[] F_FRAME = ascii("frame");
     /** A control entry's JSON ({@code replay_start}, {@code replay_end}), beside its {@code kind}. */
     static final byte[] F_CONTROL = ascii("control");

@@ -5,6 +5,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
@@ -16,6 +17,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.models.stream.ClaimedMessages;
 import io.tickreplay.adapters.bus.BusConsumerLoop;
+import io.tickreplay.adapters.bus.ConsumerStore;
 import io.tickreplay.adapters.bus.BusRecordParser;
 import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.bus.ConsumerCore;
@@ -80,6 +82,7 @@ public final class RedisConsumerLoop implements BusConsumerLoop
     private final LongAdder dead = new LongAdder();
     private volatile boolean stopped;
     private long lastRenew;
+    private Duration outageGrace = Duration.ofSeconds(30);
 
     public RedisConsumerLoop(final String url, final String prefix, final int shards, final String group, final ConsumerCore core, final Duration idleExit)
     {
@@ -95,17 +98,79 @@ public final class RedisConsumerLoop implements BusConsumerLoop
         this.connection = client.connect(io.lettuce.core.codec.RedisCodec.of(StringCodec.UTF8, io.lettuce.core.codec.ByteArrayCodec.INSTANCE));
         this.redis = connection.sync();
         this.control = client.connect(StringCodec.UTF8);
+        ensureGroups(false);
+    }
+
+    /**
+     * The group on every shard's stream, made if missing (with the stream when it is gone). After a
+     * restart of the server, says which streams did not survive it: their entries are lost, and this
+     * member goes on with the new ones.
+     */
+    private void ensureGroups(final boolean afterRestart)
+    {
+        final RedisCommands<String, String> c = control.sync();
         for (int k = 0; k < shards; k++)
         {
+            final String key = RedisBus.key(prefix, k);
+            if (afterRestart && c.exists(key) == 0)
+            {
+                LOG.warn("{} did not survive the restart of redis at {} (a server without persistence): its entries are lost; " +
+                    "the group is made again and reads what comes next", key, url);
+            }
             try
             {
-                control.sync().xgroupCreate(XReadArgs.StreamOffset.from(RedisBus.key(prefix, k), "0"), group, XGroupCreateArgs.Builder.mkstream());
+                c.xgroupCreate(XReadArgs.StreamOffset.from(key, "0"), group, XGroupCreateArgs.Builder.mkstream());
+                if (afterRestart)
+                {
+                    LOG.warn("the group {} on {} was gone after the restart: made again", group, key);
+                }
             }
             catch (final RedisBusyException exists)
             {
                 // BUSYGROUP: the group is there already
             }
         }
+    }
+
+    /**
+     * Redis went away (restarted, unreachable): everything not committed is dropped (it is read again),
+     * the shards are given up, and the member waits, backing off to 5 s, for the server to answer, then
+     * makes its group again where it is missing and takes shards as at its start. Gives up only on {@link #stop()}.
+     */
+    private void reconnect(final RuntimeException cause)
+    {
+        LOG.warn("redis at {} is gone ({}): dropping what is not committed and reconnecting", url, rootMessage(cause));
+        core.abandon();
+        owned.clear();
+        toAck.clear();
+        lag.clear();
+        long backoff = 250;
+        while (!stopped)
+        {
+            sleep(backoff);
+            try
+            {
+                control.sync().ping();
+                ensureGroups(true);
+                LOG.warn("redis at {} answers again: taking shards back from their stored positions", url);
+                lastRenew = 0;
+                return;
+            }
+            catch (final RuntimeException again)
+            {
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+
+    private static String rootMessage(final Throwable e)
+    {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t)
+        {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     private String lease(final int shard)
@@ -127,19 +192,36 @@ public final class RedisConsumerLoop implements BusConsumerLoop
             while (!stopped)
             {
                 final long now = System.nanoTime();
-                if (now - lastRenew >= RENEW_NANOS)
-                {
-                    balance();
-                    lastRenew = now;
-                }
                 int read = 0;
-                for (final int shard : List.copyOf(owned.keySet()))
+                try
                 {
-                    read += readNew(shard);
+                    if (now - lastRenew >= RENEW_NANOS)
+                    {
+                        balance();
+                        lastRenew = now;
+                    }
+                    for (final int shard : List.copyOf(owned.keySet()))
+                    {
+                        read += readNew(shard);
+                    }
+                    if (core.due(System.nanoTime()))
+                    {
+                        commit();
+                    }
                 }
-                if (core.due(System.nanoTime()))
+                catch (final RedisException e)
                 {
-                    commit();
+                    reconnect(e);
+                    continue;
+                }
+                catch (final SQLException e)
+                {
+                    if (!ConsumerStore.lostConnection(e))
+                    {
+                        throw e;
+                    }
+                    awaitDatabase(e);
+                    continue;
                 }
                 if (read > 0)
                 {
@@ -159,12 +241,72 @@ public final class RedisConsumerLoop implements BusConsumerLoop
         }
         finally
         {
-            for (final int shard : List.copyOf(owned.keySet()))
+            try
+            {
+                for (final int shard : List.copyOf(owned.keySet()))
+                {
+                    control.sync().eval(RELEASE, ScriptOutputType.INTEGER, new String[] {lease(shard)}, me);
+                }
+                control.sync().zrem(members(), me);
+            }
+            catch (final RedisException e)
+            {
+                LOG.warn("could not give the shards up on redis at {} ({}): their leases expire in {} s", url, rootMessage(e), LEASE_MILLIS / 1000);
+            }
+        }
+    }
+
+    /**
+     * The database went away: nothing uncommitted is kept, the shards are given up, and the member waits
+     * up to {@code db.outage-grace} (backing off to 5 s) for the database to answer; then takes shards as
+     * at its start. A database that does not come back in time ends the member with the reason.
+     */
+    private void awaitDatabase(final SQLException cause) throws SQLException
+    {
+        LOG.warn("the database is gone ({}): dropping what is not committed and waiting up to {} s for it", cause.getMessage(), outageGrace.toSeconds());
+        core.abandon();
+        for (final int shard : List.copyOf(owned.keySet()))
+        {
+            try
             {
                 control.sync().eval(RELEASE, ScriptOutputType.INTEGER, new String[] {lease(shard)}, me);
             }
-            control.sync().zrem(members(), me);
+            catch (final RedisException ignored)
+            {
+                // the lease expires by itself
+            }
         }
+        owned.clear();
+        toAck.clear();
+        final long deadline = System.nanoTime() + outageGrace.toNanos();
+        long backoff = 250;
+        while (!stopped)
+        {
+            sleep(backoff);
+            try
+            {
+                core.storedPositions();
+                LOG.warn("the database answers again: taking shards back from their stored positions");
+                lastRenew = 0;
+                return;
+            }
+            catch (final SQLException again)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new SQLException("the database did not answer within db.outage-grace (" + outageGrace.toSeconds() + " s): " +
+                        again.getMessage(), again.getSQLState(), again);
+                }
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+
+    /** How long the member waits for a lost database ({@code db.outage-grace}, 30 s by default). */
+    public RedisConsumerLoop outageGrace(final Duration grace)
+    {
+        this.outageGrace = grace;
+        return this;
     }
 
     /** Heartbeat, then keep up to a fair share of the shards: renew ours, give extras up, claim free ones. */

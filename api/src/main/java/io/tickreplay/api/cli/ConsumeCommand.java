@@ -141,11 +141,11 @@ public final class ConsumeCommand implements Callable<Integer>
                     String.valueOf(e.getKey())), e.getValue())).toList(), true);
                 return registry.scrape();
             });
-            final Thread stopper = new Thread(loop::stop, "consume-ctrl-c");
-            Runtime.getRuntime().addShutdownHook(stopper);
             System.err.printf("tickreplay consume: %s group %s, role %s, on %s%n", bus.kind(), group, ConsumerCore.label(r), bus.describe(""));
-            try
+            // Ctrl-C and SIGTERM stop the loop, which commits what it read and leaves the group; the command then ends with 0
+            try (Interrupts stop = Interrupts.install())
             {
+                stop.onStop(loop::stop);
                 loop.run();
             }
             finally
@@ -154,14 +154,6 @@ public final class ConsumeCommand implements Callable<Integer>
                 if (server != null)
                 {
                     server.stop();
-                }
-                try
-                {
-                    Runtime.getRuntime().removeShutdownHook(stopper);
-                }
-                catch (final IllegalStateException ignored)
-                {
-                    // shutting down
                 }
             }
             System.err.printf("tickreplay consume: %,d records read, %,d dead-lettered; everything read is committed%n", loop.consumed(),

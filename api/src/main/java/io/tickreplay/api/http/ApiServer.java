@@ -17,6 +17,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
+import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -310,6 +311,22 @@ public final class ApiServer implements AutoCloseable
             }
         };
         routes.get("/v1/events", stream);
+        // HEAD: the stream's headers, admitted as a GET is, and no stream kept open
+        routes.add(Methods.HEAD, "/v1/events", exchange ->
+        {
+            try
+            {
+                policy.admit(exchange, HttpPolicy.Access.READ, false);
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream");
+                exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
+                exchange.setStatusCode(200);
+                exchange.endExchange();
+            }
+            catch (final ApiError e)
+            {
+                error(exchange, e.status(), e.field(), e.getMessage());
+            }
+        });
         routes.setFallbackHandler(e -> error(e, 404, null, "no route " + e.getRequestMethod() + " " + e.getRequestPath()));
         routes.setInvalidMethodHandler(e -> error(e, 405, null, "method " + e.getRequestMethod() + " is not allowed on " + e.getRequestPath()));
         final HttpHandler root = exchange ->

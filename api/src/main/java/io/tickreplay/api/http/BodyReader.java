@@ -48,7 +48,7 @@ final class BodyReader
      * body before reading an answer (most do) then reads the 413 instead of having its connection
      * reset by a close with its bytes unread. Past this, the connection is closed.
      */
-    static final int SWALLOW_BYTES = 1 << 20;
+    static final int SWALLOW_BYTES = 64 << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(BodyReader.class);
     private static final AttachmentKey<byte[]> BODY = AttachmentKey.create(byte[].class);

@@ -63,6 +63,11 @@ final class Disclosure
         final StringBuilder out = new StringBuilder(text.length());
         while (m.find())
         {
+            if (m.group().startsWith("//"))
+            {
+                m.appendReplacement(out, Matcher.quoteReplacement(m.group())); // a URL's authority (redis://host:port), not a path
+                continue;
+            }
             String path = m.group();
             int end = m.end();
             while (path.length() > 1 && path.endsWith("."))

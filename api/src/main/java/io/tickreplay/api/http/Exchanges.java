@@ -3,6 +3,8 @@ package io.tickreplay.api.http;
 import io.tickreplay.api.request.JsonBody;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -106,13 +108,26 @@ final class Exchanges
                 throw ApiError.badRequest(field, "the body gives " + (path.indexOf('/', 1) > 0 ? "the field at " + path : field) +
                     " more than once: each field is named once");
             }
-            throw ApiError.badRequest(null, "the body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiError.badRequest(null, "the body is not valid JSON: " + plain(e.getOriginalMessage()));
+        }
+        catch (final StreamConstraintsException e)
+        {
+            // Jackson's words name its own classes and settings: say what is wrong with the body instead
+            throw ApiError.badRequest(null, "the body nests or runs longer than a request may (" +
+                (e.getMessage().contains("nesting depth") ? "more than " + StreamReadConstraints.DEFAULT_MAX_DEPTH + " levels of nesting" : "a value too long") + ")");
         }
         catch (final IOException e)
         {
             throw ApiError.badRequest(null, "the body is not valid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
         return new JsonBody(node, allowed);
+    }
+
+    /** A parser's message without what names its internals ({@code (StreamReadConstraints.getMaxNestingDepth())} and the like). */
+    private static String plain(final String message)
+    {
+        // "(... from `StreamReadConstraints.getMaxNumberLength()`)": a parenthesis that quotes a Java method
+        return message == null ? "" : message.replaceAll("\\s*\\([^()]*`[A-Za-z.]+\\(\\)`[^()]*\\)", "");
     }
 
     /** A parameter of the route's path template ({@code {run_id}}). */

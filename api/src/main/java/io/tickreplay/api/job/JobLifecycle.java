@@ -77,13 +77,16 @@ public final class JobLifecycle<R>
         return store.insert(jobName, provider, "running", symbols, minTs, stamped);
     }
 
-    /** Makes an ended job's row {@code running} again under its id (a resumed replay), stamped with this process's pid and host. */
-    public void reopen(final long id, final Map<String, Object> metadata) throws SQLException
+    /**
+     * Reopens an ended (or orphaned) job's row under its id, stamped with this process's pid and host, if
+     * nobody changed it since it was read ({@code status}, {@code pid}); false when another process did first.
+     */
+    public boolean reopenIf(final long id, final String status, final Object pid, final Map<String, Object> metadata) throws SQLException
     {
         final Map<String, Object> stamped = new LinkedHashMap<>(metadata);
         stamped.put("pid", ProcessHandle.current().pid());
         stamped.put("host", HOST);
-        store.reopen(id, stamped);
+        return store.reopenIf(id, status, pid, stamped);
     }
 
     /** Keeps {@code job} as one this process runs. */

@@ -1,6 +1,9 @@
 package io.tickreplay.api.replay;
 
-/** More replays were asked for than {@code replay.max-concurrent} allows; nothing was started. */
+/**
+ * A replay that cannot start for want of room: {@code replay.max-concurrent} runs are going, or the run
+ * would hold more heap than its share ({@link RunMemory}); nothing was started. The API's 429.
+ */
 public final class ReplayLimitException extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
@@ -8,5 +11,10 @@ public final class ReplayLimitException extends RuntimeException
     public ReplayLimitException(final int limit)
     {
         super(limit + " replays are already running (replay.max-concurrent = " + limit + "): wait for one to end or cancel one");
+    }
+
+    public ReplayLimitException(final String message)
+    {
+        super(message);
     }
 }

@@ -128,6 +128,7 @@ public final class ReplayService implements AutoCloseable
         // planned outside the lock: a plan reads the database (warm-up) and may read Parquet files (a source's symbols),
         // which must not hold up every other start, resume and scheduled fire; it changes nothing of the service
         final ReplayPlan plan = planner.plan(request);
+        final RunMemory memory = RunMemory.of(plan, config, RunMemory.share(Runtime.getRuntime().maxMemory(), config.maxConcurrent));
         synchronized (this)
         {
             if (lifecycle.activeCount() >= config.maxConcurrent)
@@ -138,7 +139,7 @@ public final class ReplayService implements AutoCloseable
             final Map<String, Object> metadata = ReplayPlanner.jobMetadata(plan);
             metadata.putAll(extraMetadata);
             final long runId = lifecycle.begin(plan.provider(), plan.requested(), plan.start(), metadata);
-            return launcher.launch(plan, runId);
+            return launcher.launch(plan, runId, memory);
         }
     }
 
@@ -177,14 +178,18 @@ public final class ReplayService implements AutoCloseable
                 throw new ReplayLimitException(config.maxConcurrent);
             }
             final ReplayPlan plan = planner.resume(job, checkpoint, speed);
+            final RunMemory memory = RunMemory.of(plan, config, RunMemory.share(Runtime.getRuntime().maxMemory(), config.maxConcurrent));
             buses.connect(plan.bus());
             final Map<String, Object> resumed = new LinkedHashMap<>();
             resumed.put("resumes", ((Number)job.metadata().getOrDefault("resumes", 0)).intValue() + 1);
             resumed.put("resumed_from", Map.of("ticks", checkpoint.ticks(), "ts", Micros.toInstant(checkpoint.lastTsMicros()).toString(),
                 "status", job.status()));
             resumed.put("speed", plan.speed());
-            lifecycle.reopen(runId, resumed);
-            return launcher.launch(plan, runId);
+            if (!lifecycle.reopenIf(runId, job.status(), job.metadata().get("pid"), resumed))
+            {
+                throw new ResumeRefused("replay run " + runId + " is being resumed by another process");
+            }
+            return launcher.launch(plan, runId, memory);
         }
     }
 
@@ -461,6 +466,16 @@ public final class ReplayService implements AutoCloseable
         int shards()
         {
             return shards;
+        }
+
+        int ticksRingSize()
+        {
+            return ticksRingSize;
+        }
+
+        int signalsRingSize()
+        {
+            return signalsRingSize;
         }
 
         int batchSize()

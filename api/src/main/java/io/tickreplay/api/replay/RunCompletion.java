@@ -100,16 +100,13 @@ final class RunCompletion
             }
             if (r.journal != null)
             {
-                r.journal.close();
-                metadata.put("journal_bytes", r.journal.bytesWritten());
-                metadata.put("journal_path", config.journalDirectory(run.runId()).toAbsolutePath().toString());
-                r.manifest.withOutcome(status, outcome.ticks(), outcome.checksumHex(), tsOrNull(outcome.firstTsMicros()),
-                    tsOrNull(outcome.lastTsMicros()), Instant.now().toString()).write(config.journalDirectory(run.runId()));
+                closeJournal(run, outcome, status, r, metadata);
             }
             lifecycle.finish(run.runId(), status, outcome.ticks(), RunProgress.instantOrNull(outcome.lastTsMicros()), outcome.errorMessage(), metadata);
         }
-        catch (final Exception e)
+        catch (final Throwable e)
         {
+            // an Error too (a full disk under a mapped file, out of memory): the row must not stay running
             LOG.error("replay {} could not be finalised: {}", run.runId(), e.getMessage(), e);
             lifecycle.fail(run.runId(), "could not finalise: " + e.getMessage(), run.progress().emitted(),
                 RunProgress.instantOrNull(run.progress().lastTsMicros()), e);
@@ -129,6 +126,28 @@ final class RunCompletion
                 }
             }, config.metricsRetentionMinutes(), TimeUnit.MINUTES);
             ended(run, plan, outcome);
+        }
+    }
+
+    /**
+     * Closes the journal and writes its manifest with the outcome; a journal that cannot be closed (its
+     * disk full) is said in the job's metadata and does not keep the job from ending.
+     */
+    private void closeJournal(final ReplayRun run, final ReplayOutcome outcome, final String status, final RunResources r,
+        final Map<String, Object> metadata)
+    {
+        try
+        {
+            r.journal.close();
+            metadata.put("journal_bytes", r.journal.bytesWritten());
+            metadata.put("journal_path", config.journalDirectory(run.runId()).toAbsolutePath().toString());
+            r.manifest.withOutcome(status, outcome.ticks(), outcome.checksumHex(), tsOrNull(outcome.firstTsMicros()),
+                tsOrNull(outcome.lastTsMicros()), Instant.now().toString()).write(config.journalDirectory(run.runId()));
+        }
+        catch (final Throwable e)
+        {
+            LOG.warn("replay {}: its journal could not be closed: {}", run.runId(), e.getMessage());
+            metadata.put("journal_error", String.valueOf(e.getMessage()));
         }
     }
 

@@ -46,9 +46,9 @@ final class RunLauncher
         this.completion = completion;
     }
 
-    ReplayRun launch(final ReplayPlan plan, final long runId) throws SQLException, IOException
+    ReplayRun launch(final ReplayPlan plan, final long runId, final RunMemory memory) throws SQLException, IOException
     {
-        final RunResources resources = new RunResources(db, buses, config, lifecycle.store(), signalMetrics.listener(plan.signals()));
+        final RunResources resources = new RunResources(db, buses, config, lifecycle.store(), signalMetrics.listener(plan.signals()), memory.chunkRows());
         ReplayTopology topology = null;
         try
         {
@@ -62,7 +62,8 @@ final class RunLauncher
                 run.control().onCancel(resources.gate::close);
             }
             lifecycle.running(runId, run);
-            lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(Locale.ROOT)));
+            lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(Locale.ROOT),
+                "heap_mb", Map.of("estimate", memory.total() / RunMemory.MB, "share", memory.share() / RunMemory.MB)));
             metrics.remove(run); // a resumed run's earlier series, still kept after it ended, would hold the old run's gauges
             metrics.register(run);
             metrics.registerInternals(run, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);

@@ -68,9 +68,13 @@ final class RunResources
     private final ReplayService.Context config;
     private final JobRunStore jobs;
     private final SignalWriteListener writeListener;
+    private final int chunkRows;
 
-    RunResources(final Database db, final Buses buses, final ReplayService.Context config, final JobRunStore jobs, final SignalWriteListener writeListener)
+    /** @param chunkRows the rows of a database source's COPY chunk: the setting, or less to fit the run's share of the heap ({@link RunMemory}) */
+    RunResources(final Database db, final Buses buses, final ReplayService.Context config, final JobRunStore jobs, final SignalWriteListener writeListener,
+        final int chunkRows)
     {
+        this.chunkRows = chunkRows;
         this.db = db;
         this.buses = buses;
         this.config = config;
@@ -104,7 +108,7 @@ final class RunResources
             else if (plan.journaling())
             {
                 final Path dir = config.journalDirectory(runId);
-                journal = new ChronicleTickJournal(dir);
+                journal = openJournal(dir);
                 manifest = new JournalManifest(JournalManifest.FORMAT, JournalLayout.VERSION, runId, plan.provider(), plan.symbols().names(),
                     plan.start().toString(), plan.end().toString(), plan.speed(), plan.describeQuery(), "running", 0, null, null, null,
                     Instant.now().toString(), null, plan.symbols().providers(),
@@ -147,7 +151,7 @@ final class RunResources
         final String applicationName)
     {
         return new PgTickSource(db.dataSource(), provider, symbols, fromMicros, Micros.of(plan.end()),
-            new PgTickSource.Options().batchSize(config.batchSize()).targetChunkRows(config.chunkRows()).applicationName(applicationName));
+            new PgTickSource.Options().batchSize(config.batchSize()).targetChunkRows(chunkRows).applicationName(applicationName));
     }
 
     /**
@@ -202,8 +206,21 @@ final class RunResources
         final long kept = JournalTruncation.keepUpTo(dir, plan.symbols().size(), plan.resumeFrom().lastTsMicros());
         manifest = old.withOutcome("running", 0, null, null, null, null);
         manifest.write(dir);
-        journal = new ChronicleTickJournal(dir);
+        journal = openJournal(dir);
         jobs.mergeMetadata(runId, Map.of("journal_resumed_after_ticks", kept));
+    }
+
+    /** A journal in {@code dir}; a file system without room for one fails the run naming the journal, before anything is written. */
+    private static ChronicleTickJournal openJournal(final Path dir) throws IOException
+    {
+        try
+        {
+            return new ChronicleTickJournal(dir);
+        }
+        catch (final ChronicleTickJournal.JournalFullException e)
+        {
+            throw new IllegalStateException("journal: " + e.getMessage(), e);
+        }
     }
 
     /** The api picks the file writer by the sink's extension: the adapters do not name each other. */

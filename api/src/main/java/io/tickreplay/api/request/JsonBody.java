@@ -221,6 +221,11 @@ public final class JsonBody
         {
             throw new InvalidRequest(field, field + " must be an ISO-8601 time such as 2025-11-03T14:00:00Z, was '" + value + "'");
         }
+        if (value.matches("[+-].*|[0-9]{5,}-.*"))
+        {
+            // a signed or five-digit year: far outside the range, and past what microseconds since 1970 can hold
+            throw new InvalidRequest(field, field + " must be between the years 1900 and 9999, was '" + value + "'");
+        }
         final Instant t;
         try
         {

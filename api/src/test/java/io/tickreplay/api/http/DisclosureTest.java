@@ -31,4 +31,12 @@ class DisclosureTest
         }
         assertThat(Disclosure.text(null)).isNull();
     }
+
+    @Test
+    void aUrlInAMessageKeepsItsAuthority()
+    {
+        assertThat(Disclosure.text("redis bus at redis://127.0.0.1:26379: Connection refused"))
+            .isEqualTo("redis bus at redis://127.0.0.1:26379: Connection refused");
+        assertThat(Disclosure.text("kafka at kafka://broker:9092 and /srv/data/x.csv")).isEqualTo("kafka at kafka://broker:9092 and x.csv");
+    }
 }

@@ -24,16 +24,20 @@ import java.nio.charset.StandardCharsets;
  *  |   price (f64) 24 | size (f64) 32 | bid (f64) 40 | ask (f64) 48 |
  *  |   bid_size (f64) 56 | ask_size (f64) 64   (NaN when absent)    |
  *  +---------------------------------------------------------------+
- *  | provider length (uint8) 72 | provider UTF-8 ...                |
+ *  |          run_seq (int64, the tick's ordinal in its run, 0 none)| 72
+ *  +---------------------------------------------------------------+
+ *  | provider length (uint8) 80 | provider UTF-8 ...                |
  *  | symbol length (uint8)      | symbol UTF-8 ...                  |
  *  +---------------------------------------------------------------+
  * </pre>
- * 74 bytes plus the two names; names are at most 255 bytes. Byte 3 holds the origin in its low
- * nibble and the flags in its high nibble.
+ * 82 bytes plus the two names; names are at most 255 bytes. Byte 3 holds the origin in its low
+ * nibble and the flags in its high nibble. Version 1 frames (no {@code run_seq}: the names at 72)
+ * are still read.
  */
 public final class BusFrame
 {
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
+    private static final byte VERSION_1 = 1;
     public static final int VERSION_OFFSET = 0;
     public static final int KIND_OFFSET = 1;
     public static final int RESERVED_OFFSET = 2;
@@ -47,8 +51,10 @@ public final class BusFrame
     public static final int ASK_OFFSET = 48;
     public static final int BID_SIZE_OFFSET = 56;
     public static final int ASK_SIZE_OFFSET = 64;
+    public static final int RUN_SEQ_OFFSET = 72;
     /** Where the names begin: a length byte and the UTF-8 of the provider, then of the symbol. */
-    public static final int FIXED_LENGTH = 72;
+    public static final int FIXED_LENGTH = 80;
+    private static final int FIXED_LENGTH_1 = 72;
     public static final int MAX_LENGTH = FIXED_LENGTH + 2 + 255 + 255;
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -85,6 +91,7 @@ public final class BusFrame
         buffer.putDouble(offset + ASK_OFFSET, m.ask, ORDER);
         buffer.putDouble(offset + BID_SIZE_OFFSET, m.bidSize, ORDER);
         buffer.putDouble(offset + ASK_SIZE_OFFSET, m.askSize, ORDER);
+        buffer.putLong(offset + RUN_SEQ_OFFSET, m.runSeq, ORDER);
         int at = offset + FIXED_LENGTH;
         at = putName(buffer, at, providerUtf8);
         at = putName(buffer, at, symbolUtf8);
@@ -98,7 +105,7 @@ public final class BusFrame
     public static int decode(final DirectBuffer buffer, final int offset, final BusMessage m)
     {
         final byte version = buffer.getByte(offset + VERSION_OFFSET);
-        if (version != VERSION)
+        if (version != VERSION && version != VERSION_1)
         {
             throw new IllegalArgumentException("unknown bus frame version " + version);
         }
@@ -114,7 +121,8 @@ public final class BusFrame
         m.ask = buffer.getDouble(offset + ASK_OFFSET, ORDER);
         m.bidSize = buffer.getDouble(offset + BID_SIZE_OFFSET, ORDER);
         m.askSize = buffer.getDouble(offset + ASK_SIZE_OFFSET, ORDER);
-        int at = offset + FIXED_LENGTH;
+        m.runSeq = version == VERSION ? buffer.getLong(offset + RUN_SEQ_OFFSET, ORDER) : 0;
+        int at = offset + (version == VERSION ? FIXED_LENGTH : FIXED_LENGTH_1);
         final int providerLength = buffer.getByte(at) & 0xff;
         m.provider = buffer.getStringWithoutLengthUtf8(at + 1, providerLength);
         at += 1 + providerLength;

@@ -9,10 +9,12 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * {"kind":"tick","provider":"ibkr","symbol":"NVDA","price":123.45,"timestamp":"2025-11-03T14:30:01.000250Z",
- *  "size":100.0,"bid":123.4,"ask":123.5,"bid_size":300.0,"ask_size":200.0,"seq":0,"origin":"replay","replay_run_id":42}
+ *  "size":100.0,"bid":123.4,"ask":123.5,"bid_size":300.0,"ask_size":200.0,"seq":0,"origin":"replay","replay_run_id":42,
+ *  "run_seq":1017}
  * </pre>
  * {@code timestamp} is ISO-8601 UTC with microseconds when it has any; absent bid/ask/sizes are
- * {@code null}; {@code replay_run_id} is {@code null} for live ticks. Numbers are exact decimals
+ * {@code null}; {@code replay_run_id} is {@code null} for live ticks, which have no {@code run_seq}
+ * (the tick's ordinal in its run, from 1: {@link BusMessage#runSeq}). Numbers are exact decimals
  * ({@link Decimals}: {@code 231.45}, {@code 100.0}), so a reader gets back the exact doubles.
  */
 public final class BusJson
@@ -47,6 +49,10 @@ public final class BusJson
         if (m.origin == BusMessage.ORIGIN_REPLAY)
         {
             out.append(m.replayRunId);
+            if (m.runSeq > 0)
+            {
+                out.append(",\"run_seq\":").append(m.runSeq);
+            }
         }
         else
         {

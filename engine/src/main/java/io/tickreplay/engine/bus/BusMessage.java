@@ -29,6 +29,12 @@ public final class BusMessage
     public double bidSize = Double.NaN;
     public double askSize = Double.NaN;
     public long replayRunId;
+    /**
+     * The tick's ordinal among the ticks its replay run emitted, from 1 (0: unknown, a live tick or an
+     * older producer): the same for the same tick whether the run was resumed or not, so that a consumer
+     * folds each tick of a run in once, whatever a resumed run published again.
+     */
+    public long runSeq;
 
     /** Every field absent, as a decoder starts a record: no names, no ts, NaN numbers, seq 0, a replay's tick of no run. */
     public BusMessage unset()
@@ -46,6 +52,7 @@ public final class BusMessage
         bidSize = Double.NaN;
         askSize = Double.NaN;
         replayRunId = 0;
+        runSeq = 0;
         return this;
     }
 
@@ -64,6 +71,7 @@ public final class BusMessage
         bidSize = o.bidSize;
         askSize = o.askSize;
         replayRunId = o.replayRunId;
+        runSeq = o.runSeq;
         return this;
     }
 
@@ -98,6 +106,7 @@ public final class BusMessage
         bidSize = tick.bidSize;
         askSize = tick.askSize;
         replayRunId = 0;
+        runSeq = 0;
         return this;
     }
 

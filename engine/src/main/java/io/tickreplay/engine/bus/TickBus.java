@@ -28,6 +28,16 @@ public interface TickBus
     }
 
     /**
+     * Sends everything published so far and returns once the bus holds it (acknowledged): a checkpoint
+     * vouches for every tick before it, so a resumed run never leaves a gap on the bus. By default,
+     * {@link #flush} (a bus whose flush already waits, or that keeps nothing).
+     */
+    default void sync()
+    {
+        flush();
+    }
+
+    /**
      * The run has ended: a bus that others read tells them so (the seed's {@code kind}
      * {@code replay_end}, with the run's tick count and stream checksum, on every partition or shard).
      * Called once, by the run's bus-publisher stage, after its last message.

@@ -30,6 +30,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
     private int buffered;
     private final long[] bySymbol;
     private long emitted;
+    private final CheckpointBarrier checkpoints;
     private long firstTs = Long.MIN_VALUE;
     private long lastTs = Long.MIN_VALUE;
     private int lastSymbolId = -1;
@@ -44,6 +45,17 @@ public final class BusPublishStage implements EventHandler<TickEvent>
     public BusPublishStage(final TickBus bus, final String provider, final long runId, final SymbolTable symbols, final ReplayProgress progress,
         final long windowStartMicros, final long windowEndMicros)
     {
+        this(bus, provider, runId, symbols, progress, windowStartMicros, windowEndMicros, CheckpointBarrier.NONE);
+    }
+
+    /**
+     * @param checkpoints acknowledged at each checkpoint marker once the bus holds every tick before it
+     *                    ({@link TickBus#sync}): a resumed run re-publishes only what the bus may lack
+     */
+    public BusPublishStage(final TickBus bus, final String provider, final long runId, final SymbolTable symbols, final ReplayProgress progress,
+        final long windowStartMicros, final long windowEndMicros, final CheckpointBarrier checkpoints)
+    {
+        this.checkpoints = checkpoints;
         this.windowStart = windowStartMicros;
         this.windowEnd = windowEndMicros;
         this.bus = bus;
@@ -72,6 +84,16 @@ public final class BusPublishStage implements EventHandler<TickEvent>
             started = true;
             bus.startOfRun(provider, runId, windowStart, windowEnd);
         }
+        if (event.type == TickEvent.TICK && event.checkpointBefore != 0)
+        {
+            if (buffered > 0)
+            {
+                bus.publish(buffer, buffered);
+                buffered = 0;
+            }
+            bus.sync();
+            checkpoints.ack(event.checkpointBefore);
+        }
         if (event.type == TickEvent.TICK && !event.skipped)
         {
             final BusMessage message = buffer[buffered++];
@@ -80,7 +102,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
             event.copyTo(message);
             checksum.add(event.symbolId, event.tsMicros, event.seq, event.price, event.size, event.bid, event.ask, event.bidSize, event.askSize);
             bySymbol[event.symbolId]++;
-            emitted++;
+            message.runSeq = ++emitted;
             if (firstTs == Long.MIN_VALUE)
             {
                 firstTs = event.tsMicros;

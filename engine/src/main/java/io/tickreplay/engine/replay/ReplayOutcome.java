@@ -12,7 +12,7 @@ public final class ReplayOutcome
     }
 
     private volatile Status status;
-    private volatile String errorMessage;
+    private volatile String where;
     private volatile Throwable error;
     private long ticks;
     private long checksum;
@@ -21,14 +21,16 @@ public final class ReplayOutcome
     private long lastTsMicros = Long.MIN_VALUE;
     private long elapsedNanos;
 
-    /** The first failure wins; called by the topology on the failing stage's thread. */
-    public synchronized void fail(final String where, final Throwable t)
+    /**
+     * The first failure wins; called by the topology on the failing stage's thread. Allocates nothing,
+     * so that an {@link OutOfMemoryError} is recorded like any other failure (the message is made when asked).
+     */
+    public synchronized void fail(final String stage, final Throwable t)
     {
         if (error == null)
         {
+            where = stage;
             error = t;
-            final String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage();
-            errorMessage = where + ": " + message;
         }
     }
 
@@ -49,9 +51,16 @@ public final class ReplayOutcome
         return status;
     }
 
+    /** {@code <stage>: <message>} of the first failure (its class when it has no message); null when none. */
     public String errorMessage()
     {
-        return errorMessage;
+        final Throwable t = error;
+        if (t == null)
+        {
+            return null;
+        }
+        final String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage();
+        return where + ": " + message;
     }
 
     public Throwable error()

@@ -19,7 +19,7 @@ import java.util.List;
  * Every tick the source read updates the state (warm-up and ticks skipped by a seek or a cancel
  * included); only emitted ones produce rows. A tick skipped while its symbol holds a value of the same
  * ts drops that value: the stored row of a ts is the one computed at its last tick ({@link LastPerTimestamp}),
- * which a cut run did not emit. A new signal is a calculator in {@link SignalSet#REGISTRY}; a new stage
+ * which a cut run did not emit. A value that is not finite (an overflow) is counted and dropped. A new signal is a calculator in {@link SignalSet#REGISTRY}; a new stage
  * of the chain (the model stage) is added here, once, for every place that computes signals.
  *
  * <p>One thread. Allocation-free per tick; memory: the calculators' state and six numbers per
@@ -34,6 +34,7 @@ public final class SignalChain
     private final long emitFrom;
     private final SignalOutput filtered;
     private boolean suppress;
+    private long nonFinite;
 
     private SignalChain(final Context ctx)
     {
@@ -48,6 +49,12 @@ public final class SignalChain
         }
         this.filtered = (signalId, symbolId, ts, seq, value, m1, m2, m3) ->
         {
+            if (!Double.isFinite(value))
+            {
+                // an overflow (a price of 1e308 is finite, its VWAP is not): no NaN or infinity reaches a table
+                nonFinite++;
+                return;
+            }
             // a bar signal's ts is its minute's start: passed on only when the run emitted that whole minute
             if (barSignal[signalId] ? coverage.covers(ts, ts + BarBuilder.ONE_MINUTE) : !suppress && ts >= emitFrom)
             {
@@ -70,6 +77,12 @@ public final class SignalChain
     public boolean isEmpty()
     {
         return signals.isEmpty();
+    }
+
+    /** Values that came out not finite (an arithmetic overflow) and were not passed on. */
+    public long nonFinite()
+    {
+        return nonFinite;
     }
 
     /** Ticks no definition accepted. */

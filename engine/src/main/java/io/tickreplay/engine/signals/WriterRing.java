@@ -4,6 +4,7 @@ import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventFactory;
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.FullRingBackoff;
@@ -51,7 +52,7 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
     private final BatchEventProcessor<S> processor;
     private final String name;
     private final CountDownLatch drained = new CountDownLatch(1);
-    private volatile RuntimeException failure;
+    private volatile Throwable failure;
     private static final int PUBLISH_EVERY = 64;
 
     private boolean ended;
@@ -65,6 +66,35 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
         this.refill = Math.max(1, size / 4);
         this.ring = RingBuffer.createSingleProducer(slots, size, WaitStrategies.of(waitStrategy));
         this.processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), new Drain());
+        // whatever escapes the writer (an error while recording an error) is kept, and the ring keeps draining:
+        // the Disruptor's default handler would end the thread and leave the producer waiting on a full ring
+        processor.setExceptionHandler(new ExceptionHandler<S>()
+        {
+            @Override
+            public void handleEventException(final Throwable ex, final long sequence, final S event)
+            {
+                if (failure == null)
+                {
+                    failure = ex;
+                }
+                if (event.type == Slot.END)
+                {
+                    drained.countDown();
+                }
+            }
+
+            @Override
+            public void handleOnStartException(final Throwable ex)
+            {
+                failure = ex;
+            }
+
+            @Override
+            public void handleOnShutdownException(final Throwable ex)
+            {
+                // the writer has written what it could; its failure, if any, is reported already
+            }
+        });
         ring.addGatingSequences(processor.getSequence());
     }
 
@@ -146,10 +176,10 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
     public void endOfBatch()
     {
         flush();
-        final RuntimeException e = failure;
+        final Throwable e = failure;
         if (e != null)
         {
-            throw new IllegalStateException(e.getMessage(), e);
+            throw new IllegalStateException(e instanceof RuntimeException ? e.getMessage() : e.toString(), e);
         }
     }
 
@@ -227,8 +257,9 @@ public abstract class WriterRing<S extends WriterRing.Slot> implements AutoClose
             }
             catch (final Throwable t)
             {
-                // an Error too (out of memory): the run fails with it, the ring keeps draining so the producer never blocks
-                failure = t instanceof RuntimeException r ? r : new IllegalStateException(t.toString(), t);
+                // an Error too (out of memory): the run fails with it, the ring keeps draining so the producer never blocks;
+                // kept as it is, with nothing allocated
+                failure = t;
             }
             finally
             {

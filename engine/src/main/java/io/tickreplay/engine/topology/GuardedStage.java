@@ -1,6 +1,7 @@
 package io.tickreplay.engine.topology;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
 import io.tickreplay.engine.replay.NanoClock;
 import io.tickreplay.engine.replay.TickEvent;
 import io.tickreplay.engine.topology.ReplayTopology.StageLatency;
@@ -71,6 +72,41 @@ final class GuardedStage implements EventHandler<TickEvent>
             {
                 ended.countDown();
             }
+        }
+    }
+
+    /**
+     * What escapes a stage's guard (an error while handling an error) goes to the run's errors, and the
+     * processor goes on to the stream's end: the Disruptor's default handler would end the thread and
+     * leave the run waiting for a stage that is gone.
+     */
+    static final class Escaped implements ExceptionHandler<TickEvent>
+    {
+        private final String stage;
+        private final RunErrors errors;
+
+        Escaped(final String stage, final RunErrors errors)
+        {
+            this.stage = stage;
+            this.errors = errors;
+        }
+
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final TickEvent event)
+        {
+            errors.onError(stage, ex);
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            errors.onError(stage, ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            errors.onError(stage, ex);
         }
     }
 }

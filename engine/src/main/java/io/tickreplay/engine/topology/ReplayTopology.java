@@ -10,15 +10,12 @@ import io.tickreplay.engine.replay.BusPublishStage;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.FullRingBackoff;
 import io.tickreplay.engine.replay.JournalStage;
-import io.tickreplay.engine.replay.NanoClock;
 import io.tickreplay.engine.replay.PacingStage;
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
 import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.ReplayProgress;
-import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
-import io.tickreplay.engine.replay.TickBatchSource;
 import io.tickreplay.engine.replay.TickEvent;
 import io.tickreplay.engine.replay.TickJournal;
 import io.tickreplay.engine.replay.WaitStrategies;
@@ -27,7 +24,6 @@ import io.tickreplay.engine.signals.BarSink;
 import io.tickreplay.engine.signals.BarStage;
 import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalRing;
-import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalShardStage;
 import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.signals.WriterRing;
@@ -168,13 +164,14 @@ public final class ReplayTopology implements AutoCloseable
         this.errors = new RunErrors(outcome, control, ctx.errorListener);
         this.pacer = new PacingStage(control, ctx.clock);
         this.progress = new ReplayProgress(ctx.symbols.size());
-        this.publisher = new BusPublishStage(ctx.bus, ctx.provider, ctx.runId, ctx.symbols, progress, ctx.windowStart, ctx.windowEnd);
+        final int shardCount = ctx.signals.isEmpty() ? 0 : ctx.signalSinks.size();
+        // every stage that makes something durable acknowledges a checkpoint: the bus publisher, the journal, the shards, the bars
+        this.checkpoints = new CheckpointBarrier(1 + (ctx.journal == null ? 0 : 1) + shardCount + (ctx.barSink == null ? 0 : 1), ctx.checkpointListener);
+        this.publisher = new BusPublishStage(ctx.bus, ctx.provider, ctx.runId, ctx.symbols, progress, ctx.windowStart, ctx.windowEnd, checkpoints);
         if (ctx.resumeFrom != null)
         {
             publisher.restore(ctx.resumeFrom);
         }
-        final int shardCount = ctx.signals.isEmpty() ? 0 : ctx.signalSinks.size();
-        this.checkpoints = new CheckpointBarrier((ctx.journal == null ? 0 : 1) + shardCount + (ctx.barSink == null ? 0 : 1), ctx.checkpointListener);
         control.onSeek(ctx.source::seek);
         control.onCancel(ctx.source::cancel);
         // every stage that counts END down: the journal, the shards, the bars, the taps and the publisher
@@ -240,6 +237,7 @@ public final class ReplayTopology implements AutoCloseable
         final boolean shared = ctx.mode == ThreadingMode.SHARED;
         final BatchEventProcessor<TickEvent> emitter = builder.build(ticks, ticks.newBarrier(),
             new Emitter(shared ? composed : List.of()));
+        emitter.setExceptionHandler(new GuardedStage.Escaped(shared ? "shared" : "pacer", errors));
         processors.add(emitter);
         processorThreads.add(ctx.threadName + (shared ? "-shared" : "-pacer"));
         final List<Sequence> gating = new ArrayList<>();
@@ -251,6 +249,7 @@ public final class ReplayTopology implements AutoCloseable
                 continue;
             }
             final BatchEventProcessor<TickEvent> p = builder.build(ticks, ticks.newBarrier(emitter.getSequence()), stage);
+            p.setExceptionHandler(new GuardedStage.Escaped(stage.name, errors));
             processors.add(p);
             processorThreads.add(ctx.threadName + "-" + stage.name);
             gating.add(p.getSequence());

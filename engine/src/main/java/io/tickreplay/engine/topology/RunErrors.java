@@ -38,23 +38,34 @@ public final class RunErrors
         this.listener = listener;
     }
 
-    /** A stage failed: counted, the run failed (first failure wins) and cancelled, the listener told. */
+    /**
+     * A stage failed: the run failed (first failure wins) and cancelled first, with nothing allocated, so
+     * that even an {@link OutOfMemoryError} ends the run; then counted and the listener told. Never throws.
+     */
     public void onError(final String stage, final Throwable error)
     {
-        final String kind = kind(error);
-        synchronized (counts)
-        {
-            counts.merge(stage + "/" + kind, 1L, Long::sum);
-        }
-        outcome.fail(stage, error);
-        control.cancel();
         try
         {
+            outcome.fail(stage, error);
+            control.cancel();
+        }
+        catch (final Throwable again)
+        {
+            // nothing more can be done on this thread: the caller's stage stops, the others see the cancel if it was set
+            return;
+        }
+        try
+        {
+            final String kind = kind(error);
+            synchronized (counts)
+            {
+                counts.merge(stage + "/" + kind, 1L, Long::sum);
+            }
             listener.onError(stage, kind, error);
         }
-        catch (final RuntimeException ignored)
+        catch (final Throwable ignored)
         {
-            // counting must not hide the failure it counts
+            // counting must not hide the failure it counts (out of memory while counting it)
         }
     }
 

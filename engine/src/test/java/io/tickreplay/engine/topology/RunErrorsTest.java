@@ -77,6 +77,56 @@ class RunErrorsTest
         }
     }
 
+    @Test
+    void aWriterThatRunsOutOfMemoryEndsTheRunAsFailedInsteadOfLeavingItWaiting() throws Exception
+    {
+        final List<Told> told = new CopyOnWriteArrayList<>();
+        for (final ReplayTopology.ThreadingMode mode : new ReplayTopology.ThreadingMode[] {ReplayTopology.ThreadingMode.DEDICATED,
+            ReplayTopology.ThreadingMode.SHARED})
+        {
+            told.clear();
+            // a small signals ring: the shard fills it while the writer is gone, and must still reach its end
+            try (ReplayTopology t = new ReplayTopology(new ReplayTopology.Context().source(Session.source(), Session.SYMBOLS).run("ibkr", 3)
+                .bus(Session.NOWHERE).signals(List.of("all"), List.of(dyingSink())).threadingMode(mode).cores(64).ticksRingSize(1024).signalsRingSize(64)
+                .errors((stage, kind, error) -> told.add(new Told(stage, kind)))))
+            {
+                final ReplayOutcome outcome = startAndAwait(t);
+                assertThat(outcome.status()).as(mode.name()).isEqualTo(ReplayOutcome.Status.FAILED);
+                assertThat(outcome.errorMessage()).isEqualTo("signals-0: java.lang.OutOfMemoryError: Java heap space");
+                assertThat(told).containsExactly(new Told("signals-0", "OutOfMemoryError"));
+            }
+        }
+    }
+
+    /** A signals sink whose 5,000th value finds no memory left. */
+    private static SignalSink dyingSink()
+    {
+        return new SignalSink()
+        {
+            private long values;
+
+            @Override
+            public void signal(final int signalId, final int symbolId, final long tsMicros, final int seq, final double value, final double m1,
+                final double m2, final double m3)
+            {
+                if (++values == 5000)
+                {
+                    throw new OutOfMemoryError("Java heap space");
+                }
+            }
+
+            @Override
+            public void endOfBatch()
+            {
+            }
+
+            @Override
+            public void endOfStream()
+            {
+            }
+        };
+    }
+
     private static ReplayOutcome startAndAwait(final ReplayTopology topology) throws InterruptedException
     {
         topology.start();
