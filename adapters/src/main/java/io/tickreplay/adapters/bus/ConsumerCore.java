@@ -118,6 +118,7 @@ public final class ConsumerCore implements AutoCloseable
     private PartitionState current;
     private long currentPosition;
     private long duplicates;
+    private boolean commitNow;
 
     /**
      * @param signals names as {@link SignalSet#of} takes them; the ids the store is given index
@@ -225,11 +226,26 @@ public final class ConsumerCore implements AutoCloseable
             st.runs.computeIfAbsent(c.runId, id -> new RunState(id, c.windowStart, c.windowEnd));
             return;
         }
-        final RunState run = st.runs.remove(c.runId);
-        if (run != null)
+        final RunState run = st.runs.get(c.runId);
+        if (run == null)
         {
-            event.end(run.ticks, c.complete);
+            return;
+        }
+        if (c.complete)
+        {
+            st.runs.remove(c.runId);
+            event.end(run.ticks, true);
             run.onEvent(event);
+            return;
+        }
+        // a run that ended incomplete (cancelled, failed, killed) may be resumed: its state stays as it is, to go on
+        // with the resumed run's records, as the replay's own state goes on from its checkpoint. What the replay wrote at
+        // its end (each signal's held last value) is written now, in a batch of its own, so that the resumed run's
+        // value for the same key lands in a later one (the stored row then is the resumed run's, as in the table).
+        if (run.chain != null)
+        {
+            run.chain.releaseAll();
+            commitNow = true;
         }
     }
 
@@ -303,6 +319,10 @@ public final class ConsumerCore implements AutoCloseable
         {
             return false;
         }
+        if (commitNow)
+        {
+            return true;
+        }
         final long age = nowNanos - batchStart;
         return rows >= batching.rows() && age >= MIN_COMMIT_NANOS || age >= batching.millis() * 1_000_000L || rows >= MAX_ROWS ||
             store.pendingBytes() >= MAX_BYTES;
@@ -330,6 +350,7 @@ public final class ConsumerCore implements AutoCloseable
         pendingByName.forEach(listener::committed);
         resetBatch();
         positions.clear();
+        commitNow = false;
     }
 
     private void resetBatch()
@@ -403,6 +424,8 @@ public final class ConsumerCore implements AutoCloseable
     private final class RunState
     {
         final EventHandler<TickEvent> stage;
+        /** The signals role's chain (null for bars): a run that ends incomplete releases its held values. */
+        SignalChain chain;
         long ticks;
         /** The highest run_seq folded in: a resumed run's records at or below it are those the partition already had. */
         long lastRunSeq;
@@ -443,8 +466,8 @@ public final class ConsumerCore implements AutoCloseable
                     {
                     }
                 };
-                stage = new SignalShardStage(0, 1, SignalChain.context().signals(signalNames).symbols(maxSymbols).window(start, end).sink(out).build(),
-                    CheckpointBarrier.NONE);
+                chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).window(start, end).sink(out).build();
+                stage = new SignalShardStage(0, 1, chain, CheckpointBarrier.NONE);
             }
             else
             {

@@ -112,22 +112,26 @@ public final class JobRunStore
     }
 
     /**
-     * Reopens job {@code id} only if its row is still as it was read ({@code status} and the pid in its
-     * metadata): compare-and-set, so that of two processes resuming one run at once, one does.
+     * Reopens job {@code id} only if its row is still as it was read ({@code status}, and the pid and the
+     * count of resumes in its metadata): compare-and-set, so that of two processes resuming one run at
+     * once, one does.
      *
      * @return false when another process changed the row first
      */
-    public boolean reopenIf(final long id, final String status, final Object pid, final Map<String, Object> metadata) throws SQLException
+    public boolean reopenIf(final long id, final String status, final Object pid, final Object resumes, final Map<String, Object> metadata)
+        throws SQLException
     {
         try (Connection c = dataSource.getConnection();
              PreparedStatement update = c.prepareStatement(
                  "UPDATE job_runs SET status = 'running', completed_at = NULL, error_message = NULL, " +
-                 "metadata = coalesce(metadata, '{}'::jsonb) || ?::jsonb WHERE id = ? AND status = ? AND (metadata->>'pid') IS NOT DISTINCT FROM ?"))
+                 "metadata = coalesce(metadata, '{}'::jsonb) || ?::jsonb WHERE id = ? AND status = ? AND (metadata->>'pid') IS NOT DISTINCT FROM ? " +
+                 "AND (metadata->>'resumes') IS NOT DISTINCT FROM ?"))
         {
             update.setString(1, json(metadata));
             update.setLong(2, id);
             update.setString(3, status);
             update.setString(4, pid == null ? null : String.valueOf(pid));
+            update.setString(5, resumes == null ? null : String.valueOf(resumes));
             return update.executeUpdate() == 1;
         }
     }

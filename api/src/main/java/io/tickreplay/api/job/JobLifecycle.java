@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -79,14 +80,29 @@ public final class JobLifecycle<R>
 
     /**
      * Reopens an ended (or orphaned) job's row under its id, stamped with this process's pid and host, if
-     * nobody changed it since it was read ({@code status}, {@code pid}); false when another process did first.
+     * nobody changed it since it was read ({@code status}, {@code pid}, {@code resumes}); false when another process did first.
      */
-    public boolean reopenIf(final long id, final String status, final Object pid, final Map<String, Object> metadata) throws SQLException
+    public boolean reopenIf(final long id, final String status, final Object pid, final Object resumes, final Map<String, Object> metadata)
+        throws SQLException
     {
         final Map<String, Object> stamped = new LinkedHashMap<>(metadata);
         stamped.put("pid", ProcessHandle.current().pid());
         stamped.put("host", HOST);
-        return store.reopenIf(id, status, pid, stamped);
+        return store.reopenIf(id, status, pid, resumes, stamped);
+    }
+
+    /**
+     * The live process of this host that runs {@code job}, if its row says {@code running} and names one
+     * (a row left by a process that died names one that is gone: its job can be taken over).
+     */
+    public OptionalLong liveRunner(final JobRunStore.JobRun job)
+    {
+        if (!"running".equals(job.status()) || !HOST.equals(job.metadata().get("host")) || !(job.metadata().get("pid") instanceof Number pid))
+        {
+            return OptionalLong.empty();
+        }
+        return ProcessHandle.of(pid.longValue()).filter(ProcessHandle::isAlive).isPresent() ? OptionalLong.of(pid.longValue())
+            : OptionalLong.empty();
     }
 
     /** Keeps {@code job} as one this process runs. */

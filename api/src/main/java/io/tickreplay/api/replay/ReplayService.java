@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -167,6 +168,11 @@ public final class ReplayService implements AutoCloseable
             {
                 throw new ResumeRefused("replay run " + runId + " completed: there is nothing to resume");
             }
+            final OptionalLong runner = lifecycle.liveRunner(job);
+            if (runner.isPresent())
+            {
+                throw new ResumeRefused("replay run " + runId + " is running in process " + runner.getAsLong() + " on this host: it has nothing to resume from");
+            }
             if (job.metadata().containsKey("sources"))
             {
                 throw new ResumeRefused("replay run " + runId + " replayed several sources, which keep no checkpoints: it cannot be resumed; replay it again");
@@ -185,7 +191,7 @@ public final class ReplayService implements AutoCloseable
             resumed.put("resumed_from", Map.of("ticks", checkpoint.ticks(), "ts", Micros.toInstant(checkpoint.lastTsMicros()).toString(),
                 "status", job.status()));
             resumed.put("speed", plan.speed());
-            if (!lifecycle.reopenIf(runId, job.status(), job.metadata().get("pid"), resumed))
+            if (!lifecycle.reopenIf(runId, job.status(), job.metadata().get("pid"), job.metadata().get("resumes"), resumed))
             {
                 throw new ResumeRefused("replay run " + runId + " is being resumed by another process");
             }
