@@ -10,6 +10,7 @@ import io.tickreplay.adapters.postgres.PostgresTestSupport;
 import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.adapters.redis.RedisBus;
 import io.tickreplay.adapters.redis.RedisConsumerLoop;
+import io.tickreplay.api.ChildJvm;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
@@ -307,6 +308,41 @@ class BusExactnessIT
         assertThat(failures).isEmpty();
         assertThat(rows(SIGNALS)).containsExactlyElementsOf(expected.get(0));
         assertThat(rows(BARS)).containsExactlyElementsOf(expected.get(1));
+    }
+
+    @Test
+    void ctrlCOnConsumeCommitsLeavesTheGroupAndExitsZero() throws Exception
+    {
+        final ReplayRun run = service.start(window(0).withSignals(List.of("none")).withBus(new ReplayRequest.BusChoice("kafka", bootstrap, "ctrlc")));
+        assertThat(run.done().get(5, TimeUnit.MINUTES).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
+        final Path err = dir.resolve("consume.err");
+        final Process consume = new ProcessBuilder(ChildJvm.command("384m", "consume", "--db-url", PostgresTestSupport.url(db), "--bus", "kafka",
+            "--bus-url", bootstrap, "--topic", "ctrlc", "--group", "ctrlc", "--role", "signals"))
+            .redirectOutput(dir.resolve("consume.out").toFile()).redirectError(err.toFile()).start();
+        try
+        {
+            await().atMost(Duration.ofSeconds(90)).until(() -> !consume.isAlive() || committedPositions("ctrlc") > 0);
+            assertThat(consume.isAlive()).as(Files.readString(err)).isTrue();
+            assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(consume.pid())).start().waitFor()).isZero();
+            assertThat(consume.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            final String stderr = Files.readString(err);
+            assertThat(consume.exitValue()).as(stderr).isZero();
+            assertThat(stderr).contains("tickreplay consume: kafka group ctrlc").contains("everything read is committed");
+        }
+        finally
+        {
+            consume.destroyForcibly();
+        }
+    }
+
+    private static long committedPositions(final String group) throws Exception
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM bus_offsets WHERE \"group\" = '" + group + "'"))
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static long checkpointTicks(final long runId) throws Exception
