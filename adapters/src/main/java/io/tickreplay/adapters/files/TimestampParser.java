@@ -166,17 +166,19 @@ public final class TimestampParser
                 return (utc ? midnight : localToEpoch(zone, midnight)) * 1_000_000L;
             }
             final char sep = s.charAt(10);
-            if ((sep == 'T' || sep == 't' || sep == ' ') && n >= 19 && isDigits(s, 11, 13) && s.charAt(13) == ':' &&
-                isDigits(s, 14, 16) && s.charAt(16) == ':' && isDigits(s, 17, 19))
+            // HH:mm:ss, or HH:mm (seconds 0) when no ':' follows the minutes: '2025-11-03 14:00' is what people type
+            final boolean withSeconds = n >= 19 && s.charAt(16) == ':' && isDigits(s, 17, 19);
+            if ((sep == 'T' || sep == 't' || sep == ' ') && n >= 16 && isDigits(s, 11, 13) && s.charAt(13) == ':' && isDigits(s, 14, 16) &&
+                (withSeconds || n == 16 || s.charAt(16) != ':'))
             {
                 final int hour = num(s, 11, 13);
                 final int minute = num(s, 14, 16);
-                final int second = num(s, 17, 19);
+                final int second = withSeconds ? num(s, 17, 19) : 0;
                 if (hour > 23 || minute > 59 || second > 59)
                 {
                     throw new IllegalArgumentException("invalid time of day: " + s);
                 }
-                int i = 19;
+                int i = withSeconds ? 19 : 16;
                 long fractionMicros = 0;
                 if (i < n && (s.charAt(i) == '.' || s.charAt(i) == ','))
                 {

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -224,6 +225,21 @@ public final class Database implements AutoCloseable
             return where;
         }
         return where + " (embedded PostgreSQL, data in " + embedded.dataDirectory() + (embedded.owner() ? ")" : ", attached to a running server)");
+    }
+
+    /** The versions recorded in {@code schema_migrations}, oldest first: the schema this database has. */
+    public List<Integer> schemaVersions() throws SQLException
+    {
+        final List<Integer> out = new ArrayList<>();
+        try (Connection connection = pool.getConnection(); Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT version FROM schema_migrations ORDER BY version"))
+        {
+            while (rs.next())
+            {
+                out.add(rs.getInt(1));
+            }
+        }
+        return out;
     }
 
     public List<Integer> migrationsApplied()

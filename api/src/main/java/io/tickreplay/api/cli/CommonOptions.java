@@ -25,9 +25,13 @@ public final class CommonOptions
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
     boolean verbose;
 
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (by default: a bar on a terminal, a line every 10 s otherwise).")
+    boolean quiet;
+
     /** Loads the settings with these options and the command's own flags (paths below {@code tickreplay}) on top. */
     public Settings settings(final Map<String, Object> commandFlags)
     {
+        ProgressBar.quiet(quiet);
         final Map<String, Object> flags = new HashMap<>(commandFlags);
         flags.put("db.url", dbUrl);
         flags.put("db.embedded-dir", pgDir == null ? null : pgDir.toString());

@@ -28,7 +28,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /** {@code tickreplay consume}: one member of a consumer group on a Kafka topic or Redis streams (docs/bus.md). */
@@ -106,6 +109,7 @@ public final class ConsumeCommand implements Callable<Integer>
         }
         final Counter otherRows = Counter.builder("tickreplay_bus_rows_written").description("Rows a consumer wrote")
             .tags("group", group, "role", ConsumerCore.label(r)).register(registry);
+        final LongAdder rowsWritten = new LongAdder();
         final ConsumerCore.Listener listener = new ConsumerCore.Listener()
         {
             @Override
@@ -113,6 +117,7 @@ public final class ConsumeCommand implements Callable<Integer>
             {
                 final Counter c = written.get(name);
                 (c != null ? c : otherRows).increment(rows);
+                rowsWritten.add(rows);
             }
 
             @Override
@@ -141,7 +146,17 @@ public final class ConsumeCommand implements Callable<Integer>
                     String.valueOf(e.getKey())), e.getValue())).toList(), true);
                 return registry.scrape();
             });
-            System.err.printf("tickreplay consume: %s group %s, role %s, on %s%n", bus.kind(), group, ConsumerCore.label(r), bus.describe(""));
+            System.err.printf("tickreplay consume: %s group %s, role %s, on %s%s; progress every 10 s, Ctrl-C commits and stops%n", bus.kind(), group,
+                ConsumerCore.label(r), bus.describe(""), idle == null ? "" : ", stopping after " + idleExit + " s without a message (--idle-exit)");
+            final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(task ->
+            {
+                final Thread t = new Thread(task, "consume-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            ticker.scheduleAtFixedRate(() -> System.err.printf("tickreplay consume: %,d records read, %,d rows written, lag %,d on %s %s%n", loop.consumed(),
+                rowsWritten.sum(), loop.lag().values().stream().mapToLong(Long::longValue).sum(),
+                bus.kind().equals(BusSpec.KAFKA) ? "partitions" : "streams", loop.lag().keySet().stream().sorted().toList()), 10, 10, TimeUnit.SECONDS);
             // Ctrl-C and SIGTERM stop the loop, which commits what it read and leaves the group; the command then ends with 0
             try (Interrupts stop = Interrupts.install())
             {
@@ -150,14 +165,15 @@ public final class ConsumeCommand implements Callable<Integer>
             }
             finally
             {
+                ticker.shutdownNow();
                 loop.close();
                 if (server != null)
                 {
                     server.stop();
                 }
             }
-            System.err.printf("tickreplay consume: %,d records read, %,d dead-lettered; everything read is committed%n", loop.consumed(),
-                loop.deadLetters());
+            System.err.printf("tickreplay consume: %,d records read, %,d rows written, %,d dead-lettered; everything read is committed%n",
+                loop.consumed(), rowsWritten.sum(), loop.deadLetters());
         }
         return 0;
     }

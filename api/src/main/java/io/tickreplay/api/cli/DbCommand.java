@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The database as an operator sees it: {@code db status} (which server, is it up, who owns the embedded
@@ -104,8 +105,10 @@ public final class DbCommand implements Runnable
             try (Database db = Database.open(settings.string("db.url"), data, 1))
             {
                 db.ping();
+                final List<Integer> versions = db.schemaVersions();
                 System.out.println("database " + db.describe() + ": answers, PostgreSQL " + db.serverVersion() + ", schema version " +
-                    db.migrationsApplied());
+                    (versions.isEmpty() ? "none" : versions.get(versions.size() - 1) + " (migrations " +
+                        versions.stream().map(v -> "V" + v).collect(Collectors.joining(", ")) + " applied)"));
                 return 0;
             }
             catch (final RuntimeException | SQLException e)

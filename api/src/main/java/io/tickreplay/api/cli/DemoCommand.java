@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.ReplayRequest;
@@ -20,13 +21,18 @@ import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -175,7 +181,8 @@ public final class DemoCommand implements Callable<Integer>
                     "\"provider\": \"" + summary.get(0).provider() + "\", \"symbols\": [\"" + summary.get(0).symbol() + "\"], \"start\": \"" +
                     summary.get(0).minTs() + "\", \"end\": \"" + summary.get(0).maxTs().plusNanos(1000) + "\", \"format\": \"parquet\"}'");
                 System.out.println("  ./tickreplay replay --provider " + summary.get(0).provider() + " --symbols " +
-                    summary.get(0).symbol() + " --start " + summary.get(0).minTs() + " --end " + summary.get(0).maxTs().plusNanos(1000) + " --speed 100");
+                    summary.get(0).symbol() + " --start " + summary.get(0).minTs() + " --end " + summary.get(0).maxTs().plusNanos(1000) +
+                    " --speed 100 --max-gap 1m   (nights and weekends pass in a minute each)");
                 System.out.println("staying up: " + db.describe() + ", API " + api.baseUrl() + "; Ctrl-C to stop");
                 ServeCommand.awaitStop();
             }
@@ -183,16 +190,42 @@ public final class DemoCommand implements Callable<Integer>
         return 0;
     }
 
-    /** A burst replay of the first provider's whole session, with a summary line or two. */
+    /** The newest completed replay of exactly this window and these symbols, if the store has one. */
+    private static Optional<Long> completedRun(final ReplayService replays, final String provider, final List<String> symbols, final Instant start,
+        final Instant end) throws SQLException
+    {
+        for (final JobRunStore.JobRun job : replays.jobs().list(ReplayService.JOB_NAME, "completed", provider, 200, 0))
+        {
+            if (start.equals(job.minTs()) && end.toString().equals(job.metadata().get("end")) && Set.copyOf(symbols).equals(Set.copyOf(job.symbols())))
+            {
+                return Optional.of(job.id());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A burst replay of the first provider's whole session (or an hour of it when that was done before), with a summary line or two. */
     private static long replaySession(final ReplayService replays, final MeterRegistry registry, final List<TickStore.SymbolSummary> summary)
         throws Exception
     {
         final String provider = summary.get(0).provider();
         final List<String> symbols = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::symbol).toList();
-        final Instant start = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::minTs).min(Instant::compareTo).orElseThrow();
-        final Instant end = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::maxTs).max(Instant::compareTo).orElseThrow()
+        Instant start = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::minTs).min(Instant::compareTo).orElseThrow();
+        Instant end = summary.stream().filter(s -> s.provider().equals(provider)).map(TickStore.SymbolSummary::maxTs).max(Instant::compareTo).orElseThrow()
             .plusNanos(1000);
         System.out.println();
+        final Optional<Long> done = completedRun(replays, provider, symbols, start, end);
+        if (done.isPresent())
+        {
+            // the whole store was replayed before: its rows are there; an hour at the session's open shows the pipeline again in seconds
+            final Instant day = end.minus(Duration.ofHours(12)).truncatedTo(ChronoUnit.DAYS);
+            final Instant hourStart = day.plus(Duration.ofMinutes(14 * 60 + 30));
+            System.out.println("replay " + done.get() + " already replayed " + provider + " [" + start + ", " + end + ") with its signals and bars: " +
+                "replaying the hour [" + hourStart + ", " + hourStart.plus(Duration.ofHours(1)) + ") only (./tickreplay replay --provider " + provider +
+                " --symbols " + String.join(",", symbols) + " --start " + start + " --end " + end + " --speed 0 replays it all again)");
+            start = hourStart;
+            end = hourStart.plus(Duration.ofHours(1));
+        }
         final List<String> signals = replays.config().signals();
         System.out.println("replaying " + provider + " " + String.join(",", symbols) + " [" + start + ", " + end + ") in burst to the in-process bus" +
             (signals.equals(List.of("none")) ? "" : ", computing signals " + String.join(",", signals) + " into the signals table and bars into bars_ohlcv"));

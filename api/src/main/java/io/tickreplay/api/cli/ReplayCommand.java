@@ -2,6 +2,8 @@ package io.tickreplay.api.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
@@ -14,10 +16,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -51,6 +55,10 @@ public final class ReplayCommand implements Callable<Integer>
 
     @Option(names = "--speed", paramLabel = "X", description = "1 = original timing (the default, as in the API), N = N times faster, 0 = burst.")
     double speed = ReplayRequest.DEFAULT_SPEED;
+
+    @Option(names = "--max-gap", paramLabel = "DURATION", description = "Pace a gap between ticks longer than this (100ms, 5s, 1m) as if it were " +
+        "this long: nights and weekends of a long window pass at once, the ticks' times unchanged (API max_gap).")
+    String maxGap;
 
     @Option(names = "--from-journal", paramLabel = "RUN_ID", description = "Replay the journal of an earlier run instead of the database: the identical stream.")
     Long fromJournal;
@@ -117,6 +125,7 @@ public final class ReplayCommand implements Callable<Integer>
         }
         try
         {
+            request = request.withMaxGap(ReplayRequest.gap("max_gap", maxGap));
             request.validate();
         }
         catch (final ReplayRequest.InvalidField e)
@@ -168,6 +177,12 @@ public final class ReplayCommand implements Callable<Integer>
                     (outcome.errorMessage() == null ? "" : ": " + outcome.errorMessage()));
                 return 1;
             }
+            if (outcome.ticks() == 0 && request.provider() != null && request.symbols() != null)
+            {
+                System.err.println("tickreplay replay: run " + run.runId() + " completed with no ticks in the window [" + request.start() + ", " +
+                    request.end() + ")" + holdings(replays.db(), request.provider(), request.symbols()));
+                return 0;
+            }
             System.err.printf("tickreplay replay: run %d completed: %s ticks in %s (%s ticks/s), checksum %s%n", run.runId(),
                 Format.count(outcome.ticks()), Format.seconds(outcome.elapsedNanos()), Format.rate(outcome.ticksPerSecond()), outcome.checksumHex());
             return 0;
@@ -175,6 +190,23 @@ public final class ReplayCommand implements Callable<Integer>
     }
 
     /** The flag of a request field: {@code sources} is {@code --source}, the rest by name. */
+    /** "; the store holds ibkr NVDA from ... to ..." for each symbol: where the ticks are when a window has none. */
+    private static String holdings(final Database db, final String provider, final List<String> symbols) throws SQLException
+    {
+        final TickStore store = new TickStore(db.dataSource());
+        final StringBuilder b = new StringBuilder();
+        for (final String symbol : symbols.subList(0, Math.min(5, symbols.size())))
+        {
+            final Optional<Instant[]> range = store.range(provider, symbol);
+            if (range.isPresent())
+            {
+                b.append(b.length() == 0 ? "; the store holds " : ", ").append(provider).append(' ').append(symbol).append(" from ")
+                    .append(range.get()[0]).append(" to ").append(range.get()[1]);
+            }
+        }
+        return b.toString();
+    }
+
     private static String flag(final String field)
     {
         return field.equals("sources") ? "--source" : "--" + field.replace('_', '-');
@@ -234,7 +266,9 @@ public final class ReplayCommand implements Callable<Integer>
         throws InterruptedException
     {
         stop.onStop(() -> run.control().cancel());
-        try (ProgressBar bar = new ProgressBar("replay " + run.runId()))
+        try (ProgressBar bar = new ProgressBar("replay " + run.runId(), () -> String.format(Locale.ROOT, "%s ticks, %s ticks/s%s",
+            Format.count(run.progress().emitted()), Format.rate(run.ticksPerSecond()),
+            run.progress().lastTsMicros() == Long.MIN_VALUE ? "" : ", at " + Micros.toInstant(run.progress().lastTsMicros()))))
         {
             final long startMicros = start == null ? 0 : Micros.of(start);
             final long spanMicros = start == null || end == null ? 0 : Micros.of(end) - startMicros;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.ReplayRequest;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -205,6 +207,17 @@ public final class ScheduleCommand implements Runnable
         }
     }
 
+    /** How the schedule's last run ended (or that it runs), from its job row; what the scheduler noted when no row says more. */
+    static String outcome(final JobRunStore jobs, final JobScheduleStore.Schedule s) throws SQLException
+    {
+        if (s.lastRunId() == null)
+        {
+            return s.lastOutcome() == null ? "-" : s.lastOutcome();
+        }
+        return jobs.find(s.lastRunId()).map(j -> j.status() + (j.errorMessage() == null ? "" : ": " + j.errorMessage()))
+            .orElse(s.lastOutcome() == null ? "-" : s.lastOutcome());
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The schedules: one line each (or --json), with their next fire and last run.")
     static final class ListSchedules implements Callable<Integer>
     {
@@ -220,6 +233,7 @@ public final class ScheduleCommand implements Runnable
             try (Database db = CommonOptions.openDatabase(common.settings(Map.of())))
             {
                 final List<JobScheduleStore.Schedule> all = new JobScheduleStore(db.dataSource()).list();
+                final JobRunStore jobs = new JobRunStore(db.dataSource());
                 if (json)
                 {
                     final List<Map<String, Object>> items = new ArrayList<>();
@@ -232,7 +246,7 @@ public final class ScheduleCommand implements Runnable
                 for (final JobScheduleStore.Schedule s : all)
                 {
                     System.out.printf(format, s.id(), s.name(), s.cron(), s.zone(), s.misfire(), s.nextFireAt(), s.lastRunId() == null ? "-" : s.lastRunId(),
-                        s.lastOutcome() == null ? "-" : s.lastOutcome());
+                        outcome(jobs, s));
                 }
             }
             return 0;

@@ -140,6 +140,11 @@ public final class Services
             return service;
         }
 
+        public Database db()
+        {
+            return db;
+        }
+
         @Override
         public void close()
         {

@@ -59,7 +59,7 @@ public final class WindowOptions
         }
         catch (final IllegalArgumentException e)
         {
-            throw new UsageException(flag + ": " + e.getMessage());
+            throw new UsageException(flag + ": " + e.getMessage() + " (for example 2025-11-03T14:30:00Z, '2025-11-03 14:30' in UTC, or an epoch)");
         }
     }
 }

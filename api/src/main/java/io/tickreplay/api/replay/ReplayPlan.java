@@ -4,6 +4,7 @@ import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.SymbolTable;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -15,8 +16,22 @@ import java.util.List;
  */
 record ReplayPlan(String provider, List<String> requested, SymbolTable symbols, Instant start, Instant end, double speed, Long fromJournal,
     boolean journaling, List<String> signals, long warmFromMicros, String sink, BusSpec bus, Long maxLag, ReplayCheckpoint resumeFrom,
-    List<PlannedSource> sources)
+    List<PlannedSource> sources, Duration maxGap)
 {
+    ReplayPlan(final String provider, final List<String> requested, final SymbolTable symbols, final Instant start, final Instant end,
+        final double speed, final Long fromJournal, final boolean journaling, final List<String> signals, final long warmFromMicros, final String sink,
+        final BusSpec bus, final Long maxLag, final ReplayCheckpoint resumeFrom, final List<PlannedSource> sources)
+    {
+        this(provider, requested, symbols, start, end, speed, fromJournal, journaling, signals, warmFromMicros, sink, bus, maxLag, resumeFrom, sources, null);
+    }
+
+    /** The same plan pacing gaps longer than {@code gap} as that long. */
+    ReplayPlan withMaxGap(final Duration gap)
+    {
+        return new ReplayPlan(provider, requested, symbols, start, end, speed, fromJournal, journaling, signals, warmFromMicros, sink, bus, maxLag, resumeFrom,
+            sources, gap);
+    }
+
     ReplayPlan(final String provider, final List<String> requested, final SymbolTable symbols, final Instant start, final Instant end,
         final double speed, final Long fromJournal, final boolean journaling, final List<String> signals, final long warmFromMicros, final String sink,
         final BusSpec bus, final Long maxLag, final ReplayCheckpoint resumeFrom)
@@ -38,7 +53,8 @@ record ReplayPlan(String provider, List<String> requested, SymbolTable symbols, 
 
     ReplayPlan resuming(final ReplayCheckpoint checkpoint, final long warmFrom)
     {
-        return new ReplayPlan(provider, requested, symbols, start, end, speed, fromJournal, journaling, signals, warmFrom, sink, bus, maxLag, checkpoint);
+        return new ReplayPlan(provider, requested, symbols, start, end, speed, fromJournal, journaling, signals, warmFrom, sink, bus, maxLag, checkpoint,
+            null, maxGap);
     }
 
     /** What the run reads, in words, for its journal's manifest. */

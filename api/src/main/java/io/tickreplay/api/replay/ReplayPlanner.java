@@ -4,7 +4,9 @@ import io.tickreplay.adapters.chronicle.JournalContents;
 import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.SignalWarmup;
+import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.bus.BusSpec;
+import io.tickreplay.api.request.CloseMatches;
 import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
@@ -39,6 +41,11 @@ final class ReplayPlanner
 
     ReplayPlan plan(final ReplayRequest request) throws SQLException
     {
+        return planWindow(request).withMaxGap(request.maxGap());
+    }
+
+    private ReplayPlan planWindow(final ReplayRequest request) throws SQLException
+    {
         final List<String> signals = SignalSet.of(request.signals() == null ? config.signals() : request.signals(), 1)
             .calculators().stream().map(SignalCalculator::name).toList();
         final String sink = request.sink() == null ? "postgres" : request.sink();
@@ -50,6 +57,7 @@ final class ReplayPlanner
         {
             return planSources(request, signals, sink);
         }
+        requireInStore("provider", "symbols", request.provider(), request.symbols());
         final SymbolTable symbols = new SymbolTable(request.symbols());
         // a replay that starts mid-day first reads what its signals need, without emitting it (spec: warm-up)
         final long warmFrom = warmFrom(request.provider(), request.symbols(), Micros.of(request.start()), signals);
@@ -99,6 +107,10 @@ final class ReplayPlanner
         for (int i = 0; i < request.sources().size(); i++)
         {
             final ReplaySource source = request.sources().get(i);
+            if (!source.isParquet())
+            {
+                requireInStore("sources", "sources", source.provider(), source.symbols());
+            }
             planned.add(source.isParquet() ? ParquetSources.plan(source, i, start, signals)
                 : new PlannedSource(source, source.symbols(), List.of(), warmFrom(source.provider(), source.symbols(), start, signals)));
         }
@@ -137,7 +149,7 @@ final class ReplayPlanner
         final ReplayRequest request = new ReplayRequest(job.provider(), job.symbols(), job.minTs(), Instant.parse((String)m.get("end")),
             speed == null ? ((Number)m.get("speed")).doubleValue() : speed, null, m.containsKey("journal"), signals.isEmpty() ? List.of("none") : signals,
             sink, new ReplayRequest.BusChoice((String)asked.get("bus"), (String)asked.get("bus_url"), (String)asked.get("topic"),
-                maxLag == null ? null : maxLag.longValue()), false).validate();
+                maxLag == null ? null : maxLag.longValue()), false).withMaxGap(ReplayRequest.gap("max_gap", (String)asked.get("max_gap"))).validate();
         final ReplayPlan whole = plan(request);
         if (!whole.resumable() || !"database".equals(m.get("source")))
         {
@@ -151,6 +163,44 @@ final class ReplayPlanner
         final long hour = 3_600L * Micros.PER_SECOND;
         final long warmFrom = Math.max(whole.warmFromMicros(), Math.floorDiv(Math.min(signalsFrom, at), hour) * hour);
         return whole.resuming(checkpoint, warmFrom);
+    }
+
+    /**
+     * A provider or symbols the store does not hold (a typo, another case: names are compared byte for
+     * byte) are refused before any job row, naming them with the close names the store has; a known
+     * symbol whose window holds no ticks is a run of 0 ticks, as asked.
+     */
+    private void requireInStore(final String providerField, final String symbolsField, final String provider, final List<String> symbols)
+        throws SQLException
+    {
+        final TickStore store = new TickStore(dataSource);
+        final List<String> missing = store.missing(provider, symbols);
+        if (missing.isEmpty())
+        {
+            return;
+        }
+        if (missing.size() == symbols.size())
+        {
+            final List<String> providers = store.providers();
+            if (!providers.contains(provider))
+            {
+                throw new ReplayRequest.InvalidField(providerField, "provider " + provider + " is not in the store" + CloseMatches.hint(provider, providers) +
+                    (providers.isEmpty() ? ": tick_data is empty (./tickreplay generate or import fills it)" : "; it holds " + String.join(", ", first(providers))));
+            }
+        }
+        final List<String> known = store.symbols(provider);
+        final StringBuilder b = new StringBuilder();
+        for (final String m : missing)
+        {
+            b.append(b.length() == 0 ? "" : "; ").append(m).append(CloseMatches.hint(m, known));
+        }
+        throw new ReplayRequest.InvalidField(symbolsField, (missing.size() == 1 ? "symbol " : "symbols ") + "not in the store for provider " + provider +
+            ": " + b + "; it holds " + String.join(", ", first(known)));
+    }
+
+    private static List<String> first(final List<String> names)
+    {
+        return names.size() <= 20 ? names : List.of(String.join(", ", names.subList(0, 20)), "... (" + names.size() + " in all)");
     }
 
     /** The default topic, {@code ticks.<provider>}, names one provider: a stream of several needs one given (also when replayed from its journal). */
@@ -233,6 +283,11 @@ final class ReplayPlanner
         request.put("bus_url", plan.bus().url());
         request.put("topic", plan.bus().topic());
         request.put("max_lag", plan.maxLag());
+        if (plan.maxGap() != null)
+        {
+            request.put("max_gap", ReplayRequest.gapText(plan.maxGap()));
+            metadata.put("max_gap", ReplayRequest.gapText(plan.maxGap()));
+        }
         metadata.put("request", request);
         return metadata;
     }

@@ -7,8 +7,11 @@ import io.tickreplay.api.request.JsonBody;
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.signals.SignalSet;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What to replay: the seed's {@code POST /v1/replay/ticks} body ({@code provider}, {@code symbols},
@@ -20,8 +23,15 @@ import java.util.List;
  * {@code provider} and {@code symbols} (docs/replay.md, "Several sources"); null for a one-source request.
  */
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
-    List<String> signals, String sink, BusChoice bus, boolean allowPartial, List<ReplaySource> sources)
+    List<String> signals, String sink, BusChoice bus, boolean allowPartial, List<ReplaySource> sources, Duration maxGap)
 {
+    public ReplayRequest(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed,
+        final Long fromJournal, final Boolean journal, final List<String> signals, final String sink, final BusChoice bus, final boolean allowPartial,
+        final List<ReplaySource> sources)
+    {
+        this(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, allowPartial, sources, null);
+    }
+
     public ReplayRequest(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed,
         final Long fromJournal, final Boolean journal, final List<String> signals, final String sink, final BusChoice bus, final boolean allowPartial)
     {
@@ -64,7 +74,7 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     public ReplayRequest withBus(final BusChoice choice)
     {
         return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, choice == null ? BusChoice.CONFIGURED : choice, allowPartial,
-            sources);
+            sources, maxGap);
     }
 
     public static final int MAX_SYMBOLS = 1000;
@@ -95,13 +105,13 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** The same request with {@code signals} set. */
     public ReplayRequest withSignals(final List<String> names)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus, allowPartial, sources);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus, allowPartial, sources, maxGap);
     }
 
     /** The same request with journaling set. */
     public ReplayRequest withJournal(final Boolean journaling)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus, allowPartial, sources);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus, allowPartial, sources, maxGap);
     }
 
     /**
@@ -110,13 +120,51 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
      */
     public ReplayRequest withAllowPartial(final boolean partial)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, partial, sources);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, partial, sources, maxGap);
     }
 
     /** The same request with its signals going to {@code where}. */
     public ReplayRequest withSink(final String where)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus, allowPartial, sources);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus, allowPartial, sources, maxGap);
+    }
+
+    /** The same request pacing every gap between ticks longer than {@code gap} as that long (null: every gap as it is). */
+    public ReplayRequest withMaxGap(final Duration gap)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, allowPartial, sources, gap);
+    }
+
+    /**
+     * A duration as {@code --max-gap} and {@code max_gap} take it: a whole number and a unit, {@code ms},
+     * {@code s}, {@code m} or {@code h} ({@code 100ms}, {@code 5s}, {@code 1m}); a mistake names {@code field}.
+     */
+    public static Duration gap(final String field, final String text)
+    {
+        if (text == null)
+        {
+            return null;
+        }
+        final Matcher m = Pattern.compile("([0-9]{1,9})(ms|s|m|h)").matcher(text.strip());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0)
+        {
+            throw new InvalidField(field, field + " must be a positive whole number and a unit (ms, s, m or h), such as 100ms, 5s or 1m; was '" + text + "'");
+        }
+        final long n = Long.parseLong(m.group(1));
+        return switch (m.group(2))
+        {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+    }
+
+    /** As {@link #gap}: {@code 100ms}, {@code 5s}, {@code 2m}, {@code 1h}, the largest unit that keeps it whole. */
+    public static String gapText(final Duration d)
+    {
+        final long ms = d.toMillis();
+        return ms % 3_600_000 == 0 ? ms / 3_600_000 + "h" : ms % 60_000 == 0 ? ms / 60_000 + "m" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     /** Checks every field; throws {@link InvalidField} naming the first bad one. */
@@ -140,6 +188,10 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
         if (bus.maxLag() != null && bus.maxLag() < 1)
         {
             throw new InvalidField("max_lag", "max_lag must be a number of messages >= 1, was " + bus.maxLag());
+        }
+        if (maxGap != null && (maxGap.isNegative() || maxGap.isZero()))
+        {
+            throw new InvalidField("max_gap", "max_gap must be a positive duration such as 100ms, 5s or 1m, was " + maxGap);
         }
         final String speedProblem = ReplayControl.speedProblem(speed);
         if (speedProblem != null)

@@ -275,6 +275,11 @@ final class RunCompletion
                 "max", lag.getMaxValue() / 1e3));
         }
         metadata.put("speed_final", run.control().speed());
+        if (plan.maxGap() != null)
+        {
+            // how much of the window's time the pacing skipped: gaps longer than max_gap, paced as max_gap
+            metadata.put("max_gap_compressed_seconds", Math.round(run.topology().pacer().compressedMicros() / 1e3) / 1e3);
+        }
         final Map<String, Long> errors = run.topology().errors().counts();
         if (!errors.isEmpty())
         {

@@ -90,6 +90,7 @@ final class RunLauncher
             .source(r.source, plan.symbols())
             .run(plan.provider(), runId)
             .speed(plan.speed())
+            .maxGap(plan.maxGap() == null ? 0 : plan.maxGap().toNanos() / 1_000)
             .window(Micros.of(plan.start()), Micros.of(plan.end()))
             .bus(r.bus)
             .journal(r.journal)

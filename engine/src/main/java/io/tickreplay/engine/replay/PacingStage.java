@@ -13,6 +13,10 @@ import org.HdrHistogram.Recorder;
  * from where it is without catching up or jumping ahead. The lag (emit time minus due time) of every
  * paced tick is recorded in an HdrHistogram in microseconds.
  *
+ * <p>With a max gap, a gap between consecutive emitted ticks longer than it is paced as that long: the
+ * schedule runs on a paced clock, each tick's ts less the excess of every long gap before it; the
+ * ticks' own times are unchanged, and {@link #compressedMicros()} says how much time was skipped.
+ *
  * <p>Marks the first event after a seek with the gap it left ({@link TickEvent#gapFromMicros}).
  *
  * <p>Runs on the thread the topology gives it (with the bus publisher); waits by parking, then spinning the last 150 us (see
@@ -33,14 +37,38 @@ public final class PacingStage implements EventHandler<TickEvent>
     private long anchorTs;
     private long anchorNanos;
     private long lastEmittedTs = Long.MIN_VALUE;
+    /** The last emitted tick's time on the paced clock: its ts less every gap compressed before it ({@link #maxGapMicros}). */
+    private long lastEmittedPacedTs = Long.MIN_VALUE;
     private volatile long currentLagNanos;
     private long accountedSeekTarget;
+    private final long maxGapMicros;
+    private volatile long compressedMicros;
 
     public PacingStage(final ReplayControl control, final NanoClock clock)
     {
+        this(control, clock, 0);
+    }
+
+    /**
+     * @param maxGapMicros a gap between consecutive ticks longer than this is paced as if it were this long
+     *                     (nights and weekends of a long window); 0 keeps every gap. The ticks' times are unchanged.
+     */
+    public PacingStage(final ReplayControl control, final NanoClock clock, final long maxGapMicros)
+    {
+        if (maxGapMicros < 0)
+        {
+            throw new IllegalArgumentException("max gap must be >= 0 (0: none), was " + maxGapMicros + " us");
+        }
         this.control = control;
         this.clock = clock;
+        this.maxGapMicros = maxGapMicros;
         this.accountedSeekTarget = control.emitFrom(); // the initial seek target: the start of emission
+    }
+
+    /** The time the pacing skipped so far: the sum over gaps longer than the max gap of their excess, in microseconds. Any thread. */
+    public long compressedMicros()
+    {
+        return compressedMicros;
     }
 
     @Override
@@ -58,6 +86,10 @@ public final class PacingStage implements EventHandler<TickEvent>
             }
             return;
         }
+        // the tick's time on the paced clock: a gap longer than the max gap counts as the max gap
+        final long gap = lastEmittedTs == Long.MIN_VALUE ? 0 : event.tsMicros - lastEmittedTs;
+        final long pacedTs = lastEmittedTs == Long.MIN_VALUE ? event.tsMicros
+            : lastEmittedPacedTs + (maxGapMicros > 0 && gap > maxGapMicros ? maxGapMicros : gap);
         long now;
         long due;
         while (true)
@@ -85,9 +117,9 @@ public final class PacingStage implements EventHandler<TickEvent>
             now = clock.nanoTime();
             if (!anchored)
             {
-                anchor(event.tsMicros, now);
+                anchor(pacedTs, now);
             }
-            due = dueTime(event.tsMicros);
+            due = dueTime(pacedTs);
             if (due - now <= 0)
             {
                 break;
@@ -102,7 +134,13 @@ public final class PacingStage implements EventHandler<TickEvent>
         event.scheduledNanos = due;
         event.emitNanos = now;
         markGap(event);
+        if (maxGapMicros > 0 && gap > maxGapMicros && speed > 0 && control.seekTarget() <= lastEmittedTs)
+        {
+            // (a seek's jump is no gap of the data: it is not counted)
+            compressedMicros += gap - maxGapMicros;
+        }
         lastEmittedTs = event.tsMicros;
+        lastEmittedPacedTs = pacedTs;
         if (speed > 0)
         {
             event.paced = true;
@@ -152,7 +190,7 @@ public final class PacingStage implements EventHandler<TickEvent>
         {
             if (lastEmittedTs != Long.MIN_VALUE && lastEmittedTs >= control.seekTarget())
             {
-                anchor(lastEmittedTs, now);
+                anchor(lastEmittedPacedTs, now);
             }
             else
             {

@@ -11,9 +11,9 @@ import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.FullRingBackoff;
 import io.tickreplay.engine.replay.JournalStage;
 import io.tickreplay.engine.replay.PacingStage;
+import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.replay.ReplayOutcome;
-import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.ReplayProgress;
 import io.tickreplay.engine.replay.TickBatch;
 import io.tickreplay.engine.replay.TickEvent;
@@ -162,7 +162,7 @@ public final class ReplayTopology implements AutoCloseable
         final long emitFrom = ctx.resumeFrom == null ? ctx.windowStart : ctx.resumeFrom.resumeFromMicros();
         this.control = new ReplayControl(ctx.speed, emitFrom);
         this.errors = new RunErrors(outcome, control, ctx.errorListener);
-        this.pacer = new PacingStage(control, ctx.clock);
+        this.pacer = new PacingStage(control, ctx.clock, ctx.maxGapMicros);
         this.progress = new ReplayProgress(ctx.symbols.size());
         final int shardCount = ctx.signals.isEmpty() ? 0 : ctx.signalSinks.size();
         // every stage that makes something durable acknowledges a checkpoint: the bus publisher, the journal, the shards, the bars

@@ -33,6 +33,7 @@ public abstract class TopologySettings<C extends TopologySettings<C>>
     String provider = "";
     long runId;
     double speed;
+    long maxGapMicros;
     long windowStart = Long.MIN_VALUE;
     long windowEnd = Long.MAX_VALUE;
     TickBus bus;
@@ -73,6 +74,13 @@ public abstract class TopologySettings<C extends TopologySettings<C>>
     {
         this.provider = provider;
         this.runId = runId;
+        return self();
+    }
+
+    /** A gap between consecutive ticks longer than this is paced as if it were this long; 0 (the default): every gap as it is. */
+    public C maxGap(final long micros)
+    {
+        this.maxGapMicros = micros;
         return self();
     }
 
