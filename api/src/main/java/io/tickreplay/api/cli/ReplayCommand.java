@@ -95,7 +95,8 @@ public final class ReplayCommand implements Callable<Integer>
         flags.put("replay.journal-dir", journalDir);
         busOptions.into(flags);
         final Settings settings = common.settings(flags);
-        final ReplayService.Context config = Services.replayConfig(settings);
+        // one run in this process (its resume after a lost database takes its place): it may hold the heap's whole share for replays
+        final ReplayService.Context config = Services.replayConfig(settings).maxConcurrent(1);
         ReplayRequest request;
         if (fromJournal != null)
         {

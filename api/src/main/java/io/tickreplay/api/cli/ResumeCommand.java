@@ -51,7 +51,8 @@ public final class ResumeCommand implements Callable<Integer>
         final Map<String, Object> flags = new HashMap<>();
         flags.put("replay.journal-dir", journalDir);
         final Settings settings = common.settings(flags);
-        final ReplayService.Context config = Services.replayConfig(settings);
+        // one run in this process (its resume after a lost database takes its place): it may hold the heap's whole share for replays
+        final ReplayService.Context config = Services.replayConfig(settings).maxConcurrent(1);
         try (Interrupts stop = Interrupts.install();
              Services.Replays replays = Services.replays(settings, config))
         {

@@ -48,7 +48,15 @@ final class BodyReader
      * body before reading an answer (most do) then reads the 413 instead of having its connection
      * reset by a close with its bytes unread. Past this, the connection is closed.
      */
-    static final int SWALLOW_BYTES = 64 << 20;
+    static final int SWALLOW_BYTES = 1 << 20;
+
+    /**
+     * A body of no declared length (chunked) over the cap is drained up to this much before the 413: a
+     * client streaming a 50 MB body then reads its answer instead of a reset (loopback drains it in well
+     * under a second; a slow one meets the body timeout first). A declared length over the cap by more
+     * than {@link #SWALLOW_BYTES} is refused at once, unread.
+     */
+    static final int DRAIN_UNDECLARED_BYTES = 64 << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(BodyReader.class);
     private static final AttachmentKey<byte[]> BODY = AttachmentKey.create(byte[].class);
@@ -107,6 +115,7 @@ final class BodyReader
             return;
         }
         pending.then = then;
+        pending.declared = length >= 0;
         pending.body = new byte[(int)Math.min(length >= 0 ? length : 1024, maxBodyBytes)];
         exchange.getRequestReceiver().receivePartialBytes(pending::take, pending::failed);
     }
@@ -127,6 +136,7 @@ final class BodyReader
         private byte[] body;
         private long received;
         private boolean done;
+        private boolean declared;
 
         Pending(final HttpServerExchange exchange)
         {
@@ -166,7 +176,7 @@ final class BodyReader
                     ex.dispatch(then);
                 }
             }
-            else if (received > (long)maxBodyBytes + SWALLOW_BYTES)
+            else if (received > (long)maxBodyBytes + (declared ? SWALLOW_BYTES : DRAIN_UNDECLARED_BYTES))
             {
                 finish();
                 ex.getRequestReceiver().pause();

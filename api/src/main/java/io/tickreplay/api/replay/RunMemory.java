@@ -7,7 +7,8 @@ import java.util.Map;
  * What one replay holds on the heap at most, part by part, from its plan and the settings: its rings,
  * its source's batches and COPY chunk, its writers' COPY buffers, its bus's send buffer. A run is given
  * a share of the heap ({@link #share}): the heap less what the rest of the process keeps (the API,
- * exports, pools: a quarter, at least 64 MB), divided among {@code replay.max-concurrent} runs; its
+ * exports, pools: a quarter), divided among the runs the process may run at once ({@code
+ * replay.max-concurrent} under {@code serve}, one for the {@code replay} command); its
  * source's COPY chunk is sized to what is left of the share, and a run whose fixed parts do not fit is
  * refused before it starts, naming the limit, instead of dying later of an {@link OutOfMemoryError}.
  * The sizes are upper bounds of the structures' own arrays (docs/reliability.md, "Memory").
@@ -37,10 +38,10 @@ record RunMemory(Map<String, Long> parts, long share, int chunkRows)
     /** The smallest COPY chunk a source is given: below it a run is refused. */
     static final int MIN_CHUNK_ROWS = 16_384;
 
-    /** The heap one run may hold: {@code (max heap - max(heap / 4, 64 MB)) / maxConcurrent}. */
+    /** The heap one run may hold: {@code (max heap - max heap / 4) / maxConcurrent}. */
     static long share(final long maxHeap, final int maxConcurrent)
     {
-        return (maxHeap - Math.max(maxHeap / 4, 64 * MB)) / maxConcurrent;
+        return (maxHeap - maxHeap / 4) / maxConcurrent;
     }
 
     /**

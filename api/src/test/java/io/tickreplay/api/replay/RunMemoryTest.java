@@ -27,7 +27,7 @@ class RunMemoryTest
     {
         assertThat(RunMemory.share(1024 * MB, 4)).isEqualTo(192 * MB);
         assertThat(RunMemory.share(256 * MB, 4)).isEqualTo(48 * MB);
-        assertThat(RunMemory.share(128 * MB, 1)).as("at least 64 MB for the rest").isEqualTo(64 * MB);
+        assertThat(RunMemory.share(64 * MB, 1)).as("the replay command's one run").isEqualTo(48 * MB);
     }
 
     @Test
