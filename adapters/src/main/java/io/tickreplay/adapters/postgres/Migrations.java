@@ -31,7 +31,8 @@ public final class Migrations
         "V2__bus_offsets.sql",
         "V3__replay_checkpoints.sql",
         "V4__replay_telemetry.sql",
-        "V5__job_schedules.sql");
+        "V5__job_schedules.sql",
+        "V6__signals_by_name.sql");
 
     private static final long LOCK_KEY = 0x7469636b72706c79L; // "tickrply"
 

@@ -340,7 +340,7 @@ public final class ApiServer implements AutoCloseable
         server = Undertow.builder()
             .addHttpListener(context.port(), context.bind())
             // the reader stops at cap + swallow itself; this bounds what Undertow drains after an early answer
-            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long)context.maxBodyBytes() + BodyReader.SWALLOW_BYTES)
+            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long)context.maxBodyBytes() + BodyReader.DRAIN_UNDECLARED_BYTES)
             // slow headers: the connection is closed (no handler has run, so no worker is held either)
             .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int)context.bodyTimeoutMillis())
             .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, IDLE_CONNECTION_MILLIS)

@@ -30,7 +30,7 @@ import static io.tickreplay.api.http.Exchanges.error;
  *              |-> each piece: kept while under the cap, counted and dropped past it
  *              |-> last piece: under the cap --> dispatch to a worker (deadline cancelled)
  *              |               over the cap  --> 413 (all of it read: the connection stays usable)
- *              |-> cap + SWALLOW_BYTES read  --> 413, connection closed
+ *              |-> cap + SWALLOW_BYTES (a declared length) or DRAIN_UNDECLARED_BYTES (chunked) read --> 413, connection closed
  *              '-> deadline first           --> 408 (or 413 if already over), connection closed
  * </pre>
  *

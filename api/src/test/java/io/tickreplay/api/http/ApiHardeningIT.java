@@ -62,7 +62,7 @@ class ApiHardeningIT
     @BeforeAll
     static void start() throws Exception
     {
-        services = new ApiServices("hardening", new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL")).ticksPerSecond(1).seed(12),
+        services = new ApiServices("hardening", new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL", "MSFT")).ticksPerSecond(1).seed(12),
             new ReplayService.Context().journal(false).ticksRingSize(1 << 14).progressIntervalMillis(100).maxConcurrent(8));
         open = services.server(context());
         port = open.start();
