@@ -32,7 +32,7 @@ class ConstrainedHeapIT
 {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String WINDOW = "\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"AAPL\", \"MSFT\", \"AMZN\", \"TSLA\"], " +
+    private static final String WINDOW = "\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"AAPL\", \"MSFT\"], " +
         "\"start\": \"2025-11-03T00:00:00Z\", \"end\": \"2025-11-04T00:00:00Z\"";
 
     @TempDir
@@ -51,7 +51,7 @@ class ConstrainedHeapIT
     {
         final Path pg = dir.resolve("pg");
         final Process generate = new ProcessBuilder(ChildJvm.command("512m", "generate", "--pg-dir", pg.toString(), "--provider", "ibkr",
-            "--symbols", "NVDA,AAPL,MSFT,AMZN,TSLA", "--start-date", "2025-11-03", "--days", "1", "--rate", "1", "--seed", "13"))
+            "--symbols", "NVDA,AAPL,MSFT", "--start-date", "2025-11-03", "--days", "1", "--rate", "1", "--seed", "13"))
             .redirectErrorStream(true).redirectOutput(dir.resolve("generate.log").toFile()).start();
         assertThat(generate.waitFor(240, TimeUnit.SECONDS)).isTrue();
         assertThat(generate.exitValue()).as(Files.readString(dir.resolve("generate.log"))).isZero();
