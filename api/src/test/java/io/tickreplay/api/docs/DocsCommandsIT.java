@@ -41,8 +41,9 @@ import static org.assertj.core.api.Assertions.fail;
  * broker, a consumer) never outlives it. Blocks that need Kafka start it themselves with
  * {@code ./tickreplay broker kafka}, on its default port 9092.
  *
- * <p>Cost: about 20 s for the demo store, then the blocks, the Kafka one the longest (its broker's start
- * and the consumers' idle exit).
+ * <p>Cost, on a 2-core machine: about 40 s for the demo store and the server, then 3-20 s a block (most of
+ * it the start of each command's JVM), about a minute for the Kafka one (its broker's start and stop, the
+ * consumers' idle exit): three to four minutes in all.
  */
 class DocsCommandsIT
 {
