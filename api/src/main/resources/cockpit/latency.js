@@ -43,11 +43,10 @@ export function fmtLatency(us) {
 
 /** What each stage measures, for the Stage dropdown (the API's stage names, docs/cockpit.md). */
 export function stageText(name) {
-  if (name === 'lag') return 'lag: the pacer behind its schedule';
-  const shard = /^signals-(\d+)$/.exec(name);
-  if (shard) return `${name}: emission to signals computed (shard ${shard[1]})`;
-  if (name === 'journal') return 'journal: emission to journaled';
-  if (name === 'bars') return 'bars: emission to bars built';
+  if (name === 'lag') return 'lag · behind the schedule';
+  if (/^signals-\d+$/.test(name)) return `${name} · tick to signal`;
+  if (name === 'journal') return 'journal · tick to journal';
+  if (name === 'bars') return 'bars · tick to bar';
   return name;
 }
 

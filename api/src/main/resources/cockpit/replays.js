@@ -34,13 +34,16 @@ const APPLIES = {
 /** A resume that restarts an ended run from its checkpoint (not a paused run going on). */
 const restarts = (status) => status === 'failed' || status === 'cancelled';
 
-/** "2025-11-03 14:30 → 15:30" (the end's date only when it differs), UTC. */
-export function windowText(startValue, endValue) {
+/** ["2025-11-03 14:30", "15:30"]: the window's start and end in UTC, the end's date only when it differs. */
+function windowParts(startValue, endValue) {
   const start = toInputValue(startValue);
   const end = toInputValue(endValue);
-  if (!start || !end) return start || end || '—';
-  return `${start} → ${end.slice(0, 10) === start.slice(0, 10) ? end.slice(11) : end}`;
+  if (!start || !end) return [start || end || '—'];
+  return [start, end.slice(0, 10) === start.slice(0, 10) ? end.slice(11) : end];
 }
+
+/** "2025-11-03 14:30 → 15:30" (the end's date only when it differs), UTC. */
+export const windowText = (startValue, endValue) => windowParts(startValue, endValue).join(' → ');
 
 export const speedText = (speed) => (speed === 0 ? 'burst' : Number.isFinite(speed) ? `${fmtNum(speed, 3)}x` : '—');
 
@@ -173,8 +176,8 @@ function controlsFor(id) {
     seek: h('span', { class: 'control-group' }, h('label', { for: seekInput.id }, 'Seek to (UTC)'), seekInput, controls.seek),
   };
   const cell = h('td', { class: 'controls' },
-    h('div', { class: 'control-row' }, controls.pause, controls.resume, controls.cancel, groups.speed, groups.seek,
-      h('a', { href: `#/replays/${id}`, 'aria-label': `Details of run ${id}` }, 'Details')));
+    h('div', { class: 'control-row' }, controls.pause, controls.resume, controls.cancel,
+      h('a', { href: `#/replays/${id}`, 'aria-label': `Details of run ${id}` }, 'Details'), groups.speed, groups.seek));
   return { cell, controls, groups };
 }
 
@@ -208,7 +211,12 @@ function updateRow(row, job) {
   setText(cells.what, `${job.provider ?? ''} · ${(job.symbols ?? []).join(', ')}`);
   const windowStart = job.live?.start ?? job.min_ts;
   const windowEnd = job.live?.end ?? job.metadata?.end;
-  setText(cells.window, windowText(windowStart, windowEnd));
+  // each end unbroken; a window across days wraps at its arrow
+  const text = windowText(windowStart, windowEnd);
+  if (cells.window.textContent !== text) {
+    const parts = windowParts(windowStart, windowEnd).map((p) => h('span', { class: 'nowrap' }, p));
+    cells.window.replaceChildren(...parts.flatMap((p, i) => (i ? [' → ', p] : [p])));
+  }
 
   const fraction = progressOf(job);
   cells.progress.value = fraction;

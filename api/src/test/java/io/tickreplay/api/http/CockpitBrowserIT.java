@@ -55,7 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * go to {@code target/cockpit-screenshots/}, and of the page that failed on a failure.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
-// the tests added with issue 21 run after the others, which take the newest run to be the one they started
+// in a fixed order: the first takes the newest run to be the one it just started, so it runs before any other
+// starts runs; the tests added with issue 21 run last, one replay at a time (the test pool has 4 connections)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CockpitBrowserIT
 {
@@ -190,6 +191,7 @@ class CockpitBrowserIT
     }
 
     @Test
+    @Order(1)
     void aPersonDrivesAReplayAChartAndAnExportFromTheCockpit() throws Exception
     {
         browser.get(base + "/#/replays");
@@ -354,6 +356,7 @@ class CockpitBrowserIT
      * asserted (the machine is shared); what is asserted is that both complete with the same checksum.
      */
     @Test
+    @Order(2)
     void aBurstReplayWatchedByTheCockpitAgainstOneThatIsNot() throws Exception
     {
         final String body = "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\", \"AAPL\"], \"start\": \"2025-11-03T14:30:00Z\", " +
@@ -461,7 +464,7 @@ class CockpitBrowserIT
      * at 10x, which replays in 30 s and does replay ticks.
      */
     @Test
-    @Order(Order.DEFAULT + 1)
+    @Order(3)
     void afterTheDemoTheCockpitOpensOnData() throws Exception
     {
         final long demoRun = demoLikeRun();
@@ -500,6 +503,13 @@ class CockpitBrowserIT
             assertThat(Duration.between(start, end).dividedBy(10)).as("the window at the default speed lasts under a minute")
                 .isLessThan(Duration.ofMinutes(1));
             shot("replays-defaults-1280x800");
+            load("#/exports");
+            waitUpTo(30).until(d -> !d.findElement(By.id("exp-end")).getAttribute("value").isEmpty());
+            utcField("exp-start");
+            utcField("exp-end");
+            shot("exports-defaults-1280x800");
+            load("#/replays");
+            waitUpTo(30).until(d -> !d.findElement(By.id("end")).getAttribute("value").isEmpty());
 
             final long before = newestRunId();
             browser.findElement(By.id("start-replay")).click();
@@ -547,16 +557,16 @@ class CockpitBrowserIT
      * metadata is a table of fields.
      */
     @Test
-    @Order(Order.DEFAULT + 2)
+    @Order(4)
     void eachRowShowsTheControlsThatApplyAndAsksBeforeItCancelsOrRestarts() throws Exception
     {
-        final long runId = call("POST", base + "/v1/replay/ticks",
-            "{\"provider\": \"ibkr\", \"symbols\": [\"AAPL\"], \"start\": \"2025-11-03T14:30:00Z\", \"end\": \"2025-11-03T20:30:00Z\", \"speed\": 5}")
-            .json().get("run_id").asLong();
         final long doneId = call("POST", base + "/v1/replay/ticks",
             "{\"provider\": \"ibkr\", \"symbols\": [\"NVDA\"], \"start\": \"2025-11-03T15:00:00Z\", \"end\": \"2025-11-03T15:10:00Z\", \"speed\": 0}")
             .json().get("run_id").asLong();
         assertThat(awaitEnd(doneId, 120).get("status").asText()).isEqualTo("completed");
+        final long runId = call("POST", base + "/v1/replay/ticks",
+            "{\"provider\": \"ibkr\", \"symbols\": [\"AAPL\"], \"start\": \"2025-11-03T14:30:00Z\", \"end\": \"2025-11-03T20:30:00Z\", \"speed\": 5}")
+            .json().get("run_id").asLong();
         load("#/replays");
         step("running-row", () ->
         {
@@ -665,7 +675,7 @@ class CockpitBrowserIT
      * draws its axes without the y title over its tick labels or the last percentile cut off.
      */
     @Test
-    @Order(Order.DEFAULT + 3)
+    @Order(5)
     void theLatencyPageReadsInUnitsAndOpensOnTheSignals() throws Exception
     {
         final long runId = demoLikeRun();
