@@ -4,7 +4,7 @@ import { hideLatency, initLatency, showLatency } from './latency.js';
 import { initExports } from './exports.js';
 import { initReplays } from './replays.js';
 import { hideRun, initRun, showRun } from './run.js';
-import { initSignals } from './signals.js';
+import { hideSignals, initSignals, showSignals } from './signals.js';
 import { connect, forgetCaches, loadInitial, onConnection } from './store.js';
 import { getToken, setToken, showError } from './util.js';
 
@@ -48,6 +48,8 @@ function route() {
   else hideRun();
   if (found.page === 'latency') showLatency();
   else hideLatency();
+  if (found.page === 'signals') showSignals();
+  else hideSignals();
 }
 
 function initConnectionStatus() {

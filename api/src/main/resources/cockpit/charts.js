@@ -63,6 +63,7 @@ export function createChart(container, options, data, { height = DEFAULT_HEIGHT 
   }
   container.replaceChildren();
   const plot = new uPlot({ tzDate: utc, ...options, width: widthOf(container), height }, data, container);
+  container.uplot = plot; // for a look from the browser's console (and CockpitBrowserIT's measurements)
   let lastWidth = widthOf(container);
   const observer = new ResizeObserver(() => {
     const width = Math.floor(container.clientWidth);
@@ -77,6 +78,7 @@ export function createChart(container, options, data, { height = DEFAULT_HEIGHT 
     setData: (d) => plot.setData(d),
     destroy() {
       observer.disconnect();
+      if (container.uplot === plot) container.uplot = null;
       plot.destroy();
     },
   };

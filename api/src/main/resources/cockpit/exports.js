@@ -3,8 +3,8 @@
 import { providerSymbolPicker } from './forms.js';
 import { exportId, subscribe, upsertExport } from './store.js';
 import {
-  api, bindAuthDownloads, epochMs, fmtBytes, fmtInt, fromInputValue, h, prefill, selectedValues, setText,
-  showError, syncRows, toInputValue, trackUserEdits,
+  api, bindAuthDownloads, epochMs, fmtBytes, fmtInt, h, prefill, readUtcFields, selectedValues, setText,
+  showError, syncRows, toInputValue, trackUserEdits, utcField,
 } from './util.js';
 
 const $ = (id) => document.getElementById(id);
@@ -68,6 +68,8 @@ export function initExports() {
   const start = $('exp-start');
   const end = $('exp-end');
   trackUserEdits(start, end);
+  utcField(start);
+  utcField(end);
 
   const picker = providerSymbolPicker({
     providerSelect: $('exp-provider'),
@@ -88,12 +90,19 @@ export function initExports() {
     statusEl.textContent = '';
     const format = $('exp-format').value;
     const output = $('exp-output').value.trim();
+    let times;
+    try {
+      times = readUtcFields([{ input: start, name: 'start', label: 'Start (UTC)' }, { input: end, name: 'end', label: 'End (UTC)' }]);
+    } catch (e) {
+      showError(errorEl, e);
+      return;
+    }
     const body = {
       dataset: $('exp-dataset').value,
       provider: $('exp-provider').value,
       symbols: selectedValues($('exp-symbols')),
-      start: fromInputValue(start.value),
-      end: fromInputValue(end.value),
+      start: times.start,
+      end: times.end,
       format,
     };
     if (output) body.output = `${output}.${format}`;

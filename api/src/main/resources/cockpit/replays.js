@@ -4,21 +4,46 @@ import { providerSymbolPicker } from './forms.js';
 import { initSchedules } from './schedules.js';
 import { SIGNAL_NAMES, isActive, runStatus, subscribe, upsertReplay } from './store.js';
 import {
-  ApiError, api, epochMs, fmtInt, fmtNum, fromInputValue, h, prefill, selectedValues, setText, showError,
-  syncRows, toInputValue, trackUserEdits,
+  ApiError, UTC_PLACEHOLDER, api, epochMs, fmtInt, fmtNum, fromInputValue, h, prefill, readUtcFields, selectedValues, setText,
+  showError, syncRows, toInputValue, trackUserEdits, utcField,
 } from './util.js';
 
 const $ = (id) => document.getElementById(id);
-const HOUR_MS = 3600e3;
+const MINUTE_MS = 60e3;
 
-/** What each control may do in each status (docs/api.md: resume also restarts a failed or cancelled run from its checkpoint). */
-const ENABLED = {
+/**
+ * The form's default: the latest DEFAULT_WINDOW_MS of the chosen symbols' ticks (ending at the whole
+ * minute after the last one) at the speed selected in index.html (10x), so that it finishes in 30 s.
+ */
+export const DEFAULT_WINDOW_MS = 5 * MINUTE_MS;
+/** At most this many symbols are selected by default (the busiest, when a provider has more). */
+const DEFAULT_SYMBOLS = 10;
+
+/**
+ * The controls that apply in each status; the others are not shown (docs/api.md: resume also restarts a
+ * failed or cancelled run from its checkpoint, which the button then says).
+ */
+const APPLIES = {
   pause: (s) => s === 'running',
   resume: (s) => s === 'paused' || s === 'failed' || s === 'cancelled',
   cancel: (s) => s === 'running' || s === 'paused',
   speed: (s) => s === 'running' || s === 'paused',
   seek: (s) => s === 'running' || s === 'paused',
 };
+
+/** A resume that restarts an ended run from its checkpoint (not a paused run going on). */
+const restarts = (status) => status === 'failed' || status === 'cancelled';
+
+/** ["2025-11-03 14:30", "15:30"]: the window's start and end in UTC, the end's date only when it differs. */
+function windowParts(startValue, endValue) {
+  const start = toInputValue(startValue);
+  const end = toInputValue(endValue);
+  if (!start || !end) return [start || end || '—'];
+  return [start, end.slice(0, 10) === start.slice(0, 10) ? end.slice(11) : end];
+}
+
+/** "2025-11-03 14:30 → 15:30" (the end's date only when it differs), UTC. */
+export const windowText = (startValue, endValue) => windowParts(startValue, endValue).join(' → ');
 
 export const speedText = (speed) => (speed === 0 ? 'burst' : Number.isFinite(speed) ? `${fmtNum(speed, 3)}x` : '—');
 
@@ -50,18 +75,23 @@ function initForm() {
     ...SIGNAL_NAMES.map((name) => h('option', { value: name }, name)),
   );
   trackUserEdits(start, end);
+  utcField(start);
+  utcField(end);
 
   const picker = providerSymbolPicker({
     providerSelect: $('provider'),
     symbolSelect: $('symbols'),
     searchInput: $('symbol-search'),
     errorEl,
+    // every symbol of the provider, or its busiest DEFAULT_SYMBOLS: a request needs at least one
+    defaultSelection: (rows) => [...rows].sort((a, b) => (b.ticks ?? 0) - (a.ticks ?? 0)).slice(0, DEFAULT_SYMBOLS).map((r) => r.symbol),
     onChange: ({ provider, selected }) => {
-      const firsts = (selected.length ? selected : [provider ?? {}]).map((s) => epochMs(s.first_ts)).filter(Number.isFinite);
-      if (!firsts.length) return;
-      const first = Math.min(...firsts);
-      prefill(start, toInputValue(first));
-      prefill(end, toInputValue(first + HOUR_MS));
+      const lasts = (selected.length ? selected : [provider ?? {}]).map((s) => epochMs(s.last_ts)).filter(Number.isFinite);
+      if (!lasts.length) return;
+      // the latest ticks, the window on whole minutes: [end - 5 min, end) with end the minute after the last tick
+      const endMs = Math.ceil((Math.max(...lasts) + 1) / MINUTE_MS) * MINUTE_MS;
+      prefill(start, toInputValue(endMs - DEFAULT_WINDOW_MS));
+      prefill(end, toInputValue(endMs));
     },
   });
 
@@ -84,11 +114,18 @@ function initForm() {
         return;
       }
     }
+    let times;
+    try {
+      times = readUtcFields([{ input: start, name: 'start', label: 'Start (UTC)' }, { input: end, name: 'end', label: 'End (UTC)' }]);
+    } catch (e) {
+      showError(errorEl, e);
+      return;
+    }
     const body = {
       provider: $('provider').value,
       symbols: selectedValues($('symbols')),
-      start: fromInputValue(start.value),
-      end: fromInputValue(end.value),
+      start: times.start,
+      end: times.end,
       speed: speedValue,
     };
     const chosen = selectedValues(signals);
@@ -120,7 +157,10 @@ const pending = new Set(); // "runId:action" while its POST is under way
 function controlsFor(id) {
   const btn = (action, text) => h('button', { type: 'button', dataset: { action }, 'aria-label': `${text} run ${id}` }, text);
   const speedInput = h('input', { id: `run-speed-${id}`, type: 'number', min: '0', step: 'any', inputmode: 'decimal', class: 'speed-input' });
-  const seekInput = h('input', { id: `run-seek-${id}`, type: 'datetime-local', step: '1' });
+  const seekInput = utcField(h('input', {
+    id: `run-seek-${id}`, type: 'text', class: 'utc-time seek-input', autocomplete: 'off', spellcheck: 'false', placeholder: UTC_PLACEHOLDER,
+    'aria-describedby': 'utc-hint',
+  }));
   const controls = {
     pause: btn('pause', 'Pause'),
     resume: btn('resume', 'Resume'),
@@ -130,14 +170,15 @@ function controlsFor(id) {
     speedInput,
     seekInput,
   };
+  // each group is shown only in the statuses where it applies
+  const groups = {
+    speed: h('span', { class: 'control-group' }, h('label', { for: speedInput.id }, 'Speed'), speedInput, controls.speed),
+    seek: h('span', { class: 'control-group' }, h('label', { for: seekInput.id }, 'Seek to (UTC)'), seekInput, controls.seek),
+  };
   const cell = h('td', { class: 'controls' },
     h('div', { class: 'control-row' }, controls.pause, controls.resume, controls.cancel,
-      h('a', { href: `#/replays/${id}`, 'aria-label': `Details of run ${id}` }, 'Details')),
-    h('div', { class: 'control-row' },
-      h('label', { for: speedInput.id }, 'Speed'), speedInput, controls.speed),
-    h('div', { class: 'control-row' },
-      h('label', { for: seekInput.id }, 'Seek to (UTC)'), seekInput, controls.seek));
-  return { cell, controls };
+      h('a', { href: `#/replays/${id}`, 'aria-label': `Details of run ${id}` }, 'Details'), groups.speed, groups.seek));
+  return { cell, controls, groups };
 }
 
 function createRow(id) {
@@ -145,27 +186,37 @@ function createRow(id) {
     id: h('td', { class: 'run-id num' }, String(id)),
     status: h('td', { class: 'status' }),
     what: h('td', { class: 'what' }),
+    window: h('td', { class: 'window' }),
+    speed: h('td', { class: 'speed num' }),
     progress: h('progress', { max: 1, value: 0 }),
     percent: h('span', { class: 'percent' }),
     rate: h('td', { class: 'rate num' }),
     lag: h('td', { class: 'lag num' }),
     errors: h('td', { class: 'errors num' }),
   };
-  const { cell, controls } = controlsFor(id);
+  const { cell, controls, groups } = controlsFor(id);
   const tr = h('tr', { dataset: { runId: String(id) } },
-    cells.id, cells.status, cells.what,
+    cells.id, cells.status, cells.what, cells.window, cells.speed,
     h('td', { class: 'progress' }, cells.progress, ' ', cells.percent),
     cells.rate, cells.lag, cells.errors, cell);
-  return { tr, cells, controls };
+  return { tr, cells, controls, groups };
 }
 
 function updateRow(row, job) {
-  const { cells, controls, tr } = row;
+  const { cells, controls, groups, tr } = row;
   const status = runStatus(job);
   setText(cells.status, status);
   cells.status.dataset.status = status;
   cells.status.title = job.error_message ?? '';
   setText(cells.what, `${job.provider ?? ''} · ${(job.symbols ?? []).join(', ')}`);
+  const windowStart = job.live?.start ?? job.min_ts;
+  const windowEnd = job.live?.end ?? job.metadata?.end;
+  // each end unbroken; a window across days wraps at its arrow
+  const text = windowText(windowStart, windowEnd);
+  if (cells.window.textContent !== text) {
+    const parts = windowParts(windowStart, windowEnd).map((p) => h('span', { class: 'nowrap' }, p));
+    cells.window.replaceChildren(...parts.flatMap((p, i) => (i ? [' → ', p] : [p])));
+  }
 
   const fraction = progressOf(job);
   cells.progress.value = fraction;
@@ -179,15 +230,22 @@ function updateRow(row, job) {
   setText(cells.errors, live ? fmtInt(live.errors) : job.error_message ? 'error' : '—');
   cells.errors.title = job.error_message ?? '';
 
-  for (const [action, allowed] of Object.entries(ENABLED)) {
-    controls[action].disabled = !allowed(status) || pending.has(`${job.run_id}:${action}`);
+  const speed = live?.speed ?? job.metadata?.speed_final ?? job.metadata?.speed;
+  setText(cells.speed, speedText(speed));
+
+  for (const [action, applies] of Object.entries(APPLIES)) {
+    const shown = applies(status);
+    controls[action].disabled = pending.has(`${job.run_id}:${action}`);
+    if (groups[action]) groups[action].hidden = !shown;
+    else controls[action].hidden = !shown;
   }
-  const speed = live?.speed ?? job.metadata?.speed;
+  const resumeText = restarts(status) ? 'Resume from checkpoint' : 'Resume';
+  setText(controls.resume, resumeText);
+  controls.resume.setAttribute('aria-label', `${resumeText} run ${job.run_id}`);
+  controls.resume.classList.toggle('secondary', restarts(status));
+  controls.cancel.classList.add('danger');
   controls.speedInput.placeholder = Number.isFinite(speed) ? String(speed) : '';
-  controls.speedInput.disabled = !ENABLED.speed(status);
-  controls.seekInput.disabled = !ENABLED.seek(status);
-  controls.seekInput.min = toInputValue(live?.start ?? job.min_ts);
-  controls.seekInput.max = toInputValue(live?.end ?? job.metadata?.end);
+  controls.seekInput.title = `Forward only, inside ${windowText(windowStart, windowEnd)} (UTC)`;
   tr.classList.toggle('active', isActive(job));
 }
 
@@ -200,6 +258,11 @@ async function control(runId, action) {
   const errorEl = $('replay-error');
   showError(errorEl, null);
   const row = rows.get(runId);
+  const status = runStatus(currentReplays.find((r) => r.run_id === runId) ?? {});
+  if (action === 'cancel' && !confirm(`Cancel run ${runId}? It stops now. "Resume from checkpoint" can restart it later from its last checkpoint.`)) return;
+  if (action === 'resume' && restarts(status) &&
+    !confirm(`Restart run ${runId} from its last checkpoint? It is ${status}; it runs again under the same id from where the checkpoint says, ` +
+      'writing its signals and journal on from there.')) return;
   let body;
   if (action === 'speed') {
     const value = row.controls.speedInput.value.trim();
@@ -210,9 +273,11 @@ async function control(runId, action) {
     }
     body = { speed };
   } else if (action === 'seek') {
-    const to = fromInputValue(row.controls.seekInput.value);
+    const text = row.controls.seekInput.value.trim();
+    const to = fromInputValue(text);
     if (!to) {
-      showError(errorEl, new ApiError(`Run ${runId}: choose a time to seek to`, { field: 'to' }));
+      showError(errorEl, new ApiError(text ? `Run ${runId}: "${text}" is not a UTC time as ${UTC_PLACEHOLDER} (24-hour)`
+        : `Run ${runId}: enter a UTC time to seek to (${UTC_PLACEHOLDER})`, { field: 'to' }));
       return;
     }
     body = { to };

@@ -4,7 +4,7 @@
 import { COLORS, axis, chartMessage, createChart, line, timeAxis, timeSeries } from './charts.js';
 import { speedText } from './replays.js';
 import { isActive, runStatus, state, subscribe } from './store.js';
-import { api, fmtBytes, fmtInt, fmtTs, h, showError } from './util.js';
+import { api, fmtBytes, fmtInt, fmtNum, fmtTs, h, showError } from './util.js';
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 2000; // at most one timeline request per this while a run is active
@@ -42,7 +42,32 @@ function renderJob(job) {
     ['Error', error],
   ]);
   $('run-symbols').replaceChildren(...(job.symbols ?? []).map((s) => h('li', {}, s)));
-  renderDl($('run-metadata'), Object.entries(m).map(([k, v]) => [k, typeof v === 'object' && v !== null ? h('code', {}, JSON.stringify(v)) : v]));
+  $('run-metadata').tBodies[0].replaceChildren(...metadataFields(m).map(([field, value]) =>
+    h('tr', {}, h('th', { scope: 'row' }, h('code', {}, field)), h('td', {}, value))));
+}
+
+const isPlainObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function fieldValue(v) {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'number') return Number.isInteger(v) ? fmtInt(v) : fmtNum(v, 3);
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) return v.length ? v.map((x) => (isPlainObject(x) || Array.isArray(x) ? JSON.stringify(x) : String(x))).join(', ') : '—';
+  return String(v);
+}
+
+/**
+ * The job's metadata as [field, text] rows: nested objects flattened to dotted names
+ * ("lag_ms.p99", "signals_written.rsi_14"), lists joined, numbers in en-US.
+ */
+export function metadataFields(metadata, prefix = '') {
+  const out = [];
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    const name = prefix ? `${prefix}.${k}` : k;
+    if (isPlainObject(v) && Object.keys(v).length) out.push(...metadataFields(v, name));
+    else out.push([name, fieldValue(isPlainObject(v) ? null : v)]);
+  }
+  return out;
 }
 
 function drawChart(key, containerId, data, options) {
@@ -104,7 +129,7 @@ export async function showRun(id) {
   showError($('run-error'), null);
   $('run-title').textContent = `Run ${id}`;
   $('run-meta').replaceChildren();
-  $('run-metadata').replaceChildren();
+  $('run-metadata').tBodies[0].replaceChildren();
   $('run-symbols').replaceChildren();
   chartMessage($('rate-chart'), 'Loading…');
   chartMessage($('lag-chart'), 'Loading…');

@@ -3,12 +3,20 @@
 
 import { COLORS, alignSeries, axis, chartMessage, createChart, line, timeAxis, timeSeries } from './charts.js';
 import { providerSymbolPicker } from './forms.js';
-import { SIGNAL_NAMES, subscribe } from './store.js';
-import { api, epochMs, fmtInt, fromInputValue, nextFrame, prefill, query, setOptions, showError, toInputValue, trackUserEdits } from './util.js';
+import { SIGNAL_NAMES, state, subscribe } from './store.js';
+import {
+  api, epochMs, fmtInt, nextFrame, prefill, query, readUtcFields, setOptions, showError, toInputValue, trackUserEdits, utcField,
+} from './util.js';
 
 const $ = (id) => document.getElementById(id);
 
 let chart = null;
+let generation = 0; // the latest show(); an older answer is dropped
+/** The page's default (GET /v1/signals/latest-run), its chart drawn once when the page is first shown. */
+const defaults = { run: null, applied: false, shown: false, touched: false, visible: false };
+/** How much of the run's latest rows the page opens on. */
+export const DEFAULT_SPAN_MS = 3600e3;
+const MINUTE_MS = 60e3;
 
 const sourceLabel = (source) => (source === 'live' ? 'live' : `run ${source}`);
 
@@ -17,7 +25,12 @@ function sourceParams(source) {
 }
 
 function runOptions(replays) {
-  return replays.map((r) => ({ value: String(r.run_id), text: `run ${r.run_id} (${r.provider ?? ''} ${(r.symbols ?? []).join(', ')})` }));
+  const options = replays.map((r) => ({ value: String(r.run_id), text: `run ${r.run_id} (${r.provider ?? ''} ${(r.symbols ?? []).join(', ')})` }));
+  const latest = defaults.run;
+  if (latest && !replays.some((r) => r.run_id === latest.run_id)) {
+    options.push({ value: String(latest.run_id), text: `run ${latest.run_id} (${latest.provider} ${latest.symbol})` });
+  }
+  return options;
 }
 
 function chartOptions(name, primary, compare) {
@@ -49,12 +62,27 @@ function chartOptions(name, primary, compare) {
   };
 }
 
-async function show(event) {
-  event.preventDefault();
+function renderSources(replays) {
+  const runs = runOptions(replays);
+  setOptions($('sig-source'), [{ value: 'live', text: 'live' }, ...runs]);
+  setOptions($('sig-compare'), [{ value: 'none', text: 'none' }, { value: 'live', text: 'live' }, ...runs]);
+}
+
+/** Draws the chart the form describes; `byPerson` (the Show button) disables the button meanwhile. */
+async function show(event, { byPerson = true } = {}) {
+  event?.preventDefault();
+  const mine = ++generation;
   const errorEl = $('signal-error');
   const info = $('chart-info');
   const container = $('signal-chart');
   showError(errorEl, null);
+  let times;
+  try {
+    times = readUtcFields([{ input: $('sig-start'), name: 'start', label: 'Start (UTC)' }, { input: $('sig-end'), name: 'end', label: 'End (UTC)' }]);
+  } catch (e) {
+    showError(errorEl, e);
+    return;
+  }
 
   const source = $('sig-source').value;
   const compareValue = $('sig-compare').value;
@@ -65,13 +93,13 @@ async function show(event) {
     provider: $('sig-provider').value,
     symbol: $('sig-symbol').value,
     name,
-    start: fromInputValue($('sig-start').value),
-    end: fromInputValue($('sig-end').value),
+    start: times.start,
+    end: times.end,
     width,
   };
 
   const button = $('show-signal');
-  button.disabled = true;
+  if (byPerson) button.disabled = true;
   info.textContent = 'Loading…';
   const t0 = performance.now();
   try {
@@ -79,6 +107,7 @@ async function show(event) {
       api(`/v1/signals/chart${query({ ...base, ...sourceParams(source) })}`),
       compare ? api(`/v1/signals/chart${query({ ...base, ...sourceParams(compare) })}`) : null,
     ]);
+    if (mine !== generation) return; // another chart was asked for meanwhile
     const sig = main.signal ?? { t: [], min: [], max: [], last: [] };
     const close = main.close ?? { t: [], close: [] };
     const parts = [
@@ -106,17 +135,72 @@ async function show(event) {
       ? `Compared with ${sourceLabel(compare)}: ${fmtInt(other.rows)} rows -> ${fmtInt(other.columns)} columns; server ${fmtInt(other.server_ms)} ms.`
       : '';
   } catch (e) {
+    if (mine !== generation) return;
     info.textContent = '';
     showError(errorEl, e);
   } finally {
-    button.disabled = false;
+    if (byPerson) button.disabled = false;
   }
+}
+
+/**
+ * Fills the form with the latest run that wrote signals: its provider, symbol and signal, itself as
+ * the source, and the last DEFAULT_SPAN_MS of its rows; unless the person has started on the form.
+ */
+async function loadDefaults(picker) {
+  let latest;
+  try {
+    [latest] = await Promise.all([api('/v1/signals/latest-run'), picker.ready]);
+  } catch (e) {
+    showError($('signal-error'), e);
+    return;
+  }
+  if (defaults.touched || latest?.run_id == null) {
+    if (latest?.run_id == null && !defaults.touched) {
+      $('chart-info').textContent = 'No replay has written signals yet: choose "live" or start a replay with signals, then Show.';
+    }
+    return;
+  }
+  defaults.run = latest;
+  if (!(await picker.choose(latest.provider, latest.symbol)) || defaults.touched) return;
+  $('sig-name').value = latest.name;
+  if ($('sig-name').value !== latest.name) {
+    setOptions($('sig-name'), [...SIGNAL_NAMES, latest.name].filter((n, i, all) => all.indexOf(n) === i).map((n) => ({ value: n, text: n })));
+    $('sig-name').value = latest.name;
+  }
+  // on whole minutes: [end - 1 h, end) with end the minute after the run's last row, no earlier than its first
+  const endMs = Math.ceil((epochMs(latest.last_ts) + 1) / MINUTE_MS) * MINUTE_MS;
+  const startMs = Math.max(Math.floor(epochMs(latest.first_ts) / MINUTE_MS) * MINUTE_MS, endMs - DEFAULT_SPAN_MS);
+  $('sig-start').value = toInputValue(startMs);
+  $('sig-end').value = toInputValue(endMs);
+  renderSources(state.replays);
+  $('sig-source').value = String(latest.run_id);
+  defaults.applied = true;
+  if (defaults.visible) showDefault();
+}
+
+function showDefault() {
+  if (!defaults.applied || defaults.shown || defaults.touched) return;
+  defaults.shown = true;
+  show(null, { byPerson: false });
+}
+
+/** The page is shown: its default chart is drawn the first time. */
+export function showSignals() {
+  defaults.visible = true;
+  showDefault();
+}
+
+export function hideSignals() {
+  defaults.visible = false;
 }
 
 export function initSignals() {
   const start = $('sig-start');
   const end = $('sig-end');
   trackUserEdits(start, end);
+  utcField(start);
+  utcField(end);
   setOptions($('sig-name'), SIGNAL_NAMES.map((n) => ({ value: n, text: n })));
 
   const picker = providerSymbolPicker({
@@ -132,12 +216,12 @@ export function initSignals() {
     },
   });
 
-  subscribe((state) => {
-    const runs = runOptions(state.replays);
-    setOptions($('sig-source'), [{ value: 'live', text: 'live' }, ...runs]);
-    setOptions($('sig-compare'), [{ value: 'none', text: 'none' }, { value: 'live', text: 'live' }, ...runs]);
-  });
+  subscribe((s) => renderSources(s.replays));
 
-  $('signal-form').addEventListener('submit', show);
+  // a person's change on the form (not the page's own) ends the defaults
+  const form = $('signal-form');
+  for (const type of ['input', 'change']) form.addEventListener(type, () => { defaults.touched = true; });
+  form.addEventListener('submit', show);
+  loadDefaults(picker);
   return { reload: picker.reload };
 }

@@ -186,17 +186,84 @@ export function fmtTs(value) {
   return `${d.toISOString().replace('T', ' ').replace('.000Z', '').replace('Z', '')} UTC`;
 }
 
-/** The value of a datetime-local input (read as UTC) for an instant: "2025-11-03T14:00:00". */
+/**
+ * The cockpit's date and time fields are text inputs in UTC with a 24-hour clock ("2025-11-03 14:30",
+ * seconds when they are not zero): a datetime-local input follows the browser's locale, and shows a
+ * 12-hour AM/PM clock in an en-US one. They also take "T" between date and time, seconds, milliseconds
+ * and a trailing "Z" or "UTC" (what ISO-8601 copies bring).
+ */
+export const UTC_PLACEHOLDER = 'YYYY-MM-DD HH:MM';
+
+const UTC_TEXT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:\s*(?:Z|UTC))?$/i;
+
+/** The field's text for an instant: "2025-11-03 14:30" or "2025-11-03 14:30:05" (UTC, 24-hour). */
 export function toInputValue(value) {
   const d = toDate(value);
-  return d ? d.toISOString().slice(0, 19) : '';
+  if (!d) return '';
+  const iso = d.toISOString();
+  const seconds = iso.slice(17, 19);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}${seconds === '00' ? '' : `:${seconds}`}`;
 }
 
-/** ISO-8601 UTC ("...Z") of a datetime-local value read as UTC, or undefined when it is empty or invalid. */
+/**
+ * Epoch milliseconds of a field's text read as UTC; NaN when it is not a real time in the accepted
+ * forms (so "2025-02-30 10:00", "2025-11-03 9:15 PM" and "24:00" are refused).
+ */
+export function parseUtc(text) {
+  const m = UTC_TEXT.exec(String(text ?? '').trim());
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, s = '0', ms = '0'] = m;
+  const n = [y, mo, d, h, mi, s].map(Number);
+  const t = Date.UTC(n[0], n[1] - 1, n[2], n[3], n[4], n[5], Number(ms.padEnd(3, '0')));
+  const back = new Date(t);
+  const same = back.getUTCFullYear() === n[0] && back.getUTCMonth() === n[1] - 1 && back.getUTCDate() === n[2] &&
+    back.getUTCHours() === n[3] && back.getUTCMinutes() === n[4] && back.getUTCSeconds() === n[5];
+  return same ? t : NaN;
+}
+
+/** ISO-8601 UTC ("...Z") of a field's text read as UTC, or undefined when it is empty or invalid. */
 export function fromInputValue(value) {
-  if (!value) return undefined;
-  const d = toDate(`${value}Z`);
-  return d ? d.toISOString().replace('.000Z', 'Z') : undefined;
+  const t = parseUtc(value);
+  if (!Number.isFinite(t)) return undefined;
+  return new Date(t).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * Reads the UTC time fields of a form: [{input, label}] to their ISO values, or throws an ApiError
+ * naming the first field that is filled in but not a time (an empty field is left out: the API says
+ * when it is required).
+ */
+export function readUtcFields(fields) {
+  const out = {};
+  for (const { input, name, label } of fields) {
+    const text = input.value.trim();
+    if (text === '') {
+      out[name] = undefined;
+      continue;
+    }
+    const iso = fromInputValue(text);
+    if (!iso) {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+      throw new ApiError(`${label}: "${text}" is not a UTC time as ${UTC_PLACEHOLDER} (24-hour), e.g. 2025-11-03 14:30`, { field: name });
+    }
+    out[name] = iso;
+  }
+  return out;
+}
+
+/** Marks a UTC time field invalid (aria-invalid, and the browser's own message) while its text is not a time. */
+export function utcField(input) {
+  const check = () => {
+    const text = input.value.trim();
+    const bad = text !== '' && !Number.isFinite(parseUtc(text));
+    if (bad) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    input.setCustomValidity(bad ? `Enter a UTC time as ${UTC_PLACEHOLDER} (24-hour)` : '');
+  };
+  input.addEventListener('input', check);
+  input.addEventListener('change', check);
+  return input;
 }
 
 export const epochMs = (value) => toDate(value)?.getTime() ?? NaN;
@@ -235,7 +302,11 @@ export function trackUserEdits(...inputs) {
 }
 
 export function prefill(input, value) {
-  if (!input.dataset.userSet || !input.value) input.value = value;
+  if (!input.dataset.userSet || !input.value) {
+    input.value = value;
+    input.removeAttribute('aria-invalid');
+    input.setCustomValidity?.('');
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -257,6 +259,186 @@ public final class SeriesStore
             lastValues[i] = last.getOrDefault(lastTs.get(i).toInstant(), values.get(i)[1]);
         }
         return new Columns(rows, t, min, max, lastValues);
+    }
+
+    /**
+     * A replay run whose rows {@code signals} holds: its id and provider, one of its symbols and signal
+     * names, and the first and last {@code ts} of that symbol's and name's rows the run wrote.
+     */
+    public record RunSignals(long runId, String provider, String symbol, String name, Instant firstTs, Instant lastTs)
+    {
+    }
+
+    /** SQLState of a statement cancelled by {@code statement_timeout}. */
+    private static final String QUERY_CANCELED = "57014";
+
+    /**
+     * The newest of the {@code maxRuns} newest jobs named {@code jobName} that emitted ticks whose rows
+     * {@code signals} still holds (a later run over the same keys replaces a run's rows), found by
+     * {@code metadata->>'replay_run_id'} inside the run's window; a consumer writing a run's ticks from a
+     * bus tags its rows the same way. The symbol and name are those of the run's first row found, the
+     * name {@code preferredName} when the run wrote it for that symbol.
+     *
+     * <p>Cost: per run tried, one index range scan of its window that stops at its first row. A run that
+     * wrote no signals (signals none) scans the rows others wrote in its window, so each run's look is cut
+     * off by {@code statement_timeout} after what is left of {@code budgetMillis}; a run cut off counts
+     * as having none.
+     */
+    public Optional<RunSignals> latestRunWithSignals(final String jobName, final String preferredName, final int maxRuns, final long budgetMillis)
+        throws SQLException
+    {
+        final long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
+        try (Connection c = dataSource.getConnection())
+        {
+            final List<Candidate> runs = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT id, provider, symbols, min_ts, coalesce(max_ts, (metadata->>'end')::timestamptz) " +
+                "FROM job_runs WHERE job_name = ? AND rows_written > 0 AND provider IS NOT NULL AND min_ts IS NOT NULL ORDER BY id DESC LIMIT ?"))
+            {
+                s.setString(1, jobName);
+                s.setInt(2, maxRuns);
+                try (ResultSet rs = s.executeQuery())
+                {
+                    while (rs.next())
+                    {
+                        runs.add(new Candidate(rs.getLong(1), rs.getString(2), (String[])rs.getArray(3).getArray(), rs.getObject(4, OffsetDateTime.class),
+                            rs.getObject(5, OffsetDateTime.class)));
+                    }
+                }
+            }
+            c.setAutoCommit(false); // SET LOCAL lives as long as the transaction
+            try
+            {
+                for (final Candidate run : runs)
+                {
+                    final long left = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (left <= 0 || run.to() == null)
+                    {
+                        continue;
+                    }
+                    final Optional<RunSignals> found = runSignals(c, run, preferredName, left);
+                    if (found.isPresent())
+                    {
+                        return found;
+                    }
+                }
+                return Optional.empty();
+            }
+            finally
+            {
+                c.rollback(); // read only: nothing to keep
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** A replay job to look for: its window is [from, to], {@code to} its latest tick (or its end while it has none). */
+    private record Candidate(long runId, String provider, String[] symbols, OffsetDateTime from, OffsetDateTime to)
+    {
+    }
+
+    private static Optional<RunSignals> runSignals(final Connection c, final Candidate candidate, final String preferredName, final long timeoutMillis)
+        throws SQLException
+    {
+        final long runId = candidate.runId();
+        final String provider = candidate.provider();
+        final OffsetDateTime from = candidate.from();
+        final OffsetDateTime to = candidate.to();
+        try (Statement set = c.createStatement())
+        {
+            set.execute("SET LOCAL statement_timeout = " + Math.max(1, timeoutMillis));
+        }
+        final String run = String.valueOf(runId);
+        final String symbol;
+        String name;
+        try (PreparedStatement s = c.prepareStatement("SELECT symbol, name FROM signals WHERE provider = ? AND symbol = ANY(?) AND ts >= ? AND ts <= ? " +
+            "AND metadata->>'replay_run_id' = ? LIMIT 1"))
+        {
+            s.setString(1, provider);
+            s.setArray(2, c.createArrayOf("text", candidate.symbols()));
+            s.setObject(3, from);
+            s.setObject(4, to);
+            s.setString(5, run);
+            try (ResultSet rs = s.executeQuery())
+            {
+                if (!rs.next())
+                {
+                    return Optional.empty();
+                }
+                symbol = rs.getString(1);
+                name = rs.getString(2);
+            }
+        }
+        catch (final SQLException e)
+        {
+            if (QUERY_CANCELED.equals(e.getSQLState()))
+            {
+                c.rollback(); // the transaction is aborted: start another
+                return Optional.empty();
+            }
+            throw e;
+        }
+        Instant[] span = null;
+        if (preferredName != null && !preferredName.equals(name))
+        {
+            span = span(c, provider, symbol, preferredName, from, to, run);
+            if (span != null)
+            {
+                name = preferredName;
+            }
+        }
+        if (span == null)
+        {
+            span = span(c, provider, symbol, name, from, to, run);
+        }
+        return span == null ? Optional.empty() : Optional.of(new RunSignals(runId, provider, symbol, name, span[0], span[1]));
+    }
+
+    /** The first and last ts of the run's rows of one symbol and name in its window; null when none (or cut off). */
+    private static Instant[] span(final Connection c, final String provider, final String symbol, final String name, final OffsetDateTime from,
+        final OffsetDateTime to, final String run) throws SQLException
+    {
+        final Instant[] span = new Instant[2];
+        try (Statement savepoint = c.createStatement())
+        {
+            savepoint.execute("SAVEPOINT span");
+        }
+        try
+        {
+            for (final String order : List.of("ASC", "DESC"))
+            {
+                try (PreparedStatement s = c.prepareStatement("SELECT ts FROM signals WHERE provider = ? AND symbol = ? AND ts >= ? AND ts <= ? " +
+                    "AND name = ? AND metadata->>'replay_run_id' = ? ORDER BY ts " + order + " LIMIT 1"))
+                {
+                    s.setString(1, provider);
+                    s.setString(2, symbol);
+                    s.setObject(3, from);
+                    s.setObject(4, to);
+                    s.setString(5, name);
+                    s.setString(6, run);
+                    try (ResultSet rs = s.executeQuery())
+                    {
+                        if (!rs.next())
+                        {
+                            return null;
+                        }
+                        span[order.equals("ASC") ? 0 : 1] = rs.getObject(1, OffsetDateTime.class).toInstant();
+                    }
+                }
+            }
+            return span;
+        }
+        catch (final SQLException e)
+        {
+            if (QUERY_CANCELED.equals(e.getSQLState()))
+            {
+                try (Statement back = c.createStatement())
+                {
+                    back.execute("ROLLBACK TO SAVEPOINT span");
+                }
+                return null;
+            }
+            throw e;
+        }
     }
 
     private static StringBuilder where(final Window window, final List<Object> args)

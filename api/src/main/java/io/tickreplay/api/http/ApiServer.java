@@ -281,6 +281,7 @@ public final class ApiServer implements AutoCloseable
         read(routes, "/v1/providers", HttpPolicy.Access.READ, cockpit::providers);
         read(routes, "/v1/symbols", HttpPolicy.Access.READ, cockpit::symbols);
         read(routes, "/v1/signals/chart", HttpPolicy.Access.READ, cockpit::signalChart);
+        read(routes, "/v1/signals/latest-run", HttpPolicy.Access.READ, cockpit::latestSignalRun);
         read(routes, "/v1/signals", HttpPolicy.Access.READ, series::signals);
         read(routes, "/v1/bars", HttpPolicy.Access.READ, series::bars);
         post(routes, "/v1/exports", true, export::start);

@@ -4,6 +4,7 @@ import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.api.replay.RunTelemetryView;
 import io.tickreplay.api.request.JsonBody;
+import io.tickreplay.engine.signals.SignalSet;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,8 +33,8 @@ import static io.tickreplay.api.http.Exchanges.send;
 /**
  * The cockpit: its page and files ({@code GET /}, {@code /cockpit/*}, uPlot from its WebJar at
  * {@code /cockpit/vendor/*}) and the reads it needs beyond the seed's API: providers and symbols with
- * what the store holds of each, a signal downsampled to a chart's width, and a run's timeline and
- * latency distributions. The files are read from the jar once and kept (a few hundred KB).
+ * what the store holds of each, the latest run that wrote signals, a signal downsampled to a chart's
+ * width, and a run's timeline and latency distributions. The files are read from the jar once and kept (a few hundred KB).
  */
 final class CockpitRoutes
 {
@@ -41,6 +43,8 @@ final class CockpitRoutes
     /** The page's own files and nothing else; uPlot sets element styles from script. */
     private static final String PAGE_POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
     private static final int MAX_WIDTH = 4096;
+    private static final int LATEST_RUNS = 10;
+    private static final long LATEST_BUDGET_MS = 3000;
 
     private final SeriesStore series;
     private final ReplayService replays;
@@ -194,6 +198,31 @@ final class CockpitRoutes
         body.put("downsampling", "min/max per pixel column");
         body.put("signal", object("t", signal.t(), "min", signal.min(), "max", signal.max(), "last", signal.last()));
         body.put("close", object("t", close.t(), "close", close.last()));
+        send(exchange, 200, body);
+    }
+
+    /**
+     * {@code GET /v1/signals/latest-run}: the newest replay run (of the {@value #LATEST_RUNS} newest that
+     * emitted ticks) whose rows the signals table holds, with one of its symbols and signals (the first
+     * signal of {@code all} when it wrote that) and the first and last ts of those rows; {@code run_id}
+     * null when there is none. What the Signals page opens on. At most {@value #LATEST_BUDGET_MS} ms of
+     * queries ({@link SeriesStore#latestRunWithSignals}).
+     */
+    void latestSignalRun(final HttpServerExchange exchange) throws SQLException
+    {
+        query(exchange, Set.of());
+        final String preferred = SignalSet.REGISTRY.keySet().iterator().next();
+        final Optional<SeriesStore.RunSignals> found = series.latestRunWithSignals(ReplayService.JOB_NAME, preferred, LATEST_RUNS, LATEST_BUDGET_MS);
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("run_id", found.map(SeriesStore.RunSignals::runId).orElse(null));
+        found.ifPresent(r ->
+        {
+            body.put("provider", r.provider());
+            body.put("symbol", r.symbol());
+            body.put("name", r.name());
+            body.put("first_ts", r.firstTs().toString());
+            body.put("last_ts", r.lastTs().toString());
+        });
         send(exchange, 200, body);
     }
 

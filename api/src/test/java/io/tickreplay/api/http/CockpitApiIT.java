@@ -20,6 +20,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 
 import static io.tickreplay.api.http.ApiServices.HTTP;
@@ -74,6 +76,15 @@ class CockpitApiIT
         }
     }
 
+    private static Instant ts(final String query) throws Exception
+    {
+        try (Connection c = services.db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query))
+        {
+            rs.next();
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
+        }
+    }
+
     @Test
     void providersAndSymbolsSayWhatTheStoreHolds() throws Exception
     {
@@ -92,6 +103,57 @@ class CockpitApiIT
         assertThat(missing.status()).isEqualTo(400);
         assertThat(missing.json().get("field").asText()).isEqualTo("provider");
         assertThat(call("GET", base + "/v1/symbols?provider=nobody", null).json().get("symbols")).isEmpty();
+    }
+
+    /** The job once it has ended. */
+    private static JsonNode ended(final long runId)
+    {
+        final JsonNode[] job = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() ->
+        {
+            job[0] = call("GET", base + "/v1/replay/ticks/" + runId, null).json();
+            return !List.of("running", "paused").contains(job[0].get("status").asText());
+        });
+        return job[0];
+    }
+
+    private static long burst(final String symbol, final String signals) throws Exception
+    {
+        final ApiServices.Reply started = call("POST", base + "/v1/replay/ticks", "{\"provider\": \"ibkr\", \"symbols\": [\"" + symbol + "\"], " +
+            "\"start\": \"2025-11-03T17:00:00Z\", \"end\": \"2025-11-03T17:30:00Z\", \"speed\": 0, \"journal\": false, \"signals\": " + signals + "}");
+        assertThat(started.status()).as(started.text()).isEqualTo(200);
+        final long runId = started.json().get("run_id").asLong();
+        assertThat(ended(runId).get("status").asText()).isEqualTo("completed");
+        return runId;
+    }
+
+    @Test
+    void theLatestRunWithSignalsIsTheNewestWhoseRowsTheTableHolds() throws Exception
+    {
+        final long all = burst("NVDA", "\"all\"");
+        JsonNode latest = call("GET", base + "/v1/signals/latest-run", null).json();
+        assertThat(latest.get("run_id").asLong()).isEqualTo(all);
+        assertThat(latest.get("provider").asText()).isEqualTo("ibkr");
+        assertThat(latest.get("symbol").asText()).isEqualTo("NVDA");
+        assertThat(latest.get("name").asText()).as("the first signal of all, when the run wrote it").isEqualTo("vwap_deviation_bps");
+        final String rows = "FROM signals WHERE provider = 'ibkr' AND symbol = 'NVDA' AND name = 'vwap_deviation_bps' AND metadata->>'replay_run_id' = '" + all + "'";
+        assertThat(Instant.parse(latest.get("first_ts").asText())).as("its first row").isEqualTo(ts("SELECT min(ts) " + rows));
+        assertThat(Instant.parse(latest.get("last_ts").asText())).as("its last row").isEqualTo(ts("SELECT max(ts) " + rows));
+        assertThat(Instant.parse(latest.get("first_ts").asText())).isAfterOrEqualTo(Instant.parse("2025-11-03T17:00:00Z"));
+        assertThat(Instant.parse(latest.get("last_ts").asText())).isBefore(Instant.parse("2025-11-03T17:30:00Z"));
+
+        // a newer run that wrote no signals does not count; one that wrote another signal does, with that signal
+        burst("AAPL", "\"none\"");
+        assertThat(call("GET", base + "/v1/signals/latest-run", null).json().get("run_id").asLong()).isEqualTo(all);
+        final long spread = burst("MSFT", "[\"spread_bps\"]");
+        latest = call("GET", base + "/v1/signals/latest-run", null).json();
+        assertThat(latest.get("run_id").asLong()).isEqualTo(spread);
+        assertThat(latest.get("symbol").asText()).isEqualTo("MSFT");
+        assertThat(latest.get("name").asText()).isEqualTo("spread_bps");
+
+        final ApiServices.Reply unknown = call("GET", base + "/v1/signals/latest-run?run=1", null);
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(ApiServices.send("GET", guardedBase + "/v1/signals/latest-run", null).statusCode()).as("a read like the others").isEqualTo(401);
     }
 
     @Test
