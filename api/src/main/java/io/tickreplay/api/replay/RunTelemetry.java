@@ -35,6 +35,8 @@ final class RunTelemetry
     /** The stage name of the pacer's lag behind the schedule. */
     static final String LAG = "lag";
     private static final int SIGNIFICANT_DIGITS = 3;
+    /** What the current rate averages over. */
+    static final long RATE_SPAN_MILLIS = 5_000;
 
     private volatile Recorder lag;
     private final Map<String, Recorder> stages = new ConcurrentHashMap<>();
@@ -128,10 +130,25 @@ final class RunTelemetry
         step *= 2;
     }
 
-    /** The emission rate of the last timeline point. */
+    /** The emission rate over the last {@value #RATE_SPAN_MILLIS} ms of the timeline (the last point's, when points are further apart). */
     synchronized double currentRate()
     {
-        return points == 0 ? 0 : rate[points - 1];
+        if (points < 2)
+        {
+            return points == 0 ? 0 : rate[0];
+        }
+        // a burst publishes its progress in steps of a ring batch: one point's rate jumps between 0 and a batch per second
+        final int last = points - 1;
+        int first = last;
+        while (first > 0 && t[last] - t[first - 1] <= RATE_SPAN_MILLIS)
+        {
+            first--;
+        }
+        if (first == last)
+        {
+            return rate[last];
+        }
+        return Math.max(0, emitted[last] - emitted[first]) * 1e3 / (t[last] - t[first]);
     }
 
     /** The run's total lag histogram so far (microseconds), a copy. */

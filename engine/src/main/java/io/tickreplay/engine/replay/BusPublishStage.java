@@ -25,6 +25,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
     private final ReplayProgress progress;
     private final StreamChecksum checksum;
     private static final int BUFFER = 256;
+    private static final long PROGRESS_EVERY_MASK = 4_095;
 
     private final BusMessage[] buffer = new BusMessage[BUFFER];
     private int buffered;
@@ -121,7 +122,8 @@ public final class BusPublishStage implements EventHandler<TickEvent>
         {
             bus.flush(); // a paced tick is due now; a burst leaves through the bus's own batching
         }
-        if (endOfBatch || event.paced || event.type == TickEvent.END)
+        // and every 4,096 ticks: a burst's ring batches run to tens of thousands, and its progress would move in jumps
+        if (endOfBatch || event.paced || event.type == TickEvent.END || (emitted & PROGRESS_EVERY_MASK) == 0)
         {
             progress.publish(emitted, lastTs, bySymbol);
         }
