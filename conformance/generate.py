@@ -634,10 +634,12 @@ def rsi_vector() -> Vector:
         else:
             v.case("bars", "ordinary bars of one to three ticks")
         bars(v, "AAA", m, [close + 0.1, close - 0.1, close][-(1 + i % 3):])
-    # BBB: tiny prices, only gains then an unchanged close: RSI 100 (avg_loss = 0)
-    v.case("no-loss", "BBB: tiny prices that only rise, then repeat: avg_loss = 0 gives 100")
-    for i, m in enumerate(minutes(f"{D1}T23:50:00", list(range(17)))):
-        close = 0.0001 + min(i, 15) * 1e-8
+    # BBB: tiny prices, flat (no gain, no loss), then only gains, then a loss
+    v.case("flat", "BBB: 15 equal tiny closes: avg_gain = avg_loss = 0 at the 15th bar, which the definition makes 100")
+    for i, m in enumerate(minutes(f"{D1}T23:50:00", list(range(21)))):
+        if i == 15:
+            v.case("no-loss", "BBB: then tiny rises: avg_loss = 0 gives 100; then a fall and an unchanged close")
+        close = 0.0001 if i < 15 else 0.0001 + (i - 14) * 1e-8 if i < 19 else 0.00010001
         bars(v, "BBB", m, [close])
     # CCC: huge prices, only losses first (RSI 0), then mixed
     v.case("no-gain", "CCC: huge prices that only fall for 15 bars: avg_gain = 0 gives 0; then mixed moves")

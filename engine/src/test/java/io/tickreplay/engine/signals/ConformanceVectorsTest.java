@@ -142,7 +142,11 @@ class ConformanceVectorsTest
             final Row g = got.get(i);
             if (!e.symbol().equals(g.symbol()) || e.ts() != g.ts())
             {
-                fail(where + "key differs: expected " + e.describe(metadataNames) + ", got " + g.describe(metadataNames));
+                // both lists are in (ts, symbol) order: the smaller key is the row the other side lacks
+                final boolean missing = e.ts() < g.ts() || e.ts() == g.ts() && e.symbol().compareTo(g.symbol()) < 0;
+                fail(where + (missing ? "missing from the engine: expected " + e.describe(metadataNames) + ", the engine's next row is "
+                    + g.describe(metadataNames) : "extra row from the engine: got " + g.describe(metadataNames) + ", where the next expected row is "
+                    + e.describe(metadataNames)) + " (" + expected.size() + " rows expected, " + got.size() + " computed)");
             }
             if (!(Math.abs(g.value() - e.value()) <= VALUE_TOLERANCE * Math.max(1, Math.abs(e.value()))))
             {
