@@ -39,8 +39,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #   "last-tick"  : the ts has no row (the row is the one computed at the last tick; it computed none)
 #   "last-value" : the ts keeps the row of the latest tick that computed one (an upsert per value)
 # The docs' words ("the one computed at the last of them", "the stored row of a ts is the one
-# computed at its last tick") are read literally: "last-tick". Only spread_bps and book_imbalance
-# can tell the two apart (the other signals emit for all ticks of a ts or for none).
+# computed at its last tick") are read literally: "last-tick", as the project has decided (docs/signals.md,
+# "One row per (symbol, ts, signal)"; the engine's SignalChain does the same). Only spread_bps and
+# book_imbalance can tell the two apart (the other signals emit for all ticks of a ts or for none).
 KEY_RULE = "last-tick"
 
 
@@ -280,6 +281,11 @@ def bb_zscore_20(ticks: list[Tick]) -> list[tuple]:
         if len(c) < 20:
             continue
         x = c[-20:]
+        # READING of "not emitted when sd20 = 0" (decided): not emitted when the 20 closes are all equal
+        # (exact double equality). Their population sd is 0, although the doc's arithmetic (the sum oldest
+        # first, / 20) gives twenty closes of 100.1 the mean 100.09999999999997 and an sd of 2.8e-14.
+        if all(v == x[19] for v in x):
+            continue
         total = 0.0
         for v in x:
             total += v
@@ -438,7 +444,7 @@ def spread_vector() -> Vector:
     ts = nxt()
     v.tick("AAA", ts, 100.0, 1.0, 100.2, 100.1)
     v.tick("AAA", ts, 100.0, 1.0, 99.96, 100.04)
-    v.case("equal-ts-last-silent", "READING (key rule): the last accepted tick of a ts has no spread (crossed book, "
+    v.case("equal-ts-last-silent", "key rule (decided, read literally): the last accepted tick of a ts has no spread (crossed book, "
            "missing bid) after one that had: the ts has no row (the row is the one computed at the last tick)")
     ts = nxt()
     v.tick("AAA", ts, 100.0, 1.0, 99.9, 100.1)
@@ -503,7 +509,7 @@ def imbalance_vector() -> Vector:
     ts = nxt()
     v.tick("AAA", ts, 100.0, 1.0, None, None, 0.0, 0.0)
     v.tick("AAA", ts, 100.0, 1.0, None, None, 12.0, 4.0)
-    v.case("equal-ts-last-silent", "READING (key rule): the last accepted tick of a ts has no imbalance (sizes 0 and 0, "
+    v.case("equal-ts-last-silent", "key rule (decided, read literally): the last accepted tick of a ts has no imbalance (sizes 0 and 0, "
            "a size missing) after one that had: the ts has no row (the row is the one computed at the last tick)")
     ts = nxt()
     v.tick("AAA", ts, 100.0, 1.0, None, None, 10.0, 30.0)
@@ -690,8 +696,8 @@ def bb_vector() -> Vector:
     for i, m in enumerate(ms[:22]):
         level += moves[i % len(moves)]
         bars(v, "CCC", m, [level + 1, level])
-    v.case("flat-inexact", "CCC: 23 equal closes of 100.1 (not exact in binary): summed oldest first, the mean is "
-           "100.09999999999997, so sd = 2.8e-14 > 0 and the definition emits z = 1 (see README: a finding on the doc)")
+    v.case("flat-inexact", "CCC: 23 equal closes of 100.1 (not exact in binary): summed oldest first, the mean would be "
+           "100.09999999999997 and sd 2.8e-14, but the 20 closes are all equal: no row (see README)")
     for m in ms[22:45]:
         bars(v, "CCC", m, [100.1])
     return v
