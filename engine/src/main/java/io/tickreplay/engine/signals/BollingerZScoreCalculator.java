@@ -2,18 +2,27 @@ package io.tickreplay.engine.signals;
 
 import java.util.List;
 
-/** {@code bb_zscore_20}: the close against the mean and population sd of the last 20 1-minute closes, two-pass. */
+/**
+ * {@code bb_zscore_20}: the close against the mean and population sd of the last 20 1-minute closes,
+ * two-pass. No value when the 20 closes are all equal (exact double equality): their sd is 0 by the
+ * definition, whatever rounding makes of the mean (twenty closes of 100.1 sum to a mean of
+ * 100.09999999999997 and an sd of 2.8e-14, which would give z = 1). Known without looking at the
+ * window: the run of equal closes that ends at the newest one is counted as the closes arrive.
+ */
 public final class BollingerZScoreCalculator implements BarSignalCalculator
 {
     static final int PERIOD = 20;
 
     private final double[] closes;
     private final long[] bars;
+    /** How many consecutive closes, up to and including the newest, equal the newest (capped at {@link #PERIOD}). */
+    private final int[] equalRun;
 
     public BollingerZScoreCalculator(final int symbols)
     {
         closes = new double[symbols * PERIOD];
         bars = new long[symbols];
+        equalRun = new int[symbols];
     }
 
     @Override
@@ -39,10 +48,18 @@ public final class BollingerZScoreCalculator implements BarSignalCalculator
         final double volume, final long trades, final int signalId, final SignalOutput out)
     {
         final long n = bars[s]++;
-        closes[s * PERIOD + (int)(n % PERIOD)] = close;
-        if (n + 1 < PERIOD)
+        if (n > 0 && close == closes[s * PERIOD + (int)((n - 1) % PERIOD)])
         {
-            return;
+            equalRun[s] = Math.min(equalRun[s] + 1, PERIOD);
+        }
+        else
+        {
+            equalRun[s] = 1;
+        }
+        closes[s * PERIOD + (int)(n % PERIOD)] = close;
+        if (n + 1 < PERIOD || equalRun[s] == PERIOD)
+        {
+            return; // warming up, or a flat window: no value
         }
         // oldest first: the slot after the newest
         final int base = s * PERIOD;
@@ -60,7 +77,7 @@ public final class BollingerZScoreCalculator implements BarSignalCalculator
             squares += d * d;
         }
         final double sd = Math.sqrt(squares / PERIOD);
-        if (sd > 0)
+        if (sd > 0) // closes that differ so little that the squares underflow give 0 too
         {
             out.signal(signalId, s, barStart, 0, (close - mean) / sd, mean, sd, close);
         }

@@ -9,7 +9,9 @@ import java.util.Arrays;
  * (provider, symbol, ts, name), and when several ticks share a ts the stored row is the one computed
  * at the last of them. Each (signal, symbol) holds its latest value back until a value with another
  * ts arrives or the stream ends, then passes it on: the writer sees each key once, so it can COPY
- * without conflicts. Memory: six numbers per (signal, symbol). One thread.
+ * without conflicts. A later tick of the same ts that computes no value for a per-tick signal leaves
+ * that ts without a row: its chain {@link #discard discards} the held value before computing the tick
+ * (docs/signals.md, "One row per (symbol, ts, signal)"). Memory: six numbers per (signal, symbol). One thread.
  */
 public final class LastPerTimestamp implements SignalSink
 {
@@ -63,17 +65,18 @@ public final class LastPerTimestamp implements SignalSink
     }
 
     /**
-     * Drops the values {@code symbolId} holds at {@code tsMicros}: a later tick of that ts was not
-     * emitted (a cancel or a seek cut the run between ticks of one ts), so they are not the ts's row.
+     * Drops the value {@code signalId} holds for {@code symbolId} if it is of {@code tsMicros}: a later
+     * tick of that ts is about to be computed, so the held value (computed at an earlier tick of the ts)
+     * is not the ts's row any more. The later tick's own value, if it has one and it is passed on, takes
+     * its place; if it has none (a crossed book, a size missing, an overflow, or a tick a cancel or a
+     * seek did not emit), the ts has no row for that signal. {@link #latest} still tells the value.
      */
-    public void discard(final int symbolId, final long tsMicros)
+    public void discard(final int signalId, final int symbolId, final long tsMicros)
     {
-        for (int k = symbolId; k < held.length; k += symbols)
+        final int k = signalId * symbols + symbolId;
+        if (held[k] && ts[k] == tsMicros)
         {
-            if (held[k] && ts[k] == tsMicros)
-            {
-                held[k] = false;
-            }
+            held[k] = false;
         }
     }
 

@@ -5,6 +5,7 @@ import io.tickreplay.engine.replay.EmissionCoverage;
 import io.tickreplay.engine.replay.TickEvent;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The one signal chain, built the same way for a replay's calculator shard ({@link SignalShardStage}),
@@ -17,10 +18,15 @@ import java.util.List;
  * </pre>
  *
  * Every tick the source read updates the state (warm-up and ticks skipped by a seek or a cancel
- * included); only emitted ones produce rows. A tick skipped while its symbol holds a value of the same
- * ts drops that value: the stored row of a ts is the one computed at its last tick ({@link LastPerTimestamp}),
- * which a cut run did not emit. A value that is not finite (an overflow) is counted and dropped. A new signal is a calculator in {@link SignalSet#REGISTRY}; a new stage
- * of the chain (the model stage) is added here, once, for every place that computes signals.
+ * included); only emitted ones produce rows. The stored row of a (symbol, ts, per-tick signal) is the
+ * one computed at the ts's last accepted tick ({@link LastPerTimestamp}): before an accepted tick is
+ * computed, the per-tick values its symbol holds at the same ts are discarded, so a last tick that
+ * computes no value (a crossed book, sizes 0 and 0), or that a cut run did not emit, leaves the ts
+ * without a row for that signal. Rejected ticks are never the last tick of a ts. Bar signals carry
+ * their minute's start, which no later tick has. A value that is not finite (an overflow) is counted
+ * and dropped, so an overflow at the last tick of a ts also leaves no row. A new signal is a calculator
+ * in {@link SignalSet#REGISTRY}; a new stage of the chain (the model stage) is added here, once, for
+ * every place that computes signals.
  *
  * <p>One thread. Allocation-free per tick; memory: the calculators' state and six numbers per
  * (signal, symbol).
@@ -31,6 +37,8 @@ public final class SignalChain
     private final LastPerTimestamp last;
     private final EmissionCoverage coverage;
     private final boolean[] barSignal;
+    /** The ids of the per-tick signals, whose held value of a ts a later accepted tick of that ts supersedes. */
+    private final int[] tickSignals;
     private final long emitFrom;
     private final SignalOutput filtered;
     private boolean suppress;
@@ -47,6 +55,7 @@ public final class SignalChain
         {
             barSignal[i] = signals.calculators().get(i) instanceof BarSignalCalculator;
         }
+        this.tickSignals = IntStream.range(0, barSignal.length).filter(i -> !barSignal[i]).toArray();
         this.filtered = (signalId, symbolId, ts, seq, value, m1, m2, m3) ->
         {
             if (!Double.isFinite(value))
@@ -104,10 +113,7 @@ public final class SignalChain
     public void compute(final TickEvent e)
     {
         suppress = e.skipped && !e.warmup;
-        if (suppress)
-        {
-            last.discard(e.symbolId, e.tsMicros);
-        }
+        supersede(e.symbolId, e.tsMicros, e.price, e.size);
         signals.onTick(e.symbolId, e.tsMicros, e.seq, e.price, e.size, e.bid, e.ask, e.bidSize, e.askSize, filtered);
         suppress = false;
     }
@@ -116,7 +122,24 @@ public final class SignalChain
     public void onTick(final int symbolId, final long ts, final int seq, final double price, final double size, final double bid, final double ask,
         final double bidSize, final double askSize)
     {
+        supersede(symbolId, ts, price, size);
         signals.onTick(symbolId, ts, seq, price, size, bid, ask, bidSize, askSize, filtered);
+    }
+
+    /**
+     * The key rule, read literally (docs/signals.md): an accepted tick is the last of its ts so far, so
+     * the per-tick values its symbol holds at that ts, computed at an earlier tick, are not the ts's row
+     * any more. Its own values, if any pass the rule, are held in their place. A rejected tick changes nothing.
+     */
+    private void supersede(final int symbolId, final long ts, final double price, final double size)
+    {
+        if (SignalSet.accepts(price, size))
+        {
+            for (final int signalId : tickSignals)
+            {
+                last.discard(signalId, symbolId, ts);
+            }
+        }
     }
 
     /** A ring batch has ended (or a paced tick was emitted): the sink may hand its values on. */

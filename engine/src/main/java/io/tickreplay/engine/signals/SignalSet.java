@@ -128,7 +128,7 @@ public final class SignalSet
     public void onTick(final int symbolId, final long ts, final int seq, final double price, final double size, final double bid, final double ask,
         final double bidSize, final double askSize, final SignalOutput out)
     {
-        if (!(price > 0) || price == Double.POSITIVE_INFINITY || !(size >= 0) || size == Double.POSITIVE_INFINITY)
+        if (!accepts(price, size))
         {
             rejected++;
             return;
@@ -173,6 +173,15 @@ public final class SignalSet
             barOut = out;
             minuteBars.completeAll(toBarSignals);
         }
+    }
+
+    /**
+     * Whether a tick is used at all: its price a finite number > 0 and its size a finite number >= 0
+     * (NaN fails both comparisons). A tick that is not is counted as rejected and changes nothing.
+     */
+    public static boolean accepts(final double price, final double size)
+    {
+        return price > 0 && price != Double.POSITIVE_INFINITY && size >= 0 && size != Double.POSITIVE_INFINITY;
     }
 
     /** NaN for what the definitions treat as absent: not a number, infinite or negative. */

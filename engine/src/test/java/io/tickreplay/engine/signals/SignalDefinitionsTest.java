@@ -278,6 +278,16 @@ class SignalDefinitionsTest
             flat.add(new double[] {0, m * 60_000_000L, 7, 1, NONE, NONE, NONE, NONE});
         }
         assertThat(run("bb_zscore_20", flat.toArray(double[][]::new)).named("bb_zscore_20")).isEmpty();
+
+        // 20 equal closes that are not exact in binary: the mean of the sum comes out 100.09999999999997 and the sd 2.8e-14,
+        // but the closes are all equal, so no value; the first different close gives one again
+        final List<double[]> inexact = new ArrayList<>();
+        for (int m = 0; m < 23; m++)
+        {
+            inexact.add(new double[] {0, m * 60_000_000L, m < 22 ? 100.1 : 100.2, 1, NONE, NONE, NONE, NONE});
+        }
+        assertThat(run("bb_zscore_20", inexact.toArray(double[][]::new)).named("bb_zscore_20")).singleElement()
+            .satisfies(o -> assertThat(o.ts()).isEqualTo(T0 + 22 * 60_000_000L));
     }
 
     @Test
