@@ -432,7 +432,6 @@ public final class ConsumerCore implements AutoCloseable
 
         RunState(final long runId, final long start, final long end)
         {
-            final String origin = runId > 0 ? "replay" : "live";
             if (role == Role.SIGNALS)
             {
                 final SignalSink out = new SignalSink()
@@ -446,7 +445,7 @@ public final class ConsumerCore implements AutoCloseable
                             try
                             {
                                 beginBatch();
-                                store.signal(symbolProviders.get(symbolId), symbolNames.get(symbolId), signalId, ts, value, m1, m2, m3, origin, runId);
+                                store.signal(symbolProviders.get(symbolId), symbolNames.get(symbolId), signalId, ts, value, m1, m2, m3, runId);
                                 counted(signalNames.get(signalId));
                             }
                             catch (final SQLException e)
@@ -482,7 +481,7 @@ public final class ConsumerCore implements AutoCloseable
                             try
                             {
                                 beginBatch();
-                                store.bar(symbolProviders.get(symbolId), symbolNames.get(symbolId), interval, barStart, open, high, low, close, volume, trades, vwap);
+                                store.bar(symbolProviders.get(symbolId), symbolNames.get(symbolId), interval, barStart, open, high, low, close, volume, trades, vwap, runId);
                                 counted("bars");
                             }
                             catch (final SQLException e)

@@ -18,13 +18,13 @@ public interface ConsumerStore extends AutoCloseable
     /** The stored positions of {@code group} on {@code topic}, by partition (empty for a new group). */
     Map<Integer, String> storedPositions(String group, String topic) throws SQLException;
 
-    /** A signal row, {@code signalId} an index into the consumer's signal names; {@code origin} {@code replay} or {@code live}. */
-    void signal(byte[] provider, byte[] symbol, int signalId, long ts, double value, double m1, double m2, double m3, String origin, long runId)
+    /** A signal row of run {@code runId} (0: live), {@code signalId} an index into the consumer's signal names. */
+    void signal(byte[] provider, byte[] symbol, int signalId, long ts, double value, double m1, double m2, double m3, long runId)
         throws SQLException;
 
-    /** A bar row ({@code interval} in microseconds). */
+    /** A bar row of run {@code runId} (0: live), {@code interval} in microseconds. */
     void bar(byte[] provider, byte[] symbol, long interval, long start, double open, double high, double low, double close, double volume,
-        long trades, double vwap) throws SQLException;
+        long trades, double vwap, long runId) throws SQLException;
 
     /** A live tick row (its {@code seq} already assigned). */
     void tick(byte[] provider, byte[] symbol, Tick tick) throws SQLException;

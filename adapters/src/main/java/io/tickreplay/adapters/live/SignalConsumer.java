@@ -50,7 +50,7 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     {
         this.provider = provider;
         this.maxSymbols = maxSymbols;
-        this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), SignalSet.of(signalNames, 1).calculators(), "live", 0,
+        this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), SignalSet.of(signalNames, 1).calculators(), 0,
             batchRows, batchMillis, System::nanoTime, SignalWriteListener.NONE);
         this.chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).sink(writer).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r ->
@@ -106,7 +106,7 @@ public final class SignalConsumer implements BusListener, AutoCloseable
                 chain.releaseAll();
                 origin = m.origin;
                 replayRunId = runId;
-                writer.context(m.originName(), runId);
+                writer.run(runId);
             }
             try
             {

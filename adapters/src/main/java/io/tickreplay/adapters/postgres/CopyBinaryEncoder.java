@@ -200,6 +200,12 @@ public final class CopyBinaryEncoder
         jsonbStart = -1;
     }
 
+    public void int2(final short value)
+    {
+        putInt(2);
+        putShort(value);
+    }
+
     public void int4(final int value)
     {
         putInt(4);

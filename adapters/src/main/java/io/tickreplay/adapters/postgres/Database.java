@@ -98,6 +98,7 @@ public final class Database implements AutoCloseable
                 throw new IllegalStateException("cannot connect to " + redact(url) + ": " + rootMessage(e), e);
             }
             final List<Integer> applied = Migrations.apply(pool);
+            SignalRowsMigration.run(pool); // an old store's signals into their runs' partitions (docs/runs.md); nothing once done
             return new Database(pool, reads, embedded, url, applied);
         }
         catch (final SQLException e)

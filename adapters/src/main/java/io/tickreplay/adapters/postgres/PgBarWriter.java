@@ -14,9 +14,9 @@ import java.sql.Statement;
 import javax.sql.DataSource;
 
 /**
- * Writes completed bars into {@code bars_ohlcv}: binary COPY into a session-local staging table,
- * merged with {@code INSERT ... ON CONFLICT (provider, symbol, interval, ts) DO UPDATE} (a replay
- * over the same window leaves the same rows), committed at the end of a ring batch once the bars are a
+ * Writes a run's completed bars into {@code bars_ohlcv} (each run's its own, by {@code run_id}; docs/runs.md):
+ * binary COPY into a session-local staging table, merged with {@code INSERT ... ON CONFLICT (run_id,
+ * provider, symbol, interval, ts) DO UPDATE} (a resumed run or a re-run of the same id leaves the same rows), committed at the end of a ring batch once the bars are a
  * second old or 4,096 strong, and at the end of the stream. One thread; a failure throws.
  */
 public final class PgBarWriter implements BarSink, AutoCloseable
@@ -29,15 +29,17 @@ public final class PgBarWriter implements BarSink, AutoCloseable
     /** ... or this big. */
     static final int COMMIT_BARS = 4096;
 
+    private final long runId;
     private Connection connection;
     private CopyBinaryEncoder encoder;
     private long written;
     private int pending;
     private long batchStartNanos;
 
-    public PgBarWriter(final DataSource dataSource, final String provider, final SymbolTable symbols)
+    public PgBarWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final long runId)
     {
         this.dataSource = dataSource;
+        this.runId = runId;
         this.providers = new byte[symbols.size()][];
         this.symbols = new byte[symbols.size()][];
         for (int i = 0; i < symbols.size(); i++)
@@ -57,7 +59,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
             {
                 begin();
             }
-            row(encoder, providers[symbolId], symbols[symbolId], interval, start, open, high, low, close, volume, trades, vwap);
+            row(encoder, providers[symbolId], symbols[symbolId], interval, start, open, high, low, close, volume, trades, vwap, runId);
             written++;
             pending++;
         }
@@ -136,21 +138,21 @@ public final class PgBarWriter implements BarSink, AutoCloseable
     }
 
     /** The columns of a {@code bars_ohlcv} row in the order {@link #row} writes them. */
-    public static final String COLUMNS = "provider, symbol, interval, ts, open, high, low, close, volume, trade_count, vwap";
+    public static final String COLUMNS = "provider, symbol, interval, ts, open, high, low, close, volume, trade_count, vwap, run_id";
 
     /** The merge of staged bars into {@code bars_ohlcv}: a bar written again replaces the one there. */
     public static final String MERGE = "INSERT INTO bars_ohlcv (" + COLUMNS + ") SELECT " + COLUMNS + " FROM bars_stage " +
-        "ORDER BY provider, symbol, interval, ts " + // key order: concurrent merges of the same bars cannot deadlock
-        "ON CONFLICT (provider, symbol, interval, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, " +
+        "ORDER BY run_id, provider, symbol, interval, ts " + // key order: concurrent merges of the same bars cannot deadlock
+        "ON CONFLICT (run_id, provider, symbol, interval, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, " +
         "close = EXCLUDED.close, volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, vwap = EXCLUDED.vwap";
 
     /** One {@code bars_ohlcv} row in binary COPY form (the bus consumers write bars the same way). */
     public static void row(final CopyBinaryEncoder encoder, final byte[] provider, final byte[] symbol, final long interval, final long start,
-        final double open, final double high, final double low, final double close, final double volume, final long trades, final double vwap)
-        throws SQLException
+        final double open, final double high, final double low, final double close, final double volume, final long trades, final double vwap,
+        final long runId) throws SQLException
     {
         final byte[] name = BarBuilder.intervalName(interval).getBytes(StandardCharsets.UTF_8);
-        encoder.startRow(11, 128 + provider.length + symbol.length + name.length);
+        encoder.startRow(12, 136 + provider.length + symbol.length + name.length);
         encoder.text(provider);
         encoder.text(symbol);
         encoder.text(name);
@@ -162,6 +164,7 @@ public final class PgBarWriter implements BarSink, AutoCloseable
         encoder.float8(volume);
         encoder.int8(trades);
         encoder.float8OrNull(vwap);
+        encoder.int8(runId);
     }
 
     /** Bars handed over so far (committed or about to be). */

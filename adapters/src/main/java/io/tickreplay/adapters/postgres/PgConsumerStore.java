@@ -2,6 +2,7 @@ package io.tickreplay.adapters.postgres;
 
 import io.tickreplay.adapters.bus.ConsumerStore;
 import io.tickreplay.adapters.sink.SignalMetadata;
+import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.tick.Tick;
 import org.postgresql.PGConnection;
@@ -12,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +22,9 @@ import javax.sql.DataSource;
 /**
  * A bus consumer's rows in PostgreSQL: one binary COPY batch in memory, written with the group's
  * positions ({@code bus_offsets}) in one transaction. Signals are COPYed straight into
- * {@code signals} until a key is already there (an earlier replay of the window), then merged
- * through a staging table from then on; bars merge as the replay's bar writer does; live ticks are
+ * {@code signal_rows} (each row into its run's partition, live = run 0; docs/runs.md) until a key is
+ * already there (a consumer that re-reads what it wrote before), then merged through a staging
+ * table, run by run, from then on; bars merge as the replay's bar writer does; live ticks are
  * inserted once ({@code ON CONFLICT DO NOTHING}). One connection, taken at the first commit. One thread.
  */
 public final class PgConsumerStore implements ConsumerStore
@@ -30,11 +33,14 @@ public final class PgConsumerStore implements ConsumerStore
     private final MemoryCopyIn batch = new MemoryCopyIn();
     private final CopyBinaryEncoder encoder = new CopyBinaryEncoder(batch, 1 << 16);
     private final SignalRowEncoder signalRows;
+    private final List<SignalCalculator> signals;
+    private final SeriesKeyIds keys;
     private Connection connection;
     private boolean direct = true;
     private boolean open;
-    private String origin;
-    private long runId = -1;
+    /** The runs of the open batch's signal rows (few: a consumer sees live and a run or two at a time). */
+    private long[] runs = new long[4];
+    private int runCount;
     private int rows;
     /** What the open batch holds: a consumer has one role, so its rows are all of one kind. */
     private Kind kind = Kind.SIGNALS;
@@ -48,7 +54,9 @@ public final class PgConsumerStore implements ConsumerStore
     public PgConsumerStore(final DataSource dataSource, final List<String> signals)
     {
         this.dataSource = dataSource;
-        this.signalRows = new SignalRowEncoder(SignalSet.of(signals, 1).calculators()).mode(SignalMetadata.Mode.FULL);
+        this.signals = SignalSet.of(signals, 1).calculators();
+        this.signalRows = new SignalRowEncoder(this.signals).mode(SignalMetadata.Mode.FULL);
+        this.keys = new SeriesKeyIds(new SignalStore(dataSource));
     }
 
     @Override
@@ -84,26 +92,30 @@ public final class PgConsumerStore implements ConsumerStore
 
     @Override
     public void signal(final byte[] provider, final byte[] symbol, final int signalId, final long ts, final double value, final double m1,
-        final double m2, final double m3, final String rowOrigin, final long rowRunId) throws SQLException
+        final double m2, final double m3, final long runId) throws SQLException
     {
-        begin();
-        if (rowRunId != runId || !rowOrigin.equals(origin))
+        if (!signalRows.hasNameIds())
         {
-            origin = rowOrigin;
-            runId = rowRunId;
-            signalRows.context(rowOrigin, rowRunId);
+            signalRows.nameIds(new SignalStore(dataSource).nameIds(signals));
         }
-        signalRows.row(encoder, provider, symbol, signalId, ts, value, m1, m2, m3);
+        final int keyId = keys.of(provider, symbol);
+        begin();
+        if (runId != signalRows.run() || runCount == 0)
+        {
+            signalRows.run(runId);
+            noteRun(runId);
+        }
+        signalRows.row(encoder, keyId, signalId, ts, value, m1, m2, m3);
         kind = Kind.SIGNALS;
         rows++;
     }
 
     @Override
     public void bar(final byte[] provider, final byte[] symbol, final long interval, final long start, final double open, final double high,
-        final double low, final double close, final double volume, final long trades, final double vwap) throws SQLException
+        final double low, final double close, final double volume, final long trades, final double vwap, final long runId) throws SQLException
     {
         begin();
-        PgBarWriter.row(encoder, provider, symbol, interval, start, open, high, low, close, volume, trades, vwap);
+        PgBarWriter.row(encoder, provider, symbol, interval, start, open, high, low, close, volume, trades, vwap, runId);
         kind = Kind.BARS;
         rows++;
     }
@@ -136,7 +148,7 @@ public final class PgConsumerStore implements ConsumerStore
             connection.setAutoCommit(false);
             try (Statement s = connection.createStatement())
             {
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS signals_stage (LIKE signals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS signal_rows_stage (LIKE signal_rows) ON COMMIT DELETE ROWS");
                 s.execute("CREATE TEMP TABLE IF NOT EXISTS bars_stage (LIKE bars_ohlcv INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
                 s.execute("CREATE TEMP TABLE IF NOT EXISTS live_tick_stage (LIKE tick_data INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
             }
@@ -178,17 +190,21 @@ public final class PgConsumerStore implements ConsumerStore
                 {
                     case SIGNALS ->
                     {
+                        for (int i = 0; i < runCount; i++)
+                        {
+                            SignalStore.partition(connection, runs[i]);
+                        }
                         if (direct)
                         {
-                            batch.sendTo(copy.copyIn("COPY signals (" + SignalRowEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)"));
+                            batch.sendTo(copy.copyIn("COPY signal_rows (" + SignalStore.COLUMNS + ") FROM STDIN (FORMAT binary)"));
                         }
                         else
                         {
-                            batch.sendTo(copy.copyIn("COPY signals_stage (" + SignalRowEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)"));
-                            s.executeUpdate("INSERT INTO signals (" + SignalRowEncoder.COLUMNS + ") SELECT " + SignalRowEncoder.COLUMNS +
-                                " FROM signals_stage ORDER BY provider, symbol, ts, name" + // key order: no deadlock between members
-                                " ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, " +
-                                "score = EXCLUDED.score, metadata = EXCLUDED.metadata, created_at = NOW()");
+                            batch.sendTo(copy.copyIn("COPY signal_rows_stage (" + SignalStore.COLUMNS + ") FROM STDIN (FORMAT binary)"));
+                            for (int i = 0; i < runCount; i++)
+                            {
+                                s.executeUpdate(SignalStore.mergeInto(SignalStore.partitionName(runs[i]), "signal_rows_stage WHERE run_id = " + runs[i]));
+                            }
                         }
                     }
                     case BARS ->
@@ -224,6 +240,22 @@ public final class PgConsumerStore implements ConsumerStore
         connection.commit();
     }
 
+    private void noteRun(final long runId)
+    {
+        for (int i = 0; i < runCount; i++)
+        {
+            if (runs[i] == runId)
+            {
+                return;
+            }
+        }
+        if (runCount == runs.length)
+        {
+            runs = Arrays.copyOf(runs, runCount * 2);
+        }
+        runs[runCount++] = runId;
+    }
+
     @Override
     public void discard()
     {
@@ -233,6 +265,7 @@ public final class PgConsumerStore implements ConsumerStore
         }
         open = false;
         rows = 0;
+        runCount = 0;
         batch.clear();
     }
 

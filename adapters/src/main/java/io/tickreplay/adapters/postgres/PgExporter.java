@@ -147,10 +147,18 @@ public final class PgExporter
 
     /**
      * The rows to export: a provider's symbols in [start, end), bars of one interval, and with
-     * {@code after} only rows with a later ts (an incremental export).
+     * {@code after} only rows with a later ts (an incremental export); bars and signals of run
+     * {@code runId} (0: live; null: any run's, docs/runs.md).
      */
-    public record Query(Dataset dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, Instant after)
+    public record Query(Dataset dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, Instant after, Long runId)
     {
+        /** Any run's rows (ticks have none). */
+        public Query(final Dataset dataset, final String provider, final List<String> symbols, final Instant start, final Instant end,
+            final String interval, final Instant after)
+        {
+            this(dataset, provider, symbols, start, end, interval, after, null);
+        }
+
         /** The values go into the COPY's SQL as literals: only what cannot break out of one is accepted, whoever builds the query. */
         public Query
         {
@@ -175,6 +183,10 @@ public final class PgExporter
             if (dataset == Dataset.BARS)
             {
                 w.append(" AND \"interval\" = ").append(SqlLiteral.quote(interval));
+            }
+            if (runId != null && dataset != Dataset.TICKS)
+            {
+                w.append(" AND run_id = ").append(runId.longValue());
             }
             return w.toString();
         }

@@ -22,21 +22,20 @@ import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 
 /**
- * Writes one shard's signal values into {@code signals} with binary COPY, each batch its own
- * transaction, on a connection of its own. A batch commits at the end of a ring batch once it holds
- * {@code batchRows} rows or is {@code batchMillis} old (the seed's 200 rows / 5 s by default), and
- * in any case at 65,536 rows: a paced or live stream, whose ring batches are a tick or two, commits
- * every 200 rows or 5 s as the seed did; a burst commits once per ring batch (thousands of rows),
- * since a commit per 200 rows held a burst to ~37k ticks/s here.
+ * Writes one shard's signal values into its run's partition of {@code signal_rows} (docs/runs.md)
+ * with binary COPY, each batch its own transaction, on a connection of its own. A batch commits at
+ * the end of a ring batch once it holds {@code batchRows} rows or is {@code batchMillis} old (the
+ * seed's 200 rows / 5 s by default), and in any case at 65,536 rows: a paced or live stream, whose
+ * ring batches are a tick or two, commits every 200 rows or 5 s as the seed did; a burst commits once
+ * per ring batch (thousands of rows), since a commit per 200 rows held a burst to ~37k ticks/s here.
  *
  * <p>Keys: the values arrive through {@link io.tickreplay.engine.signals.LastPerTimestamp}, one per
- * (symbol, ts, name) per run; each batch is COPYed into a session-local staging table and merged
- * with {@code INSERT ... ON CONFLICT (provider, symbol, ts, name) DO UPDATE}: running a replay again
- * leaves the same rows, and two replays over overlapping windows at once both succeed (the later
- * write wins). Measured here: ~176k rows/s for plain COPY after deleting the window, but that
- * conflicts between concurrent overlapping replays and the delete of a big window took ~28 s; the
- * merge keeps the seed's upsert semantics. {@code metadata} is JSON with {@code origin},
- * {@code replay_run_id} and the calculator's explaining numbers.
+ * (symbol, ts, name) per run, and each run has its own partition: a new run COPYs straight into it
+ * ({@link #direct}); a resumed run or a re-run of the same id COPYs into a session-local staging table
+ * and merges with {@code INSERT ... ON CONFLICT (key_id, name_id, ts) DO UPDATE}, so that it leaves
+ * the same rows. Other runs, and the live pipeline (run 0), are never touched. A row is ids and
+ * numbers ({@link SignalRowEncoder}); the (provider, symbol) and name ids are resolved before the
+ * first batch (a live writer resolves a new symbol when it first meets it).
  *
  * <p>Used by one thread. A failed write throws {@link SignalWriteException} (the pipeline fails the
  * run with it) and counts in {@link #failures()}.
@@ -53,12 +52,15 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
      * COPY per few hundred rows, and PostgreSQL spent half again as much CPU per row that way.
      */
     static final long MIN_COMMIT_NANOS = 50_000_000L;
-    private static final String COPY_SIGNALS = "COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
-    private static final String COPY_STAGE = "COPY signals_stage (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)";
+    private static final String COPY_STAGE = "COPY signal_rows_stage (" + SignalStore.COLUMNS + ") FROM STDIN (FORMAT binary)";
 
     private final DataSource dataSource;
     private final IntFunction<byte[]> providerOf;
     private final SignalRowEncoder rowEncoder;
+    private final List<SignalCalculator> signals;
+    private final SeriesKeyIds keys;
+    /** Symbol ids 0..preload-1 are known before the first row (a replay's); a live writer's arrive later. */
+    private final int preload;
     private final IntFunction<byte[]> symbolNameOf;
     private final int batchRows;
     private final long batchNanos;
@@ -74,37 +76,43 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     private CopyIn copyIn;
     private boolean inBatch;
     private boolean direct;
+    private boolean resolved;
+    /** The run's partition, once made (null: make it before the next batch). */
+    private String partition;
     private int rows;
     private long batchStartNanos;
 
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
-        final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock)
+        final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock)
     {
-        this(dataSource, provider, symbols, signals, origin, runId, batchRows, batchMillis, nanoClock, SignalWriteListener.NONE);
+        this(dataSource, provider, symbols, signals, runId, batchRows, batchMillis, nanoClock, SignalWriteListener.NONE);
     }
 
     public PgSignalWriter(final DataSource dataSource, final String provider, final SymbolTable symbols, final List<SignalCalculator> signals,
-        final String origin, final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock, final SignalWriteListener listener)
+        final long runId, final int batchRows, final long batchMillis, final LongSupplier nanoClock, final SignalWriteListener listener)
     {
-        this(dataSource, providers(provider, symbols), symbols::utf8, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
+        this(dataSource, providers(provider, symbols), symbols::utf8, symbols.size(), signals, runId, batchRows, batchMillis, nanoClock, listener);
     }
 
     /** For symbols that are not known in advance (a live consumer): {@code symbolNames} gives the UTF-8 name of an id. */
     public PgSignalWriter(final DataSource dataSource, final String provider, final IntFunction<byte[]> symbolNames,
-        final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
+        final List<SignalCalculator> signals, final long runId, final int batchRows, final long batchMillis,
         final LongSupplier nanoClock, final SignalWriteListener listener)
     {
-        this(dataSource, constant(utf8(provider)), symbolNames, signals, origin, runId, batchRows, batchMillis, nanoClock, listener);
+        this(dataSource, constant(utf8(provider)), symbolNames, 0, signals, runId, batchRows, batchMillis, nanoClock, listener);
     }
 
-    private PgSignalWriter(final DataSource dataSource, final IntFunction<byte[]> providers, final IntFunction<byte[]> symbolNames,
-        final List<SignalCalculator> signals, final String origin, final long runId, final int batchRows, final long batchMillis,
+    private PgSignalWriter(final DataSource dataSource, final IntFunction<byte[]> providers, final IntFunction<byte[]> symbolNames, final int preload,
+        final List<SignalCalculator> signals, final long runId, final int batchRows, final long batchMillis,
         final LongSupplier nanoClock, final SignalWriteListener listener)
     {
         this.listener = listener;
         this.dataSource = dataSource;
         this.providerOf = providers;
         this.symbolNameOf = symbolNames;
+        this.preload = preload;
+        this.signals = List.copyOf(signals);
+        this.keys = new SeriesKeyIds(new SignalStore(dataSource));
         this.rowEncoder = new SignalRowEncoder(signals);
         this.batchRows = batchRows;
         this.batchNanos = batchMillis * 1_000_000L;
@@ -112,7 +120,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         this.written = new AtomicLongArray(signals.size());
         this.failures = new AtomicLongArray(signals.size());
         this.pendingByName = new long[signals.size()];
-        context(origin, runId);
+        rowEncoder.run(runId);
     }
 
     /** How much metadata the rows carry (default {@code full}). */
@@ -178,7 +186,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         {
             begin();
         }
-        rowEncoder.row(encoder, providerOf.apply(symbolId), symbolNameOf.apply(symbolId), signalId, ts, value, m1, m2, m3);
+        rowEncoder.row(encoder, keys.of(symbolId, providerOf.apply(symbolId), symbolNameOf.apply(symbolId)), signalId, ts, value, m1, m2, m3);
         rows++;
         pendingByName[signalId]++;
     }
@@ -236,18 +244,30 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
 
     private void begin() throws SQLException
     {
+        if (!resolved)
+        {
+            // before this writer holds a connection: the ids come through another, and a pool of one per writer must not wait on itself
+            rowEncoder.nameIds(new SignalStore(dataSource).nameIds(signals));
+            keys.preload(preload, providerOf, symbolNameOf);
+            resolved = true;
+        }
         if (connection == null)
         {
             connection = dataSource.getConnection();
             connection.setAutoCommit(false);
             try (Statement s = connection.createStatement())
             {
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS signals_stage (LIKE signals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS signal_rows_stage (LIKE signal_rows) ON COMMIT DELETE ROWS");
             }
             connection.commit();
             copyApi = connection.unwrap(PGConnection.class).getCopyAPI();
         }
-        copyIn = copyApi.copyIn(direct ? COPY_SIGNALS : COPY_STAGE);
+        if (partition == null)
+        {
+            partition = SignalStore.partition(connection, rowEncoder.run());
+            connection.commit();
+        }
+        copyIn = copyApi.copyIn(direct ? "COPY " + partition + " (" + SignalStore.COLUMNS + ") FROM STDIN (FORMAT binary)" : COPY_STAGE);
         if (direct)
         {
             kept.clear();
@@ -308,12 +328,7 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
     {
         try (Statement s = connection.createStatement())
         {
-            s.executeUpdate("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
-                "SELECT provider, symbol, ts, name, value, metadata FROM signals_stage " +
-                // rows locked in key order: two runs merging the same keys at once wait for each other instead of deadlocking
-                "ORDER BY provider, symbol, ts, name " +
-                "ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, score = EXCLUDED.score, " +
-                "metadata = EXCLUDED.metadata, created_at = NOW()");
+            s.executeUpdate(SignalStore.mergeInto(partition, "signal_rows_stage"));
         }
     }
 
@@ -357,17 +372,24 @@ public final class PgSignalWriter implements SignalSink, AutoCloseable
         Arrays.fill(pendingByName, 0);
     }
 
-    /** The origin and replay run id that the metadata of the next values carries (a live consumer sees both kinds). */
-    public void context(final String newOrigin, final long newRunId)
+    /**
+     * The run the next values belong to (a live consumer sees both live ticks, run 0, and replayed
+     * ones): rows of the previous run still open are committed first, as they go to its partition.
+     */
+    public void run(final long newRunId)
     {
-        rowEncoder.context(newOrigin, newRunId);
+        if (newRunId != rowEncoder.run())
+        {
+            endOfStream();
+            rowEncoder.run(newRunId);
+            partition = null;
+        }
     }
 
     /**
-     * COPY batches straight into {@code signals} while that works: right for a run whose window holds
-     * none of its keys (the caller checks). If the server refuses a batch for a key that exists after
-     * all (an overlapping run at the same time), the batch is sent again through the merge, and so is
-     * every later one.
+     * COPY batches straight into the run's partition while that works: right for a run that has no
+     * rows yet (the caller checks, {@link SignalStore#hasRows}). If the server refuses a batch for a key
+     * that exists after all, the batch is sent again through the merge, and so is every later one.
      */
     public PgSignalWriter direct(final boolean straight)
     {

@@ -80,22 +80,27 @@ public final class SeriesStore
         }
         if (replayRunId != null)
         {
-            where.append(" AND metadata->>'replay_run_id' = ?");
-            args.add(String.valueOf(replayRunId));
+            where.append(" AND run_id = ?");
+            args.add(replayRunId);
         }
         return latest("SELECT provider, symbol, ts, name, value, score, metadata::text FROM signals WHERE " + where, args, limit,
             rs -> new SignalRow(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4),
                 rs.getDouble(5), nullableDouble(rs, 6), rs.getString(7)), sink);
     }
 
-    /** The latest bars of the window of one {@code interval}. */
-    public long latestBars(final Window window, final String interval, final int limit, final RowSink<BarRow> sink)
+    /** The latest bars of the window of one {@code interval}, of one run when given (0: live; null: any). */
+    public long latestBars(final Window window, final String interval, final Long runId, final int limit, final RowSink<BarRow> sink)
         throws SQLException, IOException
     {
         final List<Object> args = new ArrayList<>();
         final StringBuilder where = where(window, args);
         where.append(" AND \"interval\" = ?");
         args.add(interval);
+        if (runId != null)
+        {
+            where.append(" AND run_id = ?");
+            args.add(runId);
+        }
         return latest("SELECT provider, symbol, \"interval\", ts, open, high, low, close, volume, trade_count, vwap FROM bars_ohlcv WHERE " + where,
             args, limit, rs -> new BarRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class).toInstant(),
                 rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), nullableDouble(rs, 11)), sink);
@@ -151,7 +156,7 @@ public final class SeriesStore
      * {@code signals} of one provider, symbol and name in [start, end), min/max/last per pixel column,
      * computed by PostgreSQL ({@code width_bucket} over the epoch, one GROUP BY): a window of millions of
      * rows answers {@code width} rows. {@code replayRunId} narrows to one replay's rows; {@code live} to
-     * rows no replay wrote.
+     * the live pipeline's (run 0); neither: any run's (docs/runs.md).
      */
     public Columns signalColumns(final Window window, final String name, final Long replayRunId, final boolean live, final int width)
         throws SQLException
@@ -160,24 +165,28 @@ public final class SeriesStore
         final StringBuilder where = where(window, args);
         where.append(" AND name = ?");
         args.add(name);
-        if (replayRunId != null)
+        final Long run = replayRunId != null ? replayRunId : live ? Long.valueOf(0) : null;
+        if (run != null)
         {
-            where.append(" AND metadata->>'replay_run_id' = ?");
-            args.add(String.valueOf(replayRunId));
-        }
-        else if (live)
-        {
-            where.append(" AND (metadata IS NULL OR metadata->>'replay_run_id' IS NULL)");
+            where.append(" AND run_id = ?");
+            args.add(run);
+            return columns("value", "signals", where, args, "t.name = ? AND t.run_id = ?", List.of(name, run), window, width);
         }
         return columns("value", "signals", where, args, "t.name = ?", List.of(name), window, width);
     }
 
-    /** The 1-minute close of {@code bars_ohlcv} in [start, end), the last close per pixel column. */
-    public Columns closeColumns(final Window window, final int width) throws SQLException
+    /** The 1-minute close of {@code bars_ohlcv} in [start, end), the last close per pixel column, of one run when given (0: live). */
+    public Columns closeColumns(final Window window, final Long runId, final int width) throws SQLException
     {
         final List<Object> args = new ArrayList<>();
         final StringBuilder where = where(window, args);
         where.append(" AND \"interval\" = '1m'");
+        if (runId != null)
+        {
+            where.append(" AND run_id = ?");
+            args.add(runId);
+            return columns("close", "bars_ohlcv", where, args, "t.\"interval\" = '1m' AND t.run_id = ?", List.of(runId), window, width);
+        }
         return columns("close", "bars_ohlcv", where, args, "t.\"interval\" = '1m'", List.of(), window, width);
     }
 
@@ -262,182 +271,86 @@ public final class SeriesStore
     }
 
     /**
-     * A replay run whose rows {@code signals} holds: its id and provider, one of its symbols and signal
-     * names, and the first and last {@code ts} of that symbol's and name's rows the run wrote.
+     * A replay run that has signal rows: its id and provider, one of its symbols and signal names, and
+     * the first and last {@code ts} of that symbol's and name's rows.
      */
     public record RunSignals(long runId, String provider, String symbol, String name, Instant firstTs, Instant lastTs)
     {
     }
 
-    /** SQLState of a statement cancelled by {@code statement_timeout}. */
-    private static final String QUERY_CANCELED = "57014";
-
     /**
-     * The newest of the {@code maxRuns} newest jobs named {@code jobName} that emitted ticks whose rows
-     * {@code signals} still holds (a later run over the same keys replaces a run's rows), found by
-     * {@code metadata->>'replay_run_id'} inside the run's window; a consumer writing a run's ticks from a
-     * bus tags its rows the same way. The symbol and name are those of the run's first row found, the
-     * name {@code preferredName} when the run wrote it for that symbol.
-     *
-     * <p>Cost: per run tried, one index range scan of its window that stops at its first row. A run that
-     * wrote no signals (signals none) scans the rows others wrote in its window, so each run's look is cut
-     * off by {@code statement_timeout} after what is left of {@code budgetMillis}; a run cut off counts
-     * as having none.
+     * The newest of the {@code maxRuns} newest replay runs (by id) that have signal rows in their own
+     * partition (docs/runs.md; a bus consumer writing a run's ticks writes into the same one). The symbol
+     * and name are those of the partition's first row, the name {@code preferredName} when the run wrote
+     * it for that symbol. Cost: per run, a few index probes of its partition, whatever its size.
      */
-    public Optional<RunSignals> latestRunWithSignals(final String jobName, final String preferredName, final int maxRuns, final long budgetMillis)
-        throws SQLException
+    public Optional<RunSignals> latestRunWithSignals(final String preferredName, final int maxRuns) throws SQLException
     {
-        final long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
+        final List<Long> runs = new SignalStore(dataSource).runsWithRows();
         try (Connection c = dataSource.getConnection())
         {
-            final List<Candidate> runs = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT id, provider, symbols, min_ts, coalesce(max_ts, (metadata->>'end')::timestamptz) " +
-                "FROM job_runs WHERE job_name = ? AND rows_written > 0 AND provider IS NOT NULL AND min_ts IS NOT NULL ORDER BY id DESC LIMIT ?"))
+            int tried = 0;
+            for (int i = runs.size() - 1; i >= 0 && tried < maxRuns; i--)
             {
-                s.setString(1, jobName);
-                s.setInt(2, maxRuns);
+                final long runId = runs.get(i);
+                if (runId == 0)
+                {
+                    continue;
+                }
+                tried++;
+                final Optional<RunSignals> found = runSignals(c, runId, preferredName);
+                if (found.isPresent())
+                {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<RunSignals> runSignals(final Connection c, final long runId, final String preferredName) throws SQLException
+    {
+        final String partition = SignalStore.partitionName(runId);
+        final int keyId;
+        int nameId;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT key_id, name_id FROM " + partition + " LIMIT 1"))
+        {
+            if (!rs.next())
+            {
+                return Optional.empty();
+            }
+            keyId = rs.getInt(1);
+            nameId = rs.getInt(2);
+        }
+        if (preferredName != null)
+        {
+            try (PreparedStatement s = c.prepareStatement("SELECT n.id FROM signal_names n WHERE n.name = ? AND EXISTS (SELECT 1 FROM " + partition +
+                " r WHERE r.key_id = ? AND r.name_id = n.id)"))
+            {
+                s.setString(1, preferredName);
+                s.setInt(2, keyId);
                 try (ResultSet rs = s.executeQuery())
                 {
-                    while (rs.next())
+                    if (rs.next())
                     {
-                        runs.add(new Candidate(rs.getLong(1), rs.getString(2), (String[])rs.getArray(3).getArray(), rs.getObject(4, OffsetDateTime.class),
-                            rs.getObject(5, OffsetDateTime.class)));
+                        nameId = rs.getInt(1);
                     }
                 }
             }
-            c.setAutoCommit(false); // SET LOCAL lives as long as the transaction
-            try
-            {
-                for (final Candidate run : runs)
-                {
-                    final long left = (deadline - System.nanoTime()) / 1_000_000L;
-                    if (left <= 0 || run.to() == null)
-                    {
-                        continue;
-                    }
-                    final Optional<RunSignals> found = runSignals(c, run, preferredName, left);
-                    if (found.isPresent())
-                    {
-                        return found;
-                    }
-                }
-                return Optional.empty();
-            }
-            finally
-            {
-                c.rollback(); // read only: nothing to keep
-                c.setAutoCommit(true);
-            }
         }
-    }
-
-    /** A replay job to look for: its window is [from, to], {@code to} its latest tick (or its end while it has none). */
-    private record Candidate(long runId, String provider, String[] symbols, OffsetDateTime from, OffsetDateTime to)
-    {
-    }
-
-    private static Optional<RunSignals> runSignals(final Connection c, final Candidate candidate, final String preferredName, final long timeoutMillis)
-        throws SQLException
-    {
-        final long runId = candidate.runId();
-        final String provider = candidate.provider();
-        final OffsetDateTime from = candidate.from();
-        final OffsetDateTime to = candidate.to();
-        try (Statement set = c.createStatement())
+        try (PreparedStatement s = c.prepareStatement("SELECT k.provider, k.symbol, n.name, " +
+            "(SELECT min(ts) FROM " + partition + " WHERE key_id = k.id AND name_id = n.id), " +
+            "(SELECT max(ts) FROM " + partition + " WHERE key_id = k.id AND name_id = n.id) " +
+            "FROM series_keys k, signal_names n WHERE k.id = ? AND n.id = ?"))
         {
-            set.execute("SET LOCAL statement_timeout = " + Math.max(1, timeoutMillis));
-        }
-        final String run = String.valueOf(runId);
-        final String symbol;
-        String name;
-        try (PreparedStatement s = c.prepareStatement("SELECT symbol, name FROM signals WHERE provider = ? AND symbol = ANY(?) AND ts >= ? AND ts <= ? " +
-            "AND metadata->>'replay_run_id' = ? LIMIT 1"))
-        {
-            s.setString(1, provider);
-            s.setArray(2, c.createArrayOf("text", candidate.symbols()));
-            s.setObject(3, from);
-            s.setObject(4, to);
-            s.setString(5, run);
+            s.setInt(1, keyId);
+            s.setInt(2, nameId);
             try (ResultSet rs = s.executeQuery())
             {
-                if (!rs.next())
-                {
-                    return Optional.empty();
-                }
-                symbol = rs.getString(1);
-                name = rs.getString(2);
+                rs.next();
+                return Optional.of(new RunSignals(runId, rs.getString(1), rs.getString(2), rs.getString(3),
+                    rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getObject(5, OffsetDateTime.class).toInstant()));
             }
-        }
-        catch (final SQLException e)
-        {
-            if (QUERY_CANCELED.equals(e.getSQLState()))
-            {
-                c.rollback(); // the transaction is aborted: start another
-                return Optional.empty();
-            }
-            throw e;
-        }
-        Instant[] span = null;
-        if (preferredName != null && !preferredName.equals(name))
-        {
-            span = span(c, provider, symbol, preferredName, from, to, run);
-            if (span != null)
-            {
-                name = preferredName;
-            }
-        }
-        if (span == null)
-        {
-            span = span(c, provider, symbol, name, from, to, run);
-        }
-        return span == null ? Optional.empty() : Optional.of(new RunSignals(runId, provider, symbol, name, span[0], span[1]));
-    }
-
-    /** The first and last ts of the run's rows of one symbol and name in its window; null when none (or cut off). */
-    private static Instant[] span(final Connection c, final String provider, final String symbol, final String name, final OffsetDateTime from,
-        final OffsetDateTime to, final String run) throws SQLException
-    {
-        final Instant[] span = new Instant[2];
-        try (Statement savepoint = c.createStatement())
-        {
-            savepoint.execute("SAVEPOINT span");
-        }
-        try
-        {
-            for (final String order : List.of("ASC", "DESC"))
-            {
-                try (PreparedStatement s = c.prepareStatement("SELECT ts FROM signals WHERE provider = ? AND symbol = ? AND ts >= ? AND ts <= ? " +
-                    "AND name = ? AND metadata->>'replay_run_id' = ? ORDER BY ts " + order + " LIMIT 1"))
-                {
-                    s.setString(1, provider);
-                    s.setString(2, symbol);
-                    s.setObject(3, from);
-                    s.setObject(4, to);
-                    s.setString(5, name);
-                    s.setString(6, run);
-                    try (ResultSet rs = s.executeQuery())
-                    {
-                        if (!rs.next())
-                        {
-                            return null;
-                        }
-                        span[order.equals("ASC") ? 0 : 1] = rs.getObject(1, OffsetDateTime.class).toInstant();
-                    }
-                }
-            }
-            return span;
-        }
-        catch (final SQLException e)
-        {
-            if (QUERY_CANCELED.equals(e.getSQLState()))
-            {
-                try (Statement back = c.createStatement())
-                {
-                    back.execute("ROLLBACK TO SAVEPOINT span");
-                }
-                return null;
-            }
-            throw e;
         }
     }
 

@@ -3,112 +3,102 @@ package io.tickreplay.adapters.postgres;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.engine.signals.SignalCalculator;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
 
 /**
- * One {@code signals} row in binary COPY form ({@code provider, symbol, ts, name, value, metadata}),
- * with its metadata JSONB written in place from bytes prepared once per signal and per run
- * ({@link SignalMetadata.Mode}): no String or byte[] per row. Shared by the replay's signals writer
- * and the bus consumers. One thread.
+ * One {@code signal_rows} row in binary COPY form ({@link SignalStore#COLUMNS}: ts, value, run_id,
+ * key_id, name_id, m1, m2, m3): 8 fixed-width fields, no text and no JSON. The run, the key and the
+ * name are ids (docs/runs.md); the explaining numbers m1..m3 are stored in {@code full} metadata mode
+ * only, NULL otherwise ({@code run} and {@code none} store the same: the run is the row's partition).
+ * Shared by the replay's signals writer and the bus consumers. One thread.
  */
 public final class SignalRowEncoder
 {
-    public static final String COLUMNS = "provider, symbol, ts, name, value, metadata";
-    private static final byte[] CLOSE = {'}'};
+    /** 2 (field count) + 8 x 4 (lengths) + 6 x 8 + 4 + 2. */
+    private static final int ROW_BYTES = 2 + 8 * 4 + 6 * 8 + 4 + 2;
 
-    private final byte[][] signalNames;
-    /** Per signal and metadata key: {@code ,"key":} */
-    private final byte[][][] keyPrefixes;
-    private final int maxMetadataBytes;
-    private SignalMetadata.Mode mode = SignalMetadata.Mode.FULL;
-    private String origin;
-    private long runId = -1;
-    private byte[] metadataPrefix;
+    private final String[] names;
+    private short[] nameIds;
+    private boolean full = true;
+    private long runId;
 
     public SignalRowEncoder(final List<SignalCalculator> signals)
     {
-        this.signalNames = new byte[signals.size()][];
-        this.keyPrefixes = new byte[signals.size()][][];
-        int longest = 0;
-        for (int i = 0; i < signals.size(); i++)
+        this.names = new String[signals.size()];
+        for (int i = 0; i < names.length; i++)
         {
-            signalNames[i] = utf8(signals.get(i).name());
-            final List<String> keys = signals.get(i).metadataKeys();
-            keyPrefixes[i] = new byte[keys.size()][];
-            int bytes = 0;
-            for (int k = 0; k < keys.size(); k++)
-            {
-                keyPrefixes[i][k] = utf8(",\"" + keys.get(k) + "\":");
-                bytes += keyPrefixes[i][k].length + 32;
-            }
-            longest = Math.max(longest, bytes + signalNames[i].length);
+            names[i] = signals.get(i).name();
         }
-        this.maxMetadataBytes = longest + 128;
     }
 
     public SignalRowEncoder mode(final SignalMetadata.Mode newMode)
     {
-        this.mode = newMode;
+        this.full = newMode == SignalMetadata.Mode.FULL;
         return this;
     }
 
-    /** The origin and replay run id the next rows' metadata carries; prepared once per change. */
-    public void context(final String newOrigin, final long newRunId)
+    /** The ids of the signals in {@code signal_names}, by signal id ({@link SignalStore#nameIds}). */
+    public SignalRowEncoder nameIds(final short[] ids)
     {
-        if (!newOrigin.equals(origin) || newRunId != runId)
-        {
-            origin = newOrigin;
-            runId = newRunId;
-            metadataPrefix = utf8("{\"origin\":\"" + origin + "\"" + (runId > 0 ? ",\"replay_run_id\":" + runId : ""));
-        }
+        this.nameIds = ids.clone();
+        return this;
+    }
+
+    public boolean hasNameIds()
+    {
+        return nameIds != null;
+    }
+
+    /** The run the next rows belong to (0: live). */
+    public void run(final long newRunId)
+    {
+        this.runId = newRunId;
+    }
+
+    public long run()
+    {
+        return runId;
     }
 
     public String signalName(final int signalId)
     {
-        return new String(signalNames[signalId], StandardCharsets.UTF_8);
+        return names[signalId];
     }
 
-    /** Appends one row to {@code encoder}. */
-    public void row(final CopyBinaryEncoder encoder, final byte[] provider, final byte[] symbol, final int signalId, final long ts, final double value,
-        final double m1, final double m2, final double m3) throws SQLException
+    /** Appends one row of key {@code keyId} to {@code encoder}. */
+    public void row(final CopyBinaryEncoder encoder, final int keyId, final int signalId, final long ts, final double value, final double m1,
+        final double m2, final double m3) throws SQLException
     {
-        encoder.startRow(6, 64 + provider.length + symbol.length + maxMetadataBytes);
-        encoder.text(provider);
-        encoder.text(symbol);
+        encoder.startRow(8, ROW_BYTES);
         encoder.timestamptz(ts);
-        encoder.text(signalNames[signalId]);
         encoder.float8(value);
-        if (mode == SignalMetadata.Mode.NONE)
+        encoder.int8(runId);
+        encoder.int4(keyId);
+        encoder.int2(nameIds[signalId]);
+        if (full)
+        {
+            finiteOrNull(encoder, m1);
+            finiteOrNull(encoder, m2);
+            finiteOrNull(encoder, m3);
+        }
+        else
         {
             encoder.nullValue();
-            return;
-        }
-        encoder.startJsonb();
-        encoder.raw(metadataPrefix);
-        if (mode == SignalMetadata.Mode.FULL)
-        {
-            final byte[][] keys = keyPrefixes[signalId];
-            number(encoder, keys, 0, m1);
-            number(encoder, keys, 1, m2);
-            number(encoder, keys, 2, m3);
-        }
-        encoder.raw(CLOSE);
-        encoder.endJsonb();
-    }
-
-    private static void number(final CopyBinaryEncoder encoder, final byte[][] keys, final int i, final double v)
-    {
-        if (i < keys.length && Double.isFinite(v))
-        {
-            encoder.raw(keys[i]);
-            encoder.number(v);
+            encoder.nullValue();
+            encoder.nullValue();
         }
     }
 
-    static byte[] utf8(final String s)
+    private static void finiteOrNull(final CopyBinaryEncoder encoder, final double v)
     {
-        return s.getBytes(StandardCharsets.UTF_8);
+        if (Double.isFinite(v))
+        {
+            encoder.float8(v);
+        }
+        else
+        {
+            encoder.nullValue();
+        }
     }
 }

@@ -43,7 +43,64 @@ class MigrationsIT
         {
             assertThat(db.migrationsApplied()).containsExactly(1, 2, 3, 4, 5, 6);
             assertThat(query(db, "SELECT value || ' ' || (metadata->>'origin') FROM signals")).isEqualTo("4.2 live");
+            assertThat(query(db, "SELECT count(*) FROM signal_rows_live")).isEqualTo("1");
+            assertThat(query(db, "SELECT to_regclass('signals_v1') IS NULL")).isEqualTo("t");
             assertThat(tables(db)).contains("tick_data", "job_runs", "bars_ohlcv");
+        }
+    }
+
+    /**
+     * An old store's signals (live rows and two runs' rows, with their explaining numbers) move into their
+     * runs' partitions; a move cut off after its first chunk leaves every row in one table or the other, and
+     * the next open finishes it: the seed's queries answer exactly as before.
+     */
+    @Test
+    void anOldStoresSignalsMoveIntoTheirRunsResumably() throws SQLException
+    {
+        final String schema = "migrate_rows_" + ProcessHandle.current().pid();
+        final String before = "SELECT count(*) || ' ' || sum(value::numeric) || ' ' || count(DISTINCT metadata->>'replay_run_id') || ' ' || " +
+            "sum((metadata->>'vwap')::numeric) || ' ' || count(*) FILTER (WHERE metadata->>'origin' = 'live') FROM signals";
+        final String expected;
+        try (Connection c = PostgresTestSupport.server().connection(); Statement s = c.createStatement())
+        {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("CREATE SCHEMA " + schema);
+            s.execute("CREATE TABLE " + schema + ".signals (provider TEXT NOT NULL, symbol TEXT NOT NULL, ts TIMESTAMPTZ NOT NULL, name TEXT NOT NULL, " +
+                "value DOUBLE PRECISION NOT NULL, score DOUBLE PRECISION, metadata JSONB, created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), " +
+                "PRIMARY KEY (provider, symbol, ts, name))");
+            // 30,000 rows of vwap_deviation_bps: live, replay 1 and replay 3 in turn, over three symbols
+            s.execute("INSERT INTO " + schema + ".signals (provider, symbol, ts, name, value, metadata) SELECT 'ibkr', (ARRAY['NVDA','AAPL','MSFT'])[i % 3 + 1], " +
+                "timestamptz '2025-11-03 14:30:00+00' + i * interval '1 second', 'vwap_deviation_bps', sin(i), CASE i % 3 " +
+                "WHEN 0 THEN jsonb_build_object('origin', 'live', 'vwap', 100 + i) " +
+                "WHEN 1 THEN jsonb_build_object('origin', 'replay', 'replay_run_id', 1, 'vwap', 100 + i, 'day_volume', i) " +
+                "ELSE jsonb_build_object('origin', 'replay', 'replay_run_id', 3, 'vwap', 100 + i) END FROM generate_series(0, 29999) i");
+            try (ResultSet rs = s.executeQuery(before.replace("FROM signals", "FROM " + schema + ".signals")))
+            {
+                rs.next();
+                expected = rs.getString(1);
+            }
+        }
+        try (Database db = PostgresTestSupport.server().inSchema(schema, 2))
+        {
+            // Database.open moved them all already; put them back into an old table to cut a move off
+            assertThat(query(db, before)).isEqualTo(expected);
+            try (Connection c = db.connection(); Statement s = c.createStatement())
+            {
+                s.execute("CREATE TABLE signals_v1 AS SELECT provider, symbol, ts, name, value, score, metadata FROM signals");
+                s.execute("TRUNCATE signal_rows");
+            }
+            final SignalRowsMigration.Moved first = SignalRowsMigration.run(db.dataSource(), 16, 1);
+            assertThat(first.rows()).isPositive().isLessThan(30_000);
+            assertThat(Long.parseLong(query(db, "SELECT count(*) FROM signal_rows")) + Long.parseLong(query(db, "SELECT count(*) FROM signals_v1")))
+                .isEqualTo(30_000);
+            final SignalRowsMigration.Moved rest = SignalRowsMigration.run(db.dataSource(), 16, Integer.MAX_VALUE);
+            assertThat(first.rows() + rest.rows()).isEqualTo(30_000);
+            assertThat(query(db, "SELECT to_regclass('signals_v1') IS NULL")).isEqualTo("t");
+            assertThat(query(db, before)).isEqualTo(expected);
+            assertThat(query(db, "SELECT count(*) FROM signal_rows_r1") + " " + query(db, "SELECT count(*) FROM signal_rows_r3") + " " +
+                query(db, "SELECT count(*) FROM signal_rows_live")).isEqualTo("10000 10000 10000");
+            assertThat(query(db, "SELECT count(*) FROM signals WHERE metadata->>'replay_run_id' = '1' AND (metadata->>'day_volume') IS NOT NULL"))
+                .isEqualTo("10000");
         }
     }
 

@@ -58,7 +58,7 @@ class PgSignalWriterIT
         for (int shard = 0; shard < shards; shard++)
         {
             // straight COPY even on the re-run, whose keys all exist: the writer must fall back to the merge by itself
-            final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), "ibkr", symbols, SignalSet.of(List.of("all"), 1).calculators(), "replay",
+            final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), "ibkr", symbols, SignalSet.of(List.of("all"), 1).calculators(),
                 runId, 200, 5000, System::nanoTime).direct(true).metadata(metadata);
             writers.add(writer);
             sinks.add(writer);
@@ -96,8 +96,8 @@ class PgSignalWriterIT
     void aReplayWritesEachKeyOnceFromTheLastTickOfItsTsAndARerunLeavesTheSameRows() throws Exception
     {
         replayWithSignals(7, 1);
-        final String digest = "SELECT count(*) || ' ' || sum(value::numeric) || ' ' || count(DISTINCT name) FROM signals";
-        final String first = query(digest);
+        final String digest = "SELECT count(*) || ' ' || sum(value::numeric) || ' ' || count(DISTINCT name) FROM signals WHERE run_id = ";
+        final String first = query(digest + 7);
         assertThat(query("SELECT count(DISTINCT name) FROM signals")).isEqualTo(String.valueOf(SignalSet.REGISTRY.size()));
         assertThat(query("SELECT count(*) FROM signals WHERE metadata->>'origin' = 'replay' AND metadata->>'replay_run_id' = '7'"))
             .isEqualTo(query("SELECT count(*) FROM signals"));
@@ -122,9 +122,15 @@ class PgSignalWriterIT
             "AND s.name = 'vwap_deviation_bps' WHERE abs(s.value - last.dev) > 1e-9 * greatest(1, abs(last.dev))");
         assertThat(vwapMismatches).startsWith("0/");
 
+        // another run over the same window writes its own rows beside run 7's, which stay as they were (docs/runs.md)
         replayWithSignals(8, 2);
-        assertThat(query(digest)).isEqualTo(first);
-        assertThat(query("SELECT count(*) FROM signals WHERE metadata->>'replay_run_id' = '7'")).isEqualTo("0");
+        assertThat(query(digest + 8)).isEqualTo(first);
+        assertThat(query(digest + 7)).isEqualTo(first);
+        assertThat(query("SELECT count(*) FROM signals WHERE metadata->>'replay_run_id' = '7'")).isEqualTo(first.split(" ")[0]);
+        // the same run again, every key there already: its straight COPY falls back to the merge, and the rows stay the same
+        replayWithSignals(7, 2);
+        assertThat(query(digest + 7)).isEqualTo(first);
+        assertThat(query("SELECT count(*) FROM signal_rows_r7")).isEqualTo(first.split(" ")[0]);
     }
 
     @Test
@@ -141,13 +147,16 @@ class PgSignalWriterIT
             "SELECT count(*) || '/' || (SELECT count(*) FROM last) FROM last JOIN signals s ON s.symbol = last.symbol AND s.ts = last.ts " +
             "AND s.name = 'vwap_deviation_bps' WHERE abs((s.metadata->>'vwap')::float8 - last.vwap) > 1e-12 * last.vwap");
         assertThat(vwapMismatches).startsWith("0/").doesNotEndWith("/0");
-        assertThat(query("SELECT metadata->>'origin' || ' ' || (metadata->>'replay_run_id') FROM signals LIMIT 1")).isEqualTo("replay 9");
+        assertThat(query("SELECT metadata->>'origin' || ' ' || (metadata->>'replay_run_id') FROM signals WHERE run_id = 9 LIMIT 1")).isEqualTo("replay 9");
 
+        // run and none store no explaining numbers: the metadata is the run's alone (made from the row's partition)
         replayWithSignals(10, 2, SignalMetadata.Mode.RUN);
-        assertThat(query("SELECT count(*) FROM signals WHERE metadata <> '{\"origin\": \"replay\", \"replay_run_id\": 10}'::jsonb")).isEqualTo("0");
+        assertThat(query("SELECT count(*) FROM signals WHERE run_id = 10 AND metadata <> '{\"origin\": \"replay\", \"replay_run_id\": 10}'::jsonb"))
+            .isEqualTo("0");
+        assertThat(query("SELECT count(*) FROM signal_rows_r10 WHERE m1 IS NOT NULL OR m2 IS NOT NULL OR m3 IS NOT NULL")).isEqualTo("0");
 
         replayWithSignals(11, 1, SignalMetadata.Mode.NONE);
-        assertThat(query("SELECT count(*) FROM signals WHERE metadata IS NOT NULL")).isEqualTo("0");
-        assertThat(query("SELECT count(DISTINCT name) FROM signals")).isEqualTo(String.valueOf(SignalSet.REGISTRY.size()));
+        assertThat(query("SELECT count(*) FROM signal_rows_r11 WHERE m1 IS NOT NULL OR m2 IS NOT NULL OR m3 IS NOT NULL")).isEqualTo("0");
+        assertThat(query("SELECT count(DISTINCT name) FROM signals WHERE run_id = 11")).isEqualTo(String.valueOf(SignalSet.REGISTRY.size()));
     }
 }

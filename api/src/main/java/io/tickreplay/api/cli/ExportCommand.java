@@ -52,6 +52,11 @@ public final class ExportCommand implements Callable<Integer>
         description = "features only: the labels, forward log returns over these numbers of bars (default 1,5,15).")
     List<Integer> horizons;
 
+    @Option(names = "--run", paramLabel = "latest|live|ID",
+        description = "bars and signals only: whose rows (docs/runs.md): the newest replay run with rows in the window (latest, the default), " +
+            "the live pipeline's (live), or replay run ID's.")
+    String run;
+
     @Option(names = "--output", paramLabel = "PATH", description = "The file to write: .csv, .csv.gz or .parquet.")
     String output;
 
@@ -69,7 +74,7 @@ public final class ExportCommand implements Callable<Integer>
     {
         final Settings settings = common.settings(Map.of());
         final ExportRequest request = new ExportRequest(dataset, window.provider, window.symbols, window.start(), window.end(), interval, output,
-            format, sinceLast, signals, horizons);
+            format, sinceLast, signals, horizons, run);
         try
         {
             request.validate();

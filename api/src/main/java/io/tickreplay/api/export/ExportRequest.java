@@ -20,9 +20,13 @@ import java.util.Set;
  * over {@code horizons} bars as labels; {@code signals} and {@code horizons} are for it alone.
  */
 public record ExportRequest(String dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, String output,
-    String format, boolean sinceLast, List<String> signals, List<Integer> horizons)
+    String format, boolean sinceLast, List<String> signals, List<Integer> horizons, String run)
 {
     public static final Set<String> INTERVALS = Set.of("1m", "5m", "1h");
+
+    /** {@link #run} values besides a run id. */
+    public static final String LATEST = "latest";
+    public static final String LIVE = "live";
 
     /** The dataset name of a feature set. */
     public static final String FEATURES = "features";
@@ -37,7 +41,15 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
     public ExportRequest(final String dataset, final String provider, final List<String> symbols, final Instant start, final Instant end,
         final String interval, final String output, final String format, final boolean sinceLast)
     {
-        this(dataset, provider, symbols, start, end, interval, output, format, sinceLast, null, null);
+        this(dataset, provider, symbols, start, end, interval, output, format, sinceLast, null, null, null);
+    }
+
+    /** Any export but of one run's bars or signals: the newest run's ({@link #run}). */
+    public ExportRequest(final String dataset, final String provider, final List<String> symbols, final Instant start, final Instant end,
+        final String interval, final String output, final String format, final boolean sinceLast, final List<String> signals,
+        final List<Integer> horizons)
+    {
+        this(dataset, provider, symbols, start, end, interval, output, format, sinceLast, signals, horizons, null);
     }
 
     /**
@@ -54,7 +66,7 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
             {
                 throw new InvalidField("interval", "dataset " + dataset + " is bars of " + aliasInterval + ", but interval says " + interval);
             }
-            return new ExportRequest("bars", provider, symbols, start, end, aliasInterval, output, format, sinceLast, signals, horizons).validate();
+            return new ExportRequest("bars", provider, symbols, start, end, aliasInterval, output, format, sinceLast, signals, horizons, run).validate();
         }
         if (dataset == null)
         {
@@ -88,6 +100,17 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
         {
             throw new InvalidField(signals != null ? "signals" : "horizons", (signals != null ? "signals" : "horizons") + " apply to features only");
         }
+        if (run != null)
+        {
+            if (!dataset.equals("bars") && !dataset.equals("signals"))
+            {
+                throw new InvalidField("run", "run applies to bars and signals only (ticks and features have no run)");
+            }
+            if (!run.equals(LATEST) && !run.equals(LIVE) && !run.matches("[1-9][0-9]{0,17}"))
+            {
+                throw new InvalidField("run", "run must be latest, live or a replay run id, was '" + run + "'");
+            }
+        }
         if (output == null || output.isBlank())
         {
             throw new InvalidField("output", "output is required: a file ending in " + FileFormat.EXTENSIONS);
@@ -110,6 +133,15 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
             throw new InvalidField(format != null ? "format" : "output", e.getMessage());
         }
         return this;
+    }
+
+    /**
+     * Whose bars or signals (docs/runs.md): a replay run's id, {@code live} (the live pipeline's, run 0),
+     * or {@code latest} (the default): the newest run with rows in the window, else live.
+     */
+    public String runChoice()
+    {
+        return run == null ? LATEST : run;
     }
 
     /** True for an ML feature set, false for a table's rows. */
@@ -141,9 +173,10 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
         return interval == null ? "1m" : interval;
     }
 
-    /** What "the same query" means for {@code since_last}: dataset, provider, sorted symbols, interval. */
+    /** What "the same query" means for {@code since_last}: dataset, provider, sorted symbols, interval, and a run named by id or live. */
     public String queryKey()
     {
-        return dataset + "|" + provider + "|" + String.join(",", symbols.stream().sorted().toList()) + (dataset.equals("bars") || isFeatures() ? "|" + barInterval() : "");
+        return dataset + "|" + provider + "|" + String.join(",", symbols.stream().sorted().toList()) + (dataset.equals("bars") || isFeatures() ? "|" + barInterval() : "") +
+            (run == null || run.equals(LATEST) ? "" : "|run=" + run);
     }
 }

@@ -5,6 +5,7 @@ import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgExporter;
 import io.tickreplay.adapters.postgres.PgFeatureExporter;
+import io.tickreplay.adapters.postgres.SignalStore;
 import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
@@ -126,6 +127,11 @@ public final class ExportService implements AutoCloseable
         {
             metadata.put("interval", request.barInterval());
         }
+        final Long runId = dataset == PgExporter.Dataset.TICKS ? null : run(request, dataset);
+        if (runId != null)
+        {
+            metadata.put("run_id", runId);
+        }
         metadata.put("end", request.end().toString());
         metadata.put("output", output.toString());
         metadata.put("format", format.label());
@@ -139,9 +145,27 @@ public final class ExportService implements AutoCloseable
         final ExportJob job = new ExportJob(id, output, new AtomicLong(), new CompletableFuture<>());
         lifecycle.running(id, job);
         final PgExporter.Query query = new PgExporter.Query(dataset, request.provider(), request.symbols(), request.start(), request.end(),
-            request.barInterval(), after);
+            request.barInterval(), after, runId);
         pool.execute(() -> run(job, progress -> exporter.export(query, job.output(), format, progress), after, claimed));
         return job;
+    }
+
+    /** Whose rows: the run named, live (0), or the newest run with rows in the window (else live). */
+    private Long run(final ExportRequest request, final PgExporter.Dataset dataset) throws SQLException
+    {
+        final String run = request.runChoice();
+        if (run.equals(ExportRequest.LIVE))
+        {
+            return 0L;
+        }
+        if (!run.equals(ExportRequest.LATEST))
+        {
+            return Long.parseLong(run);
+        }
+        final SignalStore store = new SignalStore(db.dataSource());
+        return dataset == PgExporter.Dataset.BARS
+            ? store.newestBarRun(request.provider(), request.symbols(), request.barInterval(), request.start(), request.end())
+            : store.newestSignalRun(request.provider(), request.symbols(), request.start(), request.end());
     }
 
     /** A feature set: its columns are known here (the signals expanded, the horizons), so the job row lists them. */

@@ -44,7 +44,6 @@ final class CockpitRoutes
     private static final String PAGE_POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
     private static final int MAX_WIDTH = 4096;
     private static final int LATEST_RUNS = 10;
-    private static final long LATEST_BUDGET_MS = 3000;
 
     private final SeriesStore series;
     private final ReplayService replays;
@@ -177,20 +176,11 @@ final class CockpitRoutes
             throw ApiError.badRequest("end", "end must be after start (the window is [start, end))");
         }
         final int width = (int)integer(q, "width", 800, 1, MAX_WIDTH);
-        final Long replayRunId = q.containsKey("replay_run_id") ? integer(q, "replay_run_id", 0, 1, Long.MAX_VALUE) : null;
-        final String live = q.getOrDefault("live", "false");
-        if (!live.equals("true") && !live.equals("false"))
-        {
-            throw ApiError.badRequest("live", "live must be true or false");
-        }
-        if (replayRunId != null && live.equals("true"))
-        {
-            throw ApiError.badRequest("live", "live=true and replay_run_id exclude each other");
-        }
+        final Long run = SeriesRoutes.run(q);
         final long began = System.nanoTime();
         final SeriesStore.Window window = new SeriesStore.Window(q.get("provider"), q.get("symbol"), start, end);
-        final SeriesStore.Columns signal = series.signalColumns(window, q.get("name"), replayRunId, live.equals("true"), width);
-        final SeriesStore.Columns close = series.closeColumns(window, width);
+        final SeriesStore.Columns signal = series.signalColumns(window, q.get("name"), run != null && run > 0 ? run : null, run != null && run == 0, width);
+        final SeriesStore.Columns close = series.closeColumns(window, run, width);
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("rows", signal.rows());
         body.put("columns", signal.t().length);
@@ -203,16 +193,15 @@ final class CockpitRoutes
 
     /**
      * {@code GET /v1/signals/latest-run}: the newest replay run (of the {@value #LATEST_RUNS} newest that
-     * emitted ticks) whose rows the signals table holds, with one of its symbols and signals (the first
-     * signal of {@code all} when it wrote that) and the first and last ts of those rows; {@code run_id}
-     * null when there is none. What the Signals page opens on. At most {@value #LATEST_BUDGET_MS} ms of
-     * queries ({@link SeriesStore#latestRunWithSignals}).
+     * have signal rows) with one of its symbols and signals (the first signal of {@code all} when it
+     * wrote that) and the first and last ts of those rows; {@code run_id} null when there is none. What
+     * the Signals page opens on ({@link SeriesStore#latestRunWithSignals}).
      */
     void latestSignalRun(final HttpServerExchange exchange) throws SQLException
     {
         query(exchange, Set.of());
         final String preferred = SignalSet.REGISTRY.keySet().iterator().next();
-        final Optional<SeriesStore.RunSignals> found = series.latestRunWithSignals(ReplayService.JOB_NAME, preferred, LATEST_RUNS, LATEST_BUDGET_MS);
+        final Optional<SeriesStore.RunSignals> found = series.latestRunWithSignals(preferred, LATEST_RUNS);
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("run_id", found.map(SeriesStore.RunSignals::runId).orElse(null));
         found.ifPresent(r ->

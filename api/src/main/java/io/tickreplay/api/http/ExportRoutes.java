@@ -73,7 +73,7 @@ record ExportRoutes(ExportService exports, Path exportDir)
         }
         final Boolean sinceLast = b.bool("since_last");
         final ExportRequest request = new ExportRequest(dataset, b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"),
-            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast, b.stringOrStrings("signals"), b.integers("horizons"));
+            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast, b.stringOrStrings("signals"), b.integers("horizons"), b.string("run"));
         final ExportService.ExportJob job;
         try
         {

@@ -31,9 +31,9 @@ record SeriesRoutes(SeriesStore series)
     /** {@code GET /v1/signals}. */
     void signals(final HttpServerExchange exchange) throws SQLException, IOException
     {
-        final Map<String, String> q = query(exchange, Set.of("provider", "symbol", "name", "start", "end", "replay_run_id", "limit"));
+        final Map<String, String> q = query(exchange, Set.of("provider", "symbol", "name", "start", "end", "replay_run_id", "live", "limit"));
         final SeriesStore.Window window = window(q);
-        final Long replayRunId = q.containsKey("replay_run_id") ? integer(q, "replay_run_id", 0, 1, Long.MAX_VALUE) : null;
+        final Long replayRunId = run(q);
         final int limit = limit(q, 1000, MAX_ROWS);
         try (Stream out = new Stream(exchange, "signals"))
         {
@@ -61,10 +61,29 @@ record SeriesRoutes(SeriesStore series)
         }
     }
 
+    /**
+     * Whose rows a series read takes (docs/runs.md): {@code replay_run_id=N} one run's, {@code live=true}
+     * the live pipeline's (run 0), neither every run's. Null: any.
+     */
+    static Long run(final Map<String, String> q)
+    {
+        final Long replayRunId = q.containsKey("replay_run_id") ? integer(q, "replay_run_id", 0, 1, Long.MAX_VALUE) : null;
+        final String live = q.getOrDefault("live", "false");
+        if (!live.equals("true") && !live.equals("false"))
+        {
+            throw ApiError.badRequest("live", "live must be true or false");
+        }
+        if (replayRunId != null && live.equals("true"))
+        {
+            throw ApiError.badRequest("live", "live=true and replay_run_id exclude each other");
+        }
+        return live.equals("true") ? Long.valueOf(0) : replayRunId;
+    }
+
     /** {@code GET /v1/bars}. */
     void bars(final HttpServerExchange exchange) throws SQLException, IOException
     {
-        final Map<String, String> q = query(exchange, Set.of("provider", "symbol", "interval", "start", "end", "limit"));
+        final Map<String, String> q = query(exchange, Set.of("provider", "symbol", "interval", "start", "end", "replay_run_id", "live", "limit"));
         final SeriesStore.Window window = window(q);
         final String interval = q.getOrDefault("interval", "1m");
         if (!ExportRequest.INTERVALS.contains(interval))
@@ -74,7 +93,7 @@ record SeriesRoutes(SeriesStore series)
         final int limit = limit(q, 1000, MAX_ROWS);
         try (Stream out = new Stream(exchange, "bars"))
         {
-            final long count = series.latestBars(window, interval, limit, out.rows((json, b) ->
+            final long count = series.latestBars(window, interval, run(q), limit, out.rows((json, b) ->
             {
                 json.writeStartObject();
                 json.writeStringField("provider", b.provider());

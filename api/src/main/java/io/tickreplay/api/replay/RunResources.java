@@ -12,6 +12,7 @@ import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.PgBarWriter;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
+import io.tickreplay.adapters.postgres.SignalStore;
 import io.tickreplay.adapters.postgres.PgTickSource;
 import io.tickreplay.adapters.files.SignalFile;
 import io.tickreplay.api.bus.Buses;
@@ -124,17 +125,17 @@ final class RunResources
         final List<SignalCalculator> calculators = SignalSet.of(plan.signals(), 1).calculators();
         if (plan.toTable())
         {
-            // nothing of this run's keys in the table yet: COPY straight in (the merge stays as the fallback)
-            final boolean straight = plan.resumeFrom() == null && !signalsExist(plan); // a resumed run rewrites rows past its checkpoint
+            // a new run's partition is empty: COPY straight in (the merge stays as the fallback); a resumed run rewrites rows past its checkpoint
+            final boolean straight = plan.resumeFrom() == null && !new SignalStore(db.dataSource()).hasRows(runId);
             for (int shard = 0; shard < config.shards(); shard++)
             {
-                final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), plan.provider(), plan.symbols(), calculators, "replay", runId,
+                final PgSignalWriter writer = new PgSignalWriter(db.dataSource(), plan.provider(), plan.symbols(), calculators, runId,
                     config.signalBatchRows(), config.signalBatchMillis(), System::nanoTime, writeListener).metadata(config.signalMetadata());
                 writer.direct(straight);
                 writers.add(writer);
                 sinks.add(writer);
             }
-            bars = new PgBarWriter(db.dataSource(), plan.provider(), plan.symbols());
+            bars = new PgBarWriter(db.dataSource(), plan.provider(), plan.symbols(), runId);
             return;
         }
         if (!plan.sink().equals("none"))
@@ -234,41 +235,6 @@ final class RunResources
         }
         return format == FileFormat.PARQUET ? new ParquetSignalFile(target, plan.provider(), plan.symbols(), calculators, "replay", runId)
             : new CsvSignalFile(target, format == FileFormat.CSV_GZ, plan.provider(), plan.symbols(), calculators, "replay", runId);
-    }
-
-    private boolean signalsExist(final ReplayPlan plan) throws SQLException
-    {
-        if (plan.sources() != null)
-        {
-            for (final PlannedSource p : plan.sources())
-            {
-                if (signalsExist(plan, p.spec().provider(), p.symbols()))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-        return signalsExist(plan, plan.provider(), plan.symbols().names());
-    }
-
-    private boolean signalsExist(final ReplayPlan plan, final String provider, final List<String> symbols) throws SQLException
-    {
-        try (Connection c = db.connection();
-             PreparedStatement probe = c.prepareStatement(
-                 "SELECT EXISTS (SELECT 1 FROM signals WHERE provider = ? AND symbol = ANY(?) AND name = ANY(?) AND ts >= ? AND ts < ?)"))
-        {
-            probe.setString(1, provider);
-            probe.setArray(2, c.createArrayOf("text", symbols.toArray()));
-            probe.setArray(3, c.createArrayOf("text", plan.signals().toArray()));
-            probe.setObject(4, OffsetDateTime.ofInstant(plan.start(), ZoneOffset.UTC));
-            probe.setObject(5, OffsetDateTime.ofInstant(plan.end(), ZoneOffset.UTC));
-            try (ResultSet rs = probe.executeQuery())
-            {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 
     /** Closes what the run wrote through once its topology has stopped (the bus, gate and writers), in order; a failure throws. */

@@ -135,7 +135,7 @@ class ConsumerOutageIT
     {
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
-            s.execute("DELETE FROM signals");
+            s.execute("TRUNCATE signal_rows");
             s.execute("DELETE FROM bus_offsets");
         }
     }

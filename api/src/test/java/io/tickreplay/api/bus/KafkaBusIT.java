@@ -260,7 +260,7 @@ class KafkaBusIT
     {
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
-            s.execute("DELETE FROM signals WHERE provider = 'kb'");
+            s.execute("DELETE FROM signal_rows WHERE key_id IN (SELECT id FROM series_keys WHERE provider = 'kb')");
             s.execute("DELETE FROM bars_ohlcv WHERE provider = 'kb'");
         }
     }

@@ -203,14 +203,14 @@ class RedisBusIT
     {
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
-            s.execute("DELETE FROM signals WHERE provider = 'rb'");
+            s.execute("DELETE FROM signal_rows WHERE key_id IN (SELECT id FROM series_keys WHERE provider = 'rb')");
         }
         final ReplayRun run = service.start(ReplayRequest.fromDatabase("rb", SYMBOLS, START, END, 0.0).withSignals(List.of("all")));
         assertThat(run.done().get(5, TimeUnit.MINUTES).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
         final List<String> rows = rows(SIGNALS);
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
-            s.execute("DELETE FROM signals WHERE provider = 'rb'");
+            s.execute("DELETE FROM signal_rows WHERE key_id IN (SELECT id FROM series_keys WHERE provider = 'rb')");
         }
         return rows;
     }

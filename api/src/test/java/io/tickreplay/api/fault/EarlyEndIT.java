@@ -115,7 +115,7 @@ class EarlyEndIT
     {
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
-            s.execute("DELETE FROM signals");
+            s.execute("TRUNCATE signal_rows");
             s.execute("DELETE FROM bars_ohlcv");
         }
     }

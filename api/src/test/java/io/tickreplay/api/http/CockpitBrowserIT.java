@@ -275,9 +275,11 @@ class CockpitBrowserIT
             // a million rows of one signal on a day of their own: the page draws them downsampled
             try (Connection c = services.db.connection(); Statement s = c.createStatement())
             {
-                s.execute("INSERT INTO signals (provider, symbol, ts, name, value) SELECT 'ibkr', 'NVDA', " +
-                    "timestamptz '2025-11-04 14:30:00+00' + i * interval '20 milliseconds', 'vwap_deviation_bps', sin(i / 5000.0) * 10 + random() " +
-                    "FROM generate_series(0, 999999) i");
+                // as a writer does: into the live partition of signal_rows, by ids (the signals view takes a row at a time)
+                s.execute("WITH k AS (SELECT signal_key_id('ibkr', 'NVDA') AS id), n AS (SELECT signal_name_id('vwap_deviation_bps') AS id) " +
+                    "INSERT INTO signal_rows (ts, value, run_id, key_id, name_id) SELECT " +
+                    "timestamptz '2025-11-04 14:30:00+00' + i * interval '20 milliseconds', sin(i / 5000.0) * 10 + random(), 0, k.id, n.id " +
+                    "FROM generate_series(0, 999999) i, k, n");
             }
             browser.get(base + "/#/signals");
             waitUpTo(30).until(d -> new Select(d.findElement(By.id("sig-provider"))).getOptions().stream().anyMatch(o -> o.getAttribute("value").equals("ibkr")));

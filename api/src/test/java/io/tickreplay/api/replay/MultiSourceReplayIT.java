@@ -155,7 +155,7 @@ class MultiSourceReplayIT
         assertThat(ibkrNvda).isNotEmpty().isNotEqualTo(polygonNvda);
         try (Connection c = db.connection(); Statement s = c.createStatement())
         {
-            s.execute("DELETE FROM signals WHERE provider = 'ibkr'");
+            s.execute("DELETE FROM signal_rows WHERE key_id IN (SELECT id FROM series_keys WHERE provider = 'ibkr')");
         }
         final ReplayOutcome single = service.start(ReplayRequest.fromDatabase("ibkr", IBKR, START, END, 0).withSignals(signals)).done().get(120, TimeUnit.SECONDS);
         assertThat(single.status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
