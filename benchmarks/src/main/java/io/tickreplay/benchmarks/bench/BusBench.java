@@ -317,7 +317,7 @@ public final class BusBench
         final List<String> two = List.of("vwap_deviation_bps", "spread_bps");
         final String rowsSql = "SELECT symbol || '|' || ts || '|' || name || '|' || value FROM signals WHERE provider = 'busbench' ORDER BY 1";
         // the replay writing the rows itself
-        BenchSql.execute(db, "TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signal_rows");
         final double direct;
         final long rows;
         try (InProcessBus inProcess = new InProcessBus(1 << 14, new BackoffWaitStrategy(1_000_000)); Buses buses = buses(inProcess))
@@ -328,7 +328,7 @@ public final class BusBench
         }
         rows = BenchSql.count(db, "SELECT count(*) FROM signals");
         final String directDigest = digest(rowsSql);
-        BenchSql.execute(db, "TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signal_rows");
         // the replay to Kafka, and a group of two SignalConsumers writing them
         final String topic = "bench.consumers." + System.nanoTime();
         createTopic(url, topic, 4, false);
@@ -379,7 +379,7 @@ public final class BusBench
         final double ratio = direct / viaBus;
         System.out.printf(Locale.ROOT, "  %-58s %,12.0f rows/s  replay writing them itself %,12.0f = %.2fx (goal >= 0.8x); same %,d rows%n",
             "replay -> Kafka -> 2 SignalConsumers -> signals (2 signals)", rows / viaBus, rows / direct, ratio, rows);
-        BenchSql.execute(db, "TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signal_rows");
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("rows", rows);
         out.put("rows_identical", true);

@@ -53,14 +53,14 @@ public final class CheckpointBench
             "checkpoints off / every 5 s / every 250 ms, %d interleaved rounds%n", generated, SYMBOLS.size(), String.join(" and ", SIGNALS), rounds);
         final Map<Duration, List<Double>> rates = new LinkedHashMap<>();
         final Map<Duration, Long> taken = new LinkedHashMap<>();
-        BenchSql.execute(db, "TRUNCATE signals, bars_ohlcv, replay_checkpoints");
+        BenchSql.execute(db, "TRUNCATE signal_rows, bars_ohlcv, replay_checkpoints");
         String checksum = replay(Duration.ZERO, start, end).checksumHex();
         for (int round = 0; round < rounds; round++)
         {
             for (int i = 0; i < INTERVALS.size(); i++)
             {
                 final Duration interval = INTERVALS.get((i + round) % INTERVALS.size());
-                BenchSql.execute(db, "TRUNCATE signals, bars_ohlcv, replay_checkpoints");
+                BenchSql.execute(db, "TRUNCATE signal_rows, bars_ohlcv, replay_checkpoints");
                 BenchSql.execute(db, "CHECKPOINT");
                 final ReplayOutcome outcome = replay(interval, start, end);
                 if (!checksum.equals(outcome.checksumHex()))

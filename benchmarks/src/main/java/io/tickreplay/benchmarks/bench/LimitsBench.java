@@ -2,6 +2,7 @@ package io.tickreplay.benchmarks.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.SignalStore;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
@@ -65,7 +66,8 @@ public final class LimitsBench
         BenchSql.execute(db, "VACUUM ANALYZE tick_data");
         System.out.printf(Locale.ROOT, "bench limits: %,d ticks of %d symbols; a burst replay persisting %s on %d shards against PostgreSQL " +
             "COPYing the ticks out and the same rows in over %d connections at once%n", generated, SYMBOLS.size(), String.join(" and ", SIGNALS), SHARDS, SHARDS);
-        System.out.printf(Locale.ROOT, "  %-9s %12s %14s %16s %16s %8s%n", "metadata", "signal rows", "replay ticks/s", "replay rows/s", "limit rows/s", "ratio");
+        System.out.printf(Locale.ROOT, "  %-9s %12s %14s %16s %16s %8s %8s%n", "metadata", "signal rows", "replay ticks/s", "replay rows/s", "limit rows/s", "ratio",
+            "B/row");
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("ticks", generated);
         out.put("signals", SIGNALS);
@@ -76,19 +78,24 @@ public final class LimitsBench
             double bestReplay = 0;
             double bestLimit = 0;
             long rows = 0;
+            double bytesPerRow = 0;
             final List<Double> replays = new ArrayList<>();
             final List<Double> limits = new ArrayList<>();
             for (int round = 0; round < rounds; round++)
             {
-                BenchSql.execute(db, "TRUNCATE signals, bars_ohlcv");
+                BenchSql.execute(db, "TRUNCATE signal_rows, bars_ohlcv");
                 BenchSql.execute(db, "CHECKPOINT"); // each side starts without the other's dirty pages to write
-                final double replay = replay(mode, start, end);
-                rows = BenchSql.count(db, "SELECT count(*) FROM signals");
-                final byte[][] captured = capture();
-                BenchSql.execute(db, "TRUNCATE signals");
+                final ReplayRun run = replay(mode, start, end);
+                final double replay = run.done().join().ticksPerSecond();
+                final String partition = SignalStore.partitionName(run.runId());
+                rows = BenchSql.count(db, "SELECT count(*) FROM " + partition);
+                BenchSql.execute(db, "VACUUM ANALYZE " + partition); // the visibility map and free space map, as a table at rest has them
+                bytesPerRow = BenchSql.count(db, "SELECT pg_total_relation_size('" + partition + "')") / (double)Math.max(1, rows);
+                final byte[][] captured = capture(partition);
+                BenchSql.execute(db, "TRUNCATE signal_rows");
                 BenchSql.execute(db, "CHECKPOINT");
-                final double limitSeconds = limit(start, end, generated, captured);
-                if (BenchSql.count(db, "SELECT count(*) FROM signals") != rows)
+                final double limitSeconds = limit(start, end, generated, captured, partition);
+                if (BenchSql.count(db, "SELECT count(*) FROM " + partition) != rows)
                 {
                     throw new IllegalStateException("the limit run stored another number of rows than the replay wrote");
                 }
@@ -98,13 +105,14 @@ public final class LimitsBench
                 bestReplay = Math.max(bestReplay, replay);
                 bestLimit = Math.max(bestLimit, limit);
             }
-            BenchSql.execute(db, "TRUNCATE signals, bars_ohlcv");
+            BenchSql.execute(db, "TRUNCATE signal_rows, bars_ohlcv");
             final double ratio = bestReplay / bestLimit;
             final double perTick = rows / (double)generated;
-            System.out.printf(Locale.ROOT, "  %-9s %,12d %,14.0f %,16.0f %,16.0f %7.2fx%n", mode.name().toLowerCase(Locale.ROOT), rows, bestReplay,
-                bestReplay * perTick, bestLimit * perTick, ratio);
+            System.out.printf(Locale.ROOT, "  %-9s %,12d %,14.0f %,16.0f %,16.0f %7.2fx %8.1f%n", mode.name().toLowerCase(Locale.ROOT), rows, bestReplay,
+                bestReplay * perTick, bestLimit * perTick, ratio, bytesPerRow);
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("signal_rows", rows);
+            m.put("bytes_per_signal_row", Math.round(bytesPerRow * 10) / 10.0);
             m.put("replay_ticks_per_s", replays.stream().map(Math::round).toList());
             m.put("limit_ticks_per_s", limits.stream().map(Math::round).toList());
             m.put("replay_rows_per_s_best", Math.round(bestReplay * perTick));
@@ -115,7 +123,8 @@ public final class LimitsBench
         return out;
     }
 
-    private double replay(final SignalMetadata.Mode mode, final Instant start, final Instant end) throws Exception
+    /** A completed replay persisting the signals (its outcome is done). */
+    private ReplayRun replay(final SignalMetadata.Mode mode, final Instant start, final Instant end) throws Exception
     {
         try (InProcessBus bus = new InProcessBus(1 << 16, new BackoffWaitStrategy(1_000_000));
              ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(), new ReplayService.Context().maxConcurrent(1).journal(false)
@@ -127,12 +136,12 @@ public final class LimitsBench
             {
                 throw new IllegalStateException("replay " + outcome.status() + ": " + outcome.errorMessage());
             }
-            return outcome.ticksPerSecond();
+            return run;
         }
     }
 
     /** The rows the replay wrote, in binary COPY form, one buffer per shard (the engine's rule: symbol id & (shards - 1)). */
-    private byte[][] capture() throws Exception
+    private byte[][] capture(final String partition) throws Exception
     {
         final SymbolTable table = new SymbolTable(SYMBOLS);
         final byte[][] parts = new byte[SHARDS][];
@@ -149,8 +158,9 @@ public final class LimitsBench
             final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1 << 20);
             try (Connection c = db.connection())
             {
-                c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT provider, symbol, ts, name, value, metadata FROM signals WHERE symbol IN (" +
-                    String.join(",", mine) + ") ORDER BY ts) TO STDOUT (FORMAT binary)", buffer);
+                c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + SignalStore.COLUMNS + " FROM " + partition + " WHERE key_id IN " +
+                    "(SELECT id FROM series_keys WHERE provider = 'limbench' AND symbol IN (" + String.join(",", mine) + ")) ORDER BY ts) TO STDOUT (FORMAT binary)",
+                    buffer);
             }
             parts[shard] = buffer.toByteArray();
         }
@@ -158,7 +168,7 @@ public final class LimitsBench
     }
 
     /** Seconds for PostgreSQL to COPY the window's ticks out in replay order while the captured rows are COPYed in, all at once. */
-    private double limit(final Instant start, final Instant end, final long expected, final byte[][] parts) throws Exception
+    private double limit(final Instant start, final Instant end, final long expected, final byte[][] parts, final String partition) throws Exception
     {
         final ExecutorService pool = Executors.newFixedThreadPool(1 + parts.length);
         try
@@ -191,7 +201,7 @@ public final class LimitsBench
                     try (Connection c = db.connection())
                     {
                         c.setAutoCommit(false);
-                        c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY signals (provider, symbol, ts, name, value, metadata) FROM STDIN (FORMAT binary)",
+                        c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + partition + " (" + SignalStore.COLUMNS + ") FROM STDIN (FORMAT binary)",
                             new ByteArrayInputStream(part), 1 << 16);
                         c.commit();
                     }

@@ -102,7 +102,7 @@ public final class MultiSourceBench
 
     private ReplayOutcome replay(final ReplayRequest request, final List<String> signals) throws Exception
     {
-        BenchSql.execute(db, "TRUNCATE signals, bars_ohlcv");
+        BenchSql.execute(db, "TRUNCATE signal_rows, bars_ohlcv");
         try (InProcessBus bus = new InProcessBus(1 << 16, new BackoffWaitStrategy(1_000_000));
              ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(), new ReplayService.Context().maxConcurrent(1)
                  .journalDir(workDir.resolve("multisource-journal")).metricsRetentionMinutes(0).shards(2)))

@@ -2,6 +2,7 @@ package io.tickreplay.benchmarks.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.SignalStore;
 import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
@@ -62,8 +63,14 @@ public final class SignalsBench
         System.out.printf(Locale.ROOT, "bench signals: %,d ticks of %d symbols; persisting vwap_deviation_bps and spread_bps%n", generated, SYMBOLS.size());
 
         // (b) tickreplay: burst replay with the two signals written to the signals table
-        BenchSql.execute(db, "TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signal_rows");
+        // the seed's table, for PostgreSQL's own computation and the naive replayer: one row per key, no runs
+        BenchSql.execute(db, "DROP TABLE IF EXISTS signals_seed");
+        BenchSql.execute(db, "CREATE TABLE signals_seed (provider TEXT NOT NULL, symbol TEXT NOT NULL, ts TIMESTAMPTZ NOT NULL, name TEXT NOT NULL, " +
+            "value DOUBLE PRECISION NOT NULL, score DOUBLE PRECISION, metadata JSONB, created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), " +
+            "PRIMARY KEY (provider, symbol, ts, name))");
         final double replayRate;
+        final String partition;
         try (InProcessBus bus = new InProcessBus(1 << 16, new BackoffWaitStrategy(1_000_000));
              ReplayService service = new ReplayService(db, bus, new SimpleMeterRegistry(),
                  new ReplayService.Context().maxConcurrent(2).journal(false).journalDir(workDir.resolve("journal")).metricsRetentionMinutes(0)))
@@ -76,21 +83,23 @@ public final class SignalsBench
                 throw new IllegalStateException("replay " + outcome.status() + ": " + outcome.errorMessage());
             }
             replayRate = outcome.ticksPerSecond();
+            partition = SignalStore.partitionName(run.runId());
         }
-        final long rows = BenchSql.count(db, "SELECT count(*) FROM signals");
-        BenchSql.execute(db, "CREATE TEMP TABLE IF NOT EXISTS signals_replayed AS SELECT * FROM signals WITH NO DATA");
+        final long rows = BenchSql.count(db, "SELECT count(*) FROM " + partition);
+        BenchSql.execute(db, "CREATE TEMP TABLE IF NOT EXISTS signals_replayed AS SELECT provider, symbol, ts, name, value FROM signals WITH NO DATA");
         BenchSql.execute(db, "TRUNCATE signals_replayed");
-        BenchSql.execute(db, "INSERT INTO signals_replayed SELECT * FROM signals");
+        BenchSql.execute(db, "INSERT INTO signals_replayed SELECT provider, symbol, ts, name, value FROM signals WHERE run_id = " +
+            partition.substring("signal_rows_r".length()));
 
         // (c) the physical limit: PostgreSQL's COPY of the same rows into an empty copy of the table
         final Path rowsFile = workDir.resolve("signal-rows.bin");
         Files.createDirectories(workDir);
         try (Connection c = db.connection(); OutputStream out = Files.newOutputStream(rowsFile))
         {
-            c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY signals TO STDOUT (FORMAT binary)", out);
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY " + partition + " TO STDOUT (FORMAT binary)", out);
         }
         BenchSql.execute(db, "DROP TABLE IF EXISTS signals_copy_target");
-        BenchSql.execute(db, "CREATE TABLE signals_copy_target (LIKE signals INCLUDING ALL)");
+        BenchSql.execute(db, "CREATE TABLE signals_copy_target (LIKE " + partition + " INCLUDING ALL)");
         final long t0 = System.nanoTime();
         try (Connection c = db.connection(); InputStream in = Files.newInputStream(rowsFile))
         {
@@ -101,9 +110,8 @@ public final class SignalsBench
         Files.deleteIfExists(rowsFile);
 
         // (d) PostgreSQL computing the same two signals itself, keeping the last tick of each ts
-        BenchSql.execute(db, "TRUNCATE signals");
         final long t1 = System.nanoTime();
-        BenchSql.execute(db, "INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
+        BenchSql.execute(db, "INSERT INTO signals_seed (provider, symbol, ts, name, value, metadata) " +
             "SELECT provider, symbol, ts, name, value, metadata FROM (" +
             " SELECT DISTINCT ON (symbol, ts) provider, symbol, ts, 'vwap_deviation_bps' AS name, (price - vwap) / vwap * 10000 AS value, " +
             "  jsonb_build_object('origin', 'replay', 'vwap', vwap) AS metadata FROM (" +
@@ -118,23 +126,24 @@ public final class SignalsBench
             "ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, metadata = EXCLUDED.metadata");
         final double postgresRate = generated * 1e9 / (System.nanoTime() - t1);
 
-        final long mismatches = BenchSql.count(db, "SELECT count(*) FROM signals s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
+        final long mismatches = BenchSql.count(db, "SELECT count(*) FROM signals_seed s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
             "WHERE s.value IS NULL OR r.value IS NULL OR abs(s.value - r.value) > 1e-9 * greatest(1, abs(s.value))");
         if (mismatches != 0)
         {
             throw new IllegalStateException(mismatches + " signal rows differ between the replay and PostgreSQL's own computation");
         }
-        BenchSql.execute(db, "TRUNCATE signals");
+        BenchSql.execute(db, "TRUNCATE signals_seed");
 
         // (e) the naive replayer the seed describes: fetch rows, compute per tick, executeBatch of 200 INSERT ... ON CONFLICT
         final double naiveRate = naive(start, end, generated);
-        final long naiveMismatches = BenchSql.count(db, "SELECT count(*) FROM signals s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
+        final long naiveMismatches = BenchSql.count(db, "SELECT count(*) FROM signals_seed s FULL JOIN signals_replayed r USING (provider, symbol, ts, name) " +
             "WHERE s.value IS NULL OR r.value IS NULL OR abs(s.value - r.value) > 1e-9 * greatest(1, abs(s.value))");
         if (naiveMismatches != 0)
         {
             throw new IllegalStateException(naiveMismatches + " signal rows differ between the replay and the naive JDBC replayer");
         }
-        BenchSql.execute(db, "TRUNCATE signals");
+        BenchSql.execute(db, "DROP TABLE signals_seed");
+        BenchSql.execute(db, "TRUNCATE signal_rows");
 
         final double replayRowsPerSecond = replayRate * rows / generated;
         System.out.printf(Locale.ROOT, "bench signals: the replay, PostgreSQL and the naive JDBC replayer wrote the same %,d rows%n", rows);
@@ -177,7 +186,7 @@ public final class SignalsBench
             write.setAutoCommit(false);
             try (PreparedStatement select = read.prepareStatement("SELECT provider, symbol, ts, seq, price, size, bid, ask FROM tick_data " +
                      "WHERE provider = 'sigbench' AND ts >= ? AND ts < ? ORDER BY ts, symbol, seq");
-                 PreparedStatement insert = write.prepareStatement("INSERT INTO signals (provider, symbol, ts, name, value, metadata) " +
+                 PreparedStatement insert = write.prepareStatement("INSERT INTO signals_seed (provider, symbol, ts, name, value, metadata) " +
                      "VALUES (?, ?, ?, ?, ?, ?::jsonb) ON CONFLICT (provider, symbol, ts, name) DO UPDATE SET value = EXCLUDED.value, " +
                      "metadata = EXCLUDED.metadata"))
             {
