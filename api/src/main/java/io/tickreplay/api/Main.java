@@ -12,6 +12,7 @@ import io.tickreplay.api.cli.JournalCommand;
 import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
 import io.tickreplay.api.cli.ResumeCommand;
+import io.tickreplay.api.cli.RunsCommand;
 import io.tickreplay.api.cli.ScheduleCommand;
 import io.tickreplay.api.cli.ServeCommand;
 import io.tickreplay.api.cli.UsageException;
@@ -36,6 +37,7 @@ import java.io.PrintWriter;
         ImportCommand.class,
         ReplayCommand.class,
         ResumeCommand.class,
+        RunsCommand.class,
         LiveCommand.class,
         ConsumeCommand.class,
         BrokerCommand.class,
