@@ -92,7 +92,9 @@ public final class Main implements Runnable
         final PrintWriter err = cli.getErr();
         final boolean verbose = parsed.hasMatchedOption("--verbose") || hasVerbose(parsed);
         final boolean usage = e instanceof UsageException || e instanceof TickCsvReader.MissingColumnException;
-        err.println("tickreplay " + cli.getCommandName() + ": " + (usage ? "" : "error: ") + message(e));
+        // qualified: a subcommand's failure says whose ("tickreplay runs prune: ..."); the bench's own JVM ("bench") too
+        final String name = cli.getCommandSpec().qualifiedName();
+        err.println((name.startsWith("tickreplay ") ? name : "tickreplay " + name) + ": " + (usage ? "" : "error: ") + message(e));
         if (verbose)
         {
             e.printStackTrace(err);
