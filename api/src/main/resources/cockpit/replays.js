@@ -4,7 +4,7 @@ import { providerSymbolPicker } from './forms.js';
 import { initSchedules } from './schedules.js';
 import { SIGNAL_NAMES, isActive, runStatus, subscribe, upsertReplay } from './store.js';
 import {
-  ApiError, UTC_PLACEHOLDER, api, epochMs, fmtInt, fmtNum, fromInputValue, h, prefill, readUtcFields, selectedValues, setText,
+  ApiError, UTC_PLACEHOLDER, api, epochMs, fmtBytes, fmtInt, fmtNum, fromInputValue, h, prefill, readUtcFields, selectedValues, setText,
   showError, syncRows, toInputValue, trackUserEdits, utcField,
 } from './util.js';
 
@@ -44,6 +44,17 @@ function windowParts(startValue, endValue) {
 
 /** "2025-11-03 14:30 → 15:30" (the end's date only when it differs), UTC. */
 export const windowText = (startValue, endValue) => windowParts(startValue, endValue).join(' → ');
+
+/**
+ * "72,103 rows · 8.2 MiB": the run's signal rows (about) and their partition on disk, from the `size`
+ * the runs list carries (GET /v1/replay/ticks, the event stream); the bytes alone while the rows are
+ * not known yet, '—' for a run that kept no signal rows.
+ */
+export function sizeText(size) {
+  if (!size || (!size.bytes && !size.signal_rows)) return '—';
+  const bytes = fmtBytes(size.bytes);
+  return Number.isFinite(size.signal_rows) ? `${fmtInt(size.signal_rows)} rows · ${bytes}` : bytes;
+}
 
 export const speedText = (speed) => (speed === 0 ? 'burst' : Number.isFinite(speed) ? `${fmtNum(speed, 3)}x` : '—');
 
@@ -193,12 +204,13 @@ function createRow(id) {
     rate: h('td', { class: 'rate num' }),
     lag: h('td', { class: 'lag num' }),
     errors: h('td', { class: 'errors num' }),
+    size: h('td', { class: 'size num' }),
   };
   const { cell, controls, groups } = controlsFor(id);
   const tr = h('tr', { dataset: { runId: String(id) } },
     cells.id, cells.status, cells.what, cells.window, cells.speed,
     h('td', { class: 'progress' }, cells.progress, ' ', cells.percent),
-    cells.rate, cells.lag, cells.errors, cell);
+    cells.rate, cells.lag, cells.errors, cells.size, cell);
   return { tr, cells, controls, groups };
 }
 
@@ -229,6 +241,10 @@ function updateRow(row, job) {
   setText(cells.lag, live ? fmtNum(live.lag_ms, 1) : '—');
   setText(cells.errors, live ? fmtInt(live.errors) : job.error_message ? 'error' : '—');
   cells.errors.title = job.error_message ?? '';
+
+  setText(cells.size, sizeText(job.size));
+  const size = job.size;
+  cells.size.title = size ? `bars: ${fmtInt(size.bar_rows)}; journal: ${Number.isFinite(size.journal_bytes) ? fmtBytes(size.journal_bytes) : '—'}` : '';
 
   const speed = live?.speed ?? job.metadata?.speed_final ?? job.metadata?.speed;
   setText(cells.speed, speedText(speed));

@@ -12,6 +12,7 @@ import io.tickreplay.api.cli.JournalCommand;
 import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
 import io.tickreplay.api.cli.ResumeCommand;
+import io.tickreplay.api.cli.RunsCommand;
 import io.tickreplay.api.cli.ScheduleCommand;
 import io.tickreplay.api.cli.ServeCommand;
 import io.tickreplay.api.cli.UsageException;
@@ -36,6 +37,7 @@ import java.io.PrintWriter;
         ImportCommand.class,
         ReplayCommand.class,
         ResumeCommand.class,
+        RunsCommand.class,
         LiveCommand.class,
         ConsumeCommand.class,
         BrokerCommand.class,
@@ -90,7 +92,9 @@ public final class Main implements Runnable
         final PrintWriter err = cli.getErr();
         final boolean verbose = parsed.hasMatchedOption("--verbose") || hasVerbose(parsed);
         final boolean usage = e instanceof UsageException || e instanceof TickCsvReader.MissingColumnException;
-        err.println("tickreplay " + cli.getCommandName() + ": " + (usage ? "" : "error: ") + message(e));
+        // qualified: a subcommand's failure says whose ("tickreplay runs prune: ..."); the bench's own JVM ("bench") too
+        final String name = cli.getCommandSpec().qualifiedName();
+        err.println((name.startsWith("tickreplay ") ? name : "tickreplay " + name) + ": " + (usage ? "" : "error: ") + message(e));
         if (verbose)
         {
             e.printStackTrace(err);

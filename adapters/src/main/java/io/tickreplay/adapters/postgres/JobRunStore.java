@@ -188,11 +188,6 @@ public final class JobRunStore
     }
 
     /**
-     * Marks jobs left running or paused by a process that no longer exists (it crashed or was killed)
-     * as failed, so they do not look alive forever. A job records its process id in
-     * {@code metadata.pid}; only jobs of dead processes on this host are touched.
-     */
-    /**
      * The {@code max_ts} of the latest completed job of {@code jobName} whose metadata has this
      * {@code query_key} (where an incremental export goes on from), or null when there is none.
      */
@@ -211,6 +206,41 @@ public final class JobRunStore
         }
     }
 
+    /**
+     * Marks job {@code id} {@code deleting} if its status is still {@code status} and it is neither
+     * running nor paused: a compare-and-set, so that a resume (which reopens a row only as it read it)
+     * and a deletion never both take a run; a row left {@code deleting} by a deletion that stopped
+     * half-way is taken again with {@code status} {@code deleting}.
+     *
+     * @return false when the row changed meanwhile (or is gone)
+     */
+    public boolean markDeleting(final long id, final String status) throws SQLException
+    {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement update = c.prepareStatement(
+                 "UPDATE job_runs SET status = 'deleting' WHERE id = ? AND status = ? AND status NOT IN ('running', 'paused')"))
+        {
+            update.setLong(1, id);
+            update.setString(2, status);
+            return update.executeUpdate() == 1;
+        }
+    }
+
+    /** Deletes job {@code id}'s row; false when there was none. */
+    public boolean delete(final long id) throws SQLException
+    {
+        try (Connection c = dataSource.getConnection(); PreparedStatement delete = c.prepareStatement("DELETE FROM job_runs WHERE id = ?"))
+        {
+            delete.setLong(1, id);
+            return delete.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Marks jobs left running or paused by a process that no longer exists (it crashed or was killed)
+     * as failed, so they do not look alive forever. A job records its process id in
+     * {@code metadata.pid}; only jobs of dead processes on this host are touched.
+     */
     public int failOrphans(final String jobName, final String host) throws SQLException
     {
         int failed = 0;

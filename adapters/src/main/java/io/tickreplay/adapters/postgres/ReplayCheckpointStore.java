@@ -67,6 +67,17 @@ public final class ReplayCheckpointStore
         }
     }
 
+    /** Forgets the run's checkpoint (it can no longer be resumed); false when it had none. */
+    public boolean delete(final long runId) throws SQLException
+    {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement delete = connection.prepareStatement("DELETE FROM replay_checkpoints WHERE run_id = ?"))
+        {
+            delete.setLong(1, runId);
+            return delete.executeUpdate() == 1;
+        }
+    }
+
     private static OffsetDateTime timestamp(final long micros)
     {
         return OffsetDateTime.ofInstant(Micros.toInstant(micros), ZoneOffset.UTC);

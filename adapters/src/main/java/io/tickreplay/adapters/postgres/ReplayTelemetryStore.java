@@ -51,4 +51,14 @@ public final class ReplayTelemetryStore
             }
         }
     }
+    /** Forgets the run's timeline and latency; false when it had none. */
+    public boolean delete(final long runId) throws SQLException
+    {
+        try (Connection c = dataSource.getConnection(); PreparedStatement delete = c.prepareStatement("DELETE FROM replay_telemetry WHERE run_id = ?"))
+        {
+            delete.setLong(1, runId);
+            return delete.executeUpdate() == 1;
+        }
+    }
+
 }

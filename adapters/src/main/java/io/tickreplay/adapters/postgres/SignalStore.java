@@ -8,10 +8,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -222,18 +224,83 @@ public final class SignalStore
         }
     }
 
-    /** Drops run {@code runId}'s signal rows (its partition: at once, whatever its size) and its bars. */
-    public void dropRun(final long runId) throws SQLException
+    /**
+     * Drops run {@code runId}'s signal rows (its partition: at once, whatever its size) and deletes its
+     * bars, in one transaction; returns how many bars it deleted. Dropping a partition locks
+     * {@code signal_rows} itself for a moment: it waits at most {@code lockWait} for readers of the
+     * whole table (the {@code signals} view, a consumer's COPY) to finish, so that the queries queued
+     * behind it never wait longer, and tries three times before it gives up with the server's error.
+     */
+    public long dropRun(final long runId, final Duration lockWait) throws SQLException
     {
         if (runId == 0)
         {
             throw new IllegalArgumentException("run 0 is the live pipeline's: it is not dropped");
         }
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement())
+        for (int attempt = 1; ; attempt++)
         {
-            s.execute("DROP TABLE IF EXISTS " + partitionName(runId));
-            s.execute("DELETE FROM bars_ohlcv WHERE run_id = " + runId);
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement())
+            {
+                c.setAutoCommit(false);
+                try
+                {
+                    s.execute("SET LOCAL lock_timeout = " + Math.max(1, lockWait.toMillis()));
+                    s.execute("DROP TABLE IF EXISTS " + partitionName(runId));
+                    final long bars = s.executeUpdate("DELETE FROM bars_ohlcv WHERE run_id = " + runId);
+                    c.commit();
+                    return bars;
+                }
+                catch (final SQLException e)
+                {
+                    try
+                    {
+                        c.rollback();
+                    }
+                    catch (final SQLException r)
+                    {
+                        e.addSuppressed(r);
+                    }
+                    if (!"55P03".equals(e.getSQLState()) || attempt == 3) // lock_not_available
+                    {
+                        throw e;
+                    }
+                }
+            }
         }
+    }
+
+    /** As {@link #dropRun(long, Duration)}, waiting up to 5 s a try for the lock. */
+    public long dropRun(final long runId) throws SQLException
+    {
+        return dropRun(runId, Duration.ofSeconds(5));
+    }
+
+    /**
+     * Of each of {@code runIds} that has a partition: its bytes on disk (table, indexes, TOAST) and the
+     * planner's estimate of its rows ({@code pg_class.reltuples}: -1 until it is first analysed).
+     * Cheap whatever the sizes: catalog reads and file sizes, no scan.
+     */
+    public Map<Long, long[]> partitionSizes(final Collection<Long> runIds) throws SQLException
+    {
+        final Map<Long, long[]> out = new HashMap<>();
+        if (runIds.isEmpty())
+        {
+            return out;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT u.run, pg_total_relation_size(p.oid), p.reltuples::BIGINT FROM unnest(?::BIGINT[]) AS u(run) " +
+                 "JOIN pg_class p ON p.oid = to_regclass(CASE WHEN u.run = 0 THEN 'signal_rows_live' ELSE 'signal_rows_r' || u.run END)"))
+        {
+            s.setArray(1, c.createArrayOf("bigint", runIds.toArray()));
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    out.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3)}); // a partition dropped meanwhile: 0 bytes
+                }
+            }
+        }
+        return out;
     }
 
     /** Bytes on disk of run {@code runId}'s signal rows (table and indexes) and their count; zeros when it has none. */

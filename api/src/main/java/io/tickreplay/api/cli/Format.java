@@ -21,6 +21,12 @@ public final class Format
         return String.format(Locale.ROOT, "%,.0f", perSecond);
     }
 
+    /** Bytes as megabytes (10^6), two decimals: {@code 3.21}. */
+    public static String megabytes(final long bytes)
+    {
+        return String.format(Locale.ROOT, "%.2f", bytes / 1e6);
+    }
+
     public static String seconds(final long nanos)
     {
         return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);

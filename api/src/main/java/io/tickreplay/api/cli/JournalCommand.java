@@ -49,10 +49,14 @@ public final class JournalCommand implements Runnable
         @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where journals live (default data/journal).")
         String override;
 
+        Settings settings()
+        {
+            return common.settings(override == null ? Map.of() : Map.of("replay.journal-dir", override));
+        }
+
         Path path()
         {
-            final Settings settings = common.settings(override == null ? Map.of() : Map.of("replay.journal-dir", override));
-            return Path.of(settings.string("replay.journal-dir"));
+            return Path.of(settings().string("replay.journal-dir"));
         }
     }
 

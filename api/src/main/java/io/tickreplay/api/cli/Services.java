@@ -10,6 +10,8 @@ import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.http.ApiServer;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.runs.RunCatalog;
+import io.tickreplay.api.runs.RunRetention;
 import io.tickreplay.api.schedule.ReplayScheduler;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.WaitStrategies;
@@ -114,23 +116,28 @@ public final class Services
         private final InProcessBus bus;
         private final Buses buses;
         private final ReplayService service;
+        private final RunRetention retention;
 
         private Replays(final Settings settings, final ReplayService.Context config)
         {
+            final int keep = keep(settings);
             db = CommonOptions.openDatabase(settings);
             InProcessBus b = null;
             Buses all = null;
+            ReplayService s = null;
             try
             {
                 b = bus(settings);
                 all = buses(settings, b, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-                service = new ReplayService(db, all, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), config);
+                s = new ReplayService(db, all, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), config);
+                retention = RunRetention.attach(s, new RunCatalog(s, db), keep);
             }
             catch (final RuntimeException e)
             {
-                CloseHelper.quietCloseAll(all, b, db);
+                CloseHelper.quietCloseAll(s, all, b, db);
                 throw e;
             }
+            service = s;
             bus = b;
             buses = all;
         }
@@ -148,7 +155,8 @@ public final class Services
         @Override
         public void close()
         {
-            CloseHelper.closeAll(service, buses, bus, db);
+            // the service first: its runs end, and the prune runs.keep asks for then finishes before the database closes
+            CloseHelper.closeAll(service, retention, buses, bus, db);
         }
     }
 
@@ -172,6 +180,7 @@ public final class Services
         private final ExportService exports;
         private final ApiServer server;
         private final ReplayScheduler scheduler;
+        private final RunRetention retention;
         private final String host;
         private final boolean guarded;
         private final boolean loopback;
@@ -181,6 +190,7 @@ public final class Services
             final ReplayService.Context replayConfig = replayConfig(settings);
             final ApiServer.Context apiConfig = apiConfig(settings);
             final ReplayScheduler.Context scheduleConfig = scheduleConfig(settings);
+            final int keep = keep(settings);
             registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
@@ -204,6 +214,7 @@ public final class Services
                     .description("Free slots in the in-process bus's ring").register(registry);
                 buses = buses(settings, b, registry);
                 r = new ReplayService(db, buses, registry, replayConfig);
+                retention = RunRetention.attach(r, new RunCatalog(r, db), keep);
                 e = new ExportService(db, settings.integer("api.export-threads"));
                 server = new ApiServer(apiConfig, db, r, e, registry);
                 server.start();
@@ -290,10 +301,22 @@ public final class Services
             server.close();
             exports.close();
             replays.close();
+            retention.close(); // after the runs ended: what runs.keep asked of their ends is done
             buses.close();
             bus.close();
             db.close();
         }
+    }
+
+    /** {@code runs.keep}: how many finished runs to keep (0: all); a negative one is a usage error naming it. */
+    static int keep(final Settings settings)
+    {
+        final int keep = settings.integer("runs.keep");
+        if (keep < 0)
+        {
+            throw new UsageException("runs.keep must be >= 0 (0 keeps every run), was " + keep);
+        }
+        return keep;
     }
 
     /** The scheduler's settings ({@code schedules.*}) on the system clock, concluded: a wrong one is a usage error naming it. */

@@ -37,6 +37,7 @@ public final class Settings
         Map.entry("TICKREPLAY_REPLAY_MAX_CONCURRENT", "replay.max-concurrent"),
         Map.entry("TICKREPLAY_JOURNAL_DIR", "replay.journal-dir"),
         Map.entry("TICKREPLAY_CHECKPOINT_INTERVAL", "replay.checkpoint-interval"),
+        Map.entry("TICKREPLAY_RUNS_KEEP", "runs.keep"),
         Map.entry("TICKREPLAY_API_PORT", "api.port"),
         Map.entry("TICKREPLAY_API_BIND", "api.bind"),
         Map.entry("TICKREPLAY_API_TOKEN", "api.token"),

@@ -9,6 +9,7 @@ import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.ReplayLimitException;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.api.runs.RunCatalog;
 import io.tickreplay.api.schedule.ScheduleService;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -37,7 +38,7 @@ import static io.tickreplay.api.http.Exchanges.error;
  * live control of a run, signals and bars for the cockpit, exports, health, Prometheus metrics and
  * the OpenAPI document ({@code /openapi.json}, docs/api.md). This class is the route table and what
  * wraps every route (admission, the body, the mapping of failures to statuses); the routes live by
- * group in {@link ReplayRoutes}, {@link ExportRoutes}, {@link SeriesRoutes} and {@link OperationRoutes}.
+ * group in {@link ReplayRoutes}, {@link RunRoutes}, {@link ExportRoutes}, {@link SeriesRoutes} and {@link OperationRoutes}.
  *
  * <p>Threads: on an I/O thread every request is admitted or refused from its headers alone
  * ({@link HttpPolicy}: Host, token, Origin, content type), then its body is read without blocking,
@@ -255,18 +256,22 @@ public final class ApiServer implements AutoCloseable
         context.conclude();
         policy = new HttpPolicy(context);
         bodies = new BodyReader(context.maxBodyBytes(), context.bodyTimeoutMillis());
-        final ReplayRoutes replay = new ReplayRoutes(replays);
+        final RunCatalog runs = new RunCatalog(replays, db);
+        final ReplayRoutes replay = new ReplayRoutes(replays, runs);
+        final RunRoutes retention = new RunRoutes(runs);
         final ExportRoutes export = new ExportRoutes(exports, context.exportDir());
         final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
         final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
         final ScheduleRoutes schedule = new ScheduleRoutes(new ScheduleService(
             new JobScheduleStore(db.dataSource()), Clock.systemUTC(), replays.config().importDir()));
-        events = new EventStream(replays, exports, export::json, context.eventsPeriodMillis());
+        events = new EventStream(replays, runs, exports, export::json, context.eventsPeriodMillis());
         final RoutingHandler routes = Handlers.routing();
         post(routes, "/v1/replay/ticks", true, replay::start);
         read(routes, "/v1/replay/ticks", HttpPolicy.Access.READ, replay::list);
         read(routes, "/v1/replay/ticks/{run_id}", HttpPolicy.Access.READ, replay::get);
+        routes.delete("/v1/replay/ticks/{run_id}", admitted(HttpPolicy.Access.WRITE, false, retention::delete));
+        read(routes, "/v1/runs", HttpPolicy.Access.READ, retention::list);
         for (final String action : List.of("pause", "resume", "cancel"))
         {
             post(routes, "/v1/replay/ticks/{run_id}/" + action, false, e -> replay.control(e, action));

@@ -3,9 +3,9 @@ package io.tickreplay.api.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.api.export.ExportService;
-import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.runs.RunCatalog;
 import io.tickreplay.engine.tick.Micros;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.sse.ServerSentEventConnection;
@@ -32,7 +32,7 @@ import java.util.function.Function;
 /**
  * {@code GET /v1/events}: the cockpit's one Server-Sent Events stream. A timer of its own, every
  * {@code periodMillis} (1 s), builds one snapshot while anyone listens (the newest replays with the live
- * progress of the active ones, the newest exports: one read of {@code job_runs} for every client
+ * progress of the active ones and the size of each, the newest exports: one read of {@code job_runs} for every client
  * together) and sends it, as {@code event: state}, to every connection when it changed. Each event
  * is the whole state, so nothing is lost between two: a client that reconnects (its browser sends
  * {@code Last-Event-ID}) gets the latest snapshot at once and is up to date.
@@ -52,6 +52,7 @@ final class EventStream implements AutoCloseable
     private static final AttachmentKey<Boolean> TRUSTED = AttachmentKey.create(Boolean.class);
 
     private final ReplayService replays;
+    private final RunCatalog runs;
     private final ExportService exports;
     private final Function<JobRunStore.JobRun, Map<String, Object>> exportJson;
     private final Set<ServerSentEventConnection> connections = ConcurrentHashMap.newKeySet();
@@ -61,10 +62,11 @@ final class EventStream implements AutoCloseable
     private volatile String[] latest; // [trusted, anonymous] as sent, with latestSeq as their id
     private volatile long latestSeq;
 
-    EventStream(final ReplayService replays, final ExportService exports, final Function<JobRunStore.JobRun, Map<String, Object>> exportJson,
-        final long periodMillis)
+    EventStream(final ReplayService replays, final RunCatalog runs, final ExportService exports,
+        final Function<JobRunStore.JobRun, Map<String, Object>> exportJson, final long periodMillis)
     {
         this.replays = replays;
+        this.runs = runs;
         this.exports = exports;
         this.exportJson = exportJson;
         this.timer = Executors.newSingleThreadScheduledExecutor(r ->
@@ -173,16 +175,15 @@ final class EventStream implements AutoCloseable
 
     private Map<String, Object> snapshot(final boolean trusted) throws SQLException
     {
-        final List<Map<String, Object>> runs = new ArrayList<>();
-        for (final JobRunStore.JobRun job : replays.jobs().list(ReplayService.JOB_NAME, null, null, NEWEST, 0))
+        final List<Map<String, Object>> replayed = new ArrayList<>();
+        for (final Map<String, Object> json : runs.jobsWithSize(replays.jobs().list(ReplayService.JOB_NAME, null, null, NEWEST, 0)))
         {
-            final Map<String, Object> json = JobJson.of(job);
-            replays.active(job.id()).filter(run -> !run.done().isDone()).ifPresent(run ->
+            replays.active((Long)json.get("run_id")).filter(run -> !run.done().isDone()).ifPresent(run ->
             {
                 json.put("status", run.status()); // the live state, ahead of the row's next progress write
                 json.put("live", live(run));
             });
-            runs.add(Disclosure.job(trusted, json));
+            replayed.add(Disclosure.job(trusted, json));
         }
         final List<Map<String, Object>> exported = new ArrayList<>();
         for (final JobRunStore.JobRun job : exports.jobs().list(ExportService.JOB_NAME, null, null, NEWEST, 0))
@@ -190,7 +191,7 @@ final class EventStream implements AutoCloseable
             exported.add(Disclosure.job(trusted, exportJson.apply(job)));
         }
         final Map<String, Object> out = new LinkedHashMap<>();
-        out.put("replays", runs);
+        out.put("replays", replayed);
         out.put("exports", exported);
         return out;
     }

@@ -208,12 +208,24 @@ final class Exchanges
         }
     }
 
+    /** The JSON of a page of jobs, an object per job in the page's order: what a route adds to each it may read for the page at once. */
+    @FunctionalInterface
+    interface PageJson
+    {
+        List<Map<String, Object>> of(List<JobRunStore.JobRun> page) throws SQLException;
+
+        static PageJson each(final Function<JobRunStore.JobRun, Map<String, Object>> json)
+        {
+            return page -> page.stream().map(json).toList();
+        }
+    }
+
     /**
      * A page of {@code jobName}'s jobs under {@code key}, newest first, filtered by the query's
      * {@code status} and {@code provider}; {@code next_offset} is null on the last page.
      */
     static void sendJobs(final HttpServerExchange exchange, final JobRunStore jobs, final String jobName, final String key,
-        final Function<JobRunStore.JobRun, Map<String, Object>> json) throws SQLException
+        final PageJson json) throws SQLException
     {
         final Map<String, String> q = query(exchange, Set.of("status", "provider", "limit", "offset"));
         final String status = q.get("status");
@@ -225,9 +237,9 @@ final class Exchanges
         final int offset = (int)integer(q, "offset", 0, 0, Integer.MAX_VALUE);
         final List<Map<String, Object>> items = new ArrayList<>();
         // one more than the page: whether there is a next one, without a count
-        for (final JobRunStore.JobRun job : jobs.list(jobName, status, q.get("provider"), limit + 1, offset))
+        for (final Map<String, Object> job : json.of(jobs.list(jobName, status, q.get("provider"), limit + 1, offset)))
         {
-            items.add(Disclosure.job(exchange, json.apply(job)));
+            items.add(Disclosure.job(exchange, job));
         }
         final boolean more = items.size() > limit;
         send(exchange, 200, object(key, more ? items.subList(0, limit) : items, "limit", limit, "offset", offset, "next_offset", more ? offset + limit : null));

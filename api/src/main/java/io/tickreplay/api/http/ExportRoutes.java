@@ -97,7 +97,7 @@ record ExportRoutes(ExportService exports, Path exportDir)
     /** {@code GET /v1/exports}. */
     void list(final HttpServerExchange exchange) throws SQLException
     {
-        Exchanges.sendJobs(exchange, exports.jobs(), ExportService.JOB_NAME, "exports", this::json);
+        Exchanges.sendJobs(exchange, exports.jobs(), ExportService.JOB_NAME, "exports", Exchanges.PageJson.each(this::json));
     }
 
     /** {@code GET /v1/exports/{id}/download}: the file of a completed export. */

@@ -7,6 +7,7 @@ import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.runs.RunCatalog;
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.tick.Micros;
 import io.undertow.server.HttpServerExchange;
@@ -28,11 +29,12 @@ import static io.tickreplay.api.http.Exchanges.send;
 
 /**
  * The seed's replay routes, {@code /v1/replay/ticks...}: start a run (from the database or from an
- * earlier run's journal), read one, list them, and control a live one (pause, resume, cancel,
- * speed, seek). Runs on Undertow's worker threads; a cancel waits there (up to 10 s) for the run's
- * final row. Resume continues a paused run, or a failed, cancelled or killed one from its last checkpoint.
+ * earlier run's journal), read one, list them (with their sizes), and control a live one (pause,
+ * resume, cancel, speed, seek); deleting one is {@link RunRoutes}' part. Runs on Undertow's worker
+ * threads; a cancel waits there (up to 10 s) for the run's final row. Resume continues a paused run,
+ * or a failed, cancelled or killed one from its last checkpoint.
  */
-record ReplayRoutes(ReplayService replays)
+record ReplayRoutes(ReplayService replays, RunCatalog runs)
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRoutes.class);
     /** {@code POST /v1/replay/ticks}. */
@@ -62,10 +64,10 @@ record ReplayRoutes(ReplayService replays)
         send(exchange, 200, Disclosure.job(exchange, body));
     }
 
-    /** {@code GET /v1/replay/ticks}. */
+    /** {@code GET /v1/replay/ticks}: each job with its {@code size} (cheap: no scan, {@link RunCatalog}). */
     void list(final HttpServerExchange exchange) throws SQLException
     {
-        Exchanges.sendJobs(exchange, replays.jobs(), ReplayService.JOB_NAME, "runs", JobJson::of);
+        Exchanges.sendJobs(exchange, replays.jobs(), ReplayService.JOB_NAME, "runs", runs::jobsWithSize);
     }
 
     /** {@code POST /v1/replay/ticks/{run_id}/<action>}: pause, resume, cancel, speed or seek. */

@@ -109,6 +109,23 @@ public final class ReplayService implements AutoCloseable
         }
     }
 
+    /**
+     * Told when a run has ended (completed, failed or cancelled) and its row is final, before
+     * {@link ReplayRun#done()} completes, on the run's completion thread: it must return quickly and
+     * hand any work to a thread of its own.
+     */
+    @FunctionalInterface
+    public interface EndListener
+    {
+        void ended(long runId);
+    }
+
+    /** Tells {@code listener} of every run of this service that ends from now on. */
+    public void onEnded(final EndListener listener)
+    {
+        completion.onEnded(listener);
+    }
+
     /** Starts a replay and returns at once; {@link ReplayRun#done()} completes when it has ended. */
     public ReplayRun start(final ReplayRequest request) throws SQLException, IOException
     {

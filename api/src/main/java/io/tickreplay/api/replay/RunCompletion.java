@@ -15,11 +15,13 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -27,8 +29,9 @@ import java.util.function.BooleanSupplier;
  * The last step of a run, on a thread of its own ({@code replay-<id>-completion}): waits for the
  * topology to end, closes what the run wrote through, commits its file, closes its journal with the
  * outcome in the manifest, saves its last checkpoint and its telemetry, and records the outcome in the
- * job row; then, for a run failed by a lost database, waits for the database within
- * {@code db.outage-grace} and resumes the run ({@link Resumer}). Thread-safe.
+ * job row; tells the service's {@link ReplayService.EndListener}s (retention: {@code runs.keep}); then,
+ * for a run failed by a lost database, waits for the database within {@code db.outage-grace} and
+ * resumes the run ({@link Resumer}). Thread-safe.
  */
 final class RunCompletion
 {
@@ -51,6 +54,7 @@ final class RunCompletion
     private final Resumer resumer;
     private final BooleanSupplier closed;
     private final Map<Long, CompletableFuture<Optional<ReplayRun>>> recoveries = new ConcurrentHashMap<>();
+    private final List<ReplayService.EndListener> listeners = new CopyOnWriteArrayList<>();
 
     RunCompletion(final Database db, final JobLifecycle<ReplayRun> lifecycle, final RunProgress progress, final ReplayTelemetryStore telemetry,
         final ReplayMetrics metrics, final ReplayService.Context config, final Resumer resumer, final BooleanSupplier closed)
@@ -156,6 +160,7 @@ final class RunCompletion
     {
         if (outcome == null)
         {
+            tellListeners(run.runId());
             run.completion().completeExceptionally(new IllegalStateException("replay " + run.runId() + " did not end cleanly"));
             return;
         }
@@ -166,10 +171,32 @@ final class RunCompletion
         {
             recoveries.put(run.runId(), recovery);
         }
+        tellListeners(run.runId()); // before the waiter hears of the end: a CLI that exits then closes the listeners after this
         run.completion().complete(outcome);
         if (recover)
         {
             recoverAfterOutage(run.runId(), recovery);
+        }
+    }
+
+    void onEnded(final ReplayService.EndListener listener)
+    {
+        listeners.add(listener);
+    }
+
+    /** A listener that fails is logged: the run has ended whatever it does. */
+    private void tellListeners(final long runId)
+    {
+        for (final ReplayService.EndListener listener : listeners)
+        {
+            try
+            {
+                listener.ended(runId);
+            }
+            catch (final RuntimeException e)
+            {
+                LOG.warn("replay {}: a listener to its end failed: {}", runId, e.getMessage(), e);
+            }
         }
     }
 

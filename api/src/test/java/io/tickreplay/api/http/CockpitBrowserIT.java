@@ -555,7 +555,7 @@ class CockpitBrowserIT
     /**
      * A run's row shows the controls that apply to its status and no others, a finished run's in one
      * line; Cancel and a resume that restarts from the checkpoint ask first, and a "no" leaves the run
-     * as it was; the window and speed are columns; times are typed in UTC on a 24-hour clock; the run's
+     * as it was; the window, speed and size are columns; times are typed in UTC on a 24-hour clock; the run's
      * metadata is a table of fields.
      */
     @Test
@@ -586,6 +586,9 @@ class CockpitBrowserIT
             assertThat(row(doneId).findElement(By.linkText("Details")).isDisplayed()).isTrue();
             assertThat(row(doneId).findElement(By.cssSelector("td.window")).getText()).isEqualTo("2025-11-03 15:00 \u2192 15:10");
             assertThat(row(doneId).findElement(By.cssSelector("td.speed")).getText()).isEqualTo("burst");
+            // what the run keeps: its signal rows and their size on disk (runs prune deletes them)
+            waitUpTo(30).until(d -> row(doneId).findElement(By.cssSelector("td.size")).getText().matches("[0-9,]+ rows · [0-9.]+ (KiB|MiB)"));
+            assertThat(Long.parseLong(row(doneId).findElement(By.cssSelector("td.size")).getText().split(" ")[0].replace(",", ""))).isPositive();
             assertThat(rowHeight(doneId)).as("one line").isLessThan(60);
         });
 
