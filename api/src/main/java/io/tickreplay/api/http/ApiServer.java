@@ -3,12 +3,14 @@ package io.tickreplay.api.http;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.ReplayLimitException;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.api.runs.RunDiff;
 import io.tickreplay.api.schedule.ScheduleService;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -260,6 +262,7 @@ public final class ApiServer implements AutoCloseable
         final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
         final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
+        final RunRoutes runs = new RunRoutes(new RunDiff(new JobRunStore(db.reads()), db.reads()));
         final ScheduleRoutes schedule = new ScheduleRoutes(new ScheduleService(
             new JobScheduleStore(db.dataSource()), Clock.systemUTC(), replays.config().importDir()));
         events = new EventStream(replays, exports, export::json, context.eventsPeriodMillis());
@@ -275,6 +278,7 @@ public final class ApiServer implements AutoCloseable
         {
             post(routes, "/v1/replay/ticks/{run_id}/" + action, true, e -> replay.control(e, action));
         }
+        read(routes, "/v1/replay/ticks/{run_id}/manifest", HttpPolicy.Access.READ, replay::manifest);
         read(routes, "/v1/replay/ticks/{run_id}/timeline", HttpPolicy.Access.READ, cockpit::timeline);
         read(routes, "/v1/replay/ticks/{run_id}/latency", HttpPolicy.Access.READ, cockpit::latency);
         read(routes, "/v1/replay/ticks/{run_id}/latency.hgrm", HttpPolicy.Access.READ, cockpit::hgrm);
@@ -283,6 +287,7 @@ public final class ApiServer implements AutoCloseable
         read(routes, "/v1/signals/chart", HttpPolicy.Access.READ, cockpit::signalChart);
         read(routes, "/v1/signals/latest-run", HttpPolicy.Access.READ, cockpit::latestSignalRun);
         read(routes, "/v1/signals", HttpPolicy.Access.READ, series::signals);
+        read(routes, "/v1/runs/diff", HttpPolicy.Access.READ, runs::diff);
         read(routes, "/v1/bars", HttpPolicy.Access.READ, series::bars);
         post(routes, "/v1/exports", true, export::start);
         read(routes, "/v1/exports", HttpPolicy.Access.READ, export::list);

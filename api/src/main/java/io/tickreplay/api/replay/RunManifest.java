@@ -60,6 +60,7 @@ public final class RunManifest
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("version", VERSION);
+        m.put("status", "running");
         m.put("code", code.describe());
         final Map<String, Object> window = new LinkedHashMap<>();
         window.put("start", plan.start().toString());
@@ -83,16 +84,43 @@ public final class RunManifest
         settings.put("signals_metadata", plan.toTable() ? metadata.name().toLowerCase(Locale.ROOT) : null);
         settings.put("bar_intervals", plan.toTable() ? BarStage.INTERVALS.stream().map(BarBuilder::intervalName).toList() : List.of());
         m.put("settings", settings);
-        m.put("status", "running");
         m.put("data", null);
         return new RunManifest(m);
     }
 
-    /** A manifest as stored (the job's metadata, the file). */
+    /** A manifest as stored (the job's metadata, the file), its keys in the order it is written in (JSONB keeps none). */
+    @SuppressWarnings("unchecked")
     public static RunManifest of(final Map<String, Object> stored)
     {
-        return new RunManifest(new LinkedHashMap<>(stored));
+        return new RunManifest((Map<String, Object>)ordered(stored));
     }
+
+    /** Maps with their keys in {@link #ORDER} (then the rest by name), at every depth, but a signal's parameters: by name. */
+    private static Object ordered(final Object value)
+    {
+        if (value instanceof List<?> l)
+        {
+            return l.stream().map(RunManifest::ordered).toList();
+        }
+        if (!(value instanceof Map<?, ?> m))
+        {
+            return value;
+        }
+        final Map<String, Object> out = new LinkedHashMap<>();
+        for (final String key : ORDER)
+        {
+            if (m.containsKey(key))
+            {
+                out.put(key, key.equals("parameters") ? new TreeMap<>((Map<String, Object>)m.get(key)) : ordered(m.get(key)));
+            }
+        }
+        new TreeMap<>((Map<String, Object>)m).forEach((k, v) -> out.putIfAbsent(k, ordered(v)));
+        return out;
+    }
+
+    private static final List<String> ORDER = List.of("format", "version", "status", "code", "window", "sources", "signals", "settings", "data",
+        "data_note", "commit", "dirty", "start", "end", "warmup_from", "kind", "name", "parameters", "sink", "signals_metadata", "bar_intervals",
+        "provider", "symbol", "symbols", "parquet", "files", "ticks", "checksum", "warmup_ticks", "warmup_checksum");
 
     /** The same manifest, of a run that has not ended (again: a resumed run). */
     RunManifest running()

@@ -160,7 +160,7 @@ public final class RunDiff
                 final Map<String, Object> m = new LinkedHashMap<>();
                 m.put("compared", false);
                 m.put("reason", "replay run " + r.id() + " has no journal" + (r.job().metadata().get("journal") instanceof String s
-                    ? " (it is gone from " + s + ")" : " (it ran with --no-journal, or from another run's journal)") +
+                    ? " (its journal is gone)" : " (it ran with --no-journal, or from another run's journal)") +
                     ": the streams are compared by their checksums only");
                 return m;
             }
