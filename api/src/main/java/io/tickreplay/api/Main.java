@@ -4,6 +4,7 @@ import io.tickreplay.api.cli.BenchCommand;
 import io.tickreplay.api.cli.BrokerCommand;
 import io.tickreplay.api.cli.ConsumeCommand;
 import io.tickreplay.api.cli.DemoCommand;
+import io.tickreplay.api.cli.DiffCommand;
 import io.tickreplay.api.cli.ExportCommand;
 import io.tickreplay.api.cli.GenerateCommand;
 import io.tickreplay.api.cli.ImportCommand;
@@ -45,6 +46,7 @@ import java.io.PrintWriter;
         ServeCommand.class,
         ScheduleCommand.class,
         JournalCommand.class,
+        DiffCommand.class,
         DbCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class

@@ -1,6 +1,7 @@
 package io.tickreplay.adapters.chronicle;
 
 import io.tickreplay.engine.replay.StreamChecksum;
+import io.tickreplay.engine.replay.SymbolDigests;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatch;
 import io.tickreplay.engine.tick.Micros;
@@ -15,9 +16,10 @@ import java.time.Instant;
  * tick's time; and what that says against the manifest: {@link State#WHOLE} (the run completed and the
  * journal matches it), {@link State#INCOMPLETE} (the run did not complete: cancelled, failed, or never
  * ended because its process died; the journal holds a prefix of the window) or {@link State#CORRUPT} (the
- * journal differs from what its manifest says it wrote).
+ * journal differs from what its manifest says it wrote). {@code digests}: each symbol's count and checksum of the
+ * ticks of the window and, apart, of the warm-up ticks before it, as the run's own {@link SymbolDigests}.
  */
-public record JournalContents(JournalManifest manifest, long ticks, String checksum, long lastTsMicros, State state)
+public record JournalContents(JournalManifest manifest, long ticks, String checksum, long lastTsMicros, State state, SymbolDigests digests)
 {
     public enum State
     {
@@ -28,6 +30,7 @@ public record JournalContents(JournalManifest manifest, long ticks, String check
     {
         final SymbolTable symbols = manifest.symbolTable();
         final StreamChecksum sum = new StreamChecksum(symbols);
+        final SymbolDigests digests = new SymbolDigests(symbols.size());
         final long emitFrom = Micros.of(Instant.parse(manifest.start()));
         long last = Long.MIN_VALUE;
         try (ChronicleJournalSource source = new ChronicleJournalSource(runDirectory, symbols.size()))
@@ -41,7 +44,14 @@ public record JournalContents(JournalManifest manifest, long ticks, String check
                     {
                         sum.add(batch.symbolId[i], batch.tsMicros[i], batch.seq[i], batch.price[i], batch.size[i], batch.bid[i], batch.ask[i],
                             batch.bidSize[i], batch.askSize[i]);
+                        digests.emitted(batch.symbolId[i], batch.tsMicros[i], batch.seq[i], batch.price[i], batch.size[i], batch.bid[i], batch.ask[i],
+                            batch.bidSize[i], batch.askSize[i]);
                         last = batch.tsMicros[i];
+                    }
+                    else
+                    {
+                        digests.warmup(batch.symbolId[i], batch.tsMicros[i], batch.seq[i], batch.price[i], batch.size[i], batch.bid[i], batch.ask[i],
+                            batch.bidSize[i], batch.askSize[i]);
                     }
                 }
                 batch.clear();
@@ -58,7 +68,7 @@ public record JournalContents(JournalManifest manifest, long ticks, String check
         {
             state = "completed".equals(manifest.status()) ? State.WHOLE : State.INCOMPLETE;
         }
-        return new JournalContents(manifest, sum.count(), sum.hex(), last, state);
+        return new JournalContents(manifest, sum.count(), sum.hex(), last, state, digests);
     }
 
     /** "it holds 452,967 ticks, the last at 2025-11-03T15:02:11.123456Z, of the window [start, end)". */

@@ -3,6 +3,7 @@ package io.tickreplay.api.http;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportService;
@@ -10,6 +11,7 @@ import io.tickreplay.api.replay.ReplayLimitException;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.api.request.InvalidRequest;
 import io.tickreplay.api.runs.RunCatalog;
+import io.tickreplay.api.runs.RunDiff;
 import io.tickreplay.api.schedule.ScheduleService;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -258,7 +260,7 @@ public final class ApiServer implements AutoCloseable
         bodies = new BodyReader(context.maxBodyBytes(), context.bodyTimeoutMillis());
         final RunCatalog runs = new RunCatalog(replays, db);
         final ReplayRoutes replay = new ReplayRoutes(replays, runs);
-        final RunRoutes retention = new RunRoutes(runs);
+        final RunRoutes runRoutes = new RunRoutes(runs, new RunDiff(new JobRunStore(db.reads()), db.reads()));
         final ExportRoutes export = new ExportRoutes(exports, context.exportDir());
         final SeriesRoutes series = new SeriesRoutes(new SeriesStore(db.reads()));
         final OperationRoutes operations = new OperationRoutes(db, replays, metrics);
@@ -270,8 +272,8 @@ public final class ApiServer implements AutoCloseable
         post(routes, "/v1/replay/ticks", true, replay::start);
         read(routes, "/v1/replay/ticks", HttpPolicy.Access.READ, replay::list);
         read(routes, "/v1/replay/ticks/{run_id}", HttpPolicy.Access.READ, replay::get);
-        routes.delete("/v1/replay/ticks/{run_id}", admitted(HttpPolicy.Access.WRITE, false, retention::delete));
-        read(routes, "/v1/runs", HttpPolicy.Access.READ, retention::list);
+        routes.delete("/v1/replay/ticks/{run_id}", admitted(HttpPolicy.Access.WRITE, false, runRoutes::delete));
+        read(routes, "/v1/runs", HttpPolicy.Access.READ, runRoutes::list);
         for (final String action : List.of("pause", "resume", "cancel"))
         {
             post(routes, "/v1/replay/ticks/{run_id}/" + action, false, e -> replay.control(e, action));
@@ -280,6 +282,7 @@ public final class ApiServer implements AutoCloseable
         {
             post(routes, "/v1/replay/ticks/{run_id}/" + action, true, e -> replay.control(e, action));
         }
+        read(routes, "/v1/replay/ticks/{run_id}/manifest", HttpPolicy.Access.READ, replay::manifest);
         read(routes, "/v1/replay/ticks/{run_id}/timeline", HttpPolicy.Access.READ, cockpit::timeline);
         read(routes, "/v1/replay/ticks/{run_id}/latency", HttpPolicy.Access.READ, cockpit::latency);
         read(routes, "/v1/replay/ticks/{run_id}/latency.hgrm", HttpPolicy.Access.READ, cockpit::hgrm);
@@ -288,6 +291,7 @@ public final class ApiServer implements AutoCloseable
         read(routes, "/v1/signals/chart", HttpPolicy.Access.READ, cockpit::signalChart);
         read(routes, "/v1/signals/latest-run", HttpPolicy.Access.READ, cockpit::latestSignalRun);
         read(routes, "/v1/signals", HttpPolicy.Access.READ, series::signals);
+        read(routes, "/v1/runs/diff", HttpPolicy.Access.READ, runRoutes::diff);
         read(routes, "/v1/bars", HttpPolicy.Access.READ, series::bars);
         post(routes, "/v1/exports", true, export::start);
         read(routes, "/v1/exports", HttpPolicy.Access.READ, export::list);

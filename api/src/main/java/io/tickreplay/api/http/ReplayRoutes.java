@@ -7,6 +7,7 @@ import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.replay.RunManifest;
 import io.tickreplay.api.runs.RunCatalog;
 import io.tickreplay.engine.replay.ReplayControl;
 import io.tickreplay.engine.tick.Micros;
@@ -62,6 +63,23 @@ record ReplayRoutes(ReplayService replays, RunCatalog runs)
         // a run this process runs: its live state, ahead of the row's next progress write (as the control routes answer)
         replays.active(runId).filter(run -> !run.done().isDone()).ifPresent(run -> body.put("status", run.status()));
         send(exchange, 200, Disclosure.job(exchange, body));
+    }
+
+    /**
+     * {@code GET /v1/replay/ticks/{run_id}/manifest}: what the run's output is a function of (docs/runs.md); 404 for an
+     * unknown run, and for one that ran before runs kept a manifest.
+     */
+    void manifest(final HttpServerExchange exchange) throws SQLException
+    {
+        query(exchange, Set.of());
+        final long runId = id(exchange, "run_id");
+        if (!(job(runId).metadata().get("manifest") instanceof Map<?, ?> manifest))
+        {
+            throw ApiError.notFound("run_id", "replay run " + runId + " has no manifest (it ran before runs kept one)");
+        }
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> stored = (Map<String, Object>)manifest;
+        send(exchange, 200, RunManifest.of(stored).toMap());
     }
 
     /** {@code GET /v1/replay/ticks}: each job with its {@code size} (cheap: no scan, {@link RunCatalog}). */

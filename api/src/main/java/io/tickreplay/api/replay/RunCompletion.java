@@ -1,10 +1,13 @@
 package io.tickreplay.api.replay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tickreplay.adapters.chronicle.JournalContents;
+import io.tickreplay.adapters.chronicle.JournalManifest;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.ReplayTelemetryStore;
 import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.replay.SymbolDigests;
 import io.tickreplay.engine.tick.Micros;
 import io.tickreplay.engine.topology.ReplayTopology;
 import org.HdrHistogram.Histogram;
@@ -12,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -106,6 +110,10 @@ final class RunCompletion
             {
                 closeJournal(run, outcome, status, r, metadata);
             }
+            if (r.runManifest != null)
+            {
+                metadata.put("manifest", endManifest(run.runId(), outcome, status, plan, r));
+            }
             lifecycle.finish(run.runId(), status, outcome.ticks(), RunProgress.instantOrNull(outcome.lastTsMicros()), outcome.errorMessage(), metadata);
         }
         catch (final Throwable e)
@@ -153,6 +161,49 @@ final class RunCompletion
             LOG.warn("replay {}: its journal could not be closed: {}", run.runId(), e.getMessage());
             metadata.put("journal_error", String.valueOf(e.getMessage()));
         }
+    }
+
+    /**
+     * The run's manifest with its outcome and each symbol's ticks read, rewritten beside the journal. A
+     * resumed run's own digests hold only what it read since its checkpoint: its journal, which holds the
+     * whole run once, is read again for them; without a journal they are not known, and the manifest says so.
+     */
+    private Map<String, Object> endManifest(final long runId, final ReplayOutcome outcome, final String status, final ReplayPlan plan,
+        final RunResources r)
+    {
+        SymbolDigests digests = outcome.digests();
+        String note = null;
+        final Path dir = config.journalDirectory(runId);
+        if (plan.resumeFrom() != null)
+        {
+            digests = null;
+            note = "resumed from a checkpoint without its journal: the counts and checksums of the ticks read before it are not known";
+            if (r.journal != null)
+            {
+                try
+                {
+                    digests = JournalContents.read(dir, JournalManifest.read(dir)).digests();
+                    note = null;
+                }
+                catch (final IOException | RuntimeException e)
+                {
+                    note = "resumed from a checkpoint; its journal could not be read for the counts and checksums: " + e.getMessage();
+                }
+            }
+        }
+        final RunManifest ended = r.runManifest.ended(status, plan.symbols(), plan.provider(), digests, note);
+        if (r.journal != null)
+        {
+            try
+            {
+                ended.write(dir);
+            }
+            catch (final IOException e)
+            {
+                LOG.warn("replay {}: its manifest could not be written beside its journal: {}", runId, e.getMessage());
+            }
+        }
+        return ended.toMap();
     }
 
     /** Tells whoever waits on the run; a run failed by a lost database first registers its recovery, so that the waiter finds it. */

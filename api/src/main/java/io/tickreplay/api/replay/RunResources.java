@@ -59,6 +59,8 @@ final class RunResources
     TickBatchSource source;
     ChronicleTickJournal journal;
     JournalManifest manifest;
+    /** What the run's output is a function of: in the job's metadata and beside the journal, again when the run ends. */
+    RunManifest runManifest;
     SignalFile file;
     final List<PgSignalWriter> writers = new ArrayList<>();
     PgBarWriter bars;
@@ -118,6 +120,7 @@ final class RunResources
                 jobs.mergeMetadata(runId, Map.of("journal", dir.toAbsolutePath().toString()));
             }
         }
+        recordManifest(plan, runId);
         if (plan.signals().isEmpty())
         {
             return;
@@ -145,6 +148,35 @@ final class RunResources
         for (int shard = 0; shard < config.shards(); shard++)
         {
             sinks.add(file == null ? SignalSink.DISCARD : file.shard());
+        }
+    }
+
+    /**
+     * The run's manifest, into the job's metadata and beside its journal. A resumed run keeps the one it
+     * started with (its warm-up was the original run's), running again, and says so if its code differs.
+     */
+    private void recordManifest(final ReplayPlan plan, final long runId) throws IOException, SQLException
+    {
+        final CodeVersion code = CodeVersion.current();
+        final Object stored = plan.resumeFrom() == null ? null : jobs.find(runId).map(j -> j.metadata().get("manifest")).orElse(null);
+        if (stored instanceof Map<?, ?> m)
+        {
+            @SuppressWarnings("unchecked")
+            final RunManifest before = RunManifest.of((Map<String, Object>)m);
+            runManifest = before.running();
+            if (!code.describe().equals(before.toMap().get("code")))
+            {
+                jobs.mergeMetadata(runId, Map.of("resumed_with_code", code.describe()));
+            }
+        }
+        else
+        {
+            runManifest = RunManifest.planned(plan, config.signalMetadata(), code);
+        }
+        jobs.mergeMetadata(runId, Map.of("manifest", runManifest.toMap()));
+        if (journal != null)
+        {
+            runManifest.write(config.journalDirectory(runId));
         }
     }
 

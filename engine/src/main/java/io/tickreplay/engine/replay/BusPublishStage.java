@@ -7,7 +7,7 @@ import io.tickreplay.engine.bus.TickBus;
 /**
  * The emission point of a replay: turns each emitted tick into the seed's bus message
  * ({@code origin} "replay", {@code replay_run_id}) and publishes it, folds it into the stream
- * checksum, and counts it. Progress becomes visible to other threads once per ring batch.
+ * checksum and its symbol's {@link SymbolDigests} (a warm-up tick into those only), and counts it. Progress becomes visible to other threads once per ring batch.
  *
  * <p>One thread; allocation-free per tick (names are the symbol table's interned strings). In a
  * burst, messages go to the bus in claims of up to 256 (one atomic claim each, the bus's costliest
@@ -30,6 +30,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
     private final BusMessage[] buffer = new BusMessage[BUFFER];
     private int buffered;
     private final long[] bySymbol;
+    private final SymbolDigests digests;
     private long emitted;
     private final CheckpointBarrier checkpoints;
     private long firstTs = Long.MIN_VALUE;
@@ -66,6 +67,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
         this.progress = progress;
         this.checksum = new StreamChecksum(symbols);
         this.bySymbol = new long[symbols.size()];
+        this.digests = new SymbolDigests(symbols.size());
         for (int i = 0; i < BUFFER; i++)
         {
             final BusMessage message = new BusMessage();
@@ -102,6 +104,7 @@ public final class BusPublishStage implements EventHandler<TickEvent>
             message.provider = symbols.provider(event.symbolId, provider);
             event.copyTo(message);
             checksum.add(event.symbolId, event.tsMicros, event.seq, event.price, event.size, event.bid, event.ask, event.bidSize, event.askSize);
+            digests.emitted(event.symbolId, event.tsMicros, event.seq, event.price, event.size, event.bid, event.ask, event.bidSize, event.askSize);
             bySymbol[event.symbolId]++;
             message.runSeq = ++emitted;
             if (firstTs == Long.MIN_VALUE)
@@ -111,6 +114,10 @@ public final class BusPublishStage implements EventHandler<TickEvent>
             lastTs = event.tsMicros;
             lastSymbolId = event.symbolId;
             lastSeq = event.seq;
+        }
+        else if (event.type == TickEvent.TICK && event.warmup)
+        {
+            digests.warmup(event.symbolId, event.tsMicros, event.seq, event.price, event.size, event.bid, event.ask, event.bidSize, event.askSize);
         }
         // a paced tick leaves at once; a burst leaves in claims of up to BUFFER messages
         if (buffered == BUFFER || (buffered > 0 && (event.paced || endOfBatch || event.type == TickEvent.END)))
@@ -152,6 +159,15 @@ public final class BusPublishStage implements EventHandler<TickEvent>
     {
         return lastSymbolId < 0 ? null
             : new ReplayCheckpoint(id, lastTs, symbols.name(lastSymbolId), lastSeq, checksum.count(), checksum.value(), firstTs);
+    }
+
+    /**
+     * Each symbol's count and checksum of the ticks emitted and of those read for warm-up. A resumed run's
+     * hold only what it read since its checkpoint ({@link #restore} cannot restore them).
+     */
+    public SymbolDigests digests()
+    {
+        return digests;
     }
 
     public StreamChecksum checksum()

@@ -20,6 +20,7 @@ public final class ReplayOutcome
     private long firstTsMicros = Long.MIN_VALUE;
     private long lastTsMicros = Long.MIN_VALUE;
     private long elapsedNanos;
+    private SymbolDigests digests;
 
     /**
      * The first failure wins; called by the topology on the failing stage's thread. Allocates nothing,
@@ -37,6 +38,14 @@ public final class ReplayOutcome
     /** Called once by the topology when every stage has ended. */
     public synchronized void finish(final boolean cancelled, final StreamChecksum sum, final long firstTs, final long lastTs, final long elapsed)
     {
+        finish(cancelled, sum, null, firstTs, lastTs, elapsed);
+    }
+
+    /** @param bySymbol each symbol's ticks and checksum, kept for the run's manifest (null: not known) */
+    public synchronized void finish(final boolean cancelled, final StreamChecksum sum, final SymbolDigests bySymbol, final long firstTs,
+        final long lastTs, final long elapsed)
+    {
+        digests = bySymbol;
         status = error != null ? Status.FAILED : cancelled ? Status.CANCELLED : Status.COMPLETED;
         ticks = sum.count();
         checksum = sum.value();
@@ -91,6 +100,12 @@ public final class ReplayOutcome
     public synchronized long lastTsMicros()
     {
         return lastTsMicros;
+    }
+
+    /** Each symbol's count and checksum of the ticks the run emitted and read for warm-up; null when not known. */
+    public synchronized SymbolDigests digests()
+    {
+        return digests;
     }
 
     public synchronized long elapsedNanos()

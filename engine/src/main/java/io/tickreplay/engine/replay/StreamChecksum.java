@@ -31,8 +31,15 @@ public final class StreamChecksum
     public void add(final int symbolId, final long tsMicros, final int seq, final double price, final double size,
         final double bid, final double ask, final double bidSize, final double askSize)
     {
-        long h = hash;
-        h = mix(h * 31 + symbolHashes[symbolId]);
+        hash = fold(mix(hash * 31 + symbolHashes[symbolId]), tsMicros, seq, price, size, bid, ask, bidSize, askSize);
+        count++;
+    }
+
+    /** Folds a tick's fields after its symbol's: ts, seq and the IEEE-754 bits of the six numbers. */
+    static long fold(final long from, final long tsMicros, final int seq, final double price, final double size, final double bid,
+        final double ask, final double bidSize, final double askSize)
+    {
+        long h = from;
         h = mix(h * 31 + tsMicros);
         h = mix(h * 31 + seq);
         h = mix(h * 31 + Double.doubleToLongBits(price));
@@ -40,9 +47,7 @@ public final class StreamChecksum
         h = mix(h * 31 + Double.doubleToLongBits(bid));
         h = mix(h * 31 + Double.doubleToLongBits(ask));
         h = mix(h * 31 + Double.doubleToLongBits(bidSize));
-        h = mix(h * 31 + Double.doubleToLongBits(askSize));
-        hash = h;
-        count++;
+        return mix(h * 31 + Double.doubleToLongBits(askSize));
     }
 
     /** Continues a stream from a state it had ({@link #value()}, {@link #count()}): a resumed run goes on with its checkpoint's. */

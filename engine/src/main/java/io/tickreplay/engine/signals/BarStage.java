@@ -5,6 +5,8 @@ import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.EmissionCoverage;
 import io.tickreplay.engine.replay.TickEvent;
 
+import java.util.List;
+
 /**
  * The bar aggregator after the pacer (the seed's MicroBatcher): OHLCV bars of 1m, 5m and 1h from the
  * emitted ticks, per docs/signals.md. A bar is passed on only when the run emitted every tick of its
@@ -14,6 +16,9 @@ import io.tickreplay.engine.replay.TickEvent;
  */
 public final class BarStage implements EventHandler<TickEvent>
 {
+    /** The intervals of the bars it builds, in microseconds, shortest first. */
+    public static final List<Long> INTERVALS = List.of(BarBuilder.ONE_MINUTE, BarBuilder.FIVE_MINUTES, BarBuilder.ONE_HOUR);
+
     private final BarBuilder[] builders;
     private final BarSink sink;
     private final EmissionCoverage coverage;
@@ -35,8 +40,11 @@ public final class BarStage implements EventHandler<TickEvent>
     {
         this.windowStart = startMicros;
         this.checkpoints = checkpoints;
-        this.builders = new BarBuilder[] {
-            new BarBuilder(BarBuilder.ONE_MINUTE, symbols), new BarBuilder(BarBuilder.FIVE_MINUTES, symbols), new BarBuilder(BarBuilder.ONE_HOUR, symbols)};
+        this.builders = new BarBuilder[INTERVALS.size()];
+        for (int i = 0; i < builders.length; i++)
+        {
+            builders[i] = new BarBuilder(INTERVALS.get(i), symbols);
+        }
         this.sink = sink;
         this.coverage = new EmissionCoverage(startMicros, endMicros);
         this.covered = (symbolId, interval, start, open, high, low, close, volume, trades, vwap) ->

@@ -1,6 +1,9 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.tick.Micros;
+
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code bb_zscore_20}: the close against the mean and population sd of the last 20 1-minute closes,
@@ -35,6 +38,12 @@ public final class BollingerZScoreCalculator implements BarSignalCalculator
     public List<String> metadataKeys()
     {
         return List.of("sma", "sd", "close");
+    }
+
+    @Override
+    public Map<String, Object> parameters()
+    {
+        return Map.of("period", PERIOD, "bar_seconds", BarBuilder.ONE_MINUTE / Micros.PER_SECOND, "warmup_bars", warmupBars());
     }
 
     @Override

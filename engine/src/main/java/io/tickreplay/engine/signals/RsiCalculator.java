@@ -1,7 +1,10 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.tick.Micros;
+
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** {@code rsi_14}: Wilder's RSI over 1-minute bar closes, seeded with simple means of the first 14 gains and losses. */
 public final class RsiCalculator implements BarSignalCalculator
@@ -32,6 +35,12 @@ public final class RsiCalculator implements BarSignalCalculator
     public List<String> metadataKeys()
     {
         return List.of("avg_gain", "avg_loss", "close");
+    }
+
+    @Override
+    public Map<String, Object> parameters()
+    {
+        return Map.of("period", PERIOD, "bar_seconds", BarBuilder.ONE_MINUTE / Micros.PER_SECOND, "warmup_bars", warmupBars());
     }
 
     @Override

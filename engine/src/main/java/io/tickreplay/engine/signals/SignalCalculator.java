@@ -1,6 +1,7 @@
 package io.tickreplay.engine.signals;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One signal's definition (docs/signals.md) with its per-symbol state in primitive arrays indexed by
@@ -15,6 +16,16 @@ public interface SignalCalculator
 
     /** Names of the metadata numbers m1, m2, m3 it passes to {@link SignalOutput}. */
     List<String> metadataKeys();
+
+    /**
+     * The constants its definition fixes (periods, windows, bucket counts, scales), by name, for a run's
+     * manifest: a change to one is a change of the signal's output that its name alone would not show.
+     * Empty when it has none. Called once per run, never per tick.
+     */
+    default Map<String, Object> parameters()
+    {
+        return Map.of();
+    }
 
     /**
      * Where reading must begin for this signal's values from {@code startMicros} on to be what a replay

@@ -4,6 +4,7 @@ import io.tickreplay.engine.tick.Micros;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code tick_rate_zscore}: the count of ticks in the current one-second bucket against the
@@ -41,6 +42,12 @@ public final class TickRateZScoreCalculator implements SignalCalculator
     public List<String> metadataKeys()
     {
         return List.of("count", "mean", "sd");
+    }
+
+    @Override
+    public Map<String, Object> parameters()
+    {
+        return Map.of("bucket_seconds", 1, "buckets", WINDOW);
     }
 
     /** The 60 one-second buckets before the start's bucket. */

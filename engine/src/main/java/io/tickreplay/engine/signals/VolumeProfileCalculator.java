@@ -4,6 +4,7 @@ import io.tickreplay.engine.tick.Micros;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code volume_profile} (docs/signals.md): at each completed 1-minute bar, the share of the symbol's
@@ -13,6 +14,9 @@ import java.util.List;
  */
 public final class VolumeProfileCalculator implements BarSignalCalculator
 {
+    /** The share of the volume at exactly the close counted below it (x 0.5 is exactly / 2). */
+    static final double AT_CLOSE_WEIGHT = 0.5;
+
     private final long[] day;
     private final Profile[] profiles;
 
@@ -37,6 +41,12 @@ public final class VolumeProfileCalculator implements BarSignalCalculator
     public List<String> metadataKeys()
     {
         return List.of("day_volume", "close");
+    }
+
+    @Override
+    public Map<String, Object> parameters()
+    {
+        return Map.of("window", "utc_day", "bar_seconds", BarBuilder.ONE_MINUTE / Micros.PER_SECOND, "at_close_weight", AT_CLOSE_WEIGHT);
     }
 
     /** The day's profile starts at 00:00 UTC. */
@@ -135,7 +145,7 @@ public final class VolumeProfileCalculator implements BarSignalCalculator
                     at += volumes[k];
                 }
             }
-            return below + at / 2;
+            return below + at * AT_CLOSE_WEIGHT;
         }
 
         private void grow()

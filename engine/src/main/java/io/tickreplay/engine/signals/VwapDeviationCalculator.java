@@ -4,6 +4,7 @@ import io.tickreplay.engine.tick.Micros;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** {@code vwap_deviation_bps}: the tick's price against the symbol's VWAP since 00:00 UTC of its day. */
 public final class VwapDeviationCalculator implements SignalCalculator
@@ -32,6 +33,12 @@ public final class VwapDeviationCalculator implements SignalCalculator
         return List.of("vwap", "day_volume");
     }
 
+    @Override
+    public Map<String, Object> parameters()
+    {
+        return Map.of("window", "utc_day", "scale", SpreadCalculator.BPS);
+    }
+
     /** The day's VWAP starts at 00:00 UTC. */
     @Override
     public long warmupFrom(final long startMicros)
@@ -55,7 +62,7 @@ public final class VwapDeviationCalculator implements SignalCalculator
         if (sumSize[s] > 0)
         {
             final double vwap = sumPriceSize[s] / sumSize[s];
-            out.signal(signalId, s, ts, seq, (price - vwap) / vwap * 10000, vwap, sumSize[s], Double.NaN);
+            out.signal(signalId, s, ts, seq, (price - vwap) / vwap * SpreadCalculator.BPS, vwap, sumSize[s], Double.NaN);
         }
     }
 }

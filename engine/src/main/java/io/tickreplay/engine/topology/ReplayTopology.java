@@ -490,7 +490,7 @@ public final class ReplayTopology implements AutoCloseable
         if (!finished)
         {
             finished = true;
-            outcome.finish(control.cancelled(), publisher.checksum(), publisher.firstTsMicros(), publisher.lastTsMicros(),
+            outcome.finish(control.cancelled(), publisher.checksum(), publisher.digests(), publisher.firstTsMicros(), publisher.lastTsMicros(),
                 ctx.clock.nanoTime() - startNanos);
         }
     }

@@ -58,6 +58,12 @@ class ThreadingModesTest
         final Run reference = run(ReplayTopology.ThreadingMode.INVOKER, 1);
         assertThat(reference.outcome().ticks()).isEqualTo(Session.ticks().size());
         assertThat(reference.signals()).hasSizeGreaterThan(10_000);
+        long bySymbol = 0;
+        for (int s = 0; s < Session.SYMBOLS.size(); s++)
+        {
+            bySymbol += reference.outcome().digests().ticks(s);
+        }
+        assertThat(bySymbol).as("the symbols' digests count every emitted tick").isEqualTo(reference.outcome().ticks());
         assertThat(reference.signals()).anyMatch(r -> r.startsWith("rsi_14 ")).anyMatch(r -> r.startsWith("bb_zscore_20 "))
             .anyMatch(r -> r.startsWith("tick_rate_zscore ")).anyMatch(r -> r.startsWith("volume_profile "));
         assertThat(reference.bars()).anyMatch(r -> r.startsWith("1m ")).anyMatch(r -> r.startsWith("5m ")).anyMatch(r -> r.startsWith("1h "));
@@ -68,6 +74,12 @@ class ThreadingModesTest
                 final Run run = run(mode, shards);
                 assertThat(run.outcome().checksumHex()).as(mode + " x" + shards).isEqualTo(reference.outcome().checksumHex());
                 assertThat(run.outcome().ticks()).as(mode + " x" + shards).isEqualTo(reference.outcome().ticks());
+                for (int s = 0; s < Session.SYMBOLS.size(); s++)
+                {
+                    assertThat(run.outcome().digests().checksum(s)).as(mode + " x" + shards + " symbol " + s)
+                        .isEqualTo(reference.outcome().digests().checksum(s));
+                    assertThat(run.outcome().digests().ticks(s)).isEqualTo(reference.outcome().digests().ticks(s));
+                }
                 assertThat(run.signals()).as(mode + " x" + shards).containsExactlyElementsOf(reference.signals());
                 assertThat(run.bars()).as(mode + " x" + shards).containsExactlyElementsOf(reference.bars());
                 assertThat(run.ends()).as("every sink sees the end once").isEqualTo(shards);
