@@ -3,6 +3,7 @@ package io.tickreplay.api.cli;
 import io.tickreplay.adapters.live.SignalConsumer;
 import io.tickreplay.adapters.live.TickConsumer;
 import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.config.Settings;
@@ -31,7 +32,9 @@ import java.util.concurrent.locks.LockSupport;
     description = "The seed's live consumers on the in-process bus: a synthetic live feed (ticks stamped with the wall clock) is " +
         "published to the bus, TickConsumer stores its ticks in tick_data (seq in arrival order) so the session can be replayed " +
         "later, and SignalConsumer computes signals from them into the signals table (origin live), each writing every " +
-        "signals.batch-rows rows or signals.batch-ms. Runs for --seconds, or until Ctrl-C; both consumers flush before it ends.")
+        "signals.batch-rows rows or signals.batch-ms. Runs for --seconds, or until Ctrl-C; both consumers flush before it ends. " +
+        "With --from-store, the feed is a stored session instead: its ticks published again as live, so that the live signals of " +
+        "that session can be compared with a replay of it.")
 public final class LiveCommand implements Callable<Integer>
 {
     @Mixin
@@ -61,6 +64,17 @@ public final class LiveCommand implements Callable<Integer>
 
     @Option(names = "--seed", paramLabel = "N", description = "Random seed of the feed (default 42).")
     long seed = 42;
+
+    @Option(names = "--from-store", description = "Publish the ticks tick_data holds for --provider and --symbols over [--start, --end) " +
+        "(default: all of them) as live ticks, with their stored times, as fast as the SignalConsumer computes them, into the live " +
+        "signal rows (run 0); the ticks are not stored again. In-process bus only.")
+    boolean fromStore;
+
+    @Option(names = "--start", paramLabel = "TIME", description = "With --from-store: start of the window, inclusive (ISO-8601 or epoch).")
+    String start;
+
+    @Option(names = "--end", paramLabel = "TIME", description = "With --from-store: end of the window, exclusive.")
+    String end;
 
     @Override
     public Integer call() throws Exception
@@ -94,6 +108,14 @@ public final class LiveCommand implements Callable<Integer>
         final int batchRows = settings.integer("signals.batch-rows");
         final long batchMillis = settings.longValue("signals.batch-ms");
 
+        if (fromStore)
+        {
+            return fromStore(settings, busSpec, feedProvider, feedSymbols, names, batchRows, batchMillis);
+        }
+        if (start != null || end != null)
+        {
+            throw new UsageException("--start and --end go with --from-store: a synthetic feed is stamped with the wall clock");
+        }
         if (!busSpec.isInProcess())
         {
             return liveOnBus(settings, busSpec, settings.string("generate.provider"), settings.strings("generate.symbols"));
@@ -156,6 +178,66 @@ public final class LiveCommand implements Callable<Integer>
     }
 
     private volatile boolean stop;
+
+    private int fromStore(final Settings settings, final BusSpec busSpec, final String feedProvider, final List<String> feedSymbols,
+        final List<String> names, final int batchRows, final long batchMillis) throws Exception
+    {
+        if (!busSpec.isInProcess())
+        {
+            throw new UsageException("--from-store publishes on the in-process bus, where its SignalConsumer writes the live rows; " +
+                "leave out --bus");
+        }
+        if (names.isEmpty())
+        {
+            throw new UsageException("--from-store computes signals: --signals none leaves nothing to do");
+        }
+        final WindowOptions times = new WindowOptions();
+        times.start = start;
+        times.end = end;
+        try (Database db = CommonOptions.openDatabase(settings);
+             InProcessBus bus = Services.bus(settings))
+        {
+            final long[] window = LiveFromStore.window(new TickStore(db.dataSource()), feedProvider, feedSymbols, times.start(), times.end());
+            System.out.println("live: the stored ticks of " + feedProvider + " " + String.join(",", feedSymbols) + " from " +
+                Micros.toInstant(window[0]) + " to " + Micros.toInstant(window[1]) + ", published as live on the in-process bus; " +
+                "SignalConsumer -> live signal rows " + String.join(",", names));
+            final Thread main = Thread.currentThread();
+            final Thread stopper = new Thread(() ->
+            {
+                stop = true;
+                try
+                {
+                    main.join(30_000);
+                }
+                catch (final InterruptedException ignored)
+                {
+                    // ending anyway
+                }
+            }, "live-ctrl-c");
+            Runtime.getRuntime().addShutdownHook(stopper);
+            final SignalConsumer consumer = SignalConsumer.start(bus, db.dataSource(), feedProvider, names, feedSymbols.size(), batchRows, batchMillis);
+            final long published;
+            try
+            {
+                published = LiveFromStore.publish(db.dataSource(), bus, feedProvider, feedSymbols, window, consumer, () -> stop);
+            }
+            finally
+            {
+                consumer.close(); // what it holds is written, also on Ctrl-C
+            }
+            if (!stop)
+            {
+                Runtime.getRuntime().removeShutdownHook(stopper);
+            }
+            System.out.printf("live: published %s stored ticks%s; wrote %s live signal rows%n", Format.count(published),
+                stop ? " (stopped)" : "", Format.count(signalRows(consumer, names)));
+            if (consumer.failure() != null)
+            {
+                throw new IllegalStateException("the SignalConsumer failed: " + consumer.failure().getMessage(), consumer.failure());
+            }
+        }
+        return 0;
+    }
 
     /** The feed onto Kafka or Redis (origin live): the consumers are `tickreplay consume` processes reading the topic. */
     private int liveOnBus(final Settings settings, final BusSpec spec, final String feedProvider, final List<String> feedSymbols)

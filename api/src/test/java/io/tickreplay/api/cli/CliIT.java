@@ -301,6 +301,39 @@ public class CliIT
         assertThat(bad.err()).contains("--rate must be a finite number > 0");
     }
 
+    @Test
+    void liveFromTheStoreWritesTheLiveRowsAReplayOfTheSameSessionMatches() throws Exception
+    {
+        assertThat(run("generate", "--db-url", url, "--provider", "lvr", "--symbols", "LVA,LVB", "--rate", "0.3", "--seed", "5").exit()).isZero();
+        final long ticks = count("SELECT count(*) FROM tick_data WHERE provider = 'lvr'");
+        final Run live = run("live", "--db-url", url, "--from-store", "--provider", "lvr", "--symbols", "LVA,LVB", "--signals", "all");
+        assertThat(live.exit()).as(live.err()).isZero();
+        assertThat(live.out()).contains("published " + String.format("%,d", ticks) + " stored ticks");
+        assertThat(count("SELECT count(*) FROM tick_data WHERE provider = 'lvr'")).as("nothing stored again").isEqualTo(ticks);
+        final long liveRows = count("SELECT count(*) FROM signals WHERE provider = 'lvr' AND run_id = 0");
+        assertThat(liveRows).isPositive();
+        assertThat(count("SELECT count(DISTINCT name) FROM signals WHERE provider = 'lvr' AND run_id = 0")).as("per-tick and bar signals").isGreaterThanOrEqualTo(6);
+
+        final Run replay = run("replay", "--db-url", url, "--provider", "lvr", "--symbols", "LVA,LVB", "--start", "2025-11-03T00:00:00Z",
+            "--end", "2025-11-04T00:00:00Z", "--speed", "0", "--signals", "all", "--no-journal");
+        assertThat(replay.exit()).as(replay.err()).isZero();
+        final long runId = count("SELECT max(run_id) FROM signals WHERE provider = 'lvr'");
+        assertThat(runId).isPositive();
+        // the live rows are intact beside the replay's, and the two are the same numbers row for row
+        assertThat(count("SELECT count(*) FROM signals WHERE provider = 'lvr' AND run_id = 0")).isEqualTo(liveRows);
+        assertThat(count("SELECT count(*) FROM signals WHERE provider = 'lvr' AND run_id = " + runId)).isEqualTo(liveRows);
+        assertThat(count("SELECT count(*) FROM (SELECT * FROM signals WHERE provider = 'lvr' AND run_id = 0) l " +
+            "FULL JOIN (SELECT * FROM signals WHERE provider = 'lvr' AND run_id = " + runId + ") r USING (symbol, name, ts) " +
+            "WHERE l.value IS NULL OR r.value IS NULL OR abs(l.value - r.value) > 1e-9 * greatest(abs(l.value), abs(r.value), 1)")).isZero();
+
+        final Run unknown = run("live", "--db-url", url, "--from-store", "--provider", "lvr", "--symbols", "LVA,NOPE");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no ticks of NOPE for provider lvr");
+        final Run stray = run("live", "--db-url", url, "--provider", "lvr", "--start", "2025-11-03T00:00:00Z");
+        assertThat(stray.exit()).isEqualTo(2);
+        assertThat(stray.err()).contains("--start and --end go with --from-store");
+    }
+
     private static long count(final String sql) throws Exception
     {
         try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
