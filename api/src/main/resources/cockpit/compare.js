@@ -13,6 +13,7 @@ import { api, epochMs, fmtInt, fmtNum, h, query, setOptions, showError } from '.
 
 const $ = (id) => document.getElementById(id);
 const MAX_BARS = 1500; // a coarser interval past this many bars in the window
+const INTERVAL_SECONDS = { '1m': 60, '5m': 300, '1h': 3600 };
 
 let view = null; // {id, job, facts, pairs, charts: {}, generation}
 
@@ -62,12 +63,12 @@ export function intervalFor(spanMs) {
 }
 
 /** uPlot draws nothing for these series (paths null); a draw hook paints candles and volume bars itself. */
-function candlePlugin() {
+function candlePlugin(seconds) {
   const draw = (u) => {
     const [xs, open, high, low, close, volume] = u.data;
     const ctx = u.ctx;
     const n = xs.length;
-    const step = n > 1 ? Math.abs(u.valToPos(xs[1], 'x', true) - u.valToPos(xs[0], 'x', true)) : 20;
+    const step = n > 0 ? Math.abs(u.valToPos(xs[0] + seconds, 'x', true) - u.valToPos(xs[0], 'x', true)) : 20; // one bar's width
     const body = Math.max(1, Math.min(12, step * 0.6));
     ctx.save();
     ctx.beginPath();
@@ -99,16 +100,21 @@ function candlePlugin() {
 
 const hidden = (label, scale) => ({ label, scale, paths: () => null, points: { show: false } });
 
-function candleOptions(interval, name) {
+/** Candle series draw nothing through uPlot, so their scales are given from the bars: low to high padded, volume times four. */
+function candleOptions(interval, name, bars) {
+  const lo = Math.min(...bars.map((b) => b.low));
+  const hi = Math.max(...bars.map((b) => b.high));
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
+  const maxVol = Math.max(1, ...bars.map((b) => b.volume));
   return {
-    plugins: [candlePlugin()],
+    plugins: [candlePlugin(INTERVAL_SECONDS[interval])],
     series: [timeSeries(), hidden('open'), hidden('high'), hidden('low'), hidden('close'), hidden('volume', 'vol'),
       line(`${name} (last)`, COLORS.accent, { scale: 'sig', width: 1.25 })],
     scales: {
       x: { time: true },
-      y: { auto: true },
+      y: { auto: false, range: () => [lo - pad, hi + pad] },
       // volume in the bottom quarter
-      vol: { range: (u, min, max) => [0, Math.max(1, max) * 4] },
+      vol: { auto: false, range: () => [0, maxVol * 4] },
       sig: { auto: true },
     },
     axes: [timeAxis(), axis({ scale: 'y', label: `price (${interval} bars)`, size: 64 }),
@@ -182,7 +188,7 @@ async function drawSeries() {
       { t: s.t, values: [s.last] },
     ]);
     candles[0] = candles[0].map((t) => t / 1000);
-    draw('candles', 'run-candles', rows.length ? candles : [[]], candleOptions(interval, name), 'This run has no bars for this symbol (bars go to the table only with the postgres sink).', 320);
+    draw('candles', 'run-candles', rows.length ? candles : [[]], candleOptions(interval, name, rows), 'This run has no bars for this symbol (bars go to the table only with the postgres sink).', 320);
 
     const parts = [{ t: s.t, values: [s.min, s.max, s.last] }];
     const series = [timeSeries(), line(`run ${v.id} min`, COLORS.accent, { width: 1, alpha: 0.5 }), line(`run ${v.id} max`, COLORS.accent, { width: 1, alpha: 0.5 }),

@@ -55,21 +55,22 @@ export function barsPerInterval(bars) {
   return out;
 }
 
-const ms = (us) => (Number.isFinite(us) ? `${fmtNum(us / 1000, 3)} ms` : '—');
+const ms = (us, burst) => (Number.isFinite(us) ? `${fmtNum(us / 1000, 3)} ms` : burst ? '— (burst: no schedule to lag behind)' : '—');
 
 export function renderSummary(job, facts) {
   const m = job.metadata ?? {};
   const lag = facts.latency?.stages?.lag;
   const p50 = lag ? percentileOf(lag.percentiles, 50) : (m.lag_ms?.p50 ?? NaN) * 1000;
   const p99 = lag ? percentileOf(lag.percentiles, 99) : (m.lag_ms?.p99 ?? NaN) * 1000;
+  const burst = (m.speed_final ?? m.speed ?? job.live?.speed) === 0;
   const names = rowsPerName(facts.rows?.signals);
   const bars = barsPerInterval(facts.rows?.bars);
   const barText = Object.keys(bars).length ? Object.entries(bars).map(([i, n]) => `${fmtInt(n)} × ${i}`).join(', ') : 'none';
   const entries = [
     ['Ticks', fmtInt(m.ticks ?? job.live?.emitted ?? job.rows_written)],
     ['Rate', Number.isFinite(m.ticks_per_second) ? `${fmtInt(m.ticks_per_second)} ticks/s` : job.live?.ticks_per_s ? `${fmtInt(job.live.ticks_per_s)} ticks/s (now)` : '—'],
-    ['Lag p50', ms(p50)],
-    ['Lag p99', ms(p99)],
+    ['Lag p50', ms(p50, burst)],
+    ['Lag p99', ms(p99, burst)],
     ['Signal rows', facts.rows ? fmtInt(names.reduce((a, n) => a + n.rows, 0)) : '—'],
     ['Bars', facts.rows ? barText : '—'],
   ];
