@@ -219,6 +219,7 @@ class RunPageBrowserIT
             assertThat(((Number)compare.get("nonZero")).longValue()).isZero();
             assertThat(pixelsOf("run-signal-chart", 217, 119, 6)).as("the other run's series").isGreaterThan(100);
             assertThat(pixelsOf("run-diff-chart", 71, 85, 105)).as("the difference line").isGreaterThan(100);
+            js("document.getElementById('run-compare-block').scrollIntoView()");
             shot("run-compare-run-1280x800");
         });
         step("compare-with-live", () ->
@@ -259,6 +260,7 @@ class RunPageBrowserIT
     private static void shotWhole(final String name) throws Exception
     {
         final Dimension window = browser.manage().window().getSize();
+        js("window.scrollTo(0, 0)");
         final long height = ((Number)js("return document.documentElement.scrollHeight")).longValue();
         browser.manage().window().setSize(new Dimension(window.getWidth(), (int)Math.min(3000, Math.max(window.getHeight(), height + 140))));
         try
