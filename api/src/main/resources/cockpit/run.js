@@ -45,7 +45,9 @@ function renderJob(job) {
     ['Error', error],
   ]);
   $('run-symbols').replaceChildren(...(job.symbols ?? []).map((s) => h('li', {}, s)));
-  $('run-metadata').tBodies[0].replaceChildren(...metadataFields(m).map(([field, value]) =>
+  // the manifest has its own card above, read as a whole (its lists of objects would be JSON text here)
+  const { manifest, ...fields } = m;
+  $('run-metadata').tBodies[0].replaceChildren(...metadataFields(fields).map(([field, value]) =>
     h('tr', {}, h('th', { scope: 'row' }, h('code', {}, field)), h('td', {}, value))));
 }
 
