@@ -1,8 +1,11 @@
 // One run (#/replays/N): its job and metadata, and charts of its emission rate and lag over time,
-// refreshed while the event stream says the run is active.
+// refreshed while the event stream says the run is active; its manifest and summary (runview.js), and its
+// bars, signals and "compare with" (compare.js), read again when it ends.
 
 import { COLORS, axis, chartMessage, createChart, line, timeAxis, timeSeries } from './charts.js';
+import { hideSeries, initSeries, onJobs, showSeries } from './compare.js';
 import { speedText } from './replays.js';
+import { loadRunFacts, renderManifest, renderSummary } from './runview.js';
 import { isActive, runStatus, state, subscribe } from './store.js';
 import { api, fmtBytes, fmtInt, fmtNum, fmtTs, h, showError } from './util.js';
 
@@ -42,7 +45,9 @@ function renderJob(job) {
     ['Error', error],
   ]);
   $('run-symbols').replaceChildren(...(job.symbols ?? []).map((s) => h('li', {}, s)));
-  $('run-metadata').tBodies[0].replaceChildren(...metadataFields(m).map(([field, value]) =>
+  // the manifest has its own card above, read as a whole (its lists of objects would be JSON text here)
+  const { manifest, ...fields } = m;
+  $('run-metadata').tBodies[0].replaceChildren(...metadataFields(fields).map(([field, value]) =>
     h('tr', {}, h('th', { scope: 'row' }, h('code', {}, field)), h('td', {}, value))));
 }
 
@@ -119,18 +124,39 @@ function onState(s) {
   renderJob(job);
   const due = performance.now() - current.lastFetch >= REFRESH_MS;
   if ((current.active && due) || (wasActive && !current.active)) loadTimeline();
+  if (wasActive && !current.active) loadFacts();
+  else if (current.facts) renderSummary(job, current.facts);
+  onJobs();
+}
+
+/** The manifest, the statistics and the series: once when the page opens, again when the run ends. */
+async function loadFacts() {
+  const run = current;
+  try {
+    const facts = await loadRunFacts(run.id);
+    if (run !== current) return;
+    run.facts = facts;
+    renderSummary(run.job, facts);
+    renderManifest(facts.manifest);
+    showSeries(run.id, run.job, facts);
+  } catch (e) {
+    if (run === current) showError($('run-error'), e);
+  }
 }
 
 export async function showRun(id) {
   if (current?.id === id) return;
   hideRun();
-  current = { id, job: null, active: false, charts: { rate: null, lag: null }, loading: false, lastFetch: 0 };
+  current = { id, job: null, active: false, charts: { rate: null, lag: null }, loading: false, lastFetch: 0, facts: null };
   const run = current;
   showError($('run-error'), null);
   $('run-title').textContent = `Run ${id}`;
   $('run-meta').replaceChildren();
   $('run-metadata').tBodies[0].replaceChildren();
   $('run-symbols').replaceChildren();
+  $('run-summary').replaceChildren();
+  $('run-rows').tBodies[0].replaceChildren();
+  $('run-manifest').replaceChildren(h('p', { class: 'note' }, 'Loading…'));
   chartMessage($('rate-chart'), 'Loading…');
   chartMessage($('lag-chart'), 'Loading…');
   const fromSnapshot = state.replays.find((r) => r.run_id === id);
@@ -144,16 +170,18 @@ export async function showRun(id) {
     if (run === current) showError($('run-error'), e);
     return;
   }
-  await loadTimeline();
+  await Promise.all([loadTimeline(), loadFacts()]);
 }
 
 export function hideRun() {
   if (!current) return;
+  hideSeries();
   current.charts.rate?.destroy();
   current.charts.lag?.destroy();
   current = null;
 }
 
 export function initRun() {
+  initSeries();
   subscribe(onState);
 }

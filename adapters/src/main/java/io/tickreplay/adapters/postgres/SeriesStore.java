@@ -354,6 +354,71 @@ public final class SeriesStore
         }
     }
 
+    /** Rows of one series of a run: signal rows of one name ({@code name}), or bars of one interval ({@code interval}), and their first and last ts. */
+    public record SeriesCount(String provider, String symbol, String name, long rows, Instant firstTs, Instant lastTs)
+    {
+    }
+
+    /** What a run holds, counted: its signal rows per symbol and name, its bars per symbol and interval. */
+    public record RunRows(List<SeriesCount> signals, List<SeriesCount> bars)
+    {
+    }
+
+    /**
+     * Counts what run {@code runId} holds (docs/runs.md): its partition of {@code signal_rows} grouped by
+     * (key_id, name_id), then the few groups named; its rows of {@code bars_ohlcv} grouped by symbol and
+     * interval. Cost: one pass over the run's partition (an index-only scan of its (key_id, name_id, ts)
+     * key once vacuumed), and a range of the bars' primary key (it begins with run_id); no other run's
+     * rows are read. A run without a partition has no signal rows.
+     */
+    public RunRows runRows(final long runId) throws SQLException
+    {
+        final String partition = SignalStore.partitionName(runId);
+        final List<SeriesCount> signals = new ArrayList<>();
+        final List<SeriesCount> bars = new ArrayList<>();
+        try (Connection c = dataSource.getConnection())
+        {
+            boolean exists;
+            try (PreparedStatement s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL"))
+            {
+                s.setString(1, partition);
+                try (ResultSet rs = s.executeQuery())
+                {
+                    rs.next();
+                    exists = rs.getBoolean(1);
+                }
+            }
+            if (exists)
+            {
+                counts(c, "SELECT k.provider, k.symbol, n.name, g.rows, g.first_ts, g.last_ts FROM (SELECT key_id, name_id, count(*) AS rows, " +
+                    "min(ts) AS first_ts, max(ts) AS last_ts FROM " + partition + " GROUP BY key_id, name_id) g " +
+                    "JOIN series_keys k ON k.id = g.key_id JOIN signal_names n ON n.id = g.name_id ORDER BY k.provider, k.symbol, n.id", null, signals);
+            }
+            counts(c, "SELECT provider, symbol, \"interval\", count(*), min(ts), max(ts) FROM bars_ohlcv WHERE run_id = ? " +
+                "GROUP BY provider, symbol, \"interval\" ORDER BY provider, symbol, \"interval\"", runId, bars);
+        }
+        return new RunRows(signals, bars);
+    }
+
+    private static void counts(final Connection c, final String sql, final Long runId, final List<SeriesCount> out) throws SQLException
+    {
+        try (PreparedStatement s = c.prepareStatement(sql))
+        {
+            if (runId != null)
+            {
+                s.setLong(1, runId);
+            }
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    out.add(new SeriesCount(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                        rs.getObject(5, OffsetDateTime.class).toInstant(), rs.getObject(6, OffsetDateTime.class).toInstant()));
+                }
+            }
+        }
+    }
+
     private static StringBuilder where(final Window window, final List<Object> args)
     {
         final StringBuilder where = new StringBuilder("TRUE");

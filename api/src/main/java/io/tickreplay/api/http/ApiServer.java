@@ -284,6 +284,7 @@ public final class ApiServer implements AutoCloseable
         }
         read(routes, "/v1/replay/ticks/{run_id}/manifest", HttpPolicy.Access.READ, replay::manifest);
         read(routes, "/v1/replay/ticks/{run_id}/timeline", HttpPolicy.Access.READ, cockpit::timeline);
+        read(routes, "/v1/replay/ticks/{run_id}/rows", HttpPolicy.Access.READ, cockpit::rows);
         read(routes, "/v1/replay/ticks/{run_id}/latency", HttpPolicy.Access.READ, cockpit::latency);
         read(routes, "/v1/replay/ticks/{run_id}/latency.hgrm", HttpPolicy.Access.READ, cockpit::hgrm);
         read(routes, "/v1/providers", HttpPolicy.Access.READ, cockpit::providers);

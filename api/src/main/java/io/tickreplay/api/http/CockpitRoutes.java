@@ -34,7 +34,7 @@ import static io.tickreplay.api.http.Exchanges.send;
  * The cockpit: its page and files ({@code GET /}, {@code /cockpit/*}, uPlot from its WebJar at
  * {@code /cockpit/vendor/*}) and the reads it needs beyond the seed's API: providers and symbols with
  * what the store holds of each, the latest run that wrote signals, a signal downsampled to a chart's
- * width, and a run's timeline and latency distributions. The files are read from the jar once and kept (a few hundred KB).
+ * width, a run's timeline and latency distributions, and what a run holds counted. The files are read from the jar once and kept (a few hundred KB).
  */
 final class CockpitRoutes
 {
@@ -230,6 +230,35 @@ final class CockpitRoutes
         final long runId = Exchanges.id(exchange, "run_id");
         final RunTelemetryView view = telemetry(runId);
         send(exchange, 200, object("run_id", runId, "live", view.live(), "unit", "microseconds", "stages", view.latency()));
+    }
+
+    /**
+     * {@code GET /v1/replay/ticks/{run_id}/rows}: what the run holds in the store, counted (its page's statistics):
+     * signal rows per symbol and name, bars per symbol and interval, each with its first and last ts. 404 for
+     * an unknown run. One pass over the run's own partition ({@link SeriesStore#runRows}).
+     */
+    void rows(final HttpServerExchange exchange) throws SQLException
+    {
+        query(exchange, Set.of());
+        final long runId = Exchanges.id(exchange, "run_id");
+        if (replays.jobs().find(runId).filter(j -> ReplayService.JOB_NAME.equals(j.jobName())).isEmpty())
+        {
+            throw ApiError.notFound("run_id", "no replay run " + runId);
+        }
+        final long began = System.nanoTime();
+        final SeriesStore.RunRows rows = series.runRows(runId);
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("run_id", runId);
+        body.put("signals", rows.signals().stream().map(r -> count(r, "name")).toList());
+        body.put("bars", rows.bars().stream().map(r -> count(r, "interval")).toList());
+        body.put("server_ms", (System.nanoTime() - began) / 1_000_000);
+        send(exchange, 200, body);
+    }
+
+    private static Map<String, Object> count(final SeriesStore.SeriesCount c, final String what)
+    {
+        return object("provider", c.provider(), "symbol", c.symbol(), what, c.name(), "rows", c.rows(), "first_ts", c.firstTs().toString(),
+            "last_ts", c.lastTs().toString());
     }
 
     /** {@code GET /v1/replay/ticks/{run_id}/latency.hgrm?stage=}. */

@@ -419,6 +419,6 @@ class ApiIT
             "/v1/replay/ticks/{run_id}/cancel", "/v1/replay/ticks/{run_id}/speed", "/v1/replay/ticks/{run_id}/seek", "/v1/signals", "/v1/bars",
             "/v1/exports", "/v1/exports/{id}", "/v1/exports/{id}/download", "/health", "/metrics", "/openapi.json", "/v1/providers", "/v1/symbols",
             "/v1/signals/chart", "/v1/replay/ticks/{run_id}/timeline", "/v1/replay/ticks/{run_id}/latency", "/v1/replay/ticks/{run_id}/latency.hgrm", "/v1/events",
-            "/v1/replay/ticks/{run_id}/manifest", "/v1/runs/diff");
+            "/v1/replay/ticks/{run_id}/manifest", "/v1/runs/diff", "/v1/replay/ticks/{run_id}/rows");
     }
 }
