@@ -13,10 +13,11 @@ import java.util.concurrent.TimeUnit;
  * {@value #PERIOD_MS} ms on a connection of its own (never one of the pool's, which may all be busy or
  * waiting on a dead server), with one-second connect and read timeouts. {@code /health} reads the last
  * answer, so it answers at once whatever the database does: a server that is down, stopped, or gone from
- * the network is reported within about three seconds, with the driver's reason. One probe that fails within
- * {@value #GRACE_MS} ms of a good one is not an outage: on a loaded two-core machine a server busy with eight
- * COPYs can take longer than a second to accept a connection, and {@code /health} flipping to 503 for that
- * would send a load balancer away from a server that is working. Started by {@link #start()}, stopped by
+ * the network is reported within about a second, with the driver's reason. A probe that fails by timing out
+ * within {@value #GRACE_MS} ms of a good one is not an outage: on a loaded two-core machine a server busy with
+ * eight COPYs can take longer than a second to accept a connection, and {@code /health} flipping to 503 for
+ * that would send a load balancer away from a server that is working. A refusal (a server down or restarting)
+ * fails fast and is reported at once. Started by {@link #start()}, stopped by
  * {@link #close()}. Thread-safe.
  */
 public final class DatabaseHealth implements AutoCloseable
@@ -24,6 +25,8 @@ public final class DatabaseHealth implements AutoCloseable
     private static final long PERIOD_MS = 500;
     private static final long GRACE_MS = 3_000;
     private static final long STALE_NANOS = TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+    /** A probe that failed after this long timed out (its timeouts are one second), rather than being refused. */
+    private static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(900);
 
     /** The last probe: {@code ok}, the reason when not, and when it was taken ({@link System#nanoTime()}). */
     public record State(boolean ok, String reason, long atNanos)
@@ -88,6 +91,7 @@ public final class DatabaseHealth implements AutoCloseable
 
     private void probe()
     {
+        final long began = System.nanoTime();
         try
         {
             if (connection == null)
@@ -110,9 +114,9 @@ public final class DatabaseHealth implements AutoCloseable
             closeConnection();
             final State last = state;
             final long now = System.nanoTime();
-            if (last.ok && now - last.atNanos < STALE_NANOS)
+            if (now - began >= SLOW_NANOS && last.ok && now - last.atNanos < STALE_NANOS)
             {
-                return; // one slow answer is not an outage: up() turns false by itself once the last good answer is stale
+                return; // a slow answer is not an outage: up() turns false by itself once the last good answer is stale
             }
             state = new State(false, e.getMessage() == null ? e.toString() : e.getMessage(), now);
         }
