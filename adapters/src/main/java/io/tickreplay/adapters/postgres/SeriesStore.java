@@ -279,16 +279,30 @@ public final class SeriesStore
     }
 
     /**
-     * The newest of the {@code maxRuns} newest replay runs (by id) that have signal rows in their own
+     * The newest of the {@code maxRuns} newest runs (by id, jobs named {@code jobName}) that have signal rows in their own
      * partition (docs/runs.md; a bus consumer writing a run's ticks writes into the same one). The symbol
      * and name are those of the partition's first row, the name {@code preferredName} when the run wrote
      * it for that symbol. Cost: per run, a few index probes of its partition, whatever its size.
      */
-    public Optional<RunSignals> latestRunWithSignals(final String preferredName, final int maxRuns) throws SQLException
+    public Optional<RunSignals> latestRunWithSignals(final String jobName, final String preferredName, final int maxRuns) throws SQLException
     {
-        final List<Long> runs = new SignalStore(dataSource).runsWithRows();
+        final List<Long> partitions = new SignalStore(dataSource).runsWithRows();
         try (Connection c = dataSource.getConnection())
         {
+            // only runs that are jobs of that name: rows written by hand through the view under a made-up replay_run_id have no run to show
+            final List<Long> runs = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT id FROM job_runs WHERE job_name = ? AND id = ANY(?) ORDER BY id"))
+            {
+                s.setString(1, jobName);
+                s.setArray(2, c.createArrayOf("bigint", partitions.toArray()));
+                try (ResultSet rs = s.executeQuery())
+                {
+                    while (rs.next())
+                    {
+                        runs.add(rs.getLong(1));
+                    }
+                }
+            }
             int tried = 0;
             for (int i = runs.size() - 1; i >= 0 && tried < maxRuns; i--)
             {

@@ -338,6 +338,7 @@ public final class SignalStore
                 out.add(name.equals("signal_rows_live") ? 0L : Long.parseLong(name.substring("signal_rows_r".length())));
             }
         }
+        out.sort(null); // by run id: the names sort as text (r10 before r2)
         out.sort(Long::compare);
         return out;
     }

@@ -201,7 +201,7 @@ final class CockpitRoutes
     {
         query(exchange, Set.of());
         final String preferred = SignalSet.REGISTRY.keySet().iterator().next();
-        final Optional<SeriesStore.RunSignals> found = series.latestRunWithSignals(preferred, LATEST_RUNS);
+        final Optional<SeriesStore.RunSignals> found = series.latestRunWithSignals(ReplayService.JOB_NAME, preferred, LATEST_RUNS);
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("run_id", found.map(SeriesStore.RunSignals::runId).orElse(null));
         found.ifPresent(r ->

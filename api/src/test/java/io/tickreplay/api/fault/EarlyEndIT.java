@@ -194,7 +194,7 @@ class EarlyEndIT
         {
             s.execute("CREATE FUNCTION refuse_late() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " +
                 "IF NEW.ts >= '2025-11-03T15:10:00Z' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$");
-            s.execute("CREATE TRIGGER refuse_late BEFORE INSERT ON signals FOR EACH ROW EXECUTE FUNCTION refuse_late()");
+            s.execute("CREATE TRIGGER refuse_late BEFORE INSERT ON signal_rows FOR EACH ROW EXECUTE FUNCTION refuse_late()");
         }
         try
         {
@@ -213,7 +213,7 @@ class EarlyEndIT
         {
             try (Connection c = db.connection(); Statement s = c.createStatement())
             {
-                s.execute("DROP TRIGGER refuse_late ON signals");
+                s.execute("DROP TRIGGER refuse_late ON signal_rows");
                 s.execute("DROP FUNCTION refuse_late()");
             }
         }

@@ -570,12 +570,14 @@ class ReplayServiceIT
         final ReplayRun whole = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0.0).withSignals(List.of("all")));
         assertThat(whole.done().get(120, TimeUnit.SECONDS).status()).isEqualTo(ReplayOutcome.Status.COMPLETED);
         final String barQuery = "SELECT symbol, interval, ts, open, high, low, close, volume, trade_count FROM bars_ohlcv WHERE provider = 'ibkr' " +
-            "ORDER BY 1, 2, 3";
+            "AND run_id = " + whole.runId() + " ORDER BY 1, 2, 3";
         final String barSignalQuery = "SELECT symbol, ts, name, value FROM signals WHERE provider = 'ibkr' AND name IN ('rsi_14', 'bb_zscore_20', " +
-            "'volume_profile') ORDER BY 1, 2, 3";
+            "'volume_profile') AND run_id = " + whole.runId() + " ORDER BY 1, 2, 3";
         final List<String> barsBefore = rows(barQuery);
         final List<String> barSignalsBefore = rows(barSignalQuery);
-        assertThat(barsBefore).anyMatch(r -> r.contains("|1h|")).anyMatch(r -> r.contains("|5m|")).hasSizeGreaterThan(100);
+        // the run's own bars (runs are kept apart): 1m and 5m; the window holds no whole hour, so no 1h bar
+        assertThat(barsBefore).anyMatch(r -> r.contains("|1m|")).anyMatch(r -> r.contains("|5m|")).noneMatch(r -> r.contains("|1h|"))
+            .hasSizeGreaterThan(100);
         assertThat(barSignalsBefore).isNotEmpty();
 
         // the same window at 10x, cancelled a few seconds in (the first user's case): its partial bars must not replace whole ones
@@ -592,6 +594,10 @@ class ReplayServiceIT
         assertThat(rows("SELECT count(*) FROM signals WHERE name IN ('rsi_14', 'bb_zscore_20', 'volume_profile') AND " +
             "metadata->>'replay_run_id' = '" + partial.runId() + "' AND ts + interval '1 minute' > '" +
             io.tickreplay.engine.tick.Micros.toInstant(lastEmitted) + "'")).containsExactly("0|");
+        // nor a bar of its own over time it did not emit whole, in its own rows beside the earlier run's
+        assertThat(rows("SELECT count(*) FROM bars_ohlcv WHERE run_id = " + partial.runId() + " AND ts + interval::interval > '" +
+            io.tickreplay.engine.tick.Micros.toInstant(lastEmitted) + "'")).containsExactly("0|");
+        assertThat(rows("SELECT count(*) FROM bars_ohlcv WHERE run_id = " + partial.runId())).doesNotContain("0|");
     }
 
     @Test
