@@ -46,13 +46,13 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     private volatile RuntimeException failure;
 
     private SignalConsumer(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
-        final int maxSymbols, final int batchRows, final long batchMillis)
+        final int maxSymbols, final int batchRows, final long batchMillis, final long windowStart, final long windowEnd)
     {
         this.provider = provider;
         this.maxSymbols = maxSymbols;
         this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), SignalSet.of(signalNames, 1).calculators(), 0,
             batchRows, batchMillis, System::nanoTime, SignalWriteListener.NONE);
-        this.chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).sink(writer).build();
+        this.chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).window(windowStart, windowEnd).sink(writer).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread t = new Thread(r, "signal-consumer-flush");
@@ -65,7 +65,18 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     public static SignalConsumer start(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
         final int maxSymbols, final int batchRows, final long batchMillis)
     {
-        final SignalConsumer consumer = new SignalConsumer(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis);
+        return start(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above, for ticks of a known window {@code [windowStart, windowEnd)} (a stored session published
+     * again): bar signals only for minutes inside it, as a replay of that window writes them.
+     */
+    public static SignalConsumer start(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
+        final int maxSymbols, final int batchRows, final long batchMillis, final long windowStart, final long windowEnd)
+    {
+        final SignalConsumer consumer = new SignalConsumer(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis, windowStart,
+            windowEnd);
         try
         {
             consumer.subscription = bus.subscribe("signal-consumer-" + provider, consumer);

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves the rows of the old {@code signals} table (renamed {@code signals_v1} by migration V6) into
+ * Moves the rows of the old {@code signals} table (renamed {@code signals_v1} by migration V7) into
  * {@code signal_rows}, each into its run's partition ({@code metadata->>'replay_run_id'}, else live):
  * in chunks of {@value #PAGES_PER_CHUNK} heap pages read by TID range, each chunk copied and deleted
  * in one transaction. Resumable: a chunk is moved whole or not at all, and a restarted move goes on
@@ -102,8 +102,12 @@ public final class SignalRowsMigration
             }
         }
         nameKeys(c);
-        LOG.warn("moving the signals of the old table into signal_rows, run by run (docs/runs.md): about {} rows, {} MB; resumable", estimate,
-            pages * 8 / 1024);
+        final boolean tell = pages > 0; // a new store's empty old table goes without a word
+        if (tell)
+        {
+            LOG.warn("moving the signals of the old table into signal_rows, run by run (docs/runs.md): about {} rows, {} MB; resumable", estimate,
+                pages * 8 / 1024);
+        }
         long moved = 0;
         int chunks = 0;
         long lastLog = System.nanoTime();
@@ -147,7 +151,10 @@ public final class SignalRowsMigration
             c.setAutoCommit(true);
         }
         final double seconds = (System.nanoTime() - began) / 1e9;
-        LOG.warn("moved {} signal rows into signal_rows in {} s ({} chunks)", moved, String.format(Locale.ROOT, "%.1f", seconds), chunks);
+        if (tell || moved > 0)
+        {
+            LOG.warn("moved {} signal rows into signal_rows in {} s ({} chunks)", moved, String.format(Locale.ROOT, "%.1f", seconds), chunks);
+        }
         return new Moved(moved, chunks, seconds);
     }
 

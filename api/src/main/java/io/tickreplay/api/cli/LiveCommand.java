@@ -215,7 +215,8 @@ public final class LiveCommand implements Callable<Integer>
                 }
             }, "live-ctrl-c");
             Runtime.getRuntime().addShutdownHook(stopper);
-            final SignalConsumer consumer = SignalConsumer.start(bus, db.dataSource(), feedProvider, names, feedSymbols.size(), batchRows, batchMillis);
+            final SignalConsumer consumer = SignalConsumer.start(bus, db.dataSource(), feedProvider, names, feedSymbols.size(), batchRows, batchMillis,
+                window[0], window[1]);
             final long published;
             try
             {
