@@ -41,7 +41,13 @@ DECLARE
 BEGIN
     IF to_regclass(t) IS NULL THEN
         PERFORM pg_advisory_xact_lock(7311, (run % 2147483647)::INTEGER);
-        -- made by the session this one waited for (its catalog snapshot may predate that): nothing to do
+        -- made by the session this one waited for? This statement's snapshot sees its commit (to_regclass's cache
+        -- may not): then nothing to do, and no lock on signal_rows is asked for. Asking would wait for that session's
+        -- open COPY into the partition, which holds a lock on signal_rows while it lasts, and two writers of one
+        -- run fed by one pipeline would wait on each other until a timeout.
+        IF EXISTS (SELECT 1 FROM pg_class c WHERE c.relname = t AND c.relnamespace = current_schema()::regnamespace) THEN
+            RETURN t;
+        END IF;
         BEGIN
             EXECUTE format('CREATE TABLE %I PARTITION OF signal_rows FOR VALUES IN (%s)', t, run);
             EXECUTE format('CREATE UNIQUE INDEX %I ON %I (key_id, name_id, ts)', t || '_key', t);
