@@ -48,9 +48,14 @@ BEGIN
         IF EXISTS (SELECT 1 FROM pg_class c WHERE c.relname = t AND c.relnamespace = current_schema()::regnamespace) THEN
             RETURN t;
         END IF;
+        -- made apart and then attached: ATTACH takes SHARE UPDATE EXCLUSIVE on signal_rows, which readers of the view and
+        -- writers COPYing into their own partitions (they hold ACCESS SHARE on it while their transaction lasts) never wait
+        -- for, nor it for them. CREATE TABLE .. PARTITION OF takes ACCESS EXCLUSIVE: it waited for every open COPY of every
+        -- run, every reader queued behind it, and a writer whose own pipeline needed one of those queued never committed.
         BEGIN
-            EXECUTE format('CREATE TABLE %I PARTITION OF signal_rows FOR VALUES IN (%s)', t, run);
+            EXECUTE format('CREATE TABLE %I (LIKE signal_rows INCLUDING DEFAULTS)', t);
             EXECUTE format('CREATE UNIQUE INDEX %I ON %I (key_id, name_id, ts)', t || '_key', t);
+            EXECUTE format('ALTER TABLE signal_rows ATTACH PARTITION %I FOR VALUES IN (%s)', t, run);
         EXCEPTION WHEN duplicate_table OR unique_violation THEN
             NULL;
         END;
