@@ -75,14 +75,21 @@ BEGIN
     END IF;
 END $$;
 
+-- The seed's metadata of a row: origin, replay_run_id and the explaining numbers by name. A function so that the
+-- view and a reader that picks its rows first (the newest N of a window) build it the same way; inlined by the planner.
+CREATE OR REPLACE FUNCTION signal_metadata(run BIGINT, keys TEXT[], m1 DOUBLE PRECISION, m2 DOUBLE PRECISION, m3 DOUBLE PRECISION)
+RETURNS JSONB LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_strip_nulls(CASE WHEN run = 0
+        THEN jsonb_build_object('origin', 'live',
+             COALESCE(keys[1], '_1'), m1, COALESCE(keys[2], '_2'), m2, COALESCE(keys[3], '_3'), m3)
+        ELSE jsonb_build_object('origin', 'replay', 'replay_run_id', run,
+             COALESCE(keys[1], '_1'), m1, COALESCE(keys[2], '_2'), m2, COALESCE(keys[3], '_3'), m3)
+        END)
+$$;
+
 CREATE OR REPLACE VIEW signals AS
 SELECT k.provider, k.symbol, r.ts, n.name, r.value, NULL::DOUBLE PRECISION AS score,
-       jsonb_strip_nulls(CASE WHEN r.run_id = 0
-           THEN jsonb_build_object('origin', 'live',
-                COALESCE(n.keys[1], '_1'), r.m1, COALESCE(n.keys[2], '_2'), r.m2, COALESCE(n.keys[3], '_3'), r.m3)
-           ELSE jsonb_build_object('origin', 'replay', 'replay_run_id', r.run_id,
-                COALESCE(n.keys[1], '_1'), r.m1, COALESCE(n.keys[2], '_2'), r.m2, COALESCE(n.keys[3], '_3'), r.m3)
-           END) AS metadata,
+       signal_metadata(r.run_id, n.keys, r.m1, r.m2, r.m3) AS metadata,
        NULL::TIMESTAMPTZ AS created_at,
        r.run_id
 FROM signal_rows r
