@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +41,48 @@ final class ReplayMetrics
 
     private final Map<String, io.micrometer.core.instrument.Timer> stageTimers = new ConcurrentHashMap<>();
     private final Map<Long, List<Object>> keep = new ConcurrentHashMap<>();
+    private final Map<Long, List<RunGauge>> live = new ConcurrentHashMap<>();
+
+    /**
+     * What a run's gauge reads: the live run until it ends, then its last value. Once released it no
+     * longer holds the run's rings, journal or topology, which would otherwise stay on the heap for as
+     * long as the ended run's series are kept (minutes: eight ended burst runs held 200 MB that way).
+     */
+    private static final class RunGauge
+    {
+        private volatile DoubleSupplier source;
+        private volatile double last;
+
+        RunGauge(final DoubleSupplier source)
+        {
+            this.source = source;
+        }
+
+        double value()
+        {
+            final DoubleSupplier s = source;
+            if (s != null)
+            {
+                last = s.getAsDouble();
+            }
+            return last;
+        }
+
+        void release()
+        {
+            value();
+            source = null;
+        }
+    }
+
+    private RunGauge gauge(final long runId, final DoubleSupplier source)
+    {
+        final RunGauge gauge = new RunGauge(source);
+        live.computeIfAbsent(runId, k -> new CopyOnWriteArrayList<>()).add(gauge);
+        // Micrometer holds a gauge's object weakly: the gauge lives as long as the run's series do
+        keep.computeIfAbsent(runId, k -> new CopyOnWriteArrayList<>()).add(gauge);
+        return gauge;
+    }
 
     /** Bounded buckets for per-stage latency: 1 us to 1 s by decades. */
     private static final Duration[] LATENCY_BUCKETS = {
@@ -62,27 +105,20 @@ final class ReplayMetrics
      * A run's engine internals: free slots per ring ({@code tickreplay_ring_remaining{run_id,ring}}, the
      * ticks ring and each shard's signals ring) and the bytes its journal took.
      */
-    void registerInternals(final ReplayRun run, final Map<String, LongSupplier> rings, final LongSupplier journalBytes)
+    void registerInternals(final long run, final Map<String, LongSupplier> rings, final LongSupplier journalBytes)
     {
-        final String runId = String.valueOf(run.runId());
-        final List<Meter> list = meters.computeIfAbsent(run.runId(), k -> new CopyOnWriteArrayList<>());
-        // Micrometer holds a gauge's object weakly: these suppliers live as long as the run's series do
-        final List<Object> held = keep.computeIfAbsent(run.runId(), k -> new CopyOnWriteArrayList<>());
-        held.addAll(rings.values());
-        if (journalBytes != null)
-        {
-            held.add(journalBytes);
-        }
+        final String runId = String.valueOf(run);
+        final List<Meter> list = meters.computeIfAbsent(run, k -> new CopyOnWriteArrayList<>());
         for (final Map.Entry<String, LongSupplier> ring : rings.entrySet())
         {
             final LongSupplier remaining = ring.getValue();
-            list.add(Gauge.builder("tickreplay_ring_remaining", remaining, r -> (double)r.getAsLong())
+            list.add(Gauge.builder("tickreplay_ring_remaining", gauge(run, remaining::getAsLong), RunGauge::value)
                 .description("Free slots in a ring of a replay (a ring near 0 is the bottleneck's input)")
                 .tags("run_id", runId, "ring", ring.getKey()).register(registry));
         }
         if (journalBytes != null)
         {
-            list.add(FunctionCounter.builder("tickreplay_journal_bytes", journalBytes, j -> (double)j.getAsLong())
+            list.add(FunctionCounter.builder("tickreplay_journal_bytes", gauge(run, journalBytes::getAsLong), RunGauge::value)
                 .description("Bytes a replay wrote to its journal").baseUnit("bytes").tags("run_id", runId).register(registry));
         }
     }
@@ -114,7 +150,7 @@ final class ReplayMetrics
                 .tags("provider", run.symbols().provider(i, run.provider()), "symbol", run.symbols().name(i), "run_id", runId)
                 .register(registry));
         }
-        list.add(Gauge.builder("tick_replay_lag_ms", run, ReplayRun::currentLagMillis)
+        list.add(Gauge.builder("tick_replay_lag_ms", gauge(run.runId(), run::currentLagMillis), RunGauge::value)
             .description("Current lag of a paced replay behind its schedule (0 in burst mode)")
             .tags("run_id", runId)
             .register(registry));
@@ -123,12 +159,24 @@ final class ReplayMetrics
             .tags("run_id", runId)
             .register(registry));
         meters.computeIfAbsent(run.runId(), k -> new CopyOnWriteArrayList<>()).addAll(list);
+        keep.computeIfAbsent(run.runId(), k -> new CopyOnWriteArrayList<>()).add(progress); // small: its counters outlive the run
     }
 
-    void remove(final ReplayRun run)
+    /** The run has ended: its series keep their last values and let go of the run. */
+    void ended(final long runId)
     {
-        keep.remove(run.runId());
-        final List<Meter> list = meters.remove(run.runId());
+        final List<RunGauge> gauges = live.remove(runId);
+        if (gauges != null)
+        {
+            gauges.forEach(RunGauge::release);
+        }
+    }
+
+    void remove(final long runId)
+    {
+        ended(runId);
+        keep.remove(runId);
+        final List<Meter> list = meters.remove(runId);
         if (list != null)
         {
             list.forEach(registry::remove);

@@ -130,11 +130,13 @@ final class RunCompletion
                 r.file.close(); // after a commit only the (already moved) temporary file is gone; otherwise no partial file stays
             }
             lifecycle.ended(run.runId());
+            metrics.ended(run.runId());
+            final long runId = run.runId(); // the delayed removal holds the id only, not the ended run and its rings
             progress.later(() ->
             {
-                if (lifecycle.active(run.runId()).isEmpty()) // not resumed meanwhile under the same id
+                if (lifecycle.active(runId).isEmpty()) // not resumed meanwhile under the same id
                 {
-                    metrics.remove(run);
+                    metrics.remove(runId);
                 }
             }, config.metricsRetentionMinutes(), TimeUnit.MINUTES);
             ended(run, plan, outcome);

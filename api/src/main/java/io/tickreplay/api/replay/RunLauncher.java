@@ -64,9 +64,9 @@ final class RunLauncher
             lifecycle.running(runId, run);
             lifecycle.store().mergeMetadata(runId, Map.of("threading_mode", topology.threadingMode().name().toLowerCase(Locale.ROOT),
                 "heap_mb", Map.of("estimate", memory.total() / RunMemory.MB, "share", memory.share() / RunMemory.MB)));
-            metrics.remove(run); // a resumed run's earlier series, still kept after it ended, would hold the old run's gauges
+            metrics.remove(runId); // a resumed run's earlier series, still kept after it ended, would hold the old run's gauges
             metrics.register(run);
-            metrics.registerInternals(run, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);
+            metrics.registerInternals(runId, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);
             if (topology.threadingMode() != ReplayTopology.ThreadingMode.INVOKER)
             {
                 topology.start();

@@ -3,6 +3,7 @@ package io.tickreplay.api.fault;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tickreplay.api.ChildJvm;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,7 +116,16 @@ class ConstrainedHeapIT
                 "{" + WINDOW.replace("2025-11-04T00:00:00Z", "2025-11-03T15:00:00Z") + ", \"speed\": 0, \"signals\": \"none\"}");
             assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
             final long id = JSON.readTree(next.body()).get("run_id").asLong();
-            await().atMost(Duration.ofMinutes(2)).until(() -> status(base, "replay/ticks/" + id).equals("completed"));
+            try
+            {
+                await().atMost(Duration.ofMinutes(2)).until(() -> !status(base, "replay/ticks/" + id).equals("running"));
+            }
+            catch (final ConditionTimeoutException stuck)
+            {
+                throw new AssertionError("run " + id + " still running after 2 minutes; serve.log ends:\n" + tail(dir.resolve("serve.log"), 60), stuck);
+            }
+            final JsonNode last = JSON.readTree(call("GET", base + "/v1/replay/ticks/" + id, null).body());
+            assertThat(last.get("status").asText()).as("%s%nserve.log ends:%n%s", last, tail(dir.resolve("serve.log"), 60)).isEqualTo("completed");
         }
         finally
         {
@@ -125,6 +135,12 @@ class ConstrainedHeapIT
                 serve.destroyForcibly();
             }
         }
+    }
+
+    private static String tail(final Path file, final int lines) throws Exception
+    {
+        final List<String> all = Files.readAllLines(file);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private static String status(final String base, final String path) throws Exception

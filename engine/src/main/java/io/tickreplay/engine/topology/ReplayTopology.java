@@ -426,12 +426,13 @@ public final class ReplayTopology implements AutoCloseable
 
     private void produce()
     {
-        final TickBatch batch = new TickBatch(ctx.batchSize);
         final int maxClaim = Math.max(1, ctx.ticksRingSize / 4);
         long index = 0;
         boolean exhausted = false;
         try
         {
+            // inside the try: a heap too full for the batch fails the run with its error rather than killing the thread
+            final TickBatch batch = new TickBatch(ctx.batchSize);
             while (!control.cancelled())
             {
                 batch.clear();
