@@ -13,6 +13,7 @@ import io.tickreplay.api.cli.JournalCommand;
 import io.tickreplay.api.cli.LiveCommand;
 import io.tickreplay.api.cli.ReplayCommand;
 import io.tickreplay.api.cli.ResumeCommand;
+import io.tickreplay.api.cli.ModelCommand;
 import io.tickreplay.api.cli.RunsCommand;
 import io.tickreplay.api.cli.ScheduleCommand;
 import io.tickreplay.api.cli.ServeCommand;
@@ -39,6 +40,7 @@ import java.io.PrintWriter;
         ReplayCommand.class,
         ResumeCommand.class,
         RunsCommand.class,
+        ModelCommand.class,
         LiveCommand.class,
         ConsumeCommand.class,
         BrokerCommand.class,

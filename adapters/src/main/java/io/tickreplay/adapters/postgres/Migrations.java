@@ -33,7 +33,8 @@ public final class Migrations
         "V4__replay_telemetry.sql",
         "V5__job_schedules.sql",
         "V6__signals_by_name.sql",
-        "V7__runs_side_by_side.sql");
+        "V7__runs_side_by_side.sql",
+        "V8__models.sql");
 
     private static final long LOCK_KEY = 0x7469636b72706c79L; // "tickrply"
 

@@ -17,7 +17,7 @@ class MigrationsIT
     {
         try (Database db = PostgresTestSupport.freshSchema("migrate_empty"))
         {
-            assertThat(db.migrationsApplied()).containsExactly(1, 2, 3, 4, 5, 6, 7);
+            assertThat(db.migrationsApplied()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
             assertThat(tables(db)).contains("tick_data", "signals", "bars_ohlcv", "job_runs", "schema_migrations", "bus_offsets", "replay_checkpoints", "replay_telemetry", "job_schedules");
             assertThat(Migrations.apply(db.dataSource())).isEmpty();
             assertThat(query(db, "SELECT max(version) FROM schema_migrations")).isEqualTo(String.valueOf(Migrations.latestVersion()));
@@ -41,7 +41,7 @@ class MigrationsIT
         }
         try (Database db = PostgresTestSupport.server().inSchema(schema, 2))
         {
-            assertThat(db.migrationsApplied()).containsExactly(1, 2, 3, 4, 5, 6, 7);
+            assertThat(db.migrationsApplied()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
             assertThat(query(db, "SELECT value || ' ' || (metadata->>'origin') FROM signals")).isEqualTo("4.2 live");
             assertThat(query(db, "SELECT count(*) FROM signal_rows_live")).isEqualTo("1");
             assertThat(query(db, "SELECT to_regclass('signals_v1') IS NULL")).isEqualTo("t");

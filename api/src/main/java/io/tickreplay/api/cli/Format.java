@@ -2,7 +2,9 @@ package io.tickreplay.api.cli;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /** Numbers and times as the CLI prints them. */
 public final class Format
@@ -35,5 +37,28 @@ public final class Format
     public static String instant(final Instant instant)
     {
         return instant.truncatedTo(ChronoUnit.MICROS).toString();
+    }
+
+    /** The rows as columns as wide as their widest cell, numbers ({@code right}) aligned on the right. */
+    static void table(final List<String[]> rows, final Set<Integer> right)
+    {
+        final int[] width = new int[rows.get(0).length];
+        for (final String[] row : rows)
+        {
+            for (int i = 0; i < row.length; i++)
+            {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        for (final String[] row : rows)
+        {
+            final StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++)
+            {
+                final String pad = " ".repeat(width[i] - row[i].length());
+                line.append(i == 0 ? "" : "  ").append(right.contains(i) ? pad + row[i] : row[i] + (i == row.length - 1 ? "" : pad));
+            }
+            System.out.println(line);
+        }
     }
 }

@@ -85,7 +85,7 @@ public final class RunsCommand implements Runnable
                         time(run.job().completedAt()), count(size.signalRows()), Format.megabytes(size.bytes()), count(size.barRows()),
                         size.journalBytes() == null ? "-" : Format.megabytes(size.journalBytes())});
                 }
-                print(rows, Set.of(0, 6, 9, 10, 11, 12));
+                Format.table(rows, Set.of(0, 6, 9, 10, 11, 12));
                 if (runs.isEmpty())
                 {
                     System.out.println("(no replay runs)");
@@ -267,28 +267,5 @@ public final class RunsCommand implements Runnable
     private static String count(final Long n)
     {
         return n == null ? "-" : Format.count(n);
-    }
-
-    /** The rows as columns as wide as their widest cell, numbers ({@code right}) aligned on the right. */
-    private static void print(final List<String[]> rows, final Set<Integer> right)
-    {
-        final int[] width = new int[rows.get(0).length];
-        for (final String[] row : rows)
-        {
-            for (int i = 0; i < row.length; i++)
-            {
-                width[i] = Math.max(width[i], row[i].length());
-            }
-        }
-        for (final String[] row : rows)
-        {
-            final StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.length; i++)
-            {
-                final String pad = " ".repeat(width[i] - row[i].length());
-                line.append(i == 0 ? "" : "  ").append(right.contains(i) ? pad + row[i] : row[i] + (i == row.length - 1 ? "" : pad));
-            }
-            System.out.println(line);
-        }
     }
 }

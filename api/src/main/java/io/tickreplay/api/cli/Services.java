@@ -83,6 +83,7 @@ public final class Services
                 .journal(settings.bool("replay.journal"))
                 .journalDir(Path.of(settings.string("replay.journal-dir")))
                 .importDir(Path.of(settings.string("replay.import-dir")))
+                .models(Path.of(settings.string("models.dir")), settings.longValue("models.max-file-bytes"))
                 .ticksRingSize(settings.integer("replay.ring-size"))
                 .waitStrategy(settings.string("replay.wait-strategy"))
                 .threadingMode(settings.string("replay.threading-mode"))

@@ -267,6 +267,7 @@ public final class ApiServer implements AutoCloseable
         final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
         final ScheduleRoutes schedule = new ScheduleRoutes(new ScheduleService(
             new JobScheduleStore(db.dataSource()), Clock.systemUTC(), replays.config().importDir()));
+        final ModelRoutes model = new ModelRoutes(replays.models(), replays.config().importDir());
         events = new EventStream(replays, runs, exports, export::json, context.eventsPeriodMillis());
         final RoutingHandler routes = Handlers.routing();
         post(routes, "/v1/replay/ticks", true, replay::start);
@@ -298,6 +299,10 @@ public final class ApiServer implements AutoCloseable
         read(routes, "/v1/exports", HttpPolicy.Access.READ, export::list);
         read(routes, "/v1/exports/{id}", HttpPolicy.Access.READ, export::get);
         read(routes, "/v1/exports/{id}/download", HttpPolicy.Access.READ, export::download);
+        post(routes, "/v1/models", true, model::create);
+        read(routes, "/v1/models", HttpPolicy.Access.READ, model::list);
+        read(routes, "/v1/models/{name}", HttpPolicy.Access.READ, model::get);
+        routes.delete("/v1/models/{name}", admitted(HttpPolicy.Access.WRITE, false, model::delete));
         post(routes, "/v1/schedules", true, schedule::create);
         read(routes, "/v1/schedules", HttpPolicy.Access.READ, schedule::list);
         read(routes, "/v1/schedules/{id}", HttpPolicy.Access.READ, schedule::get);

@@ -3,12 +3,14 @@ package io.tickreplay.api.replay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.ModelStore;
 import io.tickreplay.adapters.postgres.ReplayCheckpointStore;
 import io.tickreplay.adapters.postgres.ReplayTelemetryStore;
 import io.tickreplay.adapters.sink.SignalMetadata;
 import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.job.JobLifecycle;
+import io.tickreplay.api.models.ModelRegistry;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.ReplayOutcome;
@@ -59,6 +61,7 @@ public final class ReplayService implements AutoCloseable
     private final RunCompletion completion;
     private final RunLauncher launcher;
     private final RunTelemetryView.Reader telemetry;
+    private final ModelRegistry models;
     private volatile boolean closed;
 
     /** Replays to {@code bus} (in-process) by default, and to Kafka or Redis when a request or the configuration says so. */
@@ -86,6 +89,13 @@ public final class ReplayService implements AutoCloseable
         this.completion = new RunCompletion(db, lifecycle, progress, telemetryStore, metrics, this.config, runId -> resume(runId, null), () -> closed);
         this.launcher = new RunLauncher(db, buses, this.config, lifecycle, metrics, new SignalMetrics(registry), progress, completion);
         this.telemetry = new RunTelemetryView.Reader(lifecycle, telemetryStore);
+        this.models = new ModelRegistry(new ModelStore(db.dataSource()), this.config.modelsDir, this.config.modelsMaxFileBytes);
+    }
+
+    /** The model registry runs take their {@code models} from. */
+    public ModelRegistry models()
+    {
+        return models;
     }
 
     public JobRunStore jobs()
@@ -340,6 +350,9 @@ public final class ReplayService implements AutoCloseable
             return this;
         }
 
+        private Path modelsDir = Path.of("data", "models");
+        private long modelsMaxFileBytes = 64L << 20;
+
         /** {@code replay.import-dir}: where the API's Parquet sources may be (the CLI's anywhere). */
         public Context importDir(final Path dir)
         {
@@ -350,6 +363,14 @@ public final class ReplayService implements AutoCloseable
         public Path importDir()
         {
             return importDir;
+        }
+
+        /** {@code models.dir} and {@code models.max-file-bytes}: where the registry keeps model files, and the largest it takes. */
+        public Context models(final Path dir, final long maxFileBytes)
+        {
+            this.modelsDir = dir;
+            this.modelsMaxFileBytes = maxFileBytes;
+            return this;
         }
 
         public Context ticksRingSize(final int size)

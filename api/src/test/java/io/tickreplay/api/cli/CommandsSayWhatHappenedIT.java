@@ -131,6 +131,6 @@ class CommandsSayWhatHappenedIT
     {
         final CliIT.Run status = CliIT.run("db", "status", "--db-url", url);
         assertThat(status.exit()).as(status.err()).isZero();
-        assertThat(status.out()).containsPattern("schema version [0-9]+ \\(migrations V1, V2, .*V7.* applied\\)");
+        assertThat(status.out()).containsPattern("schema version [0-9]+ \\(migrations V1, V2, .*V8.* applied\\)");
     }
 }
