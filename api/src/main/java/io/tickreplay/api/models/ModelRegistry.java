@@ -6,6 +6,7 @@ import io.tickreplay.adapters.models.OnnxModelFile;
 import io.tickreplay.adapters.postgres.ModelStore;
 import io.tickreplay.adapters.postgres.ModelStore.Model;
 import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
 
 import java.io.IOException;
@@ -50,7 +51,7 @@ public final class ModelRegistry
     public static final String ONNX = "onnx";
     public static final String ONLINE_LINEAR = "online-linear";
     /** The feature row's bar columns (docs/features.md); every signal's name is a column too. */
-    public static final List<String> BAR_COLUMNS = List.of("open", "high", "low", "close", "volume", "trade_count", "vwap");
+    public static final List<String> BAR_COLUMNS = SignalChain.FEATURE_BAR_COLUMNS;
     public static final List<String> INTERVALS = List.of("1m", "5m", "1h");
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
     static final int MAX_HORIZON = 1_000;

@@ -1,7 +1,6 @@
 package io.tickreplay.engine.features;
 
 import io.tickreplay.engine.signals.BarBuilder;
-import io.tickreplay.engine.signals.BarSignalCalculator;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
@@ -39,11 +38,11 @@ public final class FeatureBuilder
     private final long start;
     private final long end;
     private final FeatureRows out;
-    private final boolean[] barSignal;
 
     private SignalChain chain;
     private BarBuilder bars;
     private final double[] rowSignals;
+    private final double[] featureRow;
     private final double[] rowLabels;
 
     /** The ring of rows waiting for their labels: slot = bar index % capacity. */
@@ -88,11 +87,6 @@ public final class FeatureBuilder
         }
         final SignalSet probe = SignalSet.of(names, 1);
         this.signalNames = probe.calculators().stream().map(SignalCalculator::name).toList();
-        this.barSignal = new boolean[signalNames.size()];
-        for (int i = 0; i < barSignal.length; i++)
-        {
-            barSignal[i] = probe.calculators().get(i) instanceof BarSignalCalculator;
-        }
         this.names = List.copyOf(names);
         this.interval = intervalMicros;
         this.horizons = horizons.clone();
@@ -102,6 +96,7 @@ public final class FeatureBuilder
         this.out = out;
         final int k = signalNames.size();
         rowSignals = new double[k];
+        featureRow = new double[SignalChain.FEATURE_BAR_COLUMNS.size() + k];
         rowLabels = new double[horizons.length];
         capacity = maxHorizon + 1;
         ringTs = new long[capacity];
@@ -188,15 +183,15 @@ public final class FeatureBuilder
     {
         completed = false;
         // a bar boundary is a minute boundary: the bar's last minute is complete, and so are its bar signals
-        // (completing it now, not at the next tick, changes no value: that tick would complete it first)
-        chain.completeBars();
+        // (completing it now, not at the next tick, changes no value: that tick would complete it first).
+        // The row is the one a model of the chain is fed for this bar: one code builds both.
+        chain.featureRow(0, closeTs, doneOpen, doneHigh, doneLow, doneClose, doneVolume, doneTrades, doneVwap, featureRow);
         if (doneStart < start || doneStart + interval > end)
         {
             return; // warm-up, or cut by the window: not a row
         }
-        final long lastMinute = Math.floorDiv(closeTs, Micros.PER_MINUTE) * Micros.PER_MINUTE;
         final int slot = (int)(barIndex % capacity);
-        final int k = barSignal.length;
+        final int k = rowSignals.length;
         ringTs[slot] = doneStart;
         ringBar[slot * 6] = doneOpen;
         ringBar[slot * 6 + 1] = doneHigh;
@@ -205,10 +200,7 @@ public final class FeatureBuilder
         ringBar[slot * 6 + 4] = doneVolume;
         ringBar[slot * 6 + 5] = doneVwap;
         ringTrades[slot] = doneTrades;
-        for (int i = 0; i < k; i++)
-        {
-            ringSignals[slot * k + i] = barSignal[i] && chain.latestTs(i, 0) != lastMinute ? Double.NaN : chain.latest(i, 0);
-        }
+        System.arraycopy(featureRow, SignalChain.FEATURE_BAR_COLUMNS.size(), ringSignals, slot * k, k);
         final int h = horizons.length;
         Arrays.fill(ringLabels, slot * h, slot * h + h, Double.NaN);
         for (int j = 0; j < h; j++)

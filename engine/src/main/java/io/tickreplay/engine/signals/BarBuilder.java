@@ -85,6 +85,16 @@ public final class BarBuilder
         }
     }
 
+    /**
+     * Completes the symbol's open bar now, before a tick of a later bar arrives (a model's bar closing at
+     * the same boundary needs this bar's bar signals first); a no-op when it has none open.
+     */
+    public void completeSymbol(final int s, final BarOutput out)
+    {
+        complete(s, out);
+        start[s] = Long.MIN_VALUE;
+    }
+
     private void complete(final int s, final BarOutput out)
     {
         if (start[s] != Long.MIN_VALUE)

@@ -1,9 +1,12 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.EmissionCoverage;
 import io.tickreplay.engine.replay.TickEvent;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -41,13 +44,34 @@ public final class SignalChain
     private final int[] tickSignals;
     private final long emitFrom;
     private final SignalOutput filtered;
+    /** Per signal id: 0 for a per-tick signal, else the length of the bar whose start its ts is (a minute; a model's interval). */
+    private final long[] span;
+    /** The latest finite value each calculator computed per symbol, and its ts, emitted or not: the state a feature row reads. */
+    private final double[] stateValue;
+    private final long[] stateTs;
+    private final int symbols;
+    private final List<SignalCalculator> named;
+    private final ModelStage models;
     private boolean suppress;
     private long nonFinite;
 
     private SignalChain(final Context ctx)
     {
         this.signals = SignalSet.of(ctx.names, ctx.symbols).timings(ctx.timings);
-        this.last = new LastPerTimestamp(signals.calculators().size(), ctx.symbols, ctx.sink);
+        final int calculators = signals.calculators().size();
+        this.named = PredictionSignal.withModels(signals.calculators(), ctx.models);
+        this.symbols = ctx.symbols;
+        this.last = new LastPerTimestamp(named.size(), ctx.symbols, ctx.sink);
+        this.stateValue = new double[calculators * ctx.symbols];
+        this.stateTs = new long[calculators * ctx.symbols];
+        Arrays.fill(stateValue, Double.NaN);
+        Arrays.fill(stateTs, Long.MIN_VALUE);
+        this.span = new long[named.size()];
+        for (int i = 0; i < named.size(); i++)
+        {
+            span[i] = named.get(i) instanceof PredictionSignal p ? p.model().intervalMicros()
+                : named.get(i) instanceof BarSignalCalculator ? BarBuilder.ONE_MINUTE : 0;
+        }
         this.coverage = new EmissionCoverage(ctx.windowStart, ctx.windowEnd);
         this.emitFrom = ctx.emitFrom == Long.MIN_VALUE ? ctx.windowStart : ctx.emitFrom;
         this.barSignal = new boolean[signals.calculators().size()];
@@ -64,12 +88,70 @@ public final class SignalChain
                 nonFinite++;
                 return;
             }
-            // a bar signal's ts is its minute's start: passed on only when the run emitted that whole minute
-            if (barSignal[signalId] ? coverage.covers(ts, ts + BarBuilder.ONE_MINUTE) : !suppress && ts >= emitFrom)
+            if (signalId < stateTs.length / symbols)
+            {
+                stateValue[signalId * symbols + symbolId] = value;
+                stateTs[signalId * symbols + symbolId] = ts;
+            }
+            // a bar signal's ts is its bar's start: passed on only when the run emitted that whole bar
+            final long bar = span[signalId];
+            if (bar > 0 ? coverage.covers(ts, ts + bar) : !suppress && ts >= emitFrom)
             {
                 last.signal(signalId, symbolId, ts, seq, value, m1, m2, m3);
             }
         };
+        this.models = ctx.models.isEmpty() ? null : new ModelStage(this, ctx.models, calculators, featureColumns(signals.calculators()), ctx.symbols,
+            ctx.windowStart, ctx.windowEnd);
+    }
+
+    /** The columns of a feature row (docs/features.md): the bar's, then each signal's, in the chain's order. */
+    public static List<String> featureColumns(final List<SignalCalculator> calculators)
+    {
+        final List<String> columns = new ArrayList<>(FEATURE_BAR_COLUMNS);
+        calculators.forEach(c -> columns.add(c.name()));
+        return List.copyOf(columns);
+    }
+
+    /** The bar columns a feature row starts with. */
+    public static final List<String> FEATURE_BAR_COLUMNS = List.of("open", "high", "low", "close", "volume", "trade_count", "vwap");
+
+    /**
+     * The feature row of a bar of {@code symbolId} that has just closed (docs/features.md), the one code
+     * that builds it for {@code export features} and for a model: completes the symbol's open 1-minute bar
+     * (its bar signals), then fills {@code row} with the bar's columns and each signal as it stood at the
+     * close: a per-tick signal's last value at or before {@code closeTs}, a bar signal's value of the bar's
+     * last minute (NaN when that minute has none). Call before the tick that closed the bar reaches the chain.
+     */
+    public void featureRow(final int symbolId, final long closeTs, final double open, final double high, final double low, final double close,
+        final double volume, final long trades, final double vwap, final double[] row)
+    {
+        signals.completeMinute(symbolId, filtered);
+        row[0] = open;
+        row[1] = high;
+        row[2] = low;
+        row[3] = close;
+        row[4] = volume;
+        row[5] = trades;
+        row[6] = vwap;
+        final long lastMinute = Math.floorDiv(closeTs, BarBuilder.ONE_MINUTE) * BarBuilder.ONE_MINUTE;
+        final int k = stateTs.length / symbols;
+        for (int i = 0; i < k; i++)
+        {
+            final int at = i * symbols + symbolId;
+            row[7 + i] = barSignal[i] && stateTs[at] != lastMinute ? Double.NaN : stateValue[at];
+        }
+    }
+
+    /** A model's prediction for the bar starting at {@code barStart}: out under the emission rule of bars as long as the model's. */
+    void predicted(final int signalId, final int symbolId, final long barStart, final double prediction)
+    {
+        filtered.signal(signalId, symbolId, barStart, 0, prediction, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** The run's signals as its sinks name them: the calculators, then {@code pred_<name>} per model. */
+    public List<SignalCalculator> signalsNamed()
+    {
+        return named;
     }
 
     /** Everything a chain is built from (Aeron's context idiom); {@link #build()} checks it. */
@@ -114,6 +196,10 @@ public final class SignalChain
     {
         suppress = e.skipped && !e.warmup;
         supersede(e.symbolId, e.tsMicros, e.price, e.size);
+        if (models != null && SignalSet.accepts(e.price, e.size))
+        {
+            models.beforeTick(e.symbolId, e.tsMicros, e.price, e.size);
+        }
         signals.onTick(e.symbolId, e.tsMicros, e.seq, e.price, e.size, e.bid, e.ask, e.bidSize, e.askSize, filtered);
         suppress = false;
     }
@@ -123,6 +209,10 @@ public final class SignalChain
         final double bidSize, final double askSize)
     {
         supersede(symbolId, ts, price, size);
+        if (models != null && SignalSet.accepts(price, size))
+        {
+            models.beforeTick(symbolId, ts, price, size);
+        }
         signals.onTick(symbolId, ts, seq, price, size, bid, ask, bidSize, askSize, filtered);
     }
 
@@ -154,15 +244,6 @@ public final class SignalChain
         last.checkpoint(id, barrier);
     }
 
-    /**
-     * Completes the open one-minute bars, whose bar signals pass the emission rule now (a bar boundary
-     * of the feature builder, where no tick has reached the next minute yet).
-     */
-    public void completeBars()
-    {
-        signals.finish(filtered);
-    }
-
     /** Passes every held value on now (the live consumer's context changes: origin or run). */
     public void releaseAll()
     {
@@ -180,6 +261,10 @@ public final class SignalChain
     public void end()
     {
         signals.finish(filtered);
+        if (models != null)
+        {
+            models.finish();
+        }
         last.endOfStream();
     }
 
@@ -205,6 +290,14 @@ public final class SignalChain
         private long emitFrom = Long.MIN_VALUE;
         private SignalSet.Timings timings = SignalSet.Timings.NONE;
         private SignalSink sink = SignalSink.DISCARD;
+        private List<ModelSpec> models = List.of();
+
+        /** Models whose predictions the chain computes at their bars' closes ({@code pred_<name>}, after the signals' ids). */
+        public Context models(final List<ModelSpec> models)
+        {
+            this.models = List.copyOf(models);
+            return this;
+        }
 
         /** Signal names as {@link SignalSet#of} takes them ({@code all}, {@code none} or names). */
         public Context signals(final List<String> names)

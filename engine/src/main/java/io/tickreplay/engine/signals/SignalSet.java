@@ -165,6 +165,19 @@ public final class SignalSet
         }
     }
 
+    /**
+     * Completes one symbol's open 1-minute bar, whose bar signals are emitted now: at a boundary of a
+     * longer bar of that symbol, before the tick that crossed it reaches any calculator.
+     */
+    public void completeMinute(final int symbolId, final SignalOutput out)
+    {
+        if (minuteBars != null)
+        {
+            barOut = out;
+            minuteBars.completeSymbol(symbolId, toBarSignals);
+        }
+    }
+
     /** The end of the stream: completes the open 1-minute bars, whose bar signals are emitted now. */
     public void finish(final SignalOutput out)
     {
