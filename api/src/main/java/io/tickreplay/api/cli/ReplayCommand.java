@@ -7,6 +7,7 @@ import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.request.InvalidRequest;
 import io.tickreplay.api.replay.ReplayRun;
 import io.tickreplay.api.replay.ReplayService;
 import io.tickreplay.api.replay.ReplaySource;
@@ -71,6 +72,11 @@ public final class ReplayCommand implements Callable<Integer>
         description = "Signals to compute and write to the signals table: names (vwap_deviation_bps,spread_bps,...), all, or none (bus only). Default: signals.default.")
     List<String> signals;
 
+    @Option(names = "--models", split = ",", paramLabel = "NAMES",
+        description = "Models of the registry (model list) whose predictions the run writes as the signals pred_<name>, at each bar close of " +
+            "their interval (docs/models.md). The signals they read are computed too.")
+    List<String> models;
+
     @Option(names = "--sink", paramLabel = "postgres|FILE.csv[.gz]|FILE.parquet|none",
         description = "Where the signals go: the signals table (default, with bars into bars_ohlcv), straight into a CSV or Parquet file " +
             "(a feature set; it appears only when the replay completes), or nowhere.")
@@ -126,7 +132,7 @@ public final class ReplayCommand implements Callable<Integer>
         }
         try
         {
-            request = request.withMaxGap(ReplayRequest.gap("max_gap", maxGap));
+            request = request.withMaxGap(ReplayRequest.gap("max_gap", maxGap)).withModels(models);
             request.validate();
         }
         catch (final ReplayRequest.InvalidField e)
@@ -143,7 +149,7 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 run = service.start(request);
             }
-            catch (final ReplayRequest.InvalidField e)
+            catch (final InvalidRequest e)
             {
                 throw new UsageException(usage(e.field(), e.getMessage()));
             }

@@ -6,6 +6,10 @@ import io.tickreplay.adapters.models.OnnxModelFile;
 import io.tickreplay.adapters.postgres.ModelStore;
 import io.tickreplay.adapters.postgres.ModelStore.Model;
 import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.engine.models.ModelSpec;
+import io.tickreplay.engine.models.OnlineLinearModel;
+import io.tickreplay.engine.models.Predictor;
+import io.tickreplay.engine.signals.BarBuilder;
 import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
 
@@ -198,6 +202,71 @@ public final class ModelRegistry
             out.add(model.get());
         }
         return out;
+    }
+
+    /**
+     * What a run computes for these models, resolved in this order ({@link #resolve}); an ONNX model is
+     * refused: running ONNX files is not built yet (docs/models.md).
+     */
+    public List<ModelSpec> specs(final List<String> names, final String field) throws SQLException
+    {
+        final List<ModelSpec> out = new ArrayList<>();
+        for (final Model m : resolve(names, field))
+        {
+            out.add(spec(m, field));
+        }
+        return out;
+    }
+
+    static ModelSpec spec(final Model m, final String field)
+    {
+        final Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("type", m.type());
+        parameters.put("version", m.version());
+        if (m.sha256() != null)
+        {
+            parameters.put("sha256", m.sha256());
+        }
+        parameters.put("features", m.features());
+        parameters.put("interval", m.interval());
+        parameters.put("horizon", m.horizon());
+        final Map<?, ?> given = read(m.parameters());
+        if (!ONLINE_LINEAR.equals(m.type()))
+        {
+            throw new InvalidRequest(field, "model " + m.name() + " is an ONNX model: running ONNX files in a replay is not built yet " +
+                "(docs/models.md); online-linear models run");
+        }
+        final double lambda = ((Number)given.get("lambda")).doubleValue();
+        final double delta = ((Number)given.get("delta")).doubleValue();
+        parameters.put("lambda", lambda);
+        parameters.put("delta", delta);
+        final int n = m.features().size();
+        final int h = m.horizon();
+        return new ModelSpec(m.name(), intervalMicros(m.interval()), h, m.features(), parameters,
+            symbols -> Predictor.of(new OnlineLinearModel(n, h, lambda, delta, symbols)));
+    }
+
+    static long intervalMicros(final String interval)
+    {
+        return switch (interval)
+        {
+            case "1m" -> BarBuilder.ONE_MINUTE;
+            case "5m" -> BarBuilder.FIVE_MINUTES;
+            case "1h" -> BarBuilder.ONE_HOUR;
+            default -> throw new IllegalArgumentException("interval " + interval);
+        };
+    }
+
+    private static Map<?, ?> read(final String json)
+    {
+        try
+        {
+            return JSON.readValue(json, Map.class);
+        }
+        catch (final JsonProcessingException e)
+        {
+            throw new IllegalStateException("models.parameters is not JSON: " + json, e);
+        }
     }
 
     /** Removes a model, and its file when no other model names it; false when there was none. */

@@ -18,7 +18,7 @@ public final class ReplayBodyParser
 {
     /** The fields the body may hold. */
     public static final Set<String> FIELDS = Set.of("provider", "symbols", "start", "end", "speed", "source", "journal_run_id", "signals",
-        "journal", "bus", "bus_url", "topic", "max_lag", "allow_partial", "sources", "max_gap");
+        "journal", "bus", "bus_url", "topic", "max_lag", "allow_partial", "sources", "max_gap", "models");
 
     private ReplayBodyParser()
     {
@@ -78,7 +78,7 @@ public final class ReplayBodyParser
         {
             request = request.withBus(new ReplayRequest.BusChoice(b.string("bus"), b.string("bus_url"), b.string("topic"), b.integer("max_lag")));
         }
-        return request.withMaxGap(ReplayRequest.gap("max_gap", b.string("max_gap")));
+        return request.withMaxGap(ReplayRequest.gap("max_gap", b.string("max_gap"))).withModels(b.stringOrStrings("models"));
     }
 
     /**

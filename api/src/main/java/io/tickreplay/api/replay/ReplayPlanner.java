@@ -6,7 +6,9 @@ import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.SignalWarmup;
 import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.bus.BusSpec;
+import io.tickreplay.api.models.ModelRegistry;
 import io.tickreplay.api.request.CloseMatches;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.replay.ReplayCheckpoint;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.SignalCalculator;
@@ -32,16 +34,35 @@ final class ReplayPlanner
 {
     private final DataSource dataSource;
     private final ReplayService.Context config;
+    private final ModelRegistry models;
 
-    ReplayPlanner(final DataSource dataSource, final ReplayService.Context config)
+    ReplayPlanner(final DataSource dataSource, final ReplayService.Context config, final ModelRegistry models)
     {
         this.dataSource = dataSource;
         this.config = config;
+        this.models = models;
     }
 
     ReplayPlan plan(final ReplayRequest request) throws SQLException
     {
-        return planWindow(request).withMaxGap(request.maxGap());
+        if (request.models() == null || request.models().isEmpty())
+        {
+            return planWindow(request).withMaxGap(request.maxGap());
+        }
+        final List<ModelSpec> specs = models.specs(request.models(), "models");
+        // the signals the models read are computed (and kept) with the run's own
+        final List<String> signals = new ArrayList<>(SignalSet.of(request.signals() == null ? config.signals() : request.signals(), 1)
+            .calculators().stream().map(SignalCalculator::name).toList());
+        for (final ModelSpec m : specs)
+        {
+            m.features().stream().filter(f -> SignalSet.REGISTRY.containsKey(f) && !signals.contains(f)).forEach(signals::add);
+        }
+        if (signals.isEmpty())
+        {
+            throw new ReplayRequest.InvalidField("models", "models run in the signal chain, and this run computes no signal: name one in signals " +
+                "(its models read only bar columns)");
+        }
+        return planWindow(request.withSignals(signals)).withMaxGap(request.maxGap()).withModels(specs);
     }
 
     private ReplayPlan planWindow(final ReplayRequest request) throws SQLException
@@ -267,6 +288,10 @@ final class ReplayPlanner
             metadata.put("journal_of", plan.fromJournal());
         }
         metadata.put("signals", plan.signals());
+        if (!plan.models().isEmpty())
+        {
+            metadata.put("models", plan.models().stream().map(ModelSpec::name).toList());
+        }
         if (plan.sources() != null)
         {
             metadata.put("sources", plan.sources().stream().map(PlannedSource::describe).toList());

@@ -23,8 +23,15 @@ import java.util.regex.Pattern;
  * {@code provider} and {@code symbols} (docs/replay.md, "Several sources"); null for a one-source request.
  */
 public record ReplayRequest(String provider, List<String> symbols, Instant start, Instant end, double speed, Long fromJournal, Boolean journal,
-    List<String> signals, String sink, BusChoice bus, boolean allowPartial, List<ReplaySource> sources, Duration maxGap)
+    List<String> signals, String sink, BusChoice bus, boolean allowPartial, List<ReplaySource> sources, Duration maxGap, List<String> models)
 {
+    public ReplayRequest(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed,
+        final Long fromJournal, final Boolean journal, final List<String> signals, final String sink, final BusChoice bus, final boolean allowPartial,
+        final List<ReplaySource> sources, final Duration maxGap)
+    {
+        this(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, allowPartial, sources, maxGap, null);
+    }
+
     public ReplayRequest(final String provider, final List<String> symbols, final Instant start, final Instant end, final double speed,
         final Long fromJournal, final Boolean journal, final List<String> signals, final String sink, final BusChoice bus, final boolean allowPartial,
         final List<ReplaySource> sources)
@@ -74,7 +81,14 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     public ReplayRequest withBus(final BusChoice choice)
     {
         return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, choice == null ? BusChoice.CONFIGURED : choice, allowPartial,
-            sources, maxGap);
+            sources, maxGap, models);
+    }
+
+    /** The same request with models ({@code models}: names in the registry; null or empty for none). */
+    public ReplayRequest withModels(final List<String> names)
+    {
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, allowPartial, sources, maxGap,
+            names == null || names.isEmpty() ? null : List.copyOf(names));
     }
 
     public static final int MAX_SYMBOLS = 1000;
@@ -105,13 +119,13 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
     /** The same request with {@code signals} set. */
     public ReplayRequest withSignals(final List<String> names)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus, allowPartial, sources, maxGap);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, names, sink, bus, allowPartial, sources, maxGap, models);
     }
 
     /** The same request with journaling set. */
     public ReplayRequest withJournal(final Boolean journaling)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus, allowPartial, sources, maxGap);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journaling, signals, sink, bus, allowPartial, sources, maxGap, models);
     }
 
     /**
@@ -120,19 +134,19 @@ public record ReplayRequest(String provider, List<String> symbols, Instant start
      */
     public ReplayRequest withAllowPartial(final boolean partial)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, partial, sources, maxGap);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, partial, sources, maxGap, models);
     }
 
     /** The same request with its signals going to {@code where}. */
     public ReplayRequest withSink(final String where)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus, allowPartial, sources, maxGap);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, where, bus, allowPartial, sources, maxGap, models);
     }
 
     /** The same request pacing every gap between ticks longer than {@code gap} as that long (null: every gap as it is). */
     public ReplayRequest withMaxGap(final Duration gap)
     {
-        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, allowPartial, sources, gap);
+        return new ReplayRequest(provider, symbols, start, end, speed, fromJournal, journal, signals, sink, bus, allowPartial, sources, gap, models);
     }
 
     /**

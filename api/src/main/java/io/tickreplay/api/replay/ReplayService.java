@@ -84,12 +84,12 @@ public final class ReplayService implements AutoCloseable
         this.ownsBuses = ownsBuses;
         final ReplayMetrics metrics = new ReplayMetrics(registry);
         final ReplayTelemetryStore telemetryStore = new ReplayTelemetryStore(db.dataSource());
-        this.planner = new ReplayPlanner(db.dataSource(), this.config);
+        this.models = new ModelRegistry(new ModelStore(db.dataSource()), this.config.modelsDir, this.config.modelsMaxFileBytes);
+        this.planner = new ReplayPlanner(db.dataSource(), this.config, models);
         this.progress = new RunProgress(lifecycle, checkpoints, this.config.progressIntervalMillis);
         this.completion = new RunCompletion(db, lifecycle, progress, telemetryStore, metrics, this.config, runId -> resume(runId, null), () -> closed);
         this.launcher = new RunLauncher(db, buses, this.config, lifecycle, metrics, new SignalMetrics(registry), progress, completion);
         this.telemetry = new RunTelemetryView.Reader(lifecycle, telemetryStore);
-        this.models = new ModelRegistry(new ModelStore(db.dataSource()), this.config.modelsDir, this.config.modelsMaxFileBytes);
     }
 
     /** The model registry runs take their {@code models} from. */

@@ -368,10 +368,11 @@ final class RunCompletion
         if (!r.writers.isEmpty())
         {
             final Map<String, Object> written = new LinkedHashMap<>();
-            for (int i = 0; i < plan.signals().size(); i++)
+            final List<String> names = plan.written();
+            for (int i = 0; i < names.size(); i++)
             {
                 final int id = i;
-                written.put(plan.signals().get(i), r.writers.stream().mapToLong(w -> w.written(id)).sum());
+                written.put(names.get(i), r.writers.stream().mapToLong(w -> w.written(id)).sum());
             }
             metadata.put("signals_written", written);
         }

@@ -48,7 +48,7 @@ final class RunLauncher
 
     ReplayRun launch(final ReplayPlan plan, final long runId, final RunMemory memory) throws SQLException, IOException
     {
-        final RunResources resources = new RunResources(db, buses, config, lifecycle.store(), signalMetrics.listener(plan.signals()), memory.chunkRows());
+        final RunResources resources = new RunResources(db, buses, config, lifecycle.store(), signalMetrics.listener(plan.written()), memory.chunkRows());
         ReplayTopology topology = null;
         try
         {
@@ -95,6 +95,7 @@ final class RunLauncher
             .bus(r.bus)
             .journal(r.journal)
             .signals(plan.signals(), r.sinks)
+            .models(plan.models())
             .bars(r.bars)
             .stageLatency(telemetry.stageLatency(metrics.stageLatency()))
             .timings(signalMetrics.timings(plan.signals()))

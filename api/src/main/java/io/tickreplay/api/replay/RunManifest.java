@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.adapters.sink.SignalMetadata;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.replay.SymbolDigests;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.signals.BarBuilder;
@@ -78,6 +79,19 @@ public final class RunManifest
             signals.add(signal);
         }
         m.put("signals", signals);
+        if (!plan.models().isEmpty())
+        {
+            // each model's name, type, version, sha256 and what changes its predictions: equal entries, equal pred_ rows
+            final List<Map<String, Object>> models = new ArrayList<>();
+            for (final ModelSpec spec : plan.models())
+            {
+                final Map<String, Object> model = new LinkedHashMap<>();
+                model.put("name", spec.name());
+                model.put("parameters", new TreeMap<>(spec.parameters()));
+                models.add(model);
+            }
+            m.put("models", models);
+        }
         final Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("sink", sinkKind(plan));
         // only the table's rows carry the explaining numbers (the files write their own metadata)

@@ -22,6 +22,7 @@ import io.tickreplay.engine.replay.MergedTickSource;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatchSource;
 import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.signals.PredictionSignal;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalSink;
 import io.tickreplay.engine.signals.SignalWriteListener;
@@ -125,7 +126,7 @@ final class RunResources
         {
             return;
         }
-        final List<SignalCalculator> calculators = SignalSet.of(plan.signals(), 1).calculators();
+        final List<SignalCalculator> calculators = PredictionSignal.withModels(SignalSet.of(plan.signals(), 1).calculators(), plan.models());
         if (plan.toTable())
         {
             // a new run's partition is empty: COPY straight in (the merge stays as the fallback); a resumed run rewrites rows past its checkpoint

@@ -1,6 +1,7 @@
 package io.tickreplay.engine.topology;
 
 import io.tickreplay.engine.bus.TickBus;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.NanoClock;
 import io.tickreplay.engine.replay.ReplayCheckpoint;
@@ -40,6 +41,7 @@ public abstract class TopologySettings<C extends TopologySettings<C>>
     TickJournal journal;
     List<String> signals = List.of();
     List<SignalSink> signalSinks = List.of();
+    List<ModelSpec> models = List.of();
     BarSink barSink;
     final List<Tap> taps = new ArrayList<>();
     ThreadingMode mode;
@@ -124,6 +126,13 @@ public abstract class TopologySettings<C extends TopologySettings<C>>
     {
         this.signals = SignalSet.of(names, 1).calculators().stream().map(c -> c.name()).toList();
         this.signalSinks = List.copyOf(sinks);
+        return self();
+    }
+
+    /** Models each shard's chain runs for its symbols ({@code pred_<name>}, ids after the signals'); none by default. */
+    public C models(final List<ModelSpec> specs)
+    {
+        this.models = List.copyOf(specs);
         return self();
     }
 

@@ -1,0 +1,242 @@
+package io.tickreplay.api.models;
+
+import com.lmax.disruptor.SleepingWaitStrategy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tickreplay.adapters.files.FileFormat;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.PgFeatureExporter;
+import io.tickreplay.adapters.postgres.PostgresTestSupport;
+import io.tickreplay.adapters.postgres.TickStore;
+import io.tickreplay.api.replay.ReplayRequest;
+import io.tickreplay.api.replay.ReplayRun;
+import io.tickreplay.api.replay.ReplayService;
+import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.replay.ReplayOutcome;
+import io.tickreplay.engine.synth.SyntheticSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A replay with an online-linear model on a real PostgreSQL: its pred_ rows equal the spec's recursive
+ * least squares computed here with plain loops over the rows {@code export features} writes for the same
+ * window (the model is fed those rows), and its manifest names the model; unknown and ONNX models are
+ * refused before the run starts.
+ */
+class ModelReplayIT
+{
+    private static final List<String> SYMBOLS = List.of("NVDA", "AAPL");
+    private static final Instant START = Instant.parse("2025-11-03T14:30:00Z");
+    private static final Instant END = Instant.parse("2025-11-03T16:30:00Z");
+    private static final List<String> FEATURES = List.of("close", "spread_bps", "vwap_deviation_bps");
+    private static final int H = 3;
+    private static final double LAMBDA = 0.99;
+    private static final double DELTA = 100;
+
+    @TempDir
+    static Path dir;
+
+    private static Database db;
+    private static ReplayService service;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        db = PostgresTestSupport.freshSchema("models");
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(SYMBOLS).ticksPerSecond(2).seed(11);
+        new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
+        service = new ReplayService(db, new InProcessBus(1 << 14, new SleepingWaitStrategy()), new SimpleMeterRegistry(),
+            new ReplayService.Context().journalDir(dir.resolve("journal")).models(dir.resolve("models"), 1 << 20).ticksRingSize(1 << 14)
+                .metricsRetentionMinutes(0).signals(List.of("none")));
+        service.models().add(new ModelRegistry.Spec("rls", "online-linear", FEATURES, "1m", H, LAMBDA, DELTA));
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        service.close();
+        db.close();
+    }
+
+    @Test
+    void predictionsEqualThePlainSpecOverTheExportedFeatureRows() throws Exception
+    {
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withSignals(List.of("spread_bps"))
+            .withModels(List.of("rls")));
+        final ReplayOutcome outcome = run.done().get(2, TimeUnit.MINUTES);
+        assertThat(outcome.errorMessage()).isNull();
+
+        final Map<String, TreeMap<Instant, Double>> stored = new HashMap<>();
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT symbol, ts, value FROM signals WHERE name = 'pred_rls' AND run_id = ? ORDER BY symbol, ts"))
+        {
+            s.setLong(1, run.runId());
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    stored.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).put(rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getDouble(3));
+                }
+            }
+        }
+
+        final Path csv = dir.resolve("features.csv");
+        new PgFeatureExporter(db.dataSource()).export(new PgFeatureExporter.Query("ibkr", SYMBOLS, START, END, "1m",
+            List.of("spread_bps", "vwap_deviation_bps"), new int[] {1}), csv, FileFormat.CSV, n -> { });
+        final Map<String, TreeMap<Instant, Double>> expected = plainRls(Files.readAllLines(csv));
+
+        for (final String symbol : SYMBOLS)
+        {
+            final TreeMap<Instant, Double> want = expected.get(symbol);
+            final TreeMap<Instant, Double> got = stored.get(symbol);
+            assertThat(want).as("bars with every feature").hasSizeGreaterThan(60);
+            assertThat(got.keySet()).as(symbol + ": a prediction for each bar with every feature").isEqualTo(want.keySet());
+            for (final Map.Entry<Instant, Double> e : want.entrySet())
+            {
+                assertThat(got.get(e.getKey())).as("%s %s", symbol, e.getKey()).isCloseTo(e.getValue(),
+                    org.assertj.core.api.Assertions.within(1e-9 * Math.max(1, Math.abs(e.getValue()))));
+            }
+            assertThat(want.values().stream().filter(v -> v != 0).count()).as("it learnt: predictions after the first labels are not 0").isGreaterThan(30);
+        }
+
+        final JobRunStore.JobRun job = service.jobs().find(run.runId()).orElseThrow();
+        assertThat(job.metadata().get("models")).isEqualTo(List.of("rls"));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> manifest = (Map<String, Object>)job.metadata().get("manifest");
+        assertThat(manifest.get("models").toString()).contains("name=rls").contains("type=online-linear").contains("lambda=0.99").contains("horizon=3");
+        @SuppressWarnings("unchecked")
+        final List<String> signals = (List<String>)job.metadata().get("signals");
+        assertThat(signals).as("the signals the model reads are computed with the run's").contains("spread_bps", "vwap_deviation_bps");
+    }
+
+    @Test
+    void unknownAndOnnxModelsAreRefusedBeforeTheRunStarts() throws Exception
+    {
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withModels(List.of("nope"))))
+            .isInstanceOf(InvalidRequest.class).hasMessageContaining("no model named 'nope'").hasMessageContaining("rls")
+            .satisfies(e -> assertThat(((InvalidRequest)e).field()).isEqualTo("models"));
+        try (var in = Files.newInputStream(Path.of("..", "examples", "models", "linear3.onnx")))
+        {
+            service.models().add(new ModelRegistry.Spec("lin", "onnx", null, "1m", 1, null, null), in, "linear3.onnx");
+        }
+        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withModels(List.of("lin"))))
+            .isInstanceOf(InvalidRequest.class).hasMessageContaining("lin is an ONNX model");
+    }
+
+    /**
+     * The spec's online_linear with plain loops (P as the spec writes it, not symmetrised), per symbol over
+     * the export's rows in bar order: the prediction of each bar whose features are all present.
+     */
+    private static Map<String, TreeMap<Instant, Double>> plainRls(final List<String> lines)
+    {
+        final List<String> header = List.of(lines.get(0).split(",", -1));
+        final int[] at = FEATURES.stream().mapToInt(header::indexOf).toArray();
+        final int close = header.indexOf("close");
+        final Map<String, List<String[]>> bySymbol = new TreeMap<>();
+        for (final String line : lines.subList(1, lines.size()))
+        {
+            final String[] f = line.split(",", -1);
+            bySymbol.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f);
+        }
+        final Map<String, TreeMap<Instant, Double>> out = new HashMap<>();
+        final int d = FEATURES.size() + 1;
+        for (final Map.Entry<String, List<String[]>> e : bySymbol.entrySet())
+        {
+            final double[] w = new double[d];
+            final double[][] p = new double[d][d];
+            for (int i = 0; i < d; i++)
+            {
+                p[i][i] = DELTA;
+            }
+            final List<double[]> xs = new ArrayList<>();
+            final List<Double> closes = new ArrayList<>();
+            final List<Boolean> predicted = new ArrayList<>();
+            final TreeMap<Instant, Double> preds = new TreeMap<>();
+            for (final String[] row : e.getValue())
+            {
+                final int t = xs.size();
+                final double c = Double.parseDouble(row[close]);
+                if (t >= H && predicted.get(t - H))
+                {
+                    final double[] x = xs.get(t - H);
+                    final double y = Math.log(c / closes.get(t - H));
+                    final double[] px = new double[d];
+                    double xpx = 0;
+                    double wx = 0;
+                    for (int i = 0; i < d; i++)
+                    {
+                        for (int j = 0; j < d; j++)
+                        {
+                            px[i] += p[i][j] * x[j];
+                        }
+                        xpx += x[i] * px[i];
+                        wx += w[i] * x[i];
+                    }
+                    final double[] k = new double[d];
+                    for (int i = 0; i < d; i++)
+                    {
+                        k[i] = px[i] / (LAMBDA + xpx);
+                        w[i] += k[i] * (y - wx);
+                    }
+                    final double[] xp = new double[d];
+                    for (int j = 0; j < d; j++)
+                    {
+                        for (int i = 0; i < d; i++)
+                        {
+                            xp[j] += x[i] * p[i][j];
+                        }
+                    }
+                    for (int i = 0; i < d; i++)
+                    {
+                        for (int j = 0; j < d; j++)
+                        {
+                            p[i][j] = (p[i][j] - k[i] * xp[j]) / LAMBDA;
+                        }
+                    }
+                }
+                final double[] x = new double[d];
+                x[0] = 1;
+                boolean complete = true;
+                for (int j = 0; j < at.length; j++)
+                {
+                    complete &= !row[at[j]].isEmpty();
+                    x[j + 1] = row[at[j]].isEmpty() ? Double.NaN : Double.parseDouble(row[at[j]]);
+                }
+                xs.add(x);
+                closes.add(c);
+                predicted.add(complete);
+                if (complete)
+                {
+                    double prediction = 0;
+                    for (int i = 0; i < d; i++)
+                    {
+                        prediction += w[i] * x[i];
+                    }
+                    preds.put(Instant.parse(row[2]), prediction);
+                }
+            }
+            out.put(e.getKey(), preds);
+        }
+        return out;
+    }
+}
