@@ -2,10 +2,13 @@ package io.tickreplay.api.replay;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tickreplay.adapters.postgres.ModelScoreWriter;
 import io.tickreplay.engine.replay.ReplayProgress;
+import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.topology.ReplayTopology;
 import io.tickreplay.engine.topology.RunErrors;
 import org.slf4j.Logger;
@@ -120,6 +123,41 @@ final class ReplayMetrics
         {
             list.add(FunctionCounter.builder("tickreplay_journal_bytes", gauge(run, journalBytes::getAsLong), RunGauge::value)
                 .description("Bytes a replay wrote to its journal").baseUnit("bytes").tags("run_id", runId).register(registry));
+        }
+    }
+
+    /**
+     * A run's models (docs/models.md, "Scores"): {@code model_ic}, {@code model_hit_rate} and {@code model_mse}
+     * {@code {model,symbol,run_id}}, each (model, symbol)'s latest rolling score; {@code model_predictions_total}
+     * and {@code model_inference_seconds} (count and sum) {@code {model,run_id}}. Kept, with their last values,
+     * as long as the run's other series.
+     */
+    void registerModels(final long run, final List<String> models, final SymbolTable symbols, final String provider, final ModelScoreWriter scores)
+    {
+        final String runId = String.valueOf(run);
+        final List<Meter> list = meters.computeIfAbsent(run, k -> new CopyOnWriteArrayList<>());
+        keep.computeIfAbsent(run, k -> new CopyOnWriteArrayList<>()).add(scores);
+        final String[] names = {"model_ic", "model_hit_rate", "model_mse"};
+        final String[] descriptions = {"Rolling information coefficient (Pearson correlation of predictions and realized returns) of a model",
+            "Rolling share of predictions with the sign of the realized return", "Rolling mean squared error of a model's predictions"};
+        for (int m = 0; m < models.size(); m++)
+        {
+            final int model = m;
+            for (int s = 0; s < symbols.size(); s++)
+            {
+                final int symbol = s;
+                for (int k = 0; k < names.length; k++)
+                {
+                    final int metric = k;
+                    list.add(Gauge.builder(names[k], scores, w -> w.latest(model, symbol, metric)).description(descriptions[k])
+                        .tags("model", models.get(m), "symbol", symbols.name(s), "provider", symbols.provider(s, provider), "run_id", runId)
+                        .register(registry));
+                }
+            }
+            list.add(FunctionCounter.builder("model_predictions", scores, w -> w.predictions(model)).description("Predictions a model made")
+                .tags("model", models.get(m), "run_id", runId).register(registry));
+            list.add(FunctionTimer.builder("model_inference", scores, w -> w.predictions(model), w -> w.inferenceNanos(model), TimeUnit.NANOSECONDS)
+                .description("Time a model took per prediction").tags("model", models.get(m), "run_id", runId).register(registry));
         }
     }
 

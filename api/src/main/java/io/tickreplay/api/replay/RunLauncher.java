@@ -5,6 +5,8 @@ import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.job.JobLifecycle;
 import io.tickreplay.engine.signals.SignalRing;
 import io.tickreplay.engine.tick.Micros;
+import io.tickreplay.engine.models.ModelOutput;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.topology.ReplayTopology;
 import org.agrona.CloseHelper;
 
@@ -66,6 +68,10 @@ final class RunLauncher
                 "heap_mb", Map.of("estimate", memory.total() / RunMemory.MB, "share", memory.share() / RunMemory.MB)));
             metrics.remove(runId); // a resumed run's earlier series, still kept after it ended, would hold the old run's gauges
             metrics.register(run);
+            if (resources.scores != null)
+            {
+                metrics.registerModels(runId, plan.models().stream().map(ModelSpec::name).toList(), plan.symbols(), plan.provider(), resources.scores);
+            }
             metrics.registerInternals(runId, ringGauges(topology), resources.journal == null ? null : resources.journal::bytesWritten);
             if (topology.threadingMode() != ReplayTopology.ThreadingMode.INVOKER)
             {
@@ -95,7 +101,7 @@ final class RunLauncher
             .bus(r.bus)
             .journal(r.journal)
             .signals(plan.signals(), r.sinks)
-            .models(plan.models())
+            .models(plan.models(), r.scores == null ? ModelOutput.NONE : r.scores)
             .bars(r.bars)
             .stageLatency(telemetry.stageLatency(metrics.stageLatency()))
             .timings(signalMetrics.timings(plan.signals()))

@@ -10,6 +10,7 @@ import io.tickreplay.adapters.csv.CsvSignalFile;
 import io.tickreplay.adapters.parquet.ParquetSignalFile;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.ModelScoreWriter;
 import io.tickreplay.adapters.postgres.PgBarWriter;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.adapters.postgres.SignalStore;
@@ -22,6 +23,7 @@ import io.tickreplay.engine.replay.MergedTickSource;
 import io.tickreplay.engine.replay.SymbolTable;
 import io.tickreplay.engine.replay.TickBatchSource;
 import io.tickreplay.engine.signals.SignalCalculator;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.signals.PredictionSignal;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalSink;
@@ -65,6 +67,8 @@ final class RunResources
     SignalFile file;
     final List<PgSignalWriter> writers = new ArrayList<>();
     PgBarWriter bars;
+    /** The models' scores into {@code model_scores}, and their gauges' source; null for a run without models. */
+    ModelScoreWriter scores;
     final List<SignalSink> sinks = new ArrayList<>();
 
     private final Database db;
@@ -122,6 +126,10 @@ final class RunResources
             }
         }
         recordManifest(plan, runId);
+        if (!plan.models().isEmpty())
+        {
+            scores = new ModelScoreWriter(db.dataSource(), runId, plan.provider(), plan.symbols(), plan.models().stream().map(ModelSpec::name).toList());
+        }
         if (plan.signals().isEmpty())
         {
             return;

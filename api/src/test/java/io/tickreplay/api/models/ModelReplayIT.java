@@ -58,6 +58,7 @@ class ModelReplayIT
 
     private static Database db;
     private static ReplayService service;
+    private static final SimpleMeterRegistry METRICS = new SimpleMeterRegistry();
 
     @BeforeAll
     static void start() throws Exception
@@ -65,9 +66,9 @@ class ModelReplayIT
         db = PostgresTestSupport.freshSchema("models");
         final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(SYMBOLS).ticksPerSecond(2).seed(11);
         new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
-        service = new ReplayService(db, new InProcessBus(1 << 14, new SleepingWaitStrategy()), new SimpleMeterRegistry(),
+        service = new ReplayService(db, new InProcessBus(1 << 14, new SleepingWaitStrategy()), METRICS,
             new ReplayService.Context().journalDir(dir.resolve("journal")).models(dir.resolve("models"), 1 << 20).ticksRingSize(1 << 14)
-                .metricsRetentionMinutes(0).signals(List.of("none")));
+                .metricsRetentionMinutes(5).signals(List.of("none"))); // the ended run's series stay to be read
         service.models().add(new ModelRegistry.Spec("rls", "online-linear", FEATURES, "1m", H, LAMBDA, DELTA));
     }
 
@@ -119,6 +120,59 @@ class ModelReplayIT
             assertThat(want.values().stream().filter(v -> v != 0).count()).as("it learnt: predictions after the first labels are not 0").isGreaterThan(30);
         }
 
+        // the scores of each label's arrival, as model_scores holds them
+        final Map<String, TreeMap<Instant, double[]>> scores = new HashMap<>();
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT symbol, ts, metric, value FROM model_scores WHERE model = 'rls' AND run_id = ?"))
+        {
+            s.setLong(1, run.runId());
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    final double[] v = scores.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).computeIfAbsent(
+                        rs.getObject(2, OffsetDateTime.class).toInstant(), k -> new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN});
+                    v[List.of("ic", "hit_rate", "mse", "count").indexOf(rs.getString(3))] = rs.getDouble(4);
+                }
+            }
+        }
+        for (final String symbol : SYMBOLS)
+        {
+            final TreeMap<Instant, double[]> want = SCORES.get(symbol);
+            assertThat(scores.get(symbol).keySet()).as(symbol + ": a score row set per label").isEqualTo(want.keySet()).hasSizeGreaterThan(50);
+            for (final Map.Entry<Instant, double[]> e : want.entrySet())
+            {
+                final double[] got = scores.get(symbol).get(e.getKey());
+                for (int k = 0; k < 4; k++)
+                {
+                    if (Double.isNaN(e.getValue()[k]))
+                    {
+                        assertThat(got[k]).as("%s %s metric %d: no row", symbol, e.getKey(), k).isNaN();
+                    }
+                    else
+                    {
+                        assertThat(got[k]).as("%s %s metric %d", symbol, e.getKey(), k).isCloseTo(e.getValue()[k],
+                            org.assertj.core.api.Assertions.within(1e-9 * Math.max(1, Math.abs(e.getValue()[k]))));
+                    }
+                }
+            }
+        }
+
+        // the gauges hold each (model, symbol)'s latest scores; the counter every prediction made
+        final String runTag = String.valueOf(run.runId());
+        for (final String symbol : SYMBOLS)
+        {
+            final double[] last = SCORES.get(symbol).lastEntry().getValue();
+            assertThat(METRICS.get("model_ic").tags("model", "rls", "symbol", symbol, "run_id", runTag).gauge().value()).isCloseTo(last[0],
+                org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(METRICS.get("model_hit_rate").tags("model", "rls", "symbol", symbol, "run_id", runTag).gauge().value()).isCloseTo(last[1],
+                org.assertj.core.api.Assertions.within(1e-9));
+        }
+        assertThat(METRICS.get("model_predictions").tags("model", "rls", "run_id", runTag).functionCounter().count())
+            .isEqualTo(stored.values().stream().mapToInt(TreeMap::size).sum());
+        assertThat(METRICS.get("model_inference").tags("model", "rls", "run_id", runTag).functionTimer().count())
+            .isEqualTo(stored.values().stream().mapToInt(TreeMap::size).sum());
+
         final JobRunStore.JobRun job = service.jobs().find(run.runId()).orElseThrow();
         assertThat(job.metadata().get("models")).isEqualTo(List.of("rls"));
         @SuppressWarnings("unchecked")
@@ -147,6 +201,41 @@ class ModelReplayIT
      * The spec's online_linear with plain loops (P as the spec writes it, not symmetrised), per symbol over
      * the export's rows in bar order: the prediction of each bar whose features are all present.
      */
+    /** The spec's scores after each label, two-pass over the window: ic (NaN for none), hit_rate, mse, count. */
+    private static double[] scores(final List<double[]> window)
+    {
+        final int m = window.size();
+        double mp = 0;
+        double my = 0;
+        double se = 0;
+        int signed = 0;
+        int hits = 0;
+        for (final double[] py : window)
+        {
+            mp += py[0] / m;
+            my += py[1] / m;
+            se += (py[0] - py[1]) * (py[0] - py[1]);
+            if (py[0] != 0 && py[1] != 0)
+            {
+                signed++;
+                hits += Math.signum(py[0]) == Math.signum(py[1]) ? 1 : 0;
+            }
+        }
+        double cov = 0;
+        double vp = 0;
+        double vy = 0;
+        for (final double[] py : window)
+        {
+            cov += (py[0] - mp) * (py[1] - my);
+            vp += (py[0] - mp) * (py[0] - mp);
+            vy += (py[1] - my) * (py[1] - my);
+        }
+        return new double[] {m < 2 || vp == 0 || vy == 0 ? Double.NaN : cov / Math.sqrt(vp * vy), m < 2 || signed == 0 ? Double.NaN : (double)hits / signed,
+            m < 2 ? Double.NaN : se / m, m};
+    }
+
+    private static final Map<String, TreeMap<Instant, double[]>> SCORES = new HashMap<>();
+
     private static Map<String, TreeMap<Instant, Double>> plainRls(final List<String> lines)
     {
         final List<String> header = List.of(lines.get(0).split(",", -1));
@@ -171,7 +260,10 @@ class ModelReplayIT
             final List<double[]> xs = new ArrayList<>();
             final List<Double> closes = new ArrayList<>();
             final List<Boolean> predicted = new ArrayList<>();
+            final List<Double> predictionAt = new ArrayList<>();
+            final List<double[]> pairs = new ArrayList<>();
             final TreeMap<Instant, Double> preds = new TreeMap<>();
+            final TreeMap<Instant, double[]> scored = new TreeMap<>();
             for (final String[] row : e.getValue())
             {
                 final int t = xs.size();
@@ -180,6 +272,8 @@ class ModelReplayIT
                 {
                     final double[] x = xs.get(t - H);
                     final double y = Math.log(c / closes.get(t - H));
+                    pairs.add(new double[] {predictionAt.get(t - H), y});
+                    scored.put(Instant.parse(row[2]), scores(pairs.subList(Math.max(0, pairs.size() - 500), pairs.size())));
                     final double[] px = new double[d];
                     double xpx = 0;
                     double wx = 0;
@@ -225,17 +319,19 @@ class ModelReplayIT
                 xs.add(x);
                 closes.add(c);
                 predicted.add(complete);
+                double prediction = 0;
+                for (int i = 0; i < d; i++)
+                {
+                    prediction += w[i] * x[i];
+                }
+                predictionAt.add(prediction);
                 if (complete)
                 {
-                    double prediction = 0;
-                    for (int i = 0; i < d; i++)
-                    {
-                        prediction += w[i] * x[i];
-                    }
                     preds.put(Instant.parse(row[2]), prediction);
                 }
             }
             out.put(e.getKey(), preds);
+            SCORES.put(e.getKey(), scored);
         }
         return out;
     }

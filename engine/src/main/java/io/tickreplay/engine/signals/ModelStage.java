@@ -1,5 +1,7 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.models.ModelOutput;
+import io.tickreplay.engine.models.ModelScores;
 import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.models.Predictor;
 
@@ -14,8 +16,11 @@ import java.util.List;
  * emission rule for bars as long as the model's. Bars of the warm-up, or cut by the window, neither
  * reach the model nor predict.
  *
- * <p>One thread; allocation-free per tick and per bar. Memory: a bar per (model, symbol), the
- * predictor's state.
+ * <p>With each close, first the label of the bar h bars before arrives (when that bar had a prediction):
+ * the pair joins the symbol's rolling scores ({@link ModelScores}, told to the {@link ModelOutput}).
+ *
+ * <p>One thread; allocation-free per tick and per bar. Memory: a bar, h labels and the score window per
+ * (model, symbol), the predictor's state.
  */
 final class ModelStage
 {
@@ -25,6 +30,7 @@ final class ModelStage
     private final long windowStart;
     private final long windowEnd;
     private final double[] row;
+    private final ModelOutput output;
 
     private final class Model
     {
@@ -32,14 +38,27 @@ final class ModelStage
         final long interval;
         final int[] columns;
         final double[] x;
+        final int index;
+        final int horizon;
         final Predictor predictor;
         final BarBuilder bars;
+        /** Per symbol: in-window bars seen, and a ring of the last h bars' close and prediction (NaN: none), for the labels. */
+        final long[] seen;
+        final double[] ringClose;
+        final double[] ringPrediction;
+        final ModelScores scores;
         /** Made once: the bar a tick or the end closed, predicted. */
         final BarBuilder.BarOutput closes = (s, interval, start, open, high, low, close, volume, trades, vwap) ->
             closed(this, s, start, open, high, low, close, volume, trades, vwap);
 
-        Model(final int signalId, final ModelSpec spec, final int[] columns, final int symbols)
+        Model(final int index, final int signalId, final ModelSpec spec, final int[] columns, final int symbols)
         {
+            this.index = index;
+            this.horizon = spec.horizon();
+            this.seen = new long[symbols];
+            this.ringClose = new double[symbols * spec.horizon()];
+            this.ringPrediction = new double[symbols * spec.horizon()];
+            this.scores = new ModelScores(symbols);
             this.signalId = signalId;
             this.interval = spec.intervalMicros();
             this.columns = columns;
@@ -54,9 +73,10 @@ final class ModelStage
      * @param columns       the feature row's columns, in {@link SignalChain#featureRow} order
      */
     ModelStage(final SignalChain chain, final List<ModelSpec> specs, final int firstSignalId, final List<String> columns, final int symbols,
-        final long windowStart, final long windowEnd)
+        final long windowStart, final long windowEnd, final ModelOutput output)
     {
         this.chain = chain;
+        this.output = output;
         this.models = new Model[specs.size()];
         for (int m = 0; m < models.length; m++)
         {
@@ -75,7 +95,7 @@ final class ModelStage
                         "this chain's feature row (" + String.join(", ", columns) + ")");
                 }
             }
-            models[m] = new Model(firstSignalId + m, spec, at, symbols);
+            models[m] = new Model(m, firstSignalId + m, spec, at, symbols);
         }
         this.lastAccepted = new long[symbols];
         this.windowStart = windowStart;
@@ -100,6 +120,7 @@ final class ModelStage
         {
             m.bars.completeAll(m.closes);
         }
+        output.end();
     }
 
     private void closed(final Model m, final int symbolId, final long start, final double open, final double high, final double low, final double close,
@@ -115,9 +136,21 @@ final class ModelStage
         {
             x[j] = row[m.columns[j]];
         }
+        // the label of bar t-h arrives with this close (spec: a bar without prediction brings none), then bar t predicts
+        final long t = m.seen[symbolId]++;
+        final int slot = symbolId * m.horizon + (int)(t % m.horizon);
+        if (t >= m.horizon && m.ringPrediction[slot] == m.ringPrediction[slot])
+        {
+            m.scores.onPair(symbolId, m.ringPrediction[slot], Math.log(close / m.ringClose[slot]));
+            output.scored(m.index, symbolId, start, m.scores);
+        }
+        final long t0 = System.nanoTime();
         final double prediction = m.predictor.predict(symbolId, close, x);
+        m.ringClose[slot] = close;
+        m.ringPrediction[slot] = prediction;
         if (prediction == prediction)
         {
+            output.predicted(m.index, symbolId, System.nanoTime() - t0);
             chain.predicted(m.signalId, symbolId, start, prediction);
         }
     }

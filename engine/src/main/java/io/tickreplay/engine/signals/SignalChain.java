@@ -1,5 +1,6 @@
 package io.tickreplay.engine.signals;
 
+import io.tickreplay.engine.models.ModelOutput;
 import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.EmissionCoverage;
@@ -101,7 +102,7 @@ public final class SignalChain
             }
         };
         this.models = ctx.models.isEmpty() ? null : new ModelStage(this, ctx.models, calculators, featureColumns(signals.calculators()), ctx.symbols,
-            ctx.windowStart, ctx.windowEnd);
+            ctx.windowStart, ctx.windowEnd, ctx.modelOutput);
     }
 
     /** The columns of a feature row (docs/features.md): the bar's, then each signal's, in the chain's order. */
@@ -291,6 +292,14 @@ public final class SignalChain
         private SignalSet.Timings timings = SignalSet.Timings.NONE;
         private SignalSink sink = SignalSink.DISCARD;
         private List<ModelSpec> models = List.of();
+        private ModelOutput modelOutput = ModelOutput.NONE;
+
+        /** Told of each prediction and each label's scores of the models. */
+        public Context modelOutput(final ModelOutput output)
+        {
+            this.modelOutput = output;
+            return this;
+        }
 
         /** Models whose predictions the chain computes at their bars' closes ({@code pred_<name>}, after the signals' ids). */
         public Context models(final List<ModelSpec> models)

@@ -201,7 +201,7 @@ public final class ReplayTopology implements AutoCloseable
                 out = ring;
             }
             final SignalChain chain = SignalChain.context().signals(ctx.signals).symbols(ctx.symbols.size()).window(ctx.windowStart, ctx.windowEnd)
-                .emitFrom(emitFrom).timings(ctx.timings).models(ctx.models).sink(out).build();
+                .emitFrom(emitFrom).timings(ctx.timings).models(ctx.models).modelOutput(ctx.modelOutput).sink(out).build();
             final SignalShardStage shard = new SignalShardStage(k, shards, chain, checkpoints);
             final GuardedStage g = guard("signals-" + k, shard, true, shards - 1, k);
             stages.add(g);

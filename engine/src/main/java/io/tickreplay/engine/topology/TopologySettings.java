@@ -1,6 +1,7 @@
 package io.tickreplay.engine.topology;
 
 import io.tickreplay.engine.bus.TickBus;
+import io.tickreplay.engine.models.ModelOutput;
 import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.replay.CheckpointBarrier;
 import io.tickreplay.engine.replay.NanoClock;
@@ -42,6 +43,7 @@ public abstract class TopologySettings<C extends TopologySettings<C>>
     List<String> signals = List.of();
     List<SignalSink> signalSinks = List.of();
     List<ModelSpec> models = List.of();
+    ModelOutput modelOutput = ModelOutput.NONE;
     BarSink barSink;
     final List<Tap> taps = new ArrayList<>();
     ThreadingMode mode;
@@ -130,9 +132,10 @@ public abstract class TopologySettings<C extends TopologySettings<C>>
     }
 
     /** Models each shard's chain runs for its symbols ({@code pred_<name>}, ids after the signals'); none by default. */
-    public C models(final List<ModelSpec> specs)
+    public C models(final List<ModelSpec> specs, final ModelOutput output)
     {
         this.models = List.copyOf(specs);
+        this.modelOutput = output;
         return self();
     }
 
