@@ -61,8 +61,14 @@ public final class PostgresTestSupport
     /** A new, migrated, empty schema on the shared server; close it when done (the schema stays). */
     public static Database freshSchema(final String prefix)
     {
+        return freshSchema(prefix, 4);
+    }
+
+    /** As {@link #freshSchema(String)} with a main pool of {@code poolSize} connections (a paced run with writers holds several for its length). */
+    public static Database freshSchema(final String prefix, final int poolSize)
+    {
         final String schema = (prefix + "_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet()).toLowerCase();
-        return server().inSchema(schema, 4);
+        return server().inSchema(schema, poolSize);
     }
 
     /** The JDBC URL of the shared server, scoped to {@code schema} when it is not null. */

@@ -73,8 +73,7 @@ record ReplayPlan(String provider, List<String> requested, SymbolTable symbols, 
     /** A run whose writes a checkpoint can vouch for: from the database, into the tables or nowhere (a file is written whole at the end). */
     boolean resumable()
     {
-        // a model's state is not part of a checkpoint yet: a run with models is not resumed (docs/models.md)
-        return models.isEmpty() && fromJournal == null && sources == null && (sink.equals("postgres") || sink.equals("none") || signals.isEmpty());
+        return fromJournal == null && sources == null && (sink.equals("postgres") || sink.equals("none") || signals.isEmpty());
     }
 
     ReplayPlan resuming(final ReplayCheckpoint checkpoint, final long warmFrom)

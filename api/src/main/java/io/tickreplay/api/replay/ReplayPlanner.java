@@ -170,7 +170,8 @@ final class ReplayPlanner
         final ReplayRequest request = new ReplayRequest(job.provider(), job.symbols(), job.minTs(), Instant.parse((String)m.get("end")),
             speed == null ? ((Number)m.get("speed")).doubleValue() : speed, null, m.containsKey("journal"), signals.isEmpty() ? List.of("none") : signals,
             sink, new ReplayRequest.BusChoice((String)asked.get("bus"), (String)asked.get("bus_url"), (String)asked.get("topic"),
-                maxLag == null ? null : maxLag.longValue()), false).withMaxGap(ReplayRequest.gap("max_gap", (String)asked.get("max_gap"))).validate();
+                maxLag == null ? null : maxLag.longValue()), false).withMaxGap(ReplayRequest.gap("max_gap", (String)asked.get("max_gap")))
+            .withModels(models(m)).validate();
         final ReplayPlan whole = plan(request);
         if (!whole.resumable() || !"database".equals(m.get("source")))
         {
@@ -183,7 +184,15 @@ final class ReplayPlanner
         final long signalsFrom = warmFrom(whole.provider(), whole.requested(), at, signals);
         final long hour = 3_600L * Micros.PER_SECOND;
         final long warmFrom = Math.max(whole.warmFromMicros(), Math.floorDiv(Math.min(signalsFrom, at), hour) * hour);
-        return whole.resuming(checkpoint, warmFrom);
+        // a model's state is every bar of the window before the resume point: it is rebuilt by reading them again
+        // (deterministic, so the predictions from the checkpoint on are an uninterrupted run's); rows already written are merged
+        return whole.resuming(checkpoint, whole.models().isEmpty() ? warmFrom : whole.warmFromMicros());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> models(final Map<String, Object> metadata)
+    {
+        return (List<String>)metadata.get("models");
     }
 
     /**

@@ -63,13 +63,16 @@ class ModelReplayIT
     @BeforeAll
     static void start() throws Exception
     {
-        db = PostgresTestSupport.freshSchema("models");
+        db = PostgresTestSupport.freshSchema("models", 10);
         final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(SYMBOLS).ticksPerSecond(2).seed(11);
         new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
         service = new ReplayService(db, new InProcessBus(1 << 14, new SleepingWaitStrategy()), METRICS,
             new ReplayService.Context().journalDir(dir.resolve("journal")).models(dir.resolve("models"), 1 << 20).ticksRingSize(1 << 14)
+                .checkpointInterval(java.time.Duration.ofMillis(100)).progressIntervalMillis(100)
                 .metricsRetentionMinutes(5).signals(List.of("none"))); // the ended run's series stay to be read
         service.models().add(new ModelRegistry.Spec("rls", "online-linear", FEATURES, "1m", H, LAMBDA, DELTA));
+        // no signal with a day's warm-up: a resume's signals would start reading an hour before its checkpoint
+        service.models().add(new ModelRegistry.Spec("short", "online-linear", List.of("close", "spread_bps"), "1m", 2, LAMBDA, DELTA));
     }
 
     @AfterAll
@@ -181,6 +184,81 @@ class ModelReplayIT
         @SuppressWarnings("unchecked")
         final List<String> signals = (List<String>)job.metadata().get("signals");
         assertThat(signals).as("the signals the model reads are computed with the run's").contains("spread_bps", "vwap_deviation_bps");
+    }
+
+    @Test
+    void aRunWithAModelCancelledAndResumedFromItsCheckpointPredictsAndScoresAsAnUninterruptedOne() throws Exception
+    {
+        final ReplayRequest request = ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withSignals(List.of("spread_bps"))
+            .withModels(List.of("short"));
+        final ReplayRun whole = service.start(request);
+        assertThat(whole.done().get(2, TimeUnit.MINUTES).errorMessage()).isNull();
+
+        final ReplayRun cut = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 500).withSignals(List.of("spread_bps"))
+            .withModels(List.of("short")));
+        // past the window's first hour: the signals' warm-up of a resume would start after the window's start, the model's must not
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).until(() -> checkpointTs(cut.runId()).isAfter(START.plusSeconds(4_000)));
+        cut.control().cancel();
+        cut.done().get(30, TimeUnit.SECONDS);
+        final long at = checkpointTicks(cut.runId());
+        assertThat(at).as("cut before its end").isLessThan(whole.done().get().ticks());
+        final ReplayRun resumed = service.resume(cut.runId(), 0.0);
+        assertThat(resumed.done().get(2, TimeUnit.MINUTES).errorMessage()).isNull();
+        assertThat(service.jobs().find(cut.runId()).orElseThrow().status()).isEqualTo("completed");
+
+        assertThat(rows("signals", "value", "name = 'pred_short'", cut.runId())).isEqualTo(rows("signals", "value", "name = 'pred_short'", whole.runId()))
+            .hasSizeGreaterThan(100);
+        assertThat(rows("model_scores", "value", "model = 'short'", cut.runId())).isEqualTo(rows("model_scores", "value", "model = 'short'", whole.runId()))
+            .hasSizeGreaterThan(100);
+    }
+
+    private static Instant checkpointTs(final long runId) throws Exception
+    {
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT coalesce(max(last_ts), '-infinity') FROM replay_checkpoints WHERE run_id = ?"))
+        {
+            s.setLong(1, runId);
+            try (ResultSet rs = s.executeQuery())
+            {
+                rs.next();
+                final OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
+                return t == null ? Instant.MIN : t.toInstant();
+            }
+        }
+    }
+
+    private static long checkpointTicks(final long runId) throws Exception
+    {
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT coalesce(max(ticks), 0) FROM replay_checkpoints WHERE run_id = ?"))
+        {
+            s.setLong(1, runId);
+            try (ResultSet rs = s.executeQuery())
+            {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** A run's rows of {@code table} as "symbol ts [metric]" to value. */
+    private static Map<String, Double> rows(final String table, final String value, final String where, final long runId) throws Exception
+    {
+        final Map<String, Double> out = new TreeMap<>();
+        final String key = table.equals("model_scores") ? "symbol || ' ' || ts || ' ' || metric" : "symbol || ' ' || ts";
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT " + key + ", " + value + " FROM " + table + " WHERE " + where + " AND run_id = ?"))
+        {
+            s.setLong(1, runId);
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    out.put(rs.getString(1), rs.getDouble(2));
+                }
+            }
+        }
+        return out;
     }
 
     @Test
