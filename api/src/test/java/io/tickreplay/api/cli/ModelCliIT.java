@@ -1,0 +1,144 @@
+package io.tickreplay.api.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tickreplay.adapters.postgres.Database;
+import io.tickreplay.adapters.postgres.PostgresTestSupport;
+import io.tickreplay.adapters.postgres.TickStore;
+import io.tickreplay.engine.synth.SyntheticSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.tickreplay.api.cli.CliIT.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code tickreplay model add|list|show|remove} and {@code replay --models} as a user runs them,
+ * in-process, against a real PostgreSQL: what each prints, its exit code, and the refusals (exit 2,
+ * the flag named).
+ */
+class ModelCliIT
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path EXAMPLES = Path.of("..", "examples", "models");
+    private static final Instant OPEN = Instant.parse("2025-11-03T14:30:00Z");
+
+    @TempDir
+    Path dir;
+
+    private Database db;
+    private String url;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        db = PostgresTestSupport.freshSchema("model_cli", 8);
+        url = db.url();
+        final SyntheticSession.Context ctx = new SyntheticSession.Context().provider("ibkr").symbols(List.of("NVDA", "AAPL")).ticksPerSecond(1).seed(3)
+            .hours(LocalTime.of(9, 30), LocalTime.of(10, 30));
+        new TickStore(db.dataSource()).writeSession(new SyntheticSession(ctx), ctx, f -> { });
+    }
+
+    @AfterEach
+    void stop()
+    {
+        db.close();
+    }
+
+    private CliIT.Run model(final String... args)
+    {
+        final List<String> all = new ArrayList<>(List.of("model"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--db-url", url));
+        return run(all.toArray(String[]::new));
+    }
+
+    @Test
+    void modelsAreAddedListedShownUsedByAReplayAndRemoved() throws Exception
+    {
+        final CliIT.Run onnx = run("model", "add", "--name", "lin", EXAMPLES.resolve("linear3.onnx").toString(), "--interval", "5m", "--horizon", "2",
+            "--db-url", url, "--config", config().toString());
+        assertThat(onnx.exit()).as(onnx.err()).isZero();
+        assertThat(onnx.out()).contains("added model lin (onnx, version 3, features close,spread_bps,rsi_14, 5m bars, horizon 2)").contains("pred_lin");
+        final CliIT.Run rls = run("model", "add", "--name", "rls", "--type", "online-linear", "--features", "close,spread_bps", "--interval", "1m",
+            "--horizon", "3", "--lambda", "0.995", "--db-url", url, "--config", config().toString());
+        assertThat(rls.exit()).as(rls.err()).isZero();
+
+        final CliIT.Run list = model("list", "--config", config().toString());
+        assertThat(list.exit()).isZero();
+        assertThat(list.out().lines().toList()).hasSize(3);
+        assertThat(list.out()).containsPattern("lin\\s+onnx\\s+3\\s+5m\\s+2\\s+close,spread_bps,rsi_14").containsPattern("rls\\s+online-linear");
+        final JsonNode shown = JSON.readTree(model("show", "rls", "--config", config().toString()).out());
+        assertThat(shown.get("parameters").get("lambda").asDouble()).isEqualTo(0.995);
+        assertThat(Files.list(dir.resolve("models")).toList()).hasSize(1);
+
+        final CliIT.Run replay = run("replay", "--quiet", "--db-url", url, "--config", config().toString(), "--provider", "ibkr", "--symbols", "NVDA,AAPL",
+            "--start", OPEN.toString(), "--end", OPEN.plusSeconds(1800).toString(), "--speed", "0", "--signals", "spread_bps", "--models", "rls");
+        assertThat(replay.exit()).as(replay.err()).isZero();
+        final long runId = JSON.readTree(replay.out()).get("run_id").asLong();
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM signals WHERE name = 'pred_rls' AND run_id = " + runId))
+        {
+            rs.next();
+            assertThat(rs.getLong(1)).as("a prediction per symbol and minute, but for bars without a spread").isGreaterThan(40);
+        }
+
+        final CliIT.Run unknown = run("replay", "--quiet", "--db-url", url, "--config", config().toString(), "--provider", "ibkr", "--symbols", "NVDA",
+            "--start", OPEN.toString(), "--end", OPEN.plusSeconds(600).toString(), "--speed", "0", "--models", "nope");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--models").contains("no model named 'nope'");
+
+        assertThat(model("remove", "lin", "--config", config().toString()).exit()).isZero();
+        assertThat(Files.list(dir.resolve("models")).toList()).as("its file went with it").isEmpty();
+        final CliIT.Run again = model("remove", "lin", "--config", config().toString());
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.err()).contains("no model named 'lin'");
+    }
+
+    @Test
+    void badModelsAreRefusedNamingTheFlag() throws Exception
+    {
+        final Path text = Files.writeString(dir.resolve("notes.onnx"), "not a model");
+        final CliIT.Run notOnnx = run("model", "add", "--name", "x", text.toString(), "--interval", "1m", "--horizon", "1", "--db-url", url,
+            "--config", config().toString());
+        assertThat(notOnnx.exit()).isEqualTo(2);
+        assertThat(notOnnx.err()).contains("FILE: ").contains("is not an ONNX model");
+        final CliIT.Run horizon = run("model", "add", "--name", "x", "--type", "online-linear", "--features", "close", "--interval", "1m",
+            "--horizon", "0", "--db-url", url, "--config", config().toString());
+        assertThat(horizon.exit()).isEqualTo(2);
+        assertThat(horizon.err()).contains("--horizon: horizon must be");
+        final CliIT.Run missing = run("model", "add", "--name", "x", "--type", "online-linear", "--interval", "1m", "--horizon", "1", "--db-url", url,
+            "--config", config().toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("--features: features must name at least one");
+        assertThat(run("model", "add", "--name", "x", "--type", "online-linear", "--features", "close", "--interval", "1m", "--horizon", "1",
+            "--db-url", url, "--config", config().toString()).exit()).isZero();
+        final CliIT.Run taken = run("model", "add", "--name", "x", "--type", "online-linear", "--features", "close", "--interval", "1m", "--horizon", "1",
+            "--db-url", url, "--config", config().toString());
+        assertThat(taken.exit()).isEqualTo(2);
+        assertThat(taken.err()).contains("--name: a model named 'x' exists already");
+    }
+
+    /** A configuration with this test's models and journal directories. */
+    private Path config() throws Exception
+    {
+        final Path file = dir.resolve("models.conf");
+        if (!Files.exists(file))
+        {
+            Files.writeString(file, "models.dir = \"" + dir.resolve("models") + "\"\nreplay.journal-dir = \"" + dir.resolve("journal") + "\"\n");
+        }
+        return file;
+    }
+}
