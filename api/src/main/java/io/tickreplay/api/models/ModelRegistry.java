@@ -16,6 +16,7 @@ import io.tickreplay.engine.signals.SignalSet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -205,20 +206,20 @@ public final class ModelRegistry
     }
 
     /**
-     * What a run computes for these models, resolved in this order ({@link #resolve}); an ONNX model is
-     * refused: running ONNX files is not built yet (docs/models.md).
+     * What a run computes for these models, resolved in this order ({@link #resolve}). An ONNX model's
+     * predictors come from ONNX Runtime, loaded when a chain first asks for one.
      */
     public List<ModelSpec> specs(final List<String> names, final String field) throws SQLException
     {
         final List<ModelSpec> out = new ArrayList<>();
         for (final Model m : resolve(names, field))
         {
-            out.add(spec(m, field));
+            out.add(spec(m));
         }
         return out;
     }
 
-    static ModelSpec spec(final Model m, final String field)
+    private ModelSpec spec(final Model m)
     {
         final Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("type", m.type());
@@ -231,17 +232,28 @@ public final class ModelRegistry
         parameters.put("interval", m.interval());
         parameters.put("horizon", m.horizon());
         final Map<?, ?> given = read(m.parameters());
-        if (!ONLINE_LINEAR.equals(m.type()))
+        final int n = m.features().size();
+        final int h = m.horizon();
+        if (ONNX.equals(m.type()))
         {
-            throw new InvalidRequest(field, "model " + m.name() + " is an ONNX model: running ONNX files in a replay is not built yet " +
-                "(docs/models.md); online-linear models run");
+            final Path model = file(m.sha256());
+            return new ModelSpec(m.name(), intervalMicros(m.interval()), h, m.features(), parameters, symbols ->
+            {
+                try
+                {
+                    // ONNX Runtime is loaded here, by the first chain of the first run that needs it
+                    return OnnxRuntime.factory().open(model, n);
+                }
+                catch (final IOException e)
+                {
+                    throw new UncheckedIOException("model " + m.name() + ": " + e.getMessage(), e);
+                }
+            });
         }
         final double lambda = ((Number)given.get("lambda")).doubleValue();
         final double delta = ((Number)given.get("delta")).doubleValue();
         parameters.put("lambda", lambda);
         parameters.put("delta", delta);
-        final int n = m.features().size();
-        final int h = m.horizon();
         return new ModelSpec(m.name(), intervalMicros(m.interval()), h, m.features(), parameters,
             symbols -> Predictor.of(new OnlineLinearModel(n, h, lambda, delta, symbols)));
     }

@@ -262,17 +262,72 @@ class ModelReplayIT
     }
 
     @Test
-    void unknownAndOnnxModelsAreRefusedBeforeTheRunStarts() throws Exception
+    void anUnknownModelIsRefusedBeforeTheRunStarts()
     {
         assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withModels(List.of("nope"))))
             .isInstanceOf(InvalidRequest.class).hasMessageContaining("no model named 'nope'").hasMessageContaining("rls")
             .satisfies(e -> assertThat(((InvalidRequest)e).field()).isEqualTo("models"));
+    }
+
+    /**
+     * An ONNX model run by ONNX Runtime (loaded apart from the main classes): linear3.onnx predicts
+     * 0.5 close - 0.25 spread_bps + 0.125 rsi_14 + 0.01 in float32, computed here from the exported rows.
+     */
+    @Test
+    void anOnnxModelPredictsItsGraphOverTheExportedFeatureRows() throws Exception
+    {
         try (var in = Files.newInputStream(Path.of("..", "examples", "models", "linear3.onnx")))
         {
-            service.models().add(new ModelRegistry.Spec("lin", "onnx", null, "1m", 1, null, null), in, "linear3.onnx");
+            service.models().add(new ModelRegistry.Spec("lin", "onnx", null, "5m", 1, null, null), in, "linear3.onnx");
         }
-        assertThatThrownBy(() -> service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withModels(List.of("lin"))))
-            .isInstanceOf(InvalidRequest.class).hasMessageContaining("lin is an ONNX model");
+        final ReplayRun run = service.start(ReplayRequest.fromDatabase("ibkr", SYMBOLS, START, END, 0).withSignals(List.of("spread_bps"))
+            .withModels(List.of("lin")));
+        assertThat(run.done().get(2, TimeUnit.MINUTES).errorMessage()).isNull();
+        final Path csv = dir.resolve("features-5m.csv");
+        new PgFeatureExporter(db.dataSource()).export(new PgFeatureExporter.Query("ibkr", SYMBOLS, START, END, "5m",
+            List.of("spread_bps", "rsi_14"), new int[] {1}), csv, FileFormat.CSV, n -> { });
+        final List<String> lines = Files.readAllLines(csv);
+        final List<String> header = List.of(lines.get(0).split(",", -1));
+        final Map<String, Double> expected = new TreeMap<>();
+        for (final String line : lines.subList(1, lines.size()))
+        {
+            final String[] f = line.split(",", -1);
+            final String close = f[header.indexOf("close")];
+            final String spread = f[header.indexOf("spread_bps")];
+            final String rsi = f[header.indexOf("rsi_14")];
+            if (!spread.isEmpty() && !rsi.isEmpty())
+            {
+                expected.put(f[1] + " " + Instant.parse(f[2]), 0.5 * (float)Double.parseDouble(close) - 0.25 * (float)Double.parseDouble(spread) +
+                    0.125 * (float)Double.parseDouble(rsi) + 0.01);
+            }
+        }
+        final Map<String, Double> got = rows("signals", "value", "name = 'pred_lin'", run.runId());
+        assertThat(expected).hasSizeGreaterThan(20);
+        assertThat(got.keySet()).isEqualTo(expected.keySet().stream().map(k -> k.split(" ")[0] + " " + timestamptz(k.split(" ")[1]))
+            .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+        for (final Map.Entry<String, Double> e : expected.entrySet())
+        {
+            final String key = e.getKey().split(" ")[0] + " " + timestamptz(e.getKey().split(" ")[1]);
+            assertThat(got.get(key)).as(key).isCloseTo(e.getValue(), org.assertj.core.api.Assertions.within(2e-5 * Math.abs(e.getValue())));
+        }
+    }
+
+    /** An instant as PostgreSQL's text of a timestamptz in this session (UTC): what rows() keys by. */
+    private static String timestamptz(final String instant) throws RuntimeException
+    {
+        try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement("SELECT ?::timestamptz::text"))
+        {
+            s.setObject(1, OffsetDateTime.ofInstant(Instant.parse(instant), java.time.ZoneOffset.UTC));
+            try (ResultSet rs = s.executeQuery())
+            {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+        catch (final java.sql.SQLException e)
+        {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
