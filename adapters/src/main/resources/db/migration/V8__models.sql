@@ -30,3 +30,15 @@ CREATE TABLE IF NOT EXISTS model_scores (
     PRIMARY KEY (model, run_id, provider, symbol, metric, ts)
 );
 CREATE INDEX IF NOT EXISTS model_scores_run ON model_scores (run_id);
+
+-- The weights of a model that learns during a run (online-linear: the intercept first, then one per feature),
+-- after each update, at the ts (start) of the bar whose close brought the label: `export model-weights`.
+CREATE TABLE IF NOT EXISTS model_weights (
+    model     text               NOT NULL,
+    run_id    bigint             NOT NULL,
+    provider  text               NOT NULL,
+    symbol    text               NOT NULL,
+    ts        timestamptz        NOT NULL,
+    weights   double precision[] NOT NULL,
+    PRIMARY KEY (model, run_id, provider, symbol, ts)
+);

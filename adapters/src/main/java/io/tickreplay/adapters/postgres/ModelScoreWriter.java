@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -20,7 +21,8 @@ import javax.sql.DataSource;
  * {@code hit_rate}, {@code mse} and {@code count} of the (model, symbol) at the bar's start, a null score
  * no row. Held in primitive arrays and written {@value #BATCH} arrivals at a time, and at the stream's
  * end, merging into rows already there (a run id replayed again). Labels arrive once per bar, so the
- * chains' threads share one writer under its lock. Also keeps each (model, symbol)'s latest scores and
+ * chains' threads share one writer under its lock. The weights of a model that learns go to
+ * {@code model_weights} the same way. Also keeps each (model, symbol)'s latest scores and
  * predictions made, for gauges.
  */
 public final class ModelScoreWriter implements ModelOutput
@@ -38,6 +40,7 @@ public final class ModelScoreWriter implements ModelOutput
     private final long[] ts = new long[BATCH];
     private final double[] values = new double[BATCH * 4];
     private int held;
+    private final List<Object[]> learnt = new ArrayList<>();
     private long written;
     /** Per (model, symbol): the latest ic, hit_rate, mse, count (NaN before any), for gauges; any thread reads. */
     private final double[] latest;
@@ -83,6 +86,16 @@ public final class ModelScoreWriter implements ModelOutput
     }
 
     @Override
+    public synchronized void learnt(final int m, final int symbolId, final long barStartMicros, final double[] weights, final int count)
+    {
+        learnt.add(new Object[] {m, symbolId, barStartMicros, Arrays.copyOf(weights, count)});
+        if (learnt.size() == BATCH)
+        {
+            flush();
+        }
+    }
+
+    @Override
     public synchronized void end()
     {
         flush();
@@ -112,11 +125,13 @@ public final class ModelScoreWriter implements ModelOutput
 
     private void flush()
     {
-        if (held == 0)
+        if (held == 0 && learnt.isEmpty())
         {
             return;
         }
         try (Connection c = dataSource.getConnection();
+             PreparedStatement weights = c.prepareStatement("INSERT INTO model_weights (model, run_id, provider, symbol, ts, weights) " +
+                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (model, run_id, provider, symbol, ts) DO UPDATE SET weights = EXCLUDED.weights");
              PreparedStatement insert = c.prepareStatement("INSERT INTO model_scores (model, run_id, provider, symbol, ts, metric, value) " +
                  "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, run_id, provider, symbol, metric, ts) DO UPDATE SET value = EXCLUDED.value"))
         {
@@ -142,8 +157,21 @@ public final class ModelScoreWriter implements ModelOutput
                 }
             }
             insert.executeBatch();
+            for (final Object[] w : learnt)
+            {
+                final int symbolId = (Integer)w[1];
+                weights.setString(1, models.get((Integer)w[0]));
+                weights.setLong(2, runId);
+                weights.setString(3, symbols.provider(symbolId, provider));
+                weights.setString(4, symbols.name(symbolId));
+                weights.setObject(5, OffsetDateTime.ofInstant(Micros.toInstant((Long)w[2]), ZoneOffset.UTC));
+                weights.setArray(6, c.createArrayOf("float8", Arrays.stream((double[])w[3]).boxed().toArray()));
+                weights.addBatch();
+            }
+            weights.executeBatch();
             written += rows;
             held = 0;
+            learnt.clear();
         }
         catch (final SQLException e)
         {

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
+import io.tickreplay.adapters.postgres.ModelWeightsExport;
 import io.tickreplay.api.config.Settings;
 import io.tickreplay.api.export.ExportRequest;
 import io.tickreplay.api.export.ExportService;
+import io.tickreplay.api.models.ModelRegistry;
 import io.tickreplay.api.replay.JobJson;
 import io.tickreplay.api.replay.ReplayRequest;
 import picocli.CommandLine.Command;
@@ -16,6 +18,7 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,8 +37,14 @@ public final class ExportCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
-    @Parameters(index = "0", paramLabel = "ticks|bars|signals|features", description = "What to export.")
+    @Parameters(index = "0", paramLabel = "ticks|bars|signals|features|model-weights", description = "What to export.")
     String dataset;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "RUN_ID", description = "model-weights only: the replay run whose models' weights to write.")
+    Long runId;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "model-weights only: the model (default: the run's only model that learns).")
+    String model;
 
     @Mixin
     WindowOptions window;
@@ -73,6 +82,14 @@ public final class ExportCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final Settings settings = common.settings(Map.of());
+        if ("model-weights".equals(dataset))
+        {
+            return modelWeights(settings);
+        }
+        if (runId != null || model != null)
+        {
+            throw new UsageException("RUN_ID and --model go with model-weights; " + dataset + " takes --run");
+        }
         final ExportRequest request = new ExportRequest(dataset, window.provider, window.symbols, window.start(), window.end(), interval, output,
             format, sinceLast, signals, horizons, run);
         try
@@ -108,6 +125,49 @@ public final class ExportCommand implements Callable<Integer>
             }
             System.err.printf("tickreplay export: job %d completed: %s rows to %s in %s s (%s rows/s)%n", job.id(), Format.count(job.rowsWritten()),
                 job.metadata().get("output"), job.metadata().get("elapsed_seconds"), Format.count(((Number)job.metadata().get("rows_per_second")).longValue()));
+            return 0;
+        }
+    }
+
+    /** {@code export model-weights RUN_ID --output FILE.csv}: each symbol's weights after each update (docs/models.md). */
+    private int modelWeights(final Settings settings) throws Exception
+    {
+        if (runId == null)
+        {
+            throw new UsageException("RUN_ID: model-weights needs the run whose weights to write (tickreplay runs list)");
+        }
+        if (output == null || !output.endsWith(".csv"))
+        {
+            throw new UsageException("--output: model-weights writes a .csv file: name it");
+        }
+        if (Files.exists(Path.of(output)) && !overwrite)
+        {
+            throw new UsageException("--output: " + output + " exists; add --overwrite to replace it (it is replaced only once the new file is complete)");
+        }
+        try (Database db = CommonOptions.openDatabase(settings))
+        {
+            final JobRunStore.JobRun job = new JobRunStore(db.dataSource()).find(runId)
+                .orElseThrow(() -> new UsageException("RUN_ID: no run " + runId + " (tickreplay runs list)"));
+            @SuppressWarnings("unchecked")
+            final List<String> models = (List<String>)job.metadata().getOrDefault("models", List.of());
+            final ModelRegistry registry = ModelCommand.registry(db, settings);
+            final List<String> learning = new ArrayList<>();
+            for (final String name : models)
+            {
+                if (registry.find(name).map(m -> m.type().equals(ModelRegistry.ONLINE_LINEAR)).orElse(false))
+                {
+                    learning.add(name);
+                }
+            }
+            final String chosen = model != null ? model : learning.size() == 1 ? learning.get(0) : null;
+            if (chosen == null || !learning.contains(chosen))
+            {
+                throw new UsageException("--model: run " + runId + (learning.isEmpty() ? " ran no model that learns (online-linear)" :
+                    " ran " + String.join(", ", learning) + " that learn" + (model == null ? ": name one" : ", not " + model)));
+            }
+            final List<String> features = registry.find(chosen).orElseThrow().features();
+            final long rows = ModelWeightsExport.write(db.dataSource(), runId, chosen, features, Path.of(output));
+            System.err.printf("tickreplay export: %s rows of %s's weights in run %d to %s%n", Format.count(rows), chosen, runId, output);
             return 0;
         }
     }

@@ -95,6 +95,23 @@ class ModelCliIT
             assertThat(rs.getLong(1)).as("a prediction per symbol and minute, but for bars without a spread").isGreaterThan(40);
         }
 
+        final Path weights = dir.resolve("weights.csv");
+        final CliIT.Run export = run("export", "model-weights", String.valueOf(runId), "--output", weights.toString(), "--db-url", url,
+            "--config", config().toString());
+        assertThat(export.exit()).as(export.err()).isZero();
+        final List<String> lines = Files.readAllLines(weights);
+        assertThat(lines.get(0)).isEqualTo("model,provider,symbol,ts,intercept,w_close,w_spread_bps");
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM model_weights WHERE model = 'rls' AND run_id = " + runId))
+        {
+            rs.next();
+            assertThat(lines).hasSize((int)rs.getLong(1) + 1).hasSizeGreaterThan(20);
+        }
+        assertThat(lines.get(1)).startsWith("rls,ibkr,AAPL,");
+        final CliIT.Run noRun = run("export", "model-weights", "--output", dir.resolve("w2.csv").toString(), "--db-url", url, "--config", config().toString());
+        assertThat(noRun.exit()).isEqualTo(2);
+        assertThat(noRun.err()).contains("RUN_ID: model-weights needs the run");
+
         final CliIT.Run unknown = run("replay", "--quiet", "--db-url", url, "--config", config().toString(), "--provider", "ibkr", "--symbols", "NVDA",
             "--start", OPEN.toString(), "--end", OPEN.plusSeconds(600).toString(), "--speed", "0", "--models", "nope");
         assertThat(unknown.exit()).isEqualTo(2);

@@ -161,6 +161,36 @@ class ModelReplayIT
             }
         }
 
+        // the weights after each update, as model_weights holds them (export model-weights writes them)
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT symbol, ts, weights FROM model_weights WHERE model = 'rls' AND run_id = ?"))
+        {
+            s.setLong(1, run.runId());
+            final Map<String, TreeMap<Instant, double[]>> got = new HashMap<>();
+            try (ResultSet rs = s.executeQuery())
+            {
+                while (rs.next())
+                {
+                    got.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).put(rs.getObject(2, OffsetDateTime.class).toInstant(),
+                        java.util.Arrays.stream((Double[])rs.getArray(3).getArray()).mapToDouble(Double::doubleValue).toArray());
+                }
+            }
+            for (final String symbol : SYMBOLS)
+            {
+                assertThat(got.get(symbol).keySet()).as(symbol + ": weights after each update").isEqualTo(WEIGHTS.get(symbol).keySet()).hasSizeGreaterThan(50);
+                for (final Map.Entry<Instant, double[]> e : WEIGHTS.get(symbol).entrySet())
+                {
+                    final double scale = java.util.Arrays.stream(e.getValue()).map(Math::abs).max().orElse(1);
+                    final double[] w = got.get(symbol).get(e.getKey());
+                    for (int i = 0; i < w.length; i++)
+                    {
+                        assertThat(w[i]).as("%s %s w%d", symbol, e.getKey(), i).isCloseTo(e.getValue()[i],
+                            org.assertj.core.api.Assertions.within(1e-9 * Math.max(scale, 1e-12)));
+                    }
+                }
+            }
+        }
+
         // the gauges hold each (model, symbol)'s latest scores; the counter every prediction made
         final String runTag = String.valueOf(run.runId());
         for (final String symbol : SYMBOLS)
@@ -368,6 +398,7 @@ class ModelReplayIT
     }
 
     private static final Map<String, TreeMap<Instant, double[]>> SCORES = new HashMap<>();
+    private static final Map<String, TreeMap<Instant, double[]>> WEIGHTS = new HashMap<>();
 
     private static Map<String, TreeMap<Instant, Double>> plainRls(final List<String> lines)
     {
@@ -440,6 +471,7 @@ class ModelReplayIT
                             p[i][j] = (p[i][j] - k[i] * xp[j]) / LAMBDA;
                         }
                     }
+                    WEIGHTS.computeIfAbsent(e.getKey(), key -> new TreeMap<>()).put(Instant.parse(row[2]), w.clone());
                 }
                 final double[] x = new double[d];
                 x[0] = 1;

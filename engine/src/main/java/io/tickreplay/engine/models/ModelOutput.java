@@ -20,6 +20,15 @@ public interface ModelOutput
         }
     };
 
+    /**
+     * A model that learns has updated with the label that arrived at the close of the bar starting at
+     * {@code barStartMicros}: its weights for the symbol now ({@code count} values of {@code weights}, the
+     * intercept first; the array is reused). By default nothing is kept.
+     */
+    default void learnt(final int model, final int symbolId, final long barStartMicros, final double[] weights, final int count)
+    {
+    }
+
     /** A model predicted for a bar of {@code symbolId} in {@code nanos}. */
     void predicted(int model, int symbolId, long nanos);
 

@@ -47,6 +47,7 @@ final class ModelStage
         final double[] ringClose;
         final double[] ringPrediction;
         final ModelScores scores;
+        final double[] weights;
         /** Made once: the bar a tick or the end closed, predicted. */
         final BarBuilder.BarOutput closes = (s, interval, start, open, high, low, close, volume, trades, vwap) ->
             closed(this, s, start, open, high, low, close, volume, trades, vwap);
@@ -64,6 +65,7 @@ final class ModelStage
             this.columns = columns;
             this.x = new double[columns.length];
             this.predictor = spec.predictors().apply(symbols);
+            this.weights = new double[predictor.weightCount()];
             this.bars = new BarBuilder(spec.intervalMicros(), symbols);
         }
     }
@@ -144,8 +146,13 @@ final class ModelStage
             m.scores.onPair(symbolId, m.ringPrediction[slot], Math.log(close / m.ringClose[slot]));
             output.scored(m.index, symbolId, start, m.scores);
         }
+        final boolean learns = t >= m.horizon && m.ringPrediction[slot] == m.ringPrediction[slot] && m.weights.length > 0;
         final long t0 = System.nanoTime();
         final double prediction = m.predictor.predict(symbolId, close, x);
+        if (learns)
+        {
+            output.learnt(m.index, symbolId, start, m.weights, m.predictor.weights(symbolId, m.weights));
+        }
         m.ringClose[slot] = close;
         m.ringPrediction[slot] = prediction;
         if (prediction == prediction)
