@@ -1,9 +1,13 @@
 package io.tickreplay.adapters.live;
 
+import io.tickreplay.adapters.postgres.ModelScoreWriter;
 import io.tickreplay.adapters.postgres.PgSignalWriter;
 import io.tickreplay.engine.bus.BusListener;
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.bus.InProcessBus;
+import io.tickreplay.engine.models.ModelOutput;
+import io.tickreplay.engine.models.ModelSpec;
+import io.tickreplay.engine.signals.PredictionSignal;
 import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.signals.SignalWriteListener;
@@ -38,6 +42,7 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     private final int maxSymbols;
     private final PgSignalWriter writer;
     private final SignalChain chain;
+    private final ModelScoreWriter scores;
     private InProcessBus.Subscription subscription;
     private final ScheduledExecutorService timer;
     private long dropped;
@@ -46,13 +51,16 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     private volatile RuntimeException failure;
 
     private SignalConsumer(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
-        final int maxSymbols, final int batchRows, final long batchMillis, final long windowStart, final long windowEnd)
+        final int maxSymbols, final int batchRows, final long batchMillis, final long windowStart, final long windowEnd, final List<ModelSpec> models)
     {
         this.provider = provider;
         this.maxSymbols = maxSymbols;
-        this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), SignalSet.of(signalNames, 1).calculators(), 0,
-            batchRows, batchMillis, System::nanoTime, SignalWriteListener.NONE);
-        this.chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).window(windowStart, windowEnd).sink(writer).build();
+        this.writer = new PgSignalWriter(dataSource, provider, id -> names.get(id), PredictionSignal.withModels(SignalSet.of(signalNames, 1).calculators(),
+            models), 0, batchRows, batchMillis, System::nanoTime, SignalWriteListener.NONE);
+        this.scores = models.isEmpty() ? null : new ModelScoreWriter(dataSource, 0, id -> new String(names.get(id), StandardCharsets.UTF_8), id -> provider,
+            maxSymbols, models.stream().map(ModelSpec::name).toList());
+        this.chain = SignalChain.context().signals(signalNames).symbols(maxSymbols).window(windowStart, windowEnd).models(models)
+            .modelOutput(scores == null ? ModelOutput.NONE : scores).sink(writer).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread t = new Thread(r, "signal-consumer-flush");
@@ -75,8 +83,18 @@ public final class SignalConsumer implements BusListener, AutoCloseable
     public static SignalConsumer start(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
         final int maxSymbols, final int batchRows, final long batchMillis, final long windowStart, final long windowEnd)
     {
+        return start(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis, windowStart, windowEnd, List.of());
+    }
+
+    /**
+     * As above, with models whose predictions ({@code pred_<name>}) and scores ({@code model_scores}) it
+     * writes at their bars' closes (docs/models.md), for the live pipeline (run 0) or the replay whose ticks it is given.
+     */
+    public static SignalConsumer start(final InProcessBus bus, final DataSource dataSource, final String provider, final List<String> signalNames,
+        final int maxSymbols, final int batchRows, final long batchMillis, final long windowStart, final long windowEnd, final List<ModelSpec> models)
+    {
         final SignalConsumer consumer = new SignalConsumer(bus, dataSource, provider, signalNames, maxSymbols, batchRows, batchMillis, windowStart,
-            windowEnd);
+            windowEnd, models);
         try
         {
             consumer.subscription = bus.subscribe("signal-consumer-" + provider, consumer);
@@ -118,6 +136,10 @@ public final class SignalConsumer implements BusListener, AutoCloseable
                 origin = m.origin;
                 replayRunId = runId;
                 writer.run(runId);
+                if (scores != null)
+                {
+                    scores.run(runId);
+                }
             }
             try
             {

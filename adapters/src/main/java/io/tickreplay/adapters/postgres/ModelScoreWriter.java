@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntFunction;
 import javax.sql.DataSource;
 
 /**
@@ -31,9 +32,10 @@ public final class ModelScoreWriter implements ModelOutput
     private static final String[] METRICS = {"ic", "hit_rate", "mse", "count"};
 
     private final DataSource dataSource;
-    private final long runId;
-    private final String provider;
-    private final SymbolTable symbols;
+    private long runId;
+    private final IntFunction<String> symbolName;
+    private final IntFunction<String> providerOf;
+    private final int symbols;
     private final List<String> models;
     private final int[] model = new int[BATCH];
     private final int[] symbol = new int[BATCH];
@@ -49,12 +51,20 @@ public final class ModelScoreWriter implements ModelOutput
 
     public ModelScoreWriter(final DataSource dataSource, final long runId, final String provider, final SymbolTable symbols, final List<String> models)
     {
+        this(dataSource, runId, symbols::name, id -> symbols.provider(id, provider), symbols.size(), models);
+    }
+
+    /** For symbols known by id as they come (the live consumer): {@code symbols} ids at most. */
+    public ModelScoreWriter(final DataSource dataSource, final long runId, final IntFunction<String> symbolName, final IntFunction<String> providerOf,
+        final int symbols, final List<String> models)
+    {
         this.dataSource = dataSource;
         this.runId = runId;
-        this.provider = provider;
+        this.symbolName = symbolName;
+        this.providerOf = providerOf;
         this.symbols = symbols;
         this.models = List.copyOf(models);
-        this.latest = new double[models.size() * symbols.size() * 4];
+        this.latest = new double[models.size() * symbols * 4];
         Arrays.fill(latest, Double.NaN);
         this.predictions = new AtomicLongArray(models.size());
         this.inferenceNanos = new AtomicLongArray(models.size());
@@ -74,7 +84,7 @@ public final class ModelScoreWriter implements ModelOutput
         model[i] = m;
         symbol[i] = symbolId;
         ts[i] = barStartMicros;
-        final int at = (m * symbols.size() + symbolId) * 4;
+        final int at = (m * symbols + symbolId) * 4;
         latest[at] = values[i * 4] = scores.ic(symbolId);
         latest[at + 1] = values[i * 4 + 1] = scores.hitRate(symbolId);
         latest[at + 2] = values[i * 4 + 2] = scores.mse(symbolId);
@@ -101,6 +111,16 @@ public final class ModelScoreWriter implements ModelOutput
         flush();
     }
 
+    /** From now on rows are the run {@code id}'s (the live consumer's context changed); what is held goes out first. */
+    public synchronized void run(final long id)
+    {
+        if (id != runId)
+        {
+            flush();
+            runId = id;
+        }
+    }
+
     /** Rows written so far. */
     public synchronized long written()
     {
@@ -110,7 +130,7 @@ public final class ModelScoreWriter implements ModelOutput
     /** The latest {@code metric} (0 ic, 1 hit_rate, 2 mse, 3 count) of a (model, symbol); NaN before any. */
     public synchronized double latest(final int m, final int symbolId, final int metric)
     {
-        return latest[(m * symbols.size() + symbolId) * 4 + metric];
+        return latest[(m * symbols + symbolId) * 4 + metric];
     }
 
     public long predictions(final int m)
@@ -147,8 +167,8 @@ public final class ModelScoreWriter implements ModelOutput
                     }
                     insert.setString(1, models.get(model[i]));
                     insert.setLong(2, runId);
-                    insert.setString(3, symbols.provider(symbol[i], provider));
-                    insert.setString(4, symbols.name(symbol[i]));
+                    insert.setString(3, providerOf.apply(symbol[i]));
+                    insert.setString(4, symbolName.apply(symbol[i]));
                     insert.setObject(5, OffsetDateTime.ofInstant(Micros.toInstant(ts[i]), ZoneOffset.UTC));
                     insert.setString(6, METRICS[k]);
                     insert.setDouble(7, v);
@@ -162,8 +182,8 @@ public final class ModelScoreWriter implements ModelOutput
                 final int symbolId = (Integer)w[1];
                 weights.setString(1, models.get((Integer)w[0]));
                 weights.setLong(2, runId);
-                weights.setString(3, symbols.provider(symbolId, provider));
-                weights.setString(4, symbols.name(symbolId));
+                weights.setString(3, providerOf.apply(symbolId));
+                weights.setString(4, symbolName.apply(symbolId));
                 weights.setObject(5, OffsetDateTime.ofInstant(Micros.toInstant((Long)w[2]), ZoneOffset.UTC));
                 weights.setArray(6, c.createArrayOf("float8", Arrays.stream((double[])w[3]).boxed().toArray()));
                 weights.addBatch();

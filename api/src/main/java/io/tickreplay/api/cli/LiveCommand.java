@@ -7,9 +7,12 @@ import io.tickreplay.adapters.postgres.TickStore;
 import io.tickreplay.api.bus.BusSpec;
 import io.tickreplay.api.bus.Buses;
 import io.tickreplay.api.config.Settings;
+import io.tickreplay.api.models.ModelRegistry;
+import io.tickreplay.api.request.InvalidRequest;
 import io.tickreplay.engine.bus.BusMessage;
 import io.tickreplay.engine.bus.InProcessBus;
 import io.tickreplay.engine.bus.TickBus;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
 import io.tickreplay.engine.synth.SyntheticFeed;
@@ -19,6 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +46,11 @@ public final class LiveCommand implements Callable<Integer>
 
     @Mixin
     BusOptions busOptions = new BusOptions();
+
+    @Option(names = "--models", split = ",", paramLabel = "NAMES",
+        description = "Models of the registry whose predictions (pred_<name>) and scores the signal consumer writes at their bars' closes " +
+            "(docs/models.md); the signals they read are computed too. The in-process bus only.")
+    List<String> models;
 
     @Option(names = "--provider", paramLabel = "NAME", description = "Provider of the live ticks (default: generate.provider).")
     String provider;
@@ -96,21 +105,23 @@ public final class LiveCommand implements Callable<Integer>
         {
             throw new UsageException("--seconds must be >= 0, was " + seconds);
         }
-        final List<String> names;
+        final List<String> configured;
         try
         {
-            names = SignalSet.of(settings.strings("signals.default"), 1).calculators().stream().map(SignalCalculator::name).toList();
+            configured = SignalSet.of(settings.strings("signals.default"), 1).calculators().stream().map(SignalCalculator::name).toList();
         }
         catch (final IllegalArgumentException e)
         {
             throw new UsageException("--signals: " + e.getMessage());
         }
+        final List<ModelSpec> specs = models(settings);
+        final List<String> names = ModelRegistry.signalsFor(configured, specs);
         final int batchRows = settings.integer("signals.batch-rows");
         final long batchMillis = settings.longValue("signals.batch-ms");
 
         if (fromStore)
         {
-            return fromStore(settings, busSpec, feedProvider, feedSymbols, names, batchRows, batchMillis);
+            return fromStore(settings, busSpec, feedProvider, feedSymbols, names, batchRows, batchMillis, specs);
         }
         if (start != null || end != null)
         {
@@ -118,6 +129,10 @@ public final class LiveCommand implements Callable<Integer>
         }
         if (!busSpec.isInProcess())
         {
+            if (!specs.isEmpty())
+            {
+                throw new UsageException("--models: models run in the signal consumer of the in-process bus; leave out --bus (or --models)");
+            }
             return liveOnBus(settings, busSpec, settings.string("generate.provider"), settings.strings("generate.symbols"));
         }
         try (Database db = CommonOptions.openDatabase(settings);
@@ -125,7 +140,8 @@ public final class LiveCommand implements Callable<Integer>
         {
             final TickConsumer ticks = noStoreTicks ? null : TickConsumer.start(bus, db.dataSource(), batchRows, batchMillis);
             final SignalConsumer signalConsumer = names.isEmpty() ? null
-                : SignalConsumer.start(bus, db.dataSource(), feedProvider, names, feedSymbols.size(), batchRows, batchMillis);
+                : SignalConsumer.start(bus, db.dataSource(), feedProvider, names, feedSymbols.size(), batchRows, batchMillis, Long.MIN_VALUE,
+                    Long.MAX_VALUE, specs);
             System.out.println("live: " + feedProvider + " " + String.join(",", feedSymbols) + " at " + rate + " trades/s per symbol on the in-process bus" +
                 (ticks == null ? "" : "; TickConsumer -> tick_data") + (names.isEmpty() ? "" : "; SignalConsumer -> signals " + String.join(",", names)) +
                 (seconds > 0 ? "; for " + seconds + " s" : "; Ctrl-C to stop"));
@@ -179,8 +195,29 @@ public final class LiveCommand implements Callable<Integer>
 
     private volatile boolean stop;
 
+    /** The models of --models, resolved in the registry; refused on a bus other than the in-process one. */
+    private List<ModelSpec> models(final Settings settings)
+    {
+        if (models == null || models.isEmpty())
+        {
+            return List.of();
+        }
+        try (Database db = CommonOptions.openDatabase(settings))
+        {
+            return ModelCommand.registry(db, settings).specs(models, "models");
+        }
+        catch (final InvalidRequest e)
+        {
+            throw new UsageException("--models: " + e.getMessage());
+        }
+        catch (final SQLException e)
+        {
+            throw new IllegalStateException("reading the model registry: " + e.getMessage(), e);
+        }
+    }
+
     private int fromStore(final Settings settings, final BusSpec busSpec, final String feedProvider, final List<String> feedSymbols,
-        final List<String> names, final int batchRows, final long batchMillis) throws Exception
+        final List<String> names, final int batchRows, final long batchMillis, final List<ModelSpec> specs) throws Exception
     {
         if (!busSpec.isInProcess())
         {
@@ -216,7 +253,7 @@ public final class LiveCommand implements Callable<Integer>
             }, "live-ctrl-c");
             Runtime.getRuntime().addShutdownHook(stopper);
             final SignalConsumer consumer = SignalConsumer.start(bus, db.dataSource(), feedProvider, names, feedSymbols.size(), batchRows, batchMillis,
-                window[0], window[1]);
+                window[0], window[1], specs);
             final long published;
             try
             {

@@ -258,6 +258,17 @@ public final class ModelRegistry
             symbols -> Predictor.of(new OnlineLinearModel(n, h, lambda, delta, symbols)));
     }
 
+    /** The signal names a chain computes for {@code signals} and these models: the given ones, then each model's signal features not among them. */
+    public static List<String> signalsFor(final List<String> signals, final List<ModelSpec> models)
+    {
+        final List<String> out = new ArrayList<>(signals);
+        for (final ModelSpec m : models)
+        {
+            m.features().stream().filter(f -> SignalSet.REGISTRY.containsKey(f) && !out.contains(f)).forEach(out::add);
+        }
+        return out;
+    }
+
     static long intervalMicros(final String interval)
     {
         return switch (interval)

@@ -51,12 +51,8 @@ final class ReplayPlanner
         }
         final List<ModelSpec> specs = models.specs(request.models(), "models");
         // the signals the models read are computed (and kept) with the run's own
-        final List<String> signals = new ArrayList<>(SignalSet.of(request.signals() == null ? config.signals() : request.signals(), 1)
-            .calculators().stream().map(SignalCalculator::name).toList());
-        for (final ModelSpec m : specs)
-        {
-            m.features().stream().filter(f -> SignalSet.REGISTRY.containsKey(f) && !signals.contains(f)).forEach(signals::add);
-        }
+        final List<String> signals = ModelRegistry.signalsFor(SignalSet.of(request.signals() == null ? config.signals() : request.signals(), 1)
+            .calculators().stream().map(SignalCalculator::name).toList(), specs);
         if (signals.isEmpty())
         {
             throw new ReplayRequest.InvalidField("models", "models run in the signal chain, and this run computes no signal: name one in signals " +

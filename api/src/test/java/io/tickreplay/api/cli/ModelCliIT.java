@@ -125,6 +125,43 @@ class ModelCliIT
     }
 
     @Test
+    void liveWithAModelWritesThePredictionsAndScoresAReplayOfTheSameSessionWrites() throws Exception
+    {
+        assertThat(run("model", "add", "--name", "rls", "--type", "online-linear", "--features", "close,spread_bps,vwap_deviation_bps", "--interval", "1m",
+            "--horizon", "3", "--db-url", url, "--config", config().toString()).exit()).isZero();
+        final String start = OPEN.toString();
+        final String end = OPEN.plusSeconds(3600).toString();
+        final CliIT.Run live = run("live", "--db-url", url, "--config", config().toString(), "--from-store", "--provider", "ibkr", "--symbols", "NVDA,AAPL",
+            "--signals", "spread_bps", "--models", "rls", "--start", start, "--end", end);
+        assertThat(live.exit()).as(live.err()).isZero();
+        final CliIT.Run replay = run("replay", "--quiet", "--db-url", url, "--config", config().toString(), "--provider", "ibkr", "--symbols", "NVDA,AAPL",
+            "--start", start, "--end", end, "--speed", "0", "--signals", "spread_bps", "--models", "rls", "--no-journal");
+        assertThat(replay.exit()).as(replay.err()).isZero();
+        final long runId = JSON.readTree(replay.out()).get("run_id").asLong();
+        assertThat(count("SELECT count(*) FROM signals WHERE name = 'pred_rls' AND run_id = 0")).as("live predictions").isGreaterThan(60)
+            .isEqualTo(count("SELECT count(*) FROM signals WHERE name = 'pred_rls' AND run_id = " + runId));
+        assertThat(count("SELECT count(*) FROM (SELECT * FROM signals WHERE name = 'pred_rls' AND run_id = 0) l FULL JOIN " +
+            "(SELECT * FROM signals WHERE name = 'pred_rls' AND run_id = " + runId + ") r USING (symbol, ts) WHERE l.value IS NULL OR r.value IS NULL " +
+            "OR abs(l.value - r.value) > 1e-12 * greatest(abs(l.value), abs(r.value), 1)")).as("row for row").isZero();
+        assertThat(count("SELECT count(*) FROM model_scores WHERE model = 'rls' AND run_id = 0")).isPositive()
+            .isEqualTo(count("SELECT count(*) FROM model_scores WHERE model = 'rls' AND run_id = " + runId));
+
+        final CliIT.Run onBus = run("live", "--db-url", url, "--config", config().toString(), "--bus", "redis", "--bus-url", "redis://127.0.0.1:1",
+            "--models", "rls");
+        assertThat(onBus.exit()).isEqualTo(2);
+        assertThat(onBus.err()).contains("--models: models run in the signal consumer of the in-process bus");
+    }
+
+    private long count(final String sql) throws Exception
+    {
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql))
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
     void badModelsAreRefusedNamingTheFlag() throws Exception
     {
         final Path text = Files.writeString(dir.resolve("notes.onnx"), "not a model");
