@@ -91,6 +91,7 @@ class GrafanaMetricsIT
         flags.put("api.port", 0);
         flags.put("api.export-dir", dir.resolve("exports").toString());
         flags.put("replay.journal-dir", dir.resolve("journal").toString());
+        flags.put("models.dir", dir.resolve("models").toString());
         flags.put("replay.max-concurrent", 2);
         // a run's series outlive it by this much: the scrape comes well within it
         flags.put("replay.metrics-retention-minutes", 60);
@@ -119,9 +120,13 @@ class GrafanaMetricsIT
     @Test
     void everyMetricTheDashboardNamesIsInARealScrape() throws Exception
     {
-        // the replay, signal and engine series: a burst replay with every signal and its journal, on the in-process bus
+        // the replay, signal, model and engine series: a burst replay with every signal, a model and its journal, on the in-process bus
+        final HttpResponse<String> model = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"gf_rls\", \"type\": \"online-linear\", " +
+                "\"features\": [\"close\", \"spread_bps\"], \"interval\": \"1m\", \"horizon\": 3}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(model.statusCode()).as(model.body()).isEqualTo(201);
         final long direct = startReplay("{\"provider\": \"" + PROVIDER + "\", \"symbols\": " + json(SYMBOLS) + ", " + WINDOW +
-            ", \"speed\": 0, \"signals\": \"all\", \"journal\": true}");
+            ", \"speed\": 0, \"signals\": \"all\", \"journal\": true, \"models\": [\"gf_rls\"]}");
         awaitCompleted(direct);
 
         // the bus series: a consumer group member serving its metrics, and a replay onto Redis that it reads
