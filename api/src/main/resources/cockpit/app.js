@@ -2,6 +2,7 @@
 
 import { hideLatency, initLatency, showLatency } from './latency.js';
 import { initExports } from './exports.js';
+import { initModels, showModels } from './models.js';
 import { initReplays } from './replays.js';
 import { hideRun, initRun, showRun } from './run.js';
 import { hideSignals, initSignals, showSignals } from './signals.js';
@@ -16,9 +17,10 @@ const ROUTES = [
   { pattern: /^#\/signals\/?$/, page: 'signals', nav: 'signals' },
   { pattern: /^#\/exports\/?$/, page: 'exports', nav: 'exports' },
   { pattern: /^#\/latency\/?$/, page: 'latency', nav: 'latency' },
+  { pattern: /^#\/models\/?$/, page: 'models', nav: 'models' },
 ];
 
-const TITLES = { replays: 'Replays', run: 'Run', signals: 'Signals', exports: 'Exports', latency: 'Latency' };
+const TITLES = { replays: 'Replays', run: 'Run', signals: 'Signals', exports: 'Exports', latency: 'Latency', models: 'Models' };
 
 function matchRoute(hash) {
   for (const route of ROUTES) {
@@ -48,6 +50,7 @@ function route() {
   else hideRun();
   if (found.page === 'latency') showLatency();
   else hideLatency();
+  if (found.page === 'models') showModels();
   if (found.page === 'signals') showSignals();
   else hideSignals();
 }
@@ -82,7 +85,7 @@ function initToken(pages) {
 
 function start() {
   initConnectionStatus();
-  const pages = [initReplays(), initSignals(), initExports(), initLatency()];
+  const pages = [initReplays(), initSignals(), initExports(), initLatency(), initModels()];
   initRun();
   initToken(pages);
   window.addEventListener('hashchange', route);

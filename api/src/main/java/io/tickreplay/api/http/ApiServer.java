@@ -5,6 +5,7 @@ import io.tickreplay.adapters.bus.BusUnavailableException;
 import io.tickreplay.adapters.postgres.Database;
 import io.tickreplay.adapters.postgres.JobRunStore;
 import io.tickreplay.adapters.postgres.JobScheduleStore;
+import io.tickreplay.adapters.postgres.ModelResults;
 import io.tickreplay.adapters.postgres.SeriesStore;
 import io.tickreplay.api.export.ExportService;
 import io.tickreplay.api.replay.ReplayLimitException;
@@ -267,7 +268,7 @@ public final class ApiServer implements AutoCloseable
         final CockpitRoutes cockpit = new CockpitRoutes(new SeriesStore(db.reads()), replays);
         final ScheduleRoutes schedule = new ScheduleRoutes(new ScheduleService(
             new JobScheduleStore(db.dataSource()), Clock.systemUTC(), replays.config().importDir()));
-        final ModelRoutes model = new ModelRoutes(replays.models(), replays.config().importDir());
+        final ModelRoutes model = new ModelRoutes(replays.models(), replays.config().importDir(), new ModelResults(db.reads()));
         events = new EventStream(replays, runs, exports, export::json, context.eventsPeriodMillis());
         final RoutingHandler routes = Handlers.routing();
         post(routes, "/v1/replay/ticks", true, replay::start);
@@ -302,6 +303,8 @@ public final class ApiServer implements AutoCloseable
         post(routes, "/v1/models", true, model::create);
         read(routes, "/v1/models", HttpPolicy.Access.READ, model::list);
         read(routes, "/v1/models/{name}", HttpPolicy.Access.READ, model::get);
+        read(routes, "/v1/models/{name}/scores", HttpPolicy.Access.READ, model::scores);
+        read(routes, "/v1/models/{name}/predictions", HttpPolicy.Access.READ, model::predictions);
         routes.delete("/v1/models/{name}", admitted(HttpPolicy.Access.WRITE, false, model::delete));
         post(routes, "/v1/schedules", true, schedule::create);
         read(routes, "/v1/schedules", HttpPolicy.Access.READ, schedule::list);
