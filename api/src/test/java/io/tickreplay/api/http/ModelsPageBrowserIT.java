@@ -9,21 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,13 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * online-linear models run by one burst replay; the registry lists them; run and models chosen, the
  * page draws each model's rolling IC and hit rate (the points /v1/models/{name}/scores gives) overlaid,
  * and the scatter of predictions against realized returns (the points /v1/models/{name}/predictions
- * gives). Screenshots go to {@code target/cockpit-screenshots/}.
+ * gives). Its screenshot goes to {@code target/cockpit-screenshots/}.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ModelsPageBrowserIT
 {
-    private static final Path SHOTS = Path.of("target", "cockpit-screenshots");
-
     @TempDir
     static Path dir;
 
@@ -58,14 +47,7 @@ class ModelsPageBrowserIT
             new ReplayService.Context().journalDir(dir.resolve("journal")).models(dir.resolve("models"), 1 << 20).progressIntervalMillis(250));
         server = services.server(new ApiServer.Context().port(0).exportDir(dir.resolve("exports")));
         base = "http://localhost:" + server.start();
-        Files.createDirectories(SHOTS);
-        final ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,800");
-        final ChromeDriverService driver = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-            .usingAnyFreePort().build();
-        browser = new ChromeDriver(driver, options);
-        browser.manage().window().setSize(new Dimension(1280, 1600));
+        browser = HeadlessChromium.start(1280, 1600, false);
     }
 
     @AfterAll
@@ -88,12 +70,6 @@ class ModelsPageBrowserIT
     private static Object js(final String script, final Object... args)
     {
         return ((JavascriptExecutor)browser).executeScript(script, args);
-    }
-
-    private static void shot(final String name) throws Exception
-    {
-        final File png = ((TakesScreenshot)browser).getScreenshotAs(OutputType.FILE);
-        Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
@@ -150,7 +126,7 @@ class ModelsPageBrowserIT
         final long drawn = ((Number)js("const c = document.getElementById('mdl-scatter'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;" +
             " let n = 0; for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 100 && d[i + 2] > 150 && d[i] < 120) n++; } return n;")).longValue();
         assertThat(drawn).as("the scatter's dots are drawn").isGreaterThan(50);
-        shot("cockpit-models");
+        HeadlessChromium.shot(browser, "cockpit-models");
     }
 
     private static int count(final JsonNode values)

@@ -11,19 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -49,7 +41,6 @@ import static org.assertj.core.api.Assertions.within;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class RunPageBrowserIT
 {
-    private static final Path SHOTS = Path.of("target", "cockpit-screenshots");
     private static final String WINDOW = "\"start\": \"2025-11-03T14:30:00Z\", \"end\": \"2025-11-03T14:45:00Z\"";
     private static final String NAME = "vwap_deviation_bps";
 
@@ -68,14 +59,7 @@ class RunPageBrowserIT
             new ReplayService.Context().journalDir(dir.resolve("journal")).progressIntervalMillis(250));
         server = services.server(new ApiServer.Context().port(0).exportDir(dir.resolve("exports")));
         base = "http://localhost:" + server.start();
-        Files.createDirectories(SHOTS);
-        final ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,800");
-        final ChromeDriverService driver = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-            .usingAnyFreePort().build();
-        browser = new ChromeDriver(driver, options);
-        browser.manage().window().setSize(new Dimension(1280, 800));
+        browser = HeadlessChromium.start(1280, 800, false);
     }
 
     @AfterAll
@@ -107,8 +91,7 @@ class RunPageBrowserIT
 
     private static void shot(final String name) throws Exception
     {
-        final File png = ((TakesScreenshot)browser).getScreenshotAs(OutputType.FILE);
-        Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        HeadlessChromium.shot(browser, name);
     }
 
     /** Pixels of the container's canvases within a small distance of the colour (r, g, b), opaque. */
