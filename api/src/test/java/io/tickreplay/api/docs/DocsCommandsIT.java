@@ -70,6 +70,8 @@ class DocsCommandsIT
         Files.writeString(shim, "#!/usr/bin/env bash\n# the repository's launcher, running the jar the build made\nexport TICKREPLAY_NO_BUILD=1\nexec '" +
             ROOT.resolve("tickreplay") + "' \"$@\"\n");
         Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // the blocks run where a user of a fresh clone runs them: beside ./tickreplay and examples/
+        Files.createSymbolicLink(WORK.resolve("examples"), ROOT.resolve("examples"));
 
         final Outcome demo = run("demo", "./tickreplay demo --exit --ticks 60000 --port 0\n", Duration.ofMinutes(5));
         assertThat(demo.exit()).as("the demo store: ./tickreplay demo --exit exited %d:%n%s", demo.exit(), tail(demo.output())).isZero();
