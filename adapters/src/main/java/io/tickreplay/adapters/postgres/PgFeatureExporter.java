@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.tickreplay.adapters.features.FeatureFile;
 import io.tickreplay.adapters.files.FileFormat;
 import io.tickreplay.engine.features.FeatureBuilder;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.signals.BarBuilder;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
@@ -42,8 +43,16 @@ public final class PgFeatureExporter
     public static final int MAX_HORIZON = 100_000;
 
     /** A feature set: a provider's symbols in [start, end), bars of {@code interval}, the signals by name, horizons in bars. */
-    public record Query(String provider, List<String> symbols, Instant start, Instant end, String interval, List<String> signals, int[] horizons)
+    public record Query(String provider, List<String> symbols, Instant start, Instant end, String interval, List<String> signals, int[] horizons,
+        List<ModelSpec> models)
     {
+        /** Without models. */
+        public Query(final String provider, final List<String> symbols, final Instant start, final Instant end, final String interval,
+            final List<String> signals, final int[] horizons)
+        {
+            this(provider, symbols, start, end, interval, signals, horizons, List.of());
+        }
+
         /** Checked whoever builds it: the values go into the COPY's SQL as literals. */
         public Query
         {
@@ -61,13 +70,14 @@ public final class PgFeatureExporter
             }
             SignalSet.of(signals, 1); // unknown names fail here, listing the known ones
             horizons = horizons.clone();
+            models = List.copyOf(models);
         }
 
         @Override
         public String toString()
         {
             return "features " + provider + " " + symbols + " [" + start + ", " + end + ") " + interval + " signals " + signals + " horizons " +
-                Arrays.toString(horizons);
+                Arrays.toString(horizons) + (models.isEmpty() ? "" : " models " + models.stream().map(ModelSpec::name).toList());
         }
     }
 
@@ -95,7 +105,7 @@ public final class PgFeatureExporter
         {
             Files.createDirectories(parent);
         }
-        final FeatureBuilder probe = new FeatureBuilder(query.signals(), interval, query.horizons(), start, end, null);
+        final FeatureBuilder probe = new FeatureBuilder(query.signals(), interval, query.horizons(), start, end, null, query.models());
         try (FeatureFile file = FeatureFile.open(output, format, query.provider(), probe.signalNames(), query.horizons(), footer))
         {
             final FeatureBuilder features = new FeatureBuilder(query.signals(), interval, query.horizons(), start, end,
@@ -107,7 +117,7 @@ public final class PgFeatureExporter
                     {
                         progress.accept(file.rows());
                     }
-                });
+                }, query.models());
             final List<SignalCalculator> calculators = SignalSet.of(query.signals(), 1).calculators();
             final long[] from = new long[symbols.size()];
             for (int i = 0; i < from.length; i++)

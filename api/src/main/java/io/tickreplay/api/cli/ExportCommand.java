@@ -46,6 +46,10 @@ public final class ExportCommand implements Callable<Integer>
     @Option(names = "--model", paramLabel = "NAME", description = "model-weights only: the model (default: the run's only model that learns).")
     String model;
 
+    @Option(names = "--models", split = ",", paramLabel = "NAMES",
+        description = "features only: models of the registry whose predictions become columns pred_<name> (docs/models.md).")
+    List<String> models;
+
     @Mixin
     WindowOptions window;
 
@@ -91,7 +95,7 @@ public final class ExportCommand implements Callable<Integer>
             throw new UsageException("RUN_ID and --model go with model-weights; " + dataset + " takes --run");
         }
         final ExportRequest request = new ExportRequest(dataset, window.provider, window.symbols, window.start(), window.end(), interval, output,
-            format, sinceLast, signals, horizons, run);
+            format, sinceLast, signals, horizons, run).withModels(models);
         try
         {
             request.validate();
@@ -114,7 +118,7 @@ public final class ExportCommand implements Callable<Integer>
             }
         }
         try (Database db = CommonOptions.openDatabase(settings);
-             ExportService exports = new ExportService(db, 1))
+             ExportService exports = new ExportService(db, 1).models(ModelCommand.registry(db, settings)))
         {
             final JobRunStore.JobRun job = exports.run(request);
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(JobJson.of(job)));

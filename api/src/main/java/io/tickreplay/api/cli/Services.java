@@ -216,7 +216,7 @@ public final class Services
                 buses = buses(settings, b, registry);
                 r = new ReplayService(db, buses, registry, replayConfig);
                 retention = RunRetention.attach(r, new RunCatalog(r, db), keep);
-                e = new ExportService(db, settings.integer("api.export-threads"));
+                e = new ExportService(db, settings.integer("api.export-threads")).models(r.models());
                 server = new ApiServer(apiConfig, db, r, e, registry);
                 server.start();
                 scheduler = new ReplayScheduler(new JobScheduleStore(db.dataSource()), r,

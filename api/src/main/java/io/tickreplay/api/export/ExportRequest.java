@@ -20,8 +20,23 @@ import java.util.Set;
  * over {@code horizons} bars as labels; {@code signals} and {@code horizons} are for it alone.
  */
 public record ExportRequest(String dataset, String provider, List<String> symbols, Instant start, Instant end, String interval, String output,
-    String format, boolean sinceLast, List<String> signals, List<Integer> horizons, String run)
+    String format, boolean sinceLast, List<String> signals, List<Integer> horizons, String run, List<String> models)
 {
+    /** Without models. */
+    public ExportRequest(final String dataset, final String provider, final List<String> symbols, final Instant start, final Instant end,
+        final String interval, final String output, final String format, final boolean sinceLast, final List<String> signals,
+        final List<Integer> horizons, final String run)
+    {
+        this(dataset, provider, symbols, start, end, interval, output, format, sinceLast, signals, horizons, run, null);
+    }
+
+    /** The same request with models whose predictions a feature set carries as columns ({@code pred_<name>}); null or empty for none. */
+    public ExportRequest withModels(final List<String> names)
+    {
+        return new ExportRequest(dataset, provider, symbols, start, end, interval, output, format, sinceLast, signals, horizons, run,
+            names == null || names.isEmpty() ? null : List.copyOf(names));
+    }
+
     public static final Set<String> INTERVALS = Set.of("1m", "5m", "1h");
 
     /** {@link #run} values besides a run id. */
@@ -66,7 +81,8 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
             {
                 throw new InvalidField("interval", "dataset " + dataset + " is bars of " + aliasInterval + ", but interval says " + interval);
             }
-            return new ExportRequest("bars", provider, symbols, start, end, aliasInterval, output, format, sinceLast, signals, horizons, run).validate();
+            return new ExportRequest("bars", provider, symbols, start, end, aliasInterval, output, format, sinceLast, signals, horizons, run, models)
+                .validate();
         }
         if (dataset == null)
         {
@@ -95,6 +111,10 @@ public record ExportRequest(String dataset, String provider, List<String> symbol
         if (isFeatures())
         {
             FeatureChoice.check(this);
+        }
+        else if (models != null)
+        {
+            throw new InvalidField("models", "models apply to features only: their predictions become columns of the feature set");
         }
         else if (signals != null || horizons != null)
         {

@@ -7,6 +7,9 @@ import io.tickreplay.adapters.postgres.PgExporter;
 import io.tickreplay.adapters.postgres.PgFeatureExporter;
 import io.tickreplay.adapters.postgres.SignalStore;
 import io.tickreplay.api.job.JobLifecycle;
+import io.tickreplay.api.models.ModelRegistry;
+import io.tickreplay.api.request.InvalidRequest;
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalSet;
 import org.slf4j.Logger;
@@ -20,6 +23,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -51,6 +55,7 @@ public final class ExportService implements AutoCloseable
     private final PgExporter exporter;
     private final PgFeatureExporter features;
     private final ExecutorService pool;
+    private volatile ModelRegistry models;
 
     public ExportService(final Database db, final int threads)
     {
@@ -65,6 +70,23 @@ public final class ExportService implements AutoCloseable
             return t;
         });
         this.lifecycle = new JobLifecycle<>(jobs, JOB_NAME);
+    }
+
+    /** The registry a feature set's {@code models} are resolved in (docs/models.md); without one a request naming models is refused. */
+    public ExportService models(final ModelRegistry registry)
+    {
+        this.models = registry;
+        return this;
+    }
+
+    private ModelRegistry modelRegistry()
+    {
+        final ModelRegistry registry = models;
+        if (registry == null)
+        {
+            throw new InvalidRequest("models", "this export service has no model registry");
+        }
+        return registry;
     }
 
     public JobRunStore jobs()
@@ -171,13 +193,19 @@ public final class ExportService implements AutoCloseable
     /** A feature set: its columns are known here (the signals expanded, the horizons), so the job row lists them. */
     private ExportJob beginFeatures(final ExportRequest request, final Path output, final FileFormat format, final boolean claimed) throws SQLException
     {
+        final List<ModelSpec> specs = request.models() == null ? List.of() : modelRegistry().specs(request.models(), "models");
+        final List<String> signals = ModelRegistry.signalsFor(SignalSet.of(request.featureSignals(), 1).calculators().stream()
+            .map(SignalCalculator::name).toList(), specs);
         final PgFeatureExporter.Query query = new PgFeatureExporter.Query(request.provider(), request.symbols(), request.start(), request.end(),
-            request.barInterval(), request.featureSignals(), request.featureHorizons());
+            request.barInterval(), signals.isEmpty() ? List.of("none") : signals, request.featureHorizons(), specs);
         final Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("dataset", ExportRequest.FEATURES);
         metadata.put("interval", request.barInterval());
-        metadata.put("signals", SignalSet.of(request.featureSignals(), 1).calculators().stream()
-            .map(SignalCalculator::name).toList());
+        metadata.put("signals", signals);
+        if (!specs.isEmpty())
+        {
+            metadata.put("models", specs.stream().map(ModelSpec::name).toList());
+        }
         metadata.put("horizons", Arrays.stream(request.featureHorizons()).boxed().toList());
         metadata.put("end", request.end().toString());
         metadata.put("output", output.toString());

@@ -38,7 +38,7 @@ record ExportRoutes(ExportService exports, Path exportDir)
     /** 1-200 characters before the extension (checked with the format), never a path, never a dot file. */
     private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}(\\.[a-z]{2,7}){1,2}");
     private static final Set<String> EXPORT_FIELDS = Set.of("dataset", "provider", "symbols", "start", "end", "interval", "format", "output", "since_last",
-        "signals", "horizons");
+        "signals", "horizons", "models");
 
     /** {@code POST /v1/exports}. */
     void start(final HttpServerExchange exchange) throws Exception
@@ -73,7 +73,8 @@ record ExportRoutes(ExportService exports, Path exportDir)
         }
         final Boolean sinceLast = b.bool("since_last");
         final ExportRequest request = new ExportRequest(dataset, b.string("provider"), b.strings("symbols"), b.time("start"), b.time("end"),
-            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast, b.stringOrStrings("signals"), b.integers("horizons"), b.string("run"));
+            b.string("interval"), target.toString(), format, sinceLast != null && sinceLast, b.stringOrStrings("signals"), b.integers("horizons"), b.string("run"))
+            .withModels(b.stringOrStrings("models"));
         final ExportService.ExportJob job;
         try
         {

@@ -95,10 +95,23 @@ class ModelCliIT
             assertThat(rs.getLong(1)).as("a prediction per symbol and minute, but for bars without a spread").isGreaterThan(40);
         }
 
-        final Path weights = dir.resolve("weights.csv");
-        final CliIT.Run export = run("export", "model-weights", String.valueOf(runId), "--output", weights.toString(), "--db-url", url,
-            "--config", config().toString());
+        final Path features = dir.resolve("features.csv");
+        final CliIT.Run export = run("export", "features", "--provider", "ibkr", "--symbols", "NVDA,AAPL", "--start", OPEN.toString(), "--end",
+            OPEN.plusSeconds(1800).toString(), "--interval", "1m", "--horizons", "1", "--signals", "spread_bps", "--models", "rls", "--output", features.toString(),
+            "--db-url", url, "--config", config().toString());
         assertThat(export.exit()).as(export.err()).isZero();
+        final List<String> rows = Files.readAllLines(features);
+        assertThat(rows.get(0)).contains(",spread_bps,pred_rls,fwd_log_return_1");
+        assertThat(rows.stream().skip(1).filter(r -> !r.split(",", -1)[11].isEmpty()).count()).as("rows with a prediction").isGreaterThan(40);
+        final CliIT.Run ticks = run("export", "ticks", "--provider", "ibkr", "--symbols", "NVDA", "--start", OPEN.toString(), "--end",
+            OPEN.plusSeconds(60).toString(), "--models", "rls", "--output", dir.resolve("t.csv").toString(), "--db-url", url, "--config", config().toString());
+        assertThat(ticks.exit()).isEqualTo(2);
+        assertThat(ticks.err()).contains("--models: models apply to features only");
+
+        final Path weights = dir.resolve("weights.csv");
+        final CliIT.Run exportWeights = run("export", "model-weights", String.valueOf(runId), "--output", weights.toString(), "--db-url", url,
+            "--config", config().toString());
+        assertThat(exportWeights.exit()).as(exportWeights.err()).isZero();
         final List<String> lines = Files.readAllLines(weights);
         assertThat(lines.get(0)).isEqualTo("model,provider,symbol,ts,intercept,w_close,w_spread_bps");
         try (Connection c = db.connection(); Statement s = c.createStatement();

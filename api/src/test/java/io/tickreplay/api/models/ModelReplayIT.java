@@ -109,6 +109,30 @@ class ModelReplayIT
             List.of("spread_bps", "vwap_deviation_bps"), new int[] {1}), csv, FileFormat.CSV, n -> { });
         final Map<String, TreeMap<Instant, Double>> expected = plainRls(Files.readAllLines(csv));
 
+        // export features with the model: its column holds what the replay stored, bar for bar (the same row fed the same model)
+        final Path withModel = dir.resolve("features-pred.csv");
+        new PgFeatureExporter(db.dataSource()).export(new PgFeatureExporter.Query("ibkr", SYMBOLS, START, END, "1m",
+            List.of("spread_bps", "vwap_deviation_bps"), new int[] {1}, service.models().specs(List.of("rls"), "models")), withModel, FileFormat.CSV, n -> { });
+        final List<String> predLines = Files.readAllLines(withModel);
+        final int predAt = List.of(predLines.get(0).split(",", -1)).indexOf("pred_rls");
+        assertThat(predAt).as("a pred_rls column after the signals").isGreaterThan(0);
+        int compared = 0;
+        for (final String line : predLines.subList(1, predLines.size()))
+        {
+            final String[] f = line.split(",", -1);
+            final Double storedValue = stored.get(f[1]).get(Instant.parse(f[2]));
+            if (f[predAt].isEmpty())
+            {
+                assertThat(storedValue).as("%s %s: no prediction in the file, none stored", f[1], f[2]).isNull();
+            }
+            else
+            {
+                assertThat(Double.parseDouble(f[predAt])).as("%s %s", f[1], f[2]).isEqualTo(storedValue);
+                compared++;
+            }
+        }
+        assertThat(compared).isEqualTo(stored.values().stream().mapToInt(TreeMap::size).sum());
+
         for (final String symbol : SYMBOLS)
         {
             final TreeMap<Instant, Double> want = expected.get(symbol);

@@ -1,6 +1,8 @@
 package io.tickreplay.engine.features;
 
+import io.tickreplay.engine.models.ModelSpec;
 import io.tickreplay.engine.signals.BarBuilder;
+import io.tickreplay.engine.signals.PredictionSignal;
 import io.tickreplay.engine.signals.SignalCalculator;
 import io.tickreplay.engine.signals.SignalChain;
 import io.tickreplay.engine.signals.SignalSet;
@@ -43,6 +45,11 @@ public final class FeatureBuilder
     private BarBuilder bars;
     private final double[] rowSignals;
     private final double[] featureRow;
+    private final int calculators;
+    private final List<ModelSpec> models;
+    /** The ring slot of the row the current tick closed (its predictions come when the tick reaches the chain), -1 for none. */
+    private int predicting = -1;
+    private long predictingStart;
     private final double[] rowLabels;
 
     /** The ring of rows waiting for their labels: slot = bar index % capacity. */
@@ -77,6 +84,17 @@ public final class FeatureBuilder
     public FeatureBuilder(final List<String> names, final long intervalMicros, final int[] horizons, final long startMicros, final long endMicros,
         final FeatureRows out)
     {
+        this(names, intervalMicros, horizons, startMicros, endMicros, out, List.of());
+    }
+
+    /**
+     * As above, with models: each adds the column {@code pred_<name>} after the signals, its prediction for
+     * the bar (docs/models.md), made by the chain's model stage on the row this builder writes, so a
+     * file's predictions are a replay's of the same window.
+     */
+    public FeatureBuilder(final List<String> names, final long intervalMicros, final int[] horizons, final long startMicros, final long endMicros,
+        final FeatureRows out, final List<ModelSpec> models)
+    {
         if (intervalMicros <= 0 || intervalMicros % Micros.PER_MINUTE != 0)
         {
             throw new IllegalArgumentException("interval must be a whole number of minutes, was " + intervalMicros + " us");
@@ -86,7 +104,9 @@ public final class FeatureBuilder
             throw new IllegalArgumentException("horizons must be distinct whole numbers of bars >= 1, were " + Arrays.toString(horizons));
         }
         final SignalSet probe = SignalSet.of(names, 1);
-        this.signalNames = probe.calculators().stream().map(SignalCalculator::name).toList();
+        this.calculators = probe.calculators().size();
+        this.models = List.copyOf(models);
+        this.signalNames = PredictionSignal.withModels(probe.calculators(), models).stream().map(SignalCalculator::name).toList();
         this.names = List.copyOf(names);
         this.interval = intervalMicros;
         this.horizons = horizons.clone();
@@ -96,7 +116,7 @@ public final class FeatureBuilder
         this.out = out;
         final int k = signalNames.size();
         rowSignals = new double[k];
-        featureRow = new double[SignalChain.FEATURE_BAR_COLUMNS.size() + k];
+        featureRow = new double[SignalChain.FEATURE_BAR_COLUMNS.size() + calculators];
         rowLabels = new double[horizons.length];
         capacity = maxHorizon + 1;
         ringTs = new long[capacity];
@@ -138,7 +158,9 @@ public final class FeatureBuilder
     /** Starts a symbol: every calculator, bar and waiting row begins empty. */
     public void beginSymbol()
     {
-        chain = SignalChain.context().signals(names).symbols(1).build(); // no window: every value is the state at its tick
+        // the window only tells the model stage which bars are rows: the features are the state at each tick, emitted or not
+        chain = SignalChain.context().signals(names).symbols(1).window(start, end).models(models).build();
+        predicting = -1;
         bars = new BarBuilder(interval, 1);
         barIndex = 0;
         lastAcceptedTs = Long.MIN_VALUE;
@@ -161,6 +183,23 @@ public final class FeatureBuilder
             }
         }
         chain.onTick(0, ts, seq, price, size, bid, ask, bidSize, askSize);
+        takePredictions();
+    }
+
+    /** The models' predictions for the row just closed (made as its closing tick reached the chain) into its columns. */
+    private void takePredictions()
+    {
+        if (predicting < 0)
+        {
+            return;
+        }
+        final int k = rowSignals.length;
+        for (int m = 0; m < models.size(); m++)
+        {
+            final int id = calculators + m;
+            ringSignals[predicting * k + id] = chain.latestTs(id, 0) == predictingStart ? chain.latest(id, 0) : Double.NaN;
+        }
+        predicting = -1;
     }
 
     /** The symbol's ticks have ended: its open bar closes, and rows still waiting get null for labels past the end. */
@@ -170,6 +209,11 @@ public final class FeatureBuilder
         if (completed)
         {
             barClosed(lastAcceptedTs);
+        }
+        if (!models.isEmpty())
+        {
+            chain.end(); // the models close their last bar too
+            takePredictions();
         }
         final long first = Math.max(0, barIndex - maxHorizon);
         for (long n = first; n < barIndex; n++)
@@ -200,7 +244,13 @@ public final class FeatureBuilder
         ringBar[slot * 6 + 4] = doneVolume;
         ringBar[slot * 6 + 5] = doneVwap;
         ringTrades[slot] = doneTrades;
-        System.arraycopy(featureRow, SignalChain.FEATURE_BAR_COLUMNS.size(), ringSignals, slot * k, k);
+        System.arraycopy(featureRow, SignalChain.FEATURE_BAR_COLUMNS.size(), ringSignals, slot * k, calculators);
+        if (!models.isEmpty())
+        {
+            Arrays.fill(ringSignals, slot * k + calculators, slot * k + k, Double.NaN);
+            predicting = slot;
+            predictingStart = doneStart;
+        }
         final int h = horizons.length;
         Arrays.fill(ringLabels, slot * h, slot * h + h, Double.NaN);
         for (int j = 0; j < h; j++)
